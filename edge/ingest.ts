@@ -1,0 +1,295 @@
+/**
+ * The ingest front door as web-standard handlers (Request → Response), with no Node APIs:
+ * the same code runs as a Next.js edge route (REST producer), a Node route (kafkajs) or on
+ * any edge platform. Its producer, key lookup and clock are passed in.
+ *
+ * Guarantee: a 2xx means every accepted record was acknowledged by the producer (durable);
+ * refused records were written to the dead-letter topic. If either write fails or times out
+ * the answer is 503 with Retry-After, never a 2xx.
+ */
+import { kafkaKeyOf, TOPIC, type DeadLetter, type EventContext, type InternalEvent, type JsonValue, type ProfileRecord, type Violation, type ViolationType } from "../src/domain/events";
+import type { ResolvedKey } from "../src/domain/tracking-plan";
+import { convertEvent, convertProfile, type Converted } from "./convert";
+import { RateLimiter } from "./rate-limit";
+import { DEFAULT_VALIDATION_LIMITS, validateEvent } from "./validate";
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+export interface IngestDeps {
+  /** API key → project and plan; null for unknown or revoked keys. */
+  resolveKey(apiKey: string): Promise<ResolvedKey | null>;
+  /** Resolves once every record is durable; rejects otherwise. */
+  produce(records: OutgoingRecord[]): Promise<void>;
+  now?: () => number;
+  limits?: Partial<IngestLimits>;
+  /** Observability hook: one call per request. */
+  onResult?(outcome: { projectId: string | null; status: number; accepted: number; refused: number; latencyMs: number; traceId: string }): void;
+}
+
+export interface IngestLimits {
+  maxEventBytes: number;
+  maxRequestBytes: number;
+  maxBatchSize: number;
+  maxFutureMs: number;
+  /** How long to wait for the producer before answering 503. */
+  produceTimeoutMs: number;
+  retryAfterSeconds: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: IngestLimits = {
+  maxEventBytes: DEFAULT_VALIDATION_LIMITS.maxEventBytes,
+  maxRequestBytes: 500 * 1024,
+  maxBatchSize: 100,
+  maxFutureMs: DEFAULT_VALIDATION_LIMITS.maxFutureMs,
+  produceTimeoutMs: 1500,
+  retryAfterSeconds: 5,
+};
+
+type ErrorCode = ViolationType | "unauthorized" | "project_archived" | "payload_too_large" | "rate_limited" | "unavailable" | "not_found" | "method_not_allowed" | "not_implemented";
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
+}
+
+function failure(status: number, error: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return json(status, { error, message, ...extra }, headers);
+}
+
+class ProduceTimeout extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProduceTimeout(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The API key from `X-API-Key` or `Authorization: Bearer`. */
+export function apiKeyOf(request: Request): string | null {
+  const header = request.headers.get("x-api-key")?.trim();
+  if (header) return header;
+  const authorization = request.headers.get("authorization");
+  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1] ?? null;
+}
+
+/** Client context from headers: the first forwarded address, user agent, locale and platform geo headers. */
+export function requestContext(request: Request): EventContext {
+  const headers = request.headers;
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  const ip = forwarded || headers.get("x-real-ip") || headers.get("cf-connecting-ip") || undefined;
+  const locale = headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim() || undefined;
+  const ctx: EventContext = {};
+  if (ip) ctx.ip = ip.slice(0, 64);
+  const userAgent = headers.get("user-agent");
+  if (userAgent) ctx.user_agent = userAgent.slice(0, 1024);
+  if (locale) ctx.locale = locale.slice(0, 64);
+  const country = headers.get("x-vercel-ip-country") ?? headers.get("cf-ipcountry");
+  if (country) ctx.country = country.slice(0, 8);
+  const region = headers.get("x-vercel-ip-country-region");
+  if (region) ctx.region = region.slice(0, 64);
+  const city = headers.get("x-vercel-ip-city");
+  if (city) ctx.city = decodeURIComponent(city).slice(0, 128);
+  return ctx;
+}
+
+/** Reads at most `limit` bytes of the body; null when it is larger. */
+async function readBody(request: Request, limit: number): Promise<string | null> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+interface Refusal {
+  index: number;
+  reason: ViolationType;
+  violations: Violation[];
+  payload: JsonValue;
+}
+
+export function createIngestHandler(deps: IngestDeps) {
+  const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...deps.limits };
+  const now = deps.now ?? (() => Date.now());
+  const rateLimiter = new RateLimiter(now);
+
+  async function authenticate(request: Request): Promise<{ plan: ResolvedKey } | { response: Response }> {
+    const apiKey = apiKeyOf(request);
+    if (!apiKey) return { response: failure(401, "unauthorized", "Send your project's API key in the X-API-Key header (or Authorization: Bearer).") };
+    let plan: ResolvedKey | null;
+    try {
+      plan = await deps.resolveKey(apiKey);
+    } catch {
+      return { response: failure(503, "unavailable", "Cannot check the API key right now; retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }) };
+    }
+    if (!plan) return { response: failure(401, "unauthorized", "Unknown or revoked API key.") };
+    if (plan.project.archived) return { response: failure(403, "project_archived", "This project is archived; unarchive it to send data.") };
+    return { plan };
+  }
+
+  /** Parses the body as JSON, refusing oversized or malformed bodies with a clear reason. */
+  async function parseJson(request: Request): Promise<{ value: unknown } | { response: Response }> {
+    const text = await readBody(request, limits.maxRequestBytes);
+    if (text === null) return { response: failure(413, "payload_too_large", `Request body over ${limits.maxRequestBytes} bytes.`) };
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch {
+      return { response: failure(400, "malformed", "The body is not valid JSON.") };
+    }
+  }
+
+  /** Writes accepted records and dead letters; false when the write did not complete in time. */
+  async function write(records: OutgoingRecord[]): Promise<boolean> {
+    if (records.length === 0) return true;
+    try {
+      await withTimeout(deps.produce(records), limits.produceTimeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function recordFor(record: InternalEvent | ProfileRecord, traceId: string): OutgoingRecord {
+    const profileId = record.profile_id;
+    return {
+      topic: TOPIC.raw,
+      key: kafkaKeyOf({ project_id: record.project_id, profile_id: profileId, event_id: record.event_id }),
+      value: JSON.stringify(record),
+      headers: { trace_id: traceId, kind: record.type },
+    };
+  }
+
+  function deadLetterFor(projectId: string, refusal: Refusal, receivedAt: number, traceId: string): OutgoingRecord {
+    const letter: DeadLetter = { project_id: projectId, received_at: receivedAt, reason: refusal.reason, violations: refusal.violations, payload: refusal.payload };
+    return { topic: TOPIC.dlq, key: projectId, value: JSON.stringify(letter), headers: { trace_id: traceId, reason: refusal.reason } };
+  }
+
+  /** Conversion, then plan validation for events; the verdict for one input. */
+  function judge(converted: Converted, plan: ResolvedKey): { ok: true; record: InternalEvent | ProfileRecord } | { ok: false; violations: Violation[] } {
+    if (!converted.ok) return converted;
+    if (converted.kind === "profile") {
+      const bytes = new TextEncoder().encode(JSON.stringify(converted.record)).length;
+      if (bytes > limits.maxEventBytes) return { ok: false, violations: [{ type: "malformed", message: `profile is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
+      return { ok: true, record: converted.record };
+    }
+    const verdict = validateEvent(converted.record, plan, { maxEventBytes: limits.maxEventBytes, maxFutureMs: limits.maxFutureMs });
+    if (!verdict.accept) return { ok: false, violations: verdict.violations };
+    return { ok: true, record: verdict.violations.length > 0 ? { ...converted.record, violations: verdict.violations } : converted.record };
+  }
+
+  async function ingest(request: Request, mode: "single" | "batch" | "profile"): Promise<Response> {
+    const started = now();
+    const traceId = request.headers.get("x-trace-id")?.slice(0, 64) || crypto.randomUUID();
+    let projectId: string | null = null;
+    let accepted = 0;
+    let refused = 0;
+    const finish = (response: Response) => {
+      deps.onResult?.({ projectId, status: response.status, accepted, refused, latencyMs: now() - started, traceId });
+      response.headers.set("x-trace-id", traceId);
+      return response;
+    };
+
+    const auth = await authenticate(request);
+    if ("response" in auth) return finish(auth.response);
+    const { plan } = auth;
+    projectId = plan.project.id;
+
+    const wait = rateLimiter.take(plan.keyId, plan.project.rateLimitPerSecond);
+    if (wait > 0) {
+      return finish(failure(429, "rate_limited", `Over ${plan.project.rateLimitPerSecond} requests a second for this key.`, {}, { "retry-after": String(Math.ceil(wait / 1000)) }));
+    }
+
+    const body = await parseJson(request);
+    if ("response" in body) return finish(body.response);
+
+    let inputs: unknown[];
+    if (mode === "batch") {
+      const list = Array.isArray(body.value) ? body.value : typeof body.value === "object" && body.value !== null && Array.isArray((body.value as { events?: unknown }).events) ? (body.value as { events: unknown[] }).events : null;
+      if (!list) return finish(failure(400, "malformed", 'A batch is a JSON array of events, or {"events": [...]}.'));
+      if (list.length === 0) return finish(failure(400, "malformed", "The batch is empty."));
+      if (list.length > limits.maxBatchSize) return finish(failure(413, "payload_too_large", `A batch holds at most ${limits.maxBatchSize} events; this one has ${list.length}.`));
+      inputs = list;
+    } else {
+      inputs = [body.value];
+    }
+
+    const receivedAt = now();
+    const cc = { projectId: plan.project.id, now: receivedAt, requestCtx: requestContext(request) };
+    const out: OutgoingRecord[] = [];
+    const acceptedIds: Array<{ index: number; event_id: string; violations?: Violation[] }> = [];
+    const refusals: Refusal[] = [];
+    inputs.forEach((input, index) => {
+      const verdict = judge(mode === "profile" ? convertProfile(input, cc) : convertEvent(input, cc), plan);
+      if (verdict.ok) {
+        out.push(recordFor(verdict.record, traceId));
+        const violations = verdict.record.type === "event" ? verdict.record.violations : undefined;
+        acceptedIds.push({ index, event_id: verdict.record.event_id, ...(violations ? { violations } : {}) });
+      } else {
+        const reason = verdict.violations[0]?.type ?? "malformed";
+        refusals.push({ index, reason, violations: verdict.violations, payload: (input ?? null) as JsonValue });
+      }
+    });
+    for (const refusal of refusals) out.push(deadLetterFor(plan.project.id, refusal, receivedAt, traceId));
+
+    if (!(await write(out))) {
+      return finish(failure(503, "unavailable", "Events could not be stored right now; nothing was accepted. Retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }));
+    }
+    accepted = acceptedIds.length;
+    refused = refusals.length;
+
+    if (mode !== "batch") {
+      const refusal = refusals[0];
+      if (refusal) {
+        const status = refusal.reason === "malformed" ? 400 : 422;
+        return finish(failure(status, refusal.reason, refusal.violations.map((violation) => (violation.field ? `${violation.field}: ${violation.message}` : violation.message)).join("; "), { violations: refusal.violations }));
+      }
+      const first = acceptedIds[0]!;
+      return finish(json(202, { status: "accepted", event_id: first.event_id, ...(first.violations ? { violations: first.violations } : {}) }));
+    }
+    const status = refusals.length === 0 ? 202 : acceptedIds.length === 0 ? 422 : 207;
+    return finish(
+      json(status, {
+        status: refusals.length === 0 ? "accepted" : acceptedIds.length === 0 ? "refused" : "partial",
+        accepted: acceptedIds.length,
+        refused: refusals.length,
+        events: acceptedIds,
+        errors: refusals.map((refusal) => ({ index: refusal.index, reason: refusal.reason, violations: refusal.violations })),
+      }),
+    );
+  }
+
+  return {
+    events: (request: Request) => ingest(request, "single"),
+    batch: (request: Request) => ingest(request, "batch"),
+    profiles: (request: Request) => ingest(request, "profile"),
+    health: () => json(200, { status: "ok" }),
+    limits,
+  };
+}
+
+export type IngestHandler = ReturnType<typeof createIngestHandler>;

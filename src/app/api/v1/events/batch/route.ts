@@ -1,0 +1,9 @@
+import { edgeIngest } from "~/server/ingest/edge-ingest";
+
+export const runtime = "edge";
+export const dynamic = "force-dynamic";
+
+/** POST up to 100 events: a JSON array or {"events": [...]}. */
+export function POST(request: Request) {
+  return edgeIngest().batch(request);
+}

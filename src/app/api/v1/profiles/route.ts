@@ -1,0 +1,9 @@
+import { edgeIngest } from "~/server/ingest/edge-ingest";
+
+export const runtime = "edge";
+export const dynamic = "force-dynamic";
+
+/** POST a profile create-or-update. */
+export function POST(request: Request) {
+  return edgeIngest().profiles(request);
+}

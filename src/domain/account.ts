@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+export const emailSchema = z.string().trim().toLowerCase().max(254, "is at most 254 characters").pipe(z.email("is not a valid email address"));
+export const passwordSchema = z.string().min(10, "needs at least 10 characters").max(200, "is at most 200 characters");
+export const personNameSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(100, "is at most 100 characters")
+  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+export const displayNameSchema = personNameSchema;
+export const tokenSchema = z.string().trim().min(20).max(200).regex(/^[\w-]+$/, "is not a valid link token");
+
+export const signUpInput = z.strictObject({
+  name: personNameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  inviteToken: tokenSchema.optional(),
+});
+export type SignUpInput = z.infer<typeof signUpInput>;

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { identifierName } from "./tracking-plan";
+
+export const projectNameSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(80, "is at most 80 characters")
+  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const projectSettingsSchema = z.strictObject({
+  timezone: z.string().trim().max(64).refine(isTimeZone, "is not a known IANA time zone"),
+  dataRetentionDays: z.number().int().min(1).max(3650),
+  maxCustomAttributes: z.number().int().min(1).max(1000),
+  allowedEventNames: z.array(identifierName).max(1000),
+  planEnforcement: z.enum(["observe", "enforce"]),
+  rateLimitPerSecond: z.number().int().min(1).max(100_000),
+});
+export type ProjectSettings = z.infer<typeof projectSettingsSchema>;

@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { identifierName } from "./tracking-plan";
+
+export const webhookAction = z.strictObject({
+  type: z.literal("webhook"),
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+});
+
+export const kafkaPublishAction = z.strictObject({
+  type: z.literal("kafka_publish"),
+  topic: z
+    .string()
+    .trim()
+    .min(1)
+    .max(249)
+    .regex(/^[A-Za-z0-9._-]+$/, "may use letters, digits, . _ -"),
+});
+
+export const notificationAction = z.strictObject({
+  type: z.literal("notification"),
+  title: z.string().trim().min(1).max(200),
+  body: z.string().trim().max(2000).default(""),
+});
+
+export const tagProfileAction = z.strictObject({
+  type: z.literal("tag_profile"),
+  tag: z.string().trim().min(1).max(100),
+});
+
+export const updateAttributeAction = z.strictObject({
+  type: z.literal("update_attribute"),
+  attribute: identifierName,
+  value: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
+});
+
+export const triggerActionSchema = z.discriminatedUnion("type", [webhookAction, kafkaPublishAction, notificationAction, tagProfileAction, updateAttributeAction]);
+export type TriggerAction = z.infer<typeof triggerActionSchema>;
+export const TRIGGER_ACTION_TYPES = ["webhook", "kafka_publish", "notification", "tag_profile", "update_attribute"] as const;
+
+export const triggerInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "is required").max(120),
+  rule: z.string().trim().min(1, "is required").max(4000),
+  actions: z.array(triggerActionSchema).max(10).default([]),
+  enabled: z.boolean().default(true),
+  cooldownSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(0),
+});
+export type TriggerInput = z.infer<typeof triggerInputSchema>;

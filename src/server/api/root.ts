@@ -1,0 +1,24 @@
+import { accountRouter } from "~/server/api/routers/account";
+import { apiKeysRouter } from "~/server/api/routers/api-keys";
+import { invitesRouter } from "~/server/api/routers/invites";
+import { notificationsRouter } from "~/server/api/routers/notifications";
+import { organizationsRouter } from "~/server/api/routers/organizations";
+import { projectsRouter } from "~/server/api/routers/projects";
+import { trackingPlanRouter } from "~/server/api/routers/tracking-plan";
+import { triggersRouter } from "~/server/api/routers/triggers";
+import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+
+export const appRouter = createTRPCRouter({
+  account: accountRouter,
+  organizations: organizationsRouter,
+  invites: invitesRouter,
+  projects: projectsRouter,
+  apiKeys: apiKeysRouter,
+  trackingPlan: trackingPlanRouter,
+  triggers: triggersRouter,
+  notifications: notificationsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

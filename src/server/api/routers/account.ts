@@ -1,0 +1,122 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/domain/account";
+import { hashPassword } from "~/server/auth/password";
+import { hashSecret, newSecret } from "~/server/auth/tokens";
+import { createTRPCRouter, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
+import { slugify } from "~/server/api/routers/organizations";
+import { findUsableInvite } from "~/server/api/routers/invites";
+
+const VERIFY_TTL_MS = 48 * 3600_000;
+const RESET_TTL_MS = 3600_000;
+
+async function sendVerification(ctx: TRPCContext, user: { id: string; email: string }) {
+  const token = newSecret();
+  await ctx.db.authToken.create({ data: { userId: user.id, purpose: "verify_email", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + VERIFY_TTL_MS) } });
+  const link = `${ctx.appUrl}/verify?token=${token}`;
+  await ctx.mailer.send({
+    to: user.email,
+    subject: "Verify your email for Prism",
+    text: `Welcome to Prism.\n\nConfirm your email address by opening this link (valid 48 hours):\n${link}\n`,
+    html: `<p>Welcome to Prism.</p><p><a href="${link}">Confirm your email address</a> (valid 48 hours).</p>`,
+  });
+}
+
+/** Marks a single-use token used, or explains why it cannot be. */
+async function consumeToken(ctx: TRPCContext, token: string, purpose: "verify_email" | "reset_password") {
+  const row = await ctx.db.authToken.findUnique({ where: { tokenHash: hashSecret(token) }, select: { id: true, userId: true, purpose: true, expiresAt: true, usedAt: true } });
+  if (!row || row.purpose !== purpose) throw new TRPCError({ code: "NOT_FOUND", message: "This link is not valid." });
+  if (row.usedAt) throw new TRPCError({ code: "BAD_REQUEST", message: "This link has already been used." });
+  if (row.expiresAt < new Date()) throw new TRPCError({ code: "BAD_REQUEST", message: "This link has expired; ask for a new one." });
+  const claimed = await ctx.db.authToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
+  if (claimed.count !== 1) throw new TRPCError({ code: "BAD_REQUEST", message: "This link has already been used." });
+  return row.userId;
+}
+
+export const accountRouter = createTRPCRouter({
+  /** Creates the user and, unless joining through an invite, their first organisation. */
+  signUp: publicProcedure.input(signUpInput).mutation(async ({ ctx, input }) => {
+    const invite = input.inviteToken ? await findUsableInvite(ctx.db, input.inviteToken) : null;
+    if (invite && invite.email !== input.email) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: `This invite was sent to ${invite.email}; sign up with that address.` });
+    }
+    if (await ctx.db.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
+      throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists; sign in instead." });
+    }
+    const passwordHash = await hashPassword(input.password);
+    const user = await ctx.db.$transaction(async (tx) => {
+      // The invite link proves the address, so invited sign-ups start verified.
+      const created = await tx.user.create({
+        data: { email: input.email, name: input.name, passwordHash, emailVerifiedAt: invite ? new Date() : null },
+        select: { id: true, email: true },
+      });
+      if (invite) {
+        await tx.membership.create({ data: { userId: created.id, organizationId: invite.organizationId, role: invite.role } });
+        await tx.invite.update({ where: { id: invite.id }, data: { acceptedAt: new Date() } });
+      } else {
+        const organization = await tx.organization.create({ data: { name: `${input.name}'s team`, slug: slugify(input.name) }, select: { id: true } });
+        await tx.membership.create({ data: { userId: created.id, organizationId: organization.id, role: "owner" } });
+      }
+      return created;
+    });
+    if (!invite) await sendVerification(ctx, user);
+    return { userId: user.id, verified: Boolean(invite), organizationId: invite?.organizationId ?? null };
+  }),
+
+  verifyEmail: publicProcedure.input(z.strictObject({ token: tokenSchema })).mutation(async ({ ctx, input }) => {
+    const userId = await consumeToken(ctx, input.token, "verify_email");
+    await ctx.db.user.update({ where: { id: userId }, data: { emailVerifiedAt: new Date() } });
+    return { verified: true };
+  }),
+
+  resendVerification: protectedProcedure.mutation(async ({ ctx }) => {
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.user.id }, select: { id: true, email: true, emailVerifiedAt: true } });
+    if (user.emailVerifiedAt) return { sent: false };
+    await sendVerification(ctx, user);
+    return { sent: true };
+  }),
+
+  /** Always answers the same way, so it cannot be used to learn who has an account. */
+  requestPasswordReset: publicProcedure.input(z.strictObject({ email: emailSchema })).mutation(async ({ ctx, input }) => {
+    const user = await ctx.db.user.findUnique({ where: { email: input.email }, select: { id: true, email: true } });
+    if (user) {
+      const token = newSecret();
+      await ctx.db.authToken.create({ data: { userId: user.id, purpose: "reset_password", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) } });
+      const link = `${ctx.appUrl}/reset?token=${token}`;
+      await ctx.mailer.send({
+        to: user.email,
+        subject: "Reset your Prism password",
+        text: `Someone asked to reset the password of your Prism account.\n\nChoose a new password here (valid 1 hour):\n${link}\n\nIf it was not you, ignore this mail.\n`,
+        html: `<p>Someone asked to reset the password of your Prism account.</p><p><a href="${link}">Choose a new password</a> (valid 1 hour).</p><p>If it was not you, ignore this mail.</p>`,
+      });
+    }
+    return { sent: true };
+  }),
+
+  resetPassword: publicProcedure.input(z.strictObject({ token: tokenSchema, password: passwordSchema })).mutation(async ({ ctx, input }) => {
+    const passwordHash = await hashPassword(input.password);
+    const userId = await consumeToken(ctx, input.token, "reset_password");
+    await ctx.db.user.update({ where: { id: userId }, data: { passwordHash } });
+    return { reset: true };
+  }),
+
+  me: protectedProcedure.query(async ({ ctx }) => {
+    const user = await ctx.db.user.findUniqueOrThrow({
+      where: { id: ctx.user.id },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        emailVerifiedAt: true,
+        memberships: { select: { role: true, organization: { select: { id: true, name: true, slug: true } } }, orderBy: { createdAt: "asc" } },
+      },
+    });
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      verified: user.emailVerifiedAt !== null,
+      organizations: user.memberships.map((membership) => ({ ...membership.organization, role: membership.role })),
+    };
+  }),
+});

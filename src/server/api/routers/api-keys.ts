@@ -1,0 +1,45 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { withConflict } from "~/server/api/errors";
+import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { mintApiKey } from "~/server/api-keys";
+
+const keyName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(80, "is at most 80 characters")
+  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+
+export const apiKeysRouter = createTRPCRouter({
+  list: projectProcedure("viewer").query(async ({ ctx }) => {
+    const keys = await ctx.db.apiKey.findMany({
+      where: { projectId: ctx.project.id },
+      select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+      orderBy: { createdAt: "desc" },
+    });
+    return keys.map((key) => ({ ...key, status: key.revokedAt ? ("revoked" as const) : ("active" as const) }));
+  }),
+
+  /** Returns the secret exactly once. */
+  create: projectProcedure("admin", { name: keyName })
+    .mutation(async ({ ctx, input }) => {
+      const minted = mintApiKey();
+      const key = await withConflict(
+        () =>
+          ctx.db.apiKey.create({
+            data: { id: minted.id, projectId: ctx.project.id, name: input.name, prefix: minted.prefix, secretHash: minted.secretHash },
+            select: { id: true, name: true, prefix: true, createdAt: true },
+          }),
+        () => "Could not create the key; try again.",
+      );
+      return { ...key, secret: minted.secret };
+    }),
+
+  revoke: projectProcedure("admin", { keyId: z.string().min(1).max(64) })
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.db.apiKey.updateMany({ where: { id: input.keyId, projectId: ctx.project.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No active key with that id in this project." });
+      return { revoked: true };
+    }),
+});

@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { displayNameSchema } from "~/domain/account";
+import { ROLES } from "~/domain/roles";
+import { createTRPCRouter, orgProcedure, protectedProcedure } from "~/server/api/trpc";
+
+export function slugify(name: string): string {
+  const base = name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return `${base || "team"}-${randomBytes(3).toString("hex")}`;
+}
+
+const roleSchema = z.enum(ROLES);
+
+export const organizationsRouter = createTRPCRouter({
+  list: protectedProcedure.query(async ({ ctx }) => {
+    const memberships = await ctx.db.membership.findMany({
+      where: { userId: ctx.user.id },
+      select: { role: true, organization: { select: { id: true, name: true, slug: true, _count: { select: { projects: true, memberships: true } } } } },
+      orderBy: { createdAt: "asc" },
+    });
+    return memberships.map(({ role, organization }) => ({
+      id: organization.id,
+      name: organization.name,
+      slug: organization.slug,
+      role,
+      projectCount: organization._count.projects,
+      memberCount: organization._count.memberships,
+    }));
+  }),
+
+  create: protectedProcedure.input(z.strictObject({ name: displayNameSchema })).mutation(async ({ ctx, input }) => {
+    return ctx.db.$transaction(async (tx) => {
+      const organization = await tx.organization.create({ data: { name: input.name, slug: slugify(input.name) }, select: { id: true, name: true, slug: true } });
+      await tx.membership.create({ data: { userId: ctx.user.id, organizationId: organization.id, role: "owner" } });
+      return organization;
+    });
+  }),
+
+  get: orgProcedure("viewer").query(async ({ ctx }) => {
+    const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { id: true, name: true, slug: true, createdAt: true } });
+    return { ...organization, role: ctx.role };
+  }),
+
+  rename: orgProcedure("owner", { name: displayNameSchema })
+    .mutation(({ ctx, input }) => ctx.db.organization.update({ where: { id: ctx.orgId }, data: { name: input.name }, select: { id: true, name: true } })),
+
+  delete: orgProcedure("owner", { confirmName: z.string().max(200) })
+    .mutation(async ({ ctx, input }) => {
+      const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
+      if (organization.name !== input.confirmName) throw new TRPCError({ code: "BAD_REQUEST", message: "Type the organisation's name exactly to confirm." });
+      await ctx.db.organization.delete({ where: { id: ctx.orgId } });
+      return { deleted: true };
+    }),
+
+  members: orgProcedure("viewer").query(async ({ ctx }) => {
+    const members = await ctx.db.membership.findMany({
+      where: { organizationId: ctx.orgId },
+      select: { id: true, role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } },
+      orderBy: { createdAt: "asc" },
+    });
+    return members.map((member) => ({ membershipId: member.id, role: member.role, joinedAt: member.createdAt, ...member.user, isYou: member.user.id === ctx.user.id }));
+  }),
+
+  /** Admins change roles below owner; only owners grant or take owner. The last owner stays. */
+  changeRole: orgProcedure("admin", { membershipId: z.string().min(1).max(64), role: roleSchema })
+    .mutation(async ({ ctx, input }) => {
+      const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if ((target.role === "owner" || input.role === "owner") && ctx.role !== "owner") {
+        throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can grant or take the owner role." });
+      }
+      if (target.role === "owner" && input.role !== "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "demote");
+      return ctx.db.membership.update({ where: { id: target.id }, data: { role: input.role }, select: { id: true, role: true } });
+    }),
+
+  removeMember: orgProcedure("admin", { membershipId: z.string().min(1).max(64) })
+    .mutation(async ({ ctx, input }) => {
+      const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if (target.role === "owner") {
+        if (ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can remove an owner." });
+        await assertAnotherOwner(ctx.db, ctx.orgId, "remove");
+      }
+      await ctx.db.membership.delete({ where: { id: target.id } });
+      return { removed: true };
+    }),
+
+  leave: orgProcedure("viewer").mutation(async ({ ctx }) => {
+    if (ctx.role === "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "leave");
+    await ctx.db.membership.delete({ where: { userId_organizationId: { userId: ctx.user.id, organizationId: ctx.orgId } } });
+    return { left: true };
+  }),
+});
+
+async function assertAnotherOwner(db: { membership: { count(args: { where: { organizationId: string; role: "owner" } }): Promise<number> } }, orgId: string, verb: "demote" | "remove" | "leave") {
+  const owners = await db.membership.count({ where: { organizationId: orgId, role: "owner" } });
+  if (owners <= 1) {
+    const what = verb === "leave" ? "The last owner cannot leave" : verb === "demote" ? "The last owner cannot be demoted" : "The last owner cannot be removed";
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${what}; make someone else an owner first.` });
+  }
+}

@@ -1,0 +1,61 @@
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { ResolvedKey } from "~/domain/tracking-plan";
+import { resolvedKeySchema } from "~/domain/tracking-plan";
+import { hashSecret, sameHash } from "~/server/auth/tokens";
+import { looksLikeApiKey } from "~/server/api-keys";
+
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/**
+ * The project, settings and tracking plan an API key belongs to, for the edge to cache.
+ * Null for an unknown or revoked key. Reads Postgres every time, so a revocation is immediate here.
+ */
+export async function resolveApiKey(db: PrismaClient, secret: string): Promise<ResolvedKey | null> {
+  if (!looksLikeApiKey(secret)) return null;
+  const secretHash = hashSecret(secret);
+  const key = await db.apiKey.findUnique({
+    where: { secretHash },
+    select: {
+      id: true,
+      secretHash: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      project: {
+        select: {
+          id: true,
+          organizationId: true,
+          archivedAt: true,
+          timezone: true,
+          dataRetentionDays: true,
+          maxCustomAttributes: true,
+          allowedEventNames: true,
+          planEnforcement: true,
+          rateLimitPerSecond: true,
+          eventTypes: { select: { name: true, fields: { select: { name: true, dataType: true, required: true } } } },
+          attributes: { select: { entity: true, name: true, type: true, itemsType: true } },
+        },
+      },
+    },
+  });
+  if (!key || key.revokedAt || !sameHash(key.secretHash, secretHash)) return null;
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
+  }
+  const { project } = key;
+  return resolvedKeySchema.parse({
+    keyId: key.id,
+    project: {
+      id: project.id,
+      organizationId: project.organizationId,
+      archived: project.archivedAt !== null,
+      timezone: project.timezone,
+      dataRetentionDays: project.dataRetentionDays,
+      maxCustomAttributes: project.maxCustomAttributes,
+      allowedEventNames: project.allowedEventNames,
+      planEnforcement: project.planEnforcement,
+      rateLimitPerSecond: project.rateLimitPerSecond,
+    },
+    eventTypes: project.eventTypes,
+    attributes: project.attributes,
+  });
+}

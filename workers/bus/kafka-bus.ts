@@ -1,0 +1,367 @@
+/**
+ * The Bus on Apache Kafka, through kafkajs: one idempotent producer for the process, and one
+ * kafkajs consumer per subscription, consuming with eachBatch and committing by hand.
+ */
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type logCreator,
+  type Message,
+  type PartitionerArgs,
+  type Producer,
+  type RecordMetadata,
+} from "kafkajs";
+import { deferred } from "./async-util";
+import { consoleBusLog, errorFields, type BusLog, type BusLogLevel } from "./log";
+import type {
+  BatchContext,
+  Bus,
+  BusMessage,
+  PartitionLag,
+  ProducedOffset,
+  ProduceRecord,
+  StopOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+} from "./types";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** The least severe kafkajs log entry passed on to `log`. Default "warn". */
+  logLevel?: BusLogLevel | "nothing";
+  log?: BusLog;
+  /** Consumer group tuning; kafkajs's defaults otherwise (session 30 s, heartbeat 3 s). */
+  consumer?: {
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    rebalanceTimeoutMs?: number;
+    /** How long a fetch waits for records on the broker. Default 1000 ms (kafkajs: 5000), so stops and rebalances are quick. */
+    maxWaitTimeMs?: number;
+  };
+  connectionTimeoutMs?: number;
+}
+
+export interface KafkaBus extends Bus {
+  readonly kind: "kafka";
+}
+
+const DEFAULT_MAX_BATCH = 500;
+
+const KAFKAJS_LEVELS: Record<BusLogLevel | "nothing", KafkaLogLevel> = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+};
+
+const LEVEL_RANK: Record<BusLogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/**
+ * Error responses kafkajs logs at ERROR on every rebalance or broker start, then handles by
+ * retrying or rejoining; a failure that lasts still surfaces through the consumer or producer.
+ */
+const ROUTINE_RESPONSE_ERRORS = new Set([
+  "The group is rebalancing, so a rejoin is needed",
+  "The coordinator is loading and hence can't process requests for this group",
+  "The group coordinator is not available",
+  "This is not the correct coordinator for this group",
+  "There is no leader for this topic-partition as we are in the middle of a leadership election",
+]);
+
+function routineResponseError(namespace: string, error: unknown): boolean {
+  return namespace === "Connection" && typeof error === "string" && ROUTINE_RESPONSE_ERRORS.has(error);
+}
+
+function busLevel(level: KafkaLogLevel): BusLogLevel {
+  if (level <= KafkaLogLevel.ERROR) return "error";
+  if (level === KafkaLogLevel.WARN) return "warn";
+  if (level === KafkaLogLevel.INFO) return "info";
+  return "debug";
+}
+
+export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
+  return new KafkaJsBus(options);
+}
+
+class KafkaJsBus implements KafkaBus {
+  readonly kind = "kafka" as const;
+  private readonly kafka: Kafka;
+  private readonly log: BusLog;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly connectProducer: () => Promise<void>;
+  private readonly connectAdmin: () => Promise<void>;
+  /** The partition kafkajs's partitioner chose for each message object we sent. */
+  private readonly chosenPartition = new WeakMap<Message, number>();
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private closing = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    if (options.brokers.length === 0) throw new Error("createKafkaBus: no brokers");
+    this.log = options.log ?? consoleBusLog();
+    const log = this.log;
+    const minimum = options.logLevel ?? "warn";
+    const toBusLog: logCreator = () => (entry) => {
+      const { message, timestamp: _timestamp, ...fields } = entry.log;
+      const level = routineResponseError(entry.namespace, fields.error) ? "debug" : busLevel(entry.level);
+      if (minimum === "nothing" || LEVEL_RANK[level] > LEVEL_RANK[minimum]) return;
+      log(level, `kafkajs ${entry.namespace}: ${String(message)}`, fields);
+    };
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: KAFKAJS_LEVELS[options.logLevel ?? "warn"],
+      logCreator: toBusLog,
+      connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: () => this.trackingPartitioner(),
+    });
+    this.admin = this.kafka.admin();
+    this.connectProducer = once(() => this.producer.connect());
+    this.connectAdmin = once(() => this.admin.connect());
+  }
+
+  /**
+   * kafkajs's DefaultPartitioner (murmur2 of the key, as partitionForKey computes), noting each
+   * message's partition so produce() can give every record its offset. A keyless message keeps
+   * its first partition when kafkajs retries a send, so the note stays true.
+   */
+  private trackingPartitioner(): (args: PartitionerArgs) => number {
+    const kafkajsDefault = Partitioners.DefaultPartitioner();
+    return (args) => {
+      const earlier = this.chosenPartition.get(args.message);
+      if (earlier !== undefined && earlier < args.partitionMetadata.length) return earlier;
+      const partition = kafkajsDefault(args);
+      this.chosenPartition.set(args.message, partition);
+      return partition;
+    };
+  }
+
+  async produce(records: ProduceRecord[]): Promise<ProducedOffset[]> {
+    this.assertOpen();
+    if (records.length === 0) return [];
+    await this.connectProducer();
+
+    const messages = records.map((record): Message => {
+      if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
+      const message: Message = { key: record.key ?? null, value: record.value, headers: { ...record.headers } };
+      if (record.partition !== undefined && record.partition !== null) message.partition = record.partition;
+      return message;
+    });
+    const byTopic = new Map<string, Message[]>();
+    records.forEach((record, i) => {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push(messages[i] as Message);
+      byTopic.set(record.topic, list);
+    });
+
+    // acks -1: every in-sync replica has the records before the send resolves.
+    const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
+
+    // A partition's messages went in one record batch, in order, starting at its baseOffset.
+    const base = new Map<string, bigint>();
+    for (const entry of metadata) base.set(`${entry.topicName}\u0000${entry.partition}`, baseOffsetOf(entry));
+    const seen = new Map<string, bigint>();
+    return records.map((record, i) => {
+      const partition = this.chosenPartition.get(messages[i] as Message);
+      if (partition === undefined) throw new Error(`kafkajs did not partition a record for ${record.topic}`);
+      const key = `${record.topic}\u0000${partition}`;
+      const start = base.get(key);
+      if (start === undefined) throw new Error(`No produce acknowledgement for ${record.topic}/${partition}`);
+      const index = seen.get(key) ?? 0n;
+      seen.set(key, index + 1n);
+      return { topic: record.topic, partition, offset: (start + index).toString() };
+    });
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    if (!opts.groupId) throw new Error("subscribe: groupId is required");
+    if (opts.topics.length === 0) throw new Error("subscribe: at least one topic is required");
+    const maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+
+    const tuning = this.options.consumer ?? {};
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: tuning.sessionTimeoutMs,
+      heartbeatInterval: tuning.heartbeatIntervalMs,
+      rebalanceTimeout: tuning.rebalanceTimeoutMs,
+      maxWaitTimeInMs: tuning.maxWaitTimeMs ?? 1000,
+    });
+    const subscription = new KafkaSubscription(consumer, { ...opts, maxBatchSize }, this.log, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      await subscription.stop({ commit: false }).catch(() => undefined);
+      throw error;
+    }
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.connectAdmin();
+    await this.admin.describeCluster();
+  }
+
+  async lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    this.assertOpen();
+    await this.connectAdmin();
+    const unique = [...new Set(topics)];
+    const committed = new Map<string, string>();
+    for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId, topics: unique })) {
+      for (const { partition, offset } of partitions) committed.set(`${topic}\u0000${partition}`, offset);
+    }
+    const result: PartitionLag[] = [];
+    for (const topic of unique) {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      for (const { partition, high, low } of [...offsets].sort((a, b) => a.partition - b.partition)) {
+        const done = BigInt(committed.get(`${topic}\u0000${partition}`) ?? "-1");
+        const from = done >= 0n ? done : BigInt(low);
+        const highOffset = BigInt(high);
+        result.push({ topic, partition, committed: done >= 0n ? done.toString() : "-1", high, lag: Number(highOffset > from ? highOffset - from : 0n) });
+      }
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new Error("The Kafka bus is closed");
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  private assigned: TopicPartition[] = [];
+  /** Set by stop({ commit: false }): from then on nothing is resolved or committed. */
+  private crashed = false;
+  private readonly crash = deferred<"crashed">();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly opts: SubscribeOptions & { maxBatchSize: number },
+    private readonly log: BusLog,
+    private readonly onStopped: () => void,
+  ) {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.log(payload.restart ? "warn" : "error", `Kafka consumer of group ${payload.groupId} crashed${payload.restart ? "; restarting" : ""}`, errorFields(payload.error));
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? false });
+    // Resolves once the consumer has joined the group.
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitThreshold: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const messages = batch.messages.map((message) => toBusMessage(batch.topic, batch.partition, message));
+    for (let start = 0; start < messages.length; start += this.opts.maxBatchSize) {
+      if (this.crashed || !isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + this.opts.maxBatchSize);
+      const last = chunk[chunk.length - 1];
+      if (!last) return;
+      const context: BatchContext = { topic: batch.topic, partition: batch.partition, messages: chunk, heartbeat };
+      const outcome = await Promise.race([this.opts.handleBatch(context).then(() => "handled" as const), this.crash.promise]);
+      // The delivery guarantee, at least once: a batch's offsets are resolved and committed only
+      // after its handler resolved, that is after its results are durable downstream. A handler
+      // that throws propagates to kafkajs, which fetches again from the last resolved offset, so
+      // the same batch comes back and nothing after it on the partition is handled first. A
+      // consumer that dies before the commit leaves the batch to whoever gets the partition next.
+      if (outcome === "crashed" || this.crashed) return;
+      resolveOffset(last.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  assignments(): TopicPartition[] {
+    return this.stopping ? [] : this.assigned.map((tp) => ({ ...tp }));
+  }
+
+  stop(options: StopOptions = {}): Promise<void> {
+    if (!this.stopping) {
+      if (options.commit === false) {
+        this.crashed = true;
+        this.crash.resolve("crashed");
+      }
+      // Disconnecting waits for the batch being handled (unless crashed) and leaves the group.
+      this.stopping = this.consumer.disconnect().finally(() => {
+        this.assigned = [];
+        this.onStopped();
+      });
+    }
+    return this.stopping;
+  }
+}
+
+function toBusMessage(topic: string, partition: number, message: KafkaMessage): BusMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString("utf8") : null,
+    value: message.value ? message.value.toString("utf8") : "",
+    headers: stringHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) result[name] = typeof last === "string" ? last : last.toString("utf8");
+  }
+  return result;
+}
+
+function baseOffsetOf(entry: RecordMetadata): bigint {
+  const offset = entry.baseOffset ?? entry.offset;
+  if (offset === undefined) throw new Error(`No offset in the produce acknowledgement for ${entry.topicName}/${entry.partition}`);
+  return BigInt(offset);
+}
+
+/** Memoizes an async connect; a failed attempt is forgotten so the next call tries again. */
+function once(connect: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => {
+    pending ??= connect().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

@@ -1,0 +1,29 @@
+import path from "node:path";
+import { z } from "zod";
+import { brokerList, parseConfig, port, postgresUrl } from "../src/lib/config-parse";
+
+export const WORKER_ROLES = ["all", "gateway", "processor", "sink"] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+/** The worker's configuration, validated once at boot. */
+const workerEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PRISM_ROLE: z.enum(WORKER_ROLES).default("all"),
+  DATABASE_URL: postgresUrl,
+  /** Unset: the embedded log in DuckDB stands in for Kafka (role `all` only). */
+  KAFKA_BROKERS: brokerList.optional(),
+  DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
+  WORKER_HOST: z.string().default("127.0.0.1"),
+  WORKER_PORT: port.default(4100),
+  INTERNAL_SECRET: z.string().min(16).default("prism-internal-development-secret"),
+  /** Basic-auth password the edge's Upstash client uses against the gateway. */
+  GATEWAY_TOKEN: z.string().min(16).default("prism-gateway-development-token"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export function workerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
+  const env = parseConfig(workerEnvSchema, source);
+  return env;
+}

@@ -1,0 +1,163 @@
+import type { Server } from "node:http";
+import { pathToFileURL } from "node:url";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { ConfigError } from "../src/lib/config-parse";
+import { createLogger, type Logger } from "../src/lib/logger";
+import { createBus } from "./bus";
+import type { Bus } from "./bus/types";
+import { openDuckDB } from "./duckdb";
+import { workerEnv, type WorkerEnv } from "./env";
+import { runHealthChecks, type HealthCheck } from "./health";
+import { createGateway } from "./gateway/gateway";
+import { closeServer, listen, Routes, sendJson } from "./http-server";
+
+export interface RunningWorker {
+  port: number;
+  bus: Bus;
+  stop(): Promise<void>;
+}
+
+/** Which parts a role runs. `all` is the single-machine default. */
+export function partsOf(role: WorkerEnv["PRISM_ROLE"]) {
+  return {
+    gateway: role === "all" || role === "gateway",
+    processor: role === "all" || role === "processor",
+    sink: role === "all" || role === "sink",
+  };
+}
+
+export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`worker-${env.PRISM_ROLE}`, env.LOG_LEVEL)): Promise<RunningWorker> {
+  const parts = partsOf(env.PRISM_ROLE);
+  if (!env.KAFKA_BROKERS && env.PRISM_ROLE !== "all") {
+    throw new ConfigError(`Role ${env.PRISM_ROLE} needs KAFKA_BROKERS: the embedded log only works with PRISM_ROLE=all, in one process.`);
+  }
+
+  const closers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "error during shutdown"));
+  };
+
+  try {
+    const postgres = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 3000 });
+    postgres.on("error", (error) => log.warn({ err: error }, "postgres pool error"));
+    closers.push(() => postgres.end());
+    await postgres.query("SELECT 1").catch((error: unknown) => {
+      throw new ConfigError(`Cannot reach PostgreSQL at ${describeUrl(env.DATABASE_URL)}: ${oneLine(error)}`);
+    });
+
+    let duckdb: DuckDBInstance | undefined;
+    if (parts.sink || !env.KAFKA_BROKERS) {
+      duckdb = await openDuckDB(env.DUCKDB_PATH);
+      const instance = duckdb;
+      closers.push(async () => instance.closeSync());
+    }
+
+    const bus = await createBus({ kafkaBrokers: env.KAFKA_BROKERS, duckdb: duckdb ?? env.DUCKDB_PATH, clientId: `prism-${env.PRISM_ROLE}` });
+    closers.push(() => bus.close());
+    await bus.ping().catch((error: unknown) => {
+      throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
+    });
+
+    const checks: Record<string, HealthCheck> = {
+      postgres: async () => {
+        await postgres.query("SELECT 1");
+        return { ok: true };
+      },
+      bus: async () => {
+        await bus.ping();
+        return { ok: true, detail: bus.kind };
+      },
+    };
+    if (duckdb) {
+      const instance = duckdb;
+      checks.duckdb = async () => {
+        const connection = await instance.connect();
+        try {
+          await connection.run("SELECT 1");
+        } finally {
+          connection.closeSync();
+        }
+        return { ok: true };
+      };
+    }
+
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+
+    const routes = new Routes()
+      .add("GET", "/health", async (_req, res) => {
+        const report = await runHealthChecks(checks);
+        sendJson(res, report.healthy ? 200 : 503, { status: report.healthy ? "ok" : "unhealthy", role: env.PRISM_ROLE, parts, ...report });
+      })
+      .add("GET", "/metrics", async (_req, res) => {
+        const body = await metrics.metrics();
+        res.writeHead(200, { "content-type": metrics.contentType });
+        res.end(body);
+      });
+
+    if (parts.gateway) routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
+
+    const server: Server = await listen(routes, env.WORKER_HOST, env.WORKER_PORT, (error) => log.error({ err: error }, "request failed"));
+    closers.push(() => closeServer(server));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : env.WORKER_PORT;
+    log.info({ role: env.PRISM_ROLE, port, bus: bus.kind, parts }, "worker started");
+
+    let stopped = false;
+    return {
+      port,
+      bus,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await stopAll();
+        log.info("worker stopped");
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** host:port/database of a connection URL, never its password. */
+function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+export function oneLine(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message.split("\n")[0]}`;
+  return String(error);
+}
+
+async function main() {
+  let env: WorkerEnv;
+  try {
+    env = workerEnv();
+  } catch (error) {
+    console.error(`prism worker: ${oneLine(error)}`);
+    process.exit(1);
+  }
+  const log = createLogger(`worker-${env.PRISM_ROLE}`, env.LOG_LEVEL);
+  let worker: RunningWorker;
+  try {
+    worker = await startWorker(env, log);
+  } catch (error) {
+    console.error(`prism worker: ${oneLine(error)}`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    void worker.stop().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) void main();
