@@ -326,6 +326,34 @@ export function busContract(name: string, makeBus: () => Promise<ContractBus>, o
     );
 
     it(
+      "loses nothing and keeps each key's order when a consumer joins mid-stream",
+      async () => {
+        const keys = range(0, 12).map((i) => `${run}-m${i}`);
+        const total = 240;
+        const handled: BusMessage[] = [];
+        const slowly: OnBatch = async (ours) => {
+          if (ours.length > 0) await new Promise((resolve) => setTimeout(resolve, 15));
+          handled.push(...ours);
+        };
+        await bus().produce(range(0, total / 2).map((seq) => record(seq, { key: keys[seq % keys.length] })));
+        const first = await consume(group("join"), { maxBatchSize: 4, onBatch: slowly });
+        await waitFor("the first consumer to get going", () => first.processed.length > 0);
+        const second = await consume(group("join"), { maxBatchSize: 4, onBatch: slowly });
+        await bus().produce(range(total / 2, total).map((seq) => record(seq, { key: keys[seq % keys.length] })));
+        await waitFor(`all ${total} records`, () => hasAll(handled, range(0, total)));
+
+        // At least once: a handover may repeat a batch, but never skips one or goes back past a commit.
+        keys.forEach((key, k) => {
+          const firstSeen: number[] = [];
+          for (const seq of seqs(handled.filter((message) => message.key === key))) if (!firstSeen.includes(seq)) firstSeen.push(seq);
+          expect(firstSeen).toEqual(range(0, total).filter((seq) => seq % keys.length === k));
+        });
+        expect(second.subscription.assignments().length).toBeGreaterThan(0);
+      },
+      testTimeout,
+    );
+
+    it(
       "starts a new group at the beginning with fromBeginning, else at the end",
       async () => {
         const key = `${run}-history`;

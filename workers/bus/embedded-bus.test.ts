@@ -105,7 +105,7 @@ describe("embedded bus", () => {
     expect(await kept.lag("g", ["a"])).toHaveLength(3);
   });
 
-  it("writes nothing when a produce fails part way", async () => {
+  it("checks every record of a produce before writing any", async () => {
     const { dir, remove } = await tempDir();
     cleanups.push(remove);
     const bus = await open(path.join(dir, "bus.duckdb"));

@@ -29,12 +29,11 @@ export interface TRPCContext {
 
 export function createTRPCContext(opts: { user: SessionUser | null; db?: ReturnType<typeof db>; mailer?: Mailer; appUrl?: string }): TRPCContext {
   const client = opts.db ?? db();
-  const env = appEnv();
   return {
     db: client,
     user: opts.user,
-    mailer: opts.mailer ?? createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, db: client }),
-    appUrl: opts.appUrl ?? env.NEXTAUTH_URL ?? "http://127.0.0.1:3000",
+    mailer: opts.mailer ?? createMailer({ smtpUrl: appEnv().SMTP_URL, from: appEnv().MAIL_FROM, db: client }),
+    appUrl: opts.appUrl ?? appEnv().NEXTAUTH_URL ?? "http://127.0.0.1:3000",
   };
 }
 
