@@ -15,6 +15,7 @@ import { z } from "zod";
 import { brokerList, ConfigError, parseConfig, port, postgresUrl } from "../src/lib/config-parse";
 import { migrateDatabase } from "../prisma/tools/migrate";
 import { createPrismaClient } from "../src/server/db";
+import { loadSampleData } from "../src/server/demo/load-sample-data";
 import { DEMO_LOGIN, seedDemo } from "../src/server/demo/seed";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 
@@ -159,6 +160,27 @@ export async function launch(env: LauncherEnv): Promise<void> {
     children.push(web);
     const appUrl = childEnv.NEXTAUTH_URL ?? "";
     await waitForHttp(`${appUrl}/api/health`, web, "The web app");
+
+    if (demo) {
+      const seeding = createPrismaClient(databaseUrl);
+      try {
+        let lastShown = 0;
+        const loaded = await loadSampleData({
+          db: seeding,
+          projectId: demo.projectId,
+          appUrl,
+          onProgress(sent, total) {
+            if (sent - lastShown >= total / 4 || sent === total) {
+              lastShown = sent;
+              say(`• Sample data: ${sent} / ${total} events sent through ingest`);
+            }
+          },
+        });
+        say(`• Demo project holds ${loaded.events} sample events from ${loaded.profiles} profiles`);
+      } finally {
+        await seeding.$disconnect();
+      }
+    }
 
     say("");
     say(`Prism is running at ${appUrl}`);
