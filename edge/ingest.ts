@@ -70,14 +70,26 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The API key from `X-API-Key` or `Authorization: Bearer`. */
+/**
+ * The API key from `X-API-Key`, `Authorization: Bearer`, or the `key` query parameter
+ * (browsers' sendBeacon cannot set headers; project keys are write-only, like any SDK key).
+ */
 export function apiKeyOf(request: Request): string | null {
   const header = request.headers.get("x-api-key")?.trim();
   if (header) return header;
   const authorization = request.headers.get("authorization");
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1] ?? null;
+  if (match?.[1]) return match[1];
+  return new URL(request.url).searchParams.get("key");
 }
+
+/** Browsers may send from any origin; credentials are never involved. */
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "POST, GET, OPTIONS",
+  "access-control-allow-headers": "content-type, x-api-key, authorization, x-trace-id",
+  "access-control-max-age": "86400",
+};
 
 /** Client context from headers: the first forwarded address, user agent, locale and platform geo headers. */
 export function requestContext(request: Request): EventContext {
@@ -211,6 +223,7 @@ export function createIngestHandler(deps: IngestDeps) {
     const finish = (response: Response) => {
       deps.onResult?.({ projectId, status: response.status, accepted, refused, latencyMs: now() - started, traceId });
       response.headers.set("x-trace-id", traceId);
+      for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
       return response;
     };
 
@@ -288,6 +301,7 @@ export function createIngestHandler(deps: IngestDeps) {
     batch: (request: Request) => ingest(request, "batch"),
     profiles: (request: Request) => ingest(request, "profile"),
     health: () => json(200, { status: "ok" }),
+    preflight: () => new Response(null, { status: 204, headers: CORS_HEADERS }),
     limits,
   };
 }

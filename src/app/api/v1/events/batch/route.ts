@@ -7,3 +7,7 @@ export const dynamic = "force-dynamic";
 export function POST(request: Request) {
   return edgeIngest().batch(request);
 }
+
+export function OPTIONS() {
+  return edgeIngest().preflight();
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { internalEventSchema } from "../src/domain/events";
+import type { ResolvedKey } from "../src/domain/tracking-plan";
+import { createIngestHandler, type OutgoingRecord } from "./ingest";
+
+const KEY = "ef_live_valid_key_for_tests_000000";
+
+function plan(overrides: Partial<ResolvedKey["project"]> = {}): ResolvedKey {
+  return {
+    keyId: "key_1",
+    project: { id: "proj_1", organizationId: "org_1", archived: false, timezone: "UTC", dataRetentionDays: 365, maxCustomAttributes: 100, allowedEventNames: [], planEnforcement: "enforce", rateLimitPerSecond: 1000, ...overrides },
+    eventTypes: [{ name: "purchase", fields: [{ name: "amount", dataType: "number", required: true }] }],
+    attributes: [],
+  };
+}
+
+/** The handler's producer is injected: here an in-memory log, so the handler's own logic is tested. */
+function setup(opts: { plan?: ResolvedKey; produce?: (records: OutgoingRecord[]) => Promise<void>; limits?: Parameters<typeof createIngestHandler>[0]["limits"] } = {}) {
+  const written: OutgoingRecord[] = [];
+  const handler = createIngestHandler({
+    resolveKey: async (key) => (key === KEY ? (opts.plan ?? plan()) : null),
+    produce: opts.produce ?? (async (records) => void written.push(...records)),
+    limits: opts.limits,
+  });
+  const post = (path: "events" | "batch" | "profiles", body: string | unknown, headers: Record<string, string> = { "x-api-key": KEY }) =>
+    handler[path](new Request(`http://edge.test/api/v1/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }));
+  return { handler, written, post };
+}
+
+describe("ingest handler", () => {
+  it("accepts a planned event, produces it to event.raw keyed by project and profile, and answers 202 with its id", async () => {
+    const { post, written } = setup();
+    const response = await post("events", { event_name: "purchase", profile_id: "u1", props: { amount: 10 } }, { "x-api-key": KEY, "x-forwarded-for": "198.51.100.7, 10.0.0.1", "user-agent": "Test/1" });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as { event_id: string };
+    expect(written).toHaveLength(1);
+    const record = written[0]!;
+    expect(record).toMatchObject({ topic: "event.raw", key: "proj_1:u1" });
+    const event = internalEventSchema.parse(JSON.parse(record.value));
+    expect(event).toMatchObject({ event_id: body.event_id, project_id: "proj_1", ctx: { ip: "198.51.100.7", user_agent: "Test/1" } });
+    expect(record.headers.trace_id).toBe(response.headers.get("x-trace-id"));
+  });
+
+  it("answers 401 without a key or with an unknown one, 403 for an archived project, and writes nothing", async () => {
+    const { post, written } = setup();
+    expect((await post("events", { event_name: "x" }, {})).status).toBe(401);
+    expect((await post("events", { event_name: "x" }, { authorization: "Bearer ef_live_unknown" })).status).toBe(401);
+    const archived = setup({ plan: plan({ archived: true }) });
+    expect((await archived.post("events", { event_name: "x" })).status).toBe(403);
+    expect(written).toHaveLength(0);
+  });
+
+  it("takes the key from the query string for sendBeacon", async () => {
+    const { handler, written } = setup();
+    const response = await handler.batch(new Request(`http://edge.test/api/v1/events/batch?key=${KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify([{ event_name: "purchase", props: { amount: 1 } }]) }));
+    expect(response.status).toBe(202);
+    expect(written).toHaveLength(1);
+  });
+
+  it("refuses a violating event with its machine-readable type and sends it to event.dlq", async () => {
+    const { post, written } = setup();
+    const response = await post("events", { event_name: "purchase", props: {} });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ error: "required_missing", violations: [{ type: "required_missing", field: "props.amount" }] });
+    expect(written.map((record) => record.topic)).toEqual(["event.dlq"]);
+    expect(JSON.parse(written[0]!.value)).toMatchObject({ project_id: "proj_1", reason: "required_missing", payload: { event_name: "purchase", props: {} } });
+  });
+
+  it("accepts an unplanned event under observe, recording the violation on the event", async () => {
+    const { post, written } = setup({ plan: plan({ planEnforcement: "observe" }) });
+    const response = await post("events", { event_name: "refund" });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ violations: [{ type: "unplanned_event" }] });
+    expect(JSON.parse(written[0]!.value)).toMatchObject({ violations: [{ type: "unplanned_event" }] });
+  });
+
+  it("keeps the valid events of a batch, names the refused ones, and dead-letters them", async () => {
+    const { post, written } = setup();
+    const response = await post("batch", [{ event_name: "purchase", props: { amount: 1 } }, { event_name: "purchase", props: { amount: "x" } }, "nonsense", { event_type: "purchase", fields: { amount: 2 }, user_id: "u9" }]);
+    expect(response.status).toBe(207);
+    const body = (await response.json()) as { accepted: number; refused: number; errors: Array<{ index: number; reason: string }> };
+    expect(body).toMatchObject({ accepted: 2, refused: 2 });
+    expect(body.errors.map((error) => [error.index, error.reason])).toEqual([
+      [1, "datatype_mismatch"],
+      [2, "malformed"],
+    ]);
+    expect(written.filter((record) => record.topic === "event.raw")).toHaveLength(2);
+    expect(written.filter((record) => record.topic === "event.dlq")).toHaveLength(2);
+  });
+
+  it("answers 503 with Retry-After, never 2xx, when the producer fails or does not answer in time", async () => {
+    const failing = setup({ produce: () => Promise.reject(new Error("broker down")) });
+    const failed = await failing.post("events", { event_name: "purchase", props: { amount: 1 } });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("retry-after")).toBeTruthy();
+    const hanging = setup({ produce: () => new Promise(() => undefined), limits: { produceTimeoutMs: 50 } });
+    const started = Date.now();
+    const slow = await hanging.post("batch", [{ event_name: "purchase", props: { amount: 1 } }]);
+    expect(slow.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("refuses malformed JSON, oversized bodies, oversized and empty batches, and prototype keys", async () => {
+    const { post, written } = setup({ limits: { maxRequestBytes: 10_000, maxBatchSize: 3 } });
+    expect((await post("events", "{not json")).status).toBe(400);
+    expect((await post("events", { event_name: "purchase", props: { amount: 1, pad: "x".repeat(20_000) } })).status).toBe(413);
+    expect((await post("batch", [1, 2, 3, 4])).status).toBe(413);
+    expect((await post("batch", [])).status).toBe(400);
+    expect((await post("batch", { nope: true })).status).toBe(400);
+    const proto = await post("events", '{"event_name":"purchase","props":{"amount":1,"__proto__":{"polluted":true}}}');
+    expect(proto.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(written.every((record) => record.topic === "event.dlq")).toBe(true);
+  });
+
+  it("rate-limits per key with 429 and Retry-After", async () => {
+    const { post } = setup({ plan: plan({ rateLimitPerSecond: 2 }) });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post("events", { event_name: "purchase", props: { amount: 1 } })).status);
+    expect(statuses.slice(0, 2)).toEqual([202, 202]);
+    expect(statuses).toContain(429);
+  });
+
+  it("converts profile updates and keys them by profile", async () => {
+    const { post, written } = setup();
+    expect((await post("profiles", { profile_id: "u1", set: { vip_level: 3 } })).status).toBe(202);
+    expect(written[0]).toMatchObject({ topic: "event.raw", key: "proj_1:u1", headers: { kind: "profile" } });
+    expect((await post("profiles", { set: {} })).status).toBe(400);
+  });
+});
