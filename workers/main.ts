@@ -54,7 +54,13 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       closers.push(async () => instance.closeSync());
     }
 
-    const bus = await createBus({ kafkaBrokers: env.KAFKA_BROKERS, duckdb: duckdb ?? env.DUCKDB_PATH, clientId: `prism-${env.PRISM_ROLE}` });
+    const busLog = log.child({ component: "bus" });
+    const bus = await createBus({
+      kafkaBrokers: env.KAFKA_BROKERS,
+      duckdb: duckdb ?? env.DUCKDB_PATH,
+      clientId: `prism-${env.PRISM_ROLE}`,
+      log: (level, message, fields) => busLog[level](fields ?? {}, message),
+    });
     closers.push(() => bus.close());
     await bus.ping().catch((error: unknown) => {
       throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);

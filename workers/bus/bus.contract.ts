@@ -85,7 +85,10 @@ export function busContract(name: string, makeBus: () => Promise<ContractBus>, o
       };
     }
 
-    async function consume(groupId: string, opts: { topics?: string[]; fromBeginning?: boolean; maxBatchSize?: number; onBatch?: OnBatch } = {}): Promise<Consumer> {
+    async function consume(
+      groupId: string,
+      opts: { topics?: string[]; fromBeginning?: boolean; maxBatchSize?: number; onBatch?: OnBatch } = {},
+    ): Promise<Consumer> {
       const consumer: Omit<Consumer, "subscription"> = { delivered: [], processed: [], batches: [] };
       const subscription = await bus().subscribe({
         groupId,
@@ -121,7 +124,8 @@ export function busContract(name: string, makeBus: () => Promise<ContractBus>, o
     };
     const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
     const tpName = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
-    const allPartitions = (topics: string[]) => topics.flatMap((topic) => range(0, TOPIC_PARTITIONS[topic] ?? 0).map((partition) => tpName({ topic, partition })));
+    const allPartitions = (topics: string[]) =>
+      topics.flatMap((topic) => range(0, TOPIC_PARTITIONS[topic] ?? 0).map((partition) => tpName({ topic, partition })));
 
     it("answers ping and produces nothing for an empty list", async () => {
       await bus().ping();

@@ -109,7 +109,12 @@ describe("embedded bus", () => {
     const { dir, remove } = await tempDir();
     cleanups.push(remove);
     const bus = await open(path.join(dir, "bus.duckdb"));
-    await expect(bus.produce([{ topic: "event.raw", value: "ok" }, { topic: "event.raw", value: "bad", headers: { n: 1 as unknown as string } }])).rejects.toThrow();
+    await expect(
+      bus.produce([
+        { topic: "event.raw", value: "ok" },
+        { topic: "event.raw", value: "bad", headers: { n: 1 as unknown as string } },
+      ]),
+    ).rejects.toThrow();
     expect((await bus.lag("g", ["event.raw"])).every((row) => row.high === "0")).toBe(true);
   });
 

@@ -270,7 +270,11 @@ class KafkaSubscription implements Subscription {
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.log(payload.restart ? "warn" : "error", `Kafka consumer of group ${payload.groupId} crashed${payload.restart ? "; restarting" : ""}`, errorFields(payload.error));
+      this.log(
+        payload.restart ? "warn" : "error",
+        `Kafka consumer of group ${payload.groupId} crashed${payload.restart ? "; restarting" : ""}`,
+        errorFields(payload.error),
+      );
     });
   }
 

@@ -6,7 +6,13 @@ import { murmur2, partitionForKey } from "./partitioner";
 /** kafkajs's own DefaultPartitioner, the one kafka-bus.ts produces with. */
 function kafkajsPartition(topic: string, key: string, partitions: number): number {
   const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+  }));
   return partitioner({ topic, partitionMetadata, message: { key, value: "" } });
 }
 

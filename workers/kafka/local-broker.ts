@@ -503,7 +503,7 @@ async function waitUntilReady(brokers: string[], exited: () => string | null): P
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
-    retry: { retries: 0 },
+    retry: { retries: 3, initialRetryTime: 100 }, // a fresh admin learns the broker list only on its first retry
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   await retryUntil("the broker to answer", deadline, exited, () =>
