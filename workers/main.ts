@@ -47,6 +47,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       throw new ConfigError(`Cannot reach PostgreSQL at ${describeUrl(env.DATABASE_URL)}: ${oneLine(error)}`);
     });
 
+    let busReady = false;
     let duckdb: DuckDBInstance | undefined;
     if (parts.sink || !env.KAFKA_BROKERS) {
       duckdb = await openDuckDB(env.DUCKDB_PATH);
@@ -59,12 +60,16 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       kafkaBrokers: env.KAFKA_BROKERS,
       duckdb: duckdb ?? env.DUCKDB_PATH,
       clientId: `prism-${env.PRISM_ROLE}`,
-      log: (level, message, fields) => busLog[level](fields ?? {}, message),
+      // Until the first ping succeeds, connection noise is summed up in one start-up error line instead.
+      log: (level, message, fields) => {
+        if (busReady || level === "debug") busLog[level](fields ?? {}, message);
+      },
     });
     closers.push(() => bus.close());
     await bus.ping().catch((error: unknown) => {
       throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
     });
+    busReady = true;
 
     const checks: Record<string, HealthCheck> = {
       postgres: async () => {
