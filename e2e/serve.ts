@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "../src/testing/postgres";
 import { mailText, startTestSmtpServer } from "../src/testing/smtp";
+import { startLocalBroker } from "../workers/kafka/local-broker";
 import { launch, launcherEnv } from "../workers/launcher";
 import { E2E_MAILBOX_PORT } from "./ports";
 
@@ -16,14 +17,21 @@ const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "prism-e2e-"));
 const database = (await postgresAnswers(serverUrl)) ? await createTestDatabase(serverUrl, "prism_e2e") : null;
 const smtp = await startTestSmtpServer();
+// The e2e platform runs on a real broker, so tests can read what ingest wrote to event.raw.
+const kafkaBrokers = process.env.KAFKA_BROKERS ?? (await startLocalBroker()).brokers.join(",");
 
 // GET /mails?to=address → the decoded raw mails sent to that address, oldest first.
+// GET /env → where the test services are.
 http
   .createServer((req, res) => {
-    const to = new URL(req.url ?? "/", "http://localhost").searchParams.get("to") ?? "";
-    const mails = smtp.mails.filter((mail) => mail.to.includes(to)).map((mail) => mailText(mail.raw));
+    const url = new URL(req.url ?? "/", "http://localhost");
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify(mails));
+    if (url.pathname === "/env") {
+      res.end(JSON.stringify({ kafkaBrokers }));
+      return;
+    }
+    const to = url.searchParams.get("to") ?? "";
+    res.end(JSON.stringify(smtp.mails.filter((mail) => mail.to.includes(to)).map((mail) => mailText(mail.raw))));
   })
   .listen(E2E_MAILBOX_PORT, "127.0.0.1");
 
@@ -39,5 +47,6 @@ await launch(
     DATA_DIR: dataDir,
     DATABASE_URL: database?.url,
     SMTP_URL: smtp.url,
+    KAFKA_BROKERS: kafkaBrokers,
   }),
 );

@@ -15,7 +15,7 @@ function runWorker(env: Record<string, string>): Promise<{ code: number | null; 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "main.ts")], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", WORKER_PORT: "0", LOG_LEVEL: "info", ...env },
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", WORKER_PORT: "0", LOG_LEVEL: "info", ...env },
     });
     let stderr = "";
     let stdout = "";
@@ -76,7 +76,7 @@ describe("worker lifecycle", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "prism-worker-test-"));
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "main.ts")], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", WORKER_PORT: "0", DATABASE_URL: inject("postgresServerUrl"), DUCKDB_PATH: path.join(dir, "prism.duckdb"), LOG_LEVEL: "info" },
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", WORKER_PORT: "0", DATABASE_URL: inject("postgresServerUrl"), DUCKDB_PATH: path.join(dir, "prism.duckdb"), LOG_LEVEL: "info" },
     });
     try {
       const port = await new Promise<number>((resolve, reject) => {
