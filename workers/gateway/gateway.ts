@@ -7,12 +7,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
+import { TOPIC } from "../../src/domain/events";
 import type { Logger } from "../../src/lib/logger";
 import type { Bus } from "../bus/types";
 import { sendJson } from "../http-server";
 
 /** The topics the edge may write: raw records and dead letters. */
-const WRITABLE_TOPICS = new Set(["event.raw", "event.dlq"]);
+const WRITABLE_TOPICS = new Set<string>([TOPIC.raw, TOPIC.dlq]);
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 const recordSchema = z.object({
@@ -90,7 +91,7 @@ export function createGateway(opts: { bus: Bus; token: string; log: Logger; metr
         })),
       );
       timer();
-      for (const record of records) ingested.inc({ result: record.topic === "event.dlq" ? "refused" : "accepted" });
+      for (const record of records) ingested.inc({ result: record.topic === TOPIC.dlq ? "refused" : "accepted" });
       const now = Date.now();
       sendJson(res, 200, offsets.map((offset) => ({ topic: offset.topic, partition: offset.partition, offset: Number(offset.offset), timestamp: now })));
     } catch (error) {
