@@ -1,13 +1,9 @@
 import { z } from "zod";
+import { plainText } from "./text";
 
 export const emailSchema = z.string().trim().toLowerCase().max(254, "is at most 254 characters").pipe(z.email("is not a valid email address"));
 export const passwordSchema = z.string().min(10, "needs at least 10 characters").max(200, "is at most 200 characters");
-export const personNameSchema = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(100, "is at most 100 characters")
-  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+export const personNameSchema = plainText(100);
 export const displayNameSchema = personNameSchema;
 export const tokenSchema = z.string().trim().min(20).max(200).regex(/^[\w-]+$/, "is not a valid link token");
 

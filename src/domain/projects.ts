@@ -1,12 +1,8 @@
 import { z } from "zod";
+import { plainText } from "./text";
 import { identifierName } from "./tracking-plan";
 
-export const projectNameSchema = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(80, "is at most 80 characters")
-  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+export const projectNameSchema = plainText(80);
 
 function isTimeZone(value: string): boolean {
   try {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText } from "./text";
 
 /** Field and attribute names: letters, digits, `_`, `.`, `-`, `$`; never prototype keys. */
 export const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -28,7 +29,7 @@ export type EventFieldInput = z.infer<typeof eventFieldSchema>;
 
 export const eventTypeSchema = z.strictObject({
   name: identifierName,
-  description: z.string().trim().max(1000).default(""),
+  description: plainText(1000, { required: false }).default(""),
   fields: z
     .array(eventFieldSchema)
     .max(200)

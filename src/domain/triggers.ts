@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText } from "./text";
 import { identifierName } from "./tracking-plan";
 
 export const webhookAction = z.strictObject({
@@ -18,13 +19,13 @@ export const kafkaPublishAction = z.strictObject({
 
 export const notificationAction = z.strictObject({
   type: z.literal("notification"),
-  title: z.string().trim().min(1).max(200),
-  body: z.string().trim().max(2000).default(""),
+  title: plainText(200),
+  body: plainText(2000, { required: false }).default(""),
 });
 
 export const tagProfileAction = z.strictObject({
   type: z.literal("tag_profile"),
-  tag: z.string().trim().min(1).max(100),
+  tag: plainText(100),
 });
 
 export const updateAttributeAction = z.strictObject({
@@ -38,7 +39,7 @@ export type TriggerAction = z.infer<typeof triggerActionSchema>;
 export const TRIGGER_ACTION_TYPES = ["webhook", "kafka_publish", "notification", "tag_profile", "update_attribute"] as const;
 
 export const triggerInputSchema = z.strictObject({
-  name: z.string().trim().min(1, "is required").max(120),
+  name: plainText(120),
   rule: z.string().trim().min(1, "is required").max(4000),
   actions: z.array(triggerActionSchema).max(10).default([]),
   enabled: z.boolean().default(true),

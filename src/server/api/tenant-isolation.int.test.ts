@@ -7,158 +7,17 @@ import { TRPCError } from "@trpc/server";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "~/server/api/root";
-import type { SessionUser } from "~/server/api/trpc";
-import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
-
-interface Tenant {
-  user: SessionUser;
-  orgId: string;
-  orgName: string;
-  projectId: string;
-  projectName: string;
-  keyId: string;
-  inviteId: string;
-  inviteToken: string;
-  membershipId: string;
-  eventTypeId: string;
-  attributeId: string;
-  triggerId: string;
-}
+import { createTestApp, type TestApp } from "~/testing/app";
+import { makeTenant, procedureAt, scopedInputs, snapshot, UNSCOPED, type Tenant } from "~/testing/procedures";
 
 let app: TestApp;
 let a: Tenant;
 let b: Tenant;
 
-async function makeTenant(tag: string): Promise<Tenant> {
-  const { user, orgId } = await app.signUp(`${tag}-owner@example.com`, `Owner ${tag}`);
-  const caller = app.caller(user);
-  const org = await caller.organizations.get({ orgId });
-  const project = await caller.projects.create({ orgId, name: `Project ${tag}` });
-  const key = await caller.apiKeys.create({ projectId: project.id, name: "key" });
-  const invite = await caller.invites.create({ orgId, email: `${tag}-invitee@example.com`, role: "member" });
-  const inviteToken = tokenFromMail(app.mails, `${tag}-invitee@example.com`, "/invite/");
-  const eventType = await caller.trackingPlan.createEventType({ projectId: project.id, eventType: { name: "purchase", description: "", fields: [{ name: "amount", dataType: "number", required: true }] } });
-  const attribute = await caller.trackingPlan.createAttribute({ projectId: project.id, attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false } });
-  const trigger = await caller.triggers.create({ projectId: project.id, trigger: { name: "big", rule: "event.name == 'purchase'", actions: [{ type: "notification", title: "Big", body: "" }], enabled: true, cooldownSeconds: 0 } });
-  await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
-  const [membership] = await caller.organizations.members({ orgId });
-  return {
-    user,
-    orgId,
-    orgName: org.name,
-    projectId: project.id,
-    projectName: project.name,
-    keyId: key.id,
-    inviteId: invite.id,
-    inviteToken,
-    membershipId: membership!.membershipId,
-    eventTypeId: eventType.id,
-    attributeId: attribute.id,
-    triggerId: trigger.id,
-  };
-}
-
-/** Everything of a tenant that a procedure could change. */
-async function snapshot(orgId: string) {
-  return app.db.organization.findUniqueOrThrow({
-    where: { id: orgId },
-    include: {
-      memberships: { orderBy: { id: "asc" } },
-      invites: { orderBy: { id: "asc" } },
-      projects: {
-        orderBy: { id: "asc" },
-        include: {
-          apiKeys: { orderBy: { id: "asc" }, omit: { lastUsedAt: true } },
-          eventTypes: { orderBy: { id: "asc" }, include: { fields: { orderBy: { id: "asc" } } } },
-          attributes: { orderBy: { id: "asc" } },
-          triggers: { orderBy: { id: "asc" } },
-          notifications: { orderBy: { id: "asc" } },
-        },
-      },
-    },
-  });
-}
-
-const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
-const role = fc.constantFrom("viewer", "member", "admin", "owner");
-const eventTypeInput = fc.record({ name: word, description: fc.constant(""), fields: fc.constant([]) });
-const triggerInput = fc.record({ name: word, rule: fc.constant("true"), actions: fc.constant([]), enabled: fc.boolean(), cooldownSeconds: fc.constant(0) });
-
-/**
- * For each tenant-scoped procedure: valid input naming the target's objects. `own` is the caller's
- * tenant: where a procedure names a sub-object, the parent id may be the caller's own.
- */
-function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arbitrary<Record<string, unknown>>> {
-  const orgId = fc.constant(target.orgId);
-  const orgOrOwn = fc.constantFrom(target.orgId, own.orgId);
-  const projectId = fc.constant(target.projectId);
-  const projectOrOwn = fc.constantFrom(target.projectId, own.projectId);
-  return {
-    "organizations.get": fc.record({ orgId }),
-    "organizations.rename": fc.record({ orgId, name: word }),
-    "organizations.delete": fc.record({ orgId, confirmName: fc.constant(target.orgName) }),
-    "organizations.members": fc.record({ orgId }),
-    "organizations.changeRole": fc.record({ orgId: orgOrOwn, membershipId: fc.constant(target.membershipId), role }),
-    "organizations.removeMember": fc.record({ orgId: orgOrOwn, membershipId: fc.constant(target.membershipId) }),
-    "organizations.leave": fc.record({ orgId }),
-    "invites.list": fc.record({ orgId }),
-    "invites.create": fc.record({ orgId, email: word.map((w) => `${w}@example.com`), role }),
-    "invites.resend": fc.record({ orgId: orgOrOwn, inviteId: fc.constant(target.inviteId) }),
-    "invites.revoke": fc.record({ orgId: orgOrOwn, inviteId: fc.constant(target.inviteId) }),
-    "projects.listForOrg": fc.record({ orgId }),
-    "projects.create": fc.record({ orgId, name: word }),
-    "projects.get": fc.record({ projectId }),
-    "projects.rename": fc.record({ projectId, name: word }),
-    "projects.updateSettings": fc.record({ projectId, settings: fc.record({ dataRetentionDays: fc.integer({ min: 1, max: 3650 }) }) }),
-    "projects.archive": fc.record({ projectId }),
-    "projects.unarchive": fc.record({ projectId }),
-    "projects.delete": fc.record({ projectId, confirmName: fc.constant(target.projectName) }),
-    "apiKeys.list": fc.record({ projectId }),
-    "apiKeys.create": fc.record({ projectId, name: word }),
-    "apiKeys.revoke": fc.record({ projectId: projectOrOwn, keyId: fc.constant(target.keyId) }),
-    "trackingPlan.get": fc.record({ projectId }),
-    "trackingPlan.createEventType": fc.record({ projectId, eventType: eventTypeInput }),
-    "trackingPlan.updateEventType": fc.record({ projectId: projectOrOwn, eventTypeId: fc.constant(target.eventTypeId), eventType: eventTypeInput }),
-    "trackingPlan.deleteEventType": fc.record({ projectId: projectOrOwn, eventTypeId: fc.constant(target.eventTypeId) }),
-    "trackingPlan.createAttribute": fc.record({ projectId, attribute: fc.record({ entity: fc.constant("event"), name: word, type: fc.constant("string"), itemsType: fc.constant(null), indexed: fc.boolean() }) }),
-    "trackingPlan.deleteAttribute": fc.record({ projectId: projectOrOwn, attributeId: fc.constant(target.attributeId) }),
-    "triggers.list": fc.record({ projectId }),
-    "triggers.create": fc.record({ projectId, trigger: triggerInput }),
-    "triggers.update": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId), trigger: triggerInput }),
-    "triggers.setEnabled": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId), enabled: fc.boolean() }),
-    "triggers.delete": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId) }),
-    "notifications.list": fc.record({ projectId, limit: fc.integer({ min: 1, max: 100 }) }),
-    "notifications.markAllRead": fc.record({ projectId }),
-  };
-}
-
-/** Procedures that name no tenant: checked for leaks instead. */
-const UNSCOPED = [
-  "account.signUp",
-  "account.verifyEmail",
-  "account.resendVerification",
-  "account.requestPasswordReset",
-  "account.resetPassword",
-  "account.me",
-  "organizations.list",
-  "organizations.create",
-  "projects.list",
-  "invites.peek",
-  "invites.accept",
-];
-
-type AnyProcedure = (input: unknown) => Promise<unknown>;
-
-function procedureAt(user: SessionUser, path: string): AnyProcedure {
-  const [namespace, name] = path.split(".") as [string, string];
-  const caller = app.caller(user) as unknown as Record<string, Record<string, AnyProcedure>>;
-  return caller[namespace]![name]!;
-}
-
 beforeAll(async () => {
   app = await createTestApp();
-  a = await makeTenant("a");
-  b = await makeTenant("b");
+  a = await makeTenant(app, "a");
+  b = await makeTenant(app, "b");
 });
 afterAll(async () => {
   await app?.close();
@@ -172,12 +31,12 @@ describe("tenant isolation", () => {
   });
 
   it("refuses every tenant-scoped procedure called with another organisation's ids, and changes nothing", async () => {
-    const before = await snapshot(b.orgId);
+    const before = await snapshot(app, b.orgId);
     const inputs = scopedInputs(b, a);
     const call = fc.oneof(...Object.entries(inputs).map(([path, input]) => input.map((value) => ({ path, input: value }))));
     await fc.assert(
       fc.asyncProperty(call, async ({ path, input }) => {
-        const outcome = await procedureAt(a.user, path)(input).then(
+        const outcome = await procedureAt(app, a.user, path)(input).then(
           (result) => ({ ok: true as const, result }),
           (error: unknown) => ({ ok: false as const, error }),
         );
@@ -187,7 +46,7 @@ describe("tenant isolation", () => {
       }),
       { numRuns: 300 },
     );
-    expect(await snapshot(b.orgId)).toEqual(before);
+    expect(await snapshot(app, b.orgId)).toEqual(before);
   });
 
   it("never returns another organisation's objects from procedures without a tenant id", async () => {

@@ -1,15 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { plainText } from "~/domain/text";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { mintApiKey } from "~/server/api-keys";
 
-const keyName = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(80, "is at most 80 characters")
-  .refine((value) => !/[<>]/.test(value), "must not contain < or >");
+const keyName = plainText(80);
 
 export const apiKeysRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {
