@@ -2,25 +2,63 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { getSession } from "~/server/auth/options";
+import { api } from "~/trpc/server";
+import { MainNav } from "./main-nav";
+import { NotificationsBell } from "./notifications-bell";
+import { OrgSwitcher } from "./org-switcher";
 import { SignOutButton } from "./sign-out-button";
+import { VerifyEmailBanner } from "./verify-email-banner";
 
 export const dynamic = "force-dynamic";
+
+async function loadAccount() {
+  const caller = await api();
+  try {
+    const [me, organizations] = await Promise.all([caller.account.me(), caller.organizations.list()]);
+    return { me, organizations };
+  } catch (error) {
+    // A session whose user no longer exists (e.g. a reset database): Prisma's "record not found".
+    if (typeof error === "object" && error !== null && "code" in error && error.code === "P2025") return null;
+    throw error;
+  }
+}
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const session = await getSession();
   if (!session) redirect("/login");
+  const account = await loadAccount();
+
   return (
-    <div className="min-h-screen">
-      <header className="flex h-14 items-center justify-between border-b px-6">
-        <Link href="/projects" className="font-semibold tracking-tight">
-          Prism
-        </Link>
-        <div className="flex items-center gap-4 text-sm text-muted-foreground">
-          <span data-testid="current-user">{session.user.email}</span>
-          <SignOutButton />
+    <div className="min-h-screen bg-muted/20">
+      <header className="sticky top-0 z-30 border-b bg-background/95 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-6">
+          <div className="flex min-w-0 items-center gap-4">
+            <Link href="/projects" className="font-semibold tracking-tight">
+              Prism
+            </Link>
+            {account ? <OrgSwitcher initialOrganizations={account.organizations} /> : null}
+            <MainNav />
+          </div>
+          <div className="flex items-center gap-3 text-sm text-muted-foreground">
+            {account ? <NotificationsBell /> : null}
+            <span data-testid="current-user" className="hidden truncate sm:inline">
+              {session.user.email}
+            </span>
+            <SignOutButton />
+          </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl p-6">{children}</main>
+      {account && !account.me.verified ? <VerifyEmailBanner email={account.me.email} /> : null}
+      <main className="mx-auto max-w-6xl p-6">
+        {account ? (
+          children
+        ) : (
+          <div role="alert" className="mx-auto max-w-md space-y-2 rounded-lg border bg-background p-6 text-center">
+            <h1 className="text-lg font-semibold">Your session is no longer valid</h1>
+            <p className="text-sm text-muted-foreground">Sign out and sign in again to continue.</p>
+          </div>
+        )}
+      </main>
     </div>
   );
 }

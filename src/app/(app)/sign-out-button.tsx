@@ -1,7 +1,7 @@
 "use client";
 
 import { signOut } from "next-auth/react";
-import { Button } from "~/components/ui/button";
+import { HydratedButton as Button } from "~/components/hydrated-button";
 
 export function SignOutButton() {
   return (

@@ -1,14 +1,22 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { AuthShell } from "~/components/auth-shell";
 import { getSession } from "~/server/auth/options";
 import { LoginForm } from "./login-form";
+import { safeCallbackUrl } from "./safe-callback-url";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in · Prism" };
 
-export default async function LoginPage() {
-  if (await getSession()) redirect("/projects");
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallbackUrl(params.callbackUrl, (await headers()).get("host"));
+  if (await getSession()) redirect(callbackUrl);
+  const email = typeof params.email === "string" ? params.email : "";
   return (
-    <main className="flex min-h-screen items-center justify-center bg-muted/40 p-6">
-      <LoginForm />
-    </main>
+    <AuthShell>
+      <LoginForm callbackUrl={callbackUrl} defaultEmail={email} />
+    </AuthShell>
   );
 }

@@ -40,7 +40,7 @@ export function Dialog({ open, onOpenChange, title, description, children, class
         onOpenChange(false);
       }}
       className={cn(
-        "m-auto w-[calc(100%-2rem)] max-w-lg rounded-lg border bg-background p-0 text-foreground shadow-lg backdrop:bg-black/40",
+        "m-auto w-[calc(100%-2rem)] max-w-lg rounded-lg border bg-background p-0 text-left font-normal normal-case tracking-normal whitespace-normal text-foreground shadow-lg backdrop:bg-black/40",
         className,
       )}
     >
@@ -57,7 +57,11 @@ export function Dialog({ open, onOpenChange, title, description, children, class
                 </div>
               ) : null}
             </div>
-            <button type="button" onClick={() => onOpenChange(false)} className="rounded-sm opacity-70 hover:opacity-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+            <button
+              type="button"
+              onClick={() => onOpenChange(false)}
+              className="rounded-sm opacity-70 hover:opacity-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            >
               <X className="h-4 w-4" aria-hidden="true" />
               <span className="sr-only">Close</span>
             </button>

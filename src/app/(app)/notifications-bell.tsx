@@ -1,0 +1,107 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Bell } from "lucide-react";
+import { useParams } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+import { DateTime } from "~/components/date-time";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { cn } from "~/lib/utils";
+import { useTRPC } from "~/trpc/react";
+
+/** The in-app notifications of the project in view; hidden outside a project. */
+export function NotificationsBell() {
+  const params = useParams<{ projectId?: string }>();
+  if (!params.projectId) return null;
+  return <ProjectNotifications key={params.projectId} projectId={params.projectId} />;
+}
+
+function ProjectNotifications({ projectId }: { projectId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const container = useRef<HTMLDivElement>(null);
+  const notifications = useQuery(trpc.notifications.list.queryOptions({ projectId, limit: 20 }, { refetchInterval: 30_000, retry: false }));
+  const markAllRead = useMutation(
+    trpc.notifications.markAllRead.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey({ projectId, limit: 20 }) }),
+    }),
+  );
+
+  useEffect(() => {
+    if (!open) return;
+    function onPointerDown(event: PointerEvent) {
+      if (container.current && !container.current.contains(event.target as Node)) setOpen(false);
+    }
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.key === "Escape") setOpen(false);
+    }
+    document.addEventListener("pointerdown", onPointerDown);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("pointerdown", onPointerDown);
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [open]);
+
+  if (notifications.isError) return null;
+  const unread = notifications.data?.unread ?? 0;
+  const items = notifications.data?.items ?? [];
+
+  return (
+    <div ref={container} className="relative">
+      <Button
+        variant="ghost"
+        size="icon"
+        aria-expanded={open}
+        aria-haspopup="true"
+        aria-label={`Notifications, ${unread} unread`}
+        onClick={() => setOpen((value) => !value)}
+        className="relative"
+      >
+        <Bell className="h-4 w-4" aria-hidden="true" />
+        {unread > 0 ? (
+          <span
+            data-testid="unread-count"
+            className="absolute -right-0.5 -top-0.5 flex h-4 min-w-4 items-center justify-center rounded-full bg-primary px-1 text-[10px] font-semibold text-primary-foreground"
+          >
+            {unread > 99 ? "99+" : unread}
+          </span>
+        ) : null}
+      </Button>
+      {open ? (
+        <div role="region" aria-label="Notifications" className="absolute right-0 top-11 z-40 w-80 rounded-lg border bg-background text-foreground shadow-lg">
+          <div className="flex items-center justify-between border-b px-4 py-2">
+            <p className="text-sm font-medium">Notifications</p>
+            <Button
+              variant="link"
+              size="sm"
+              className="h-auto px-0"
+              disabled={unread === 0 || markAllRead.isPending}
+              onClick={() => markAllRead.mutate({ projectId })}
+            >
+              {markAllRead.isPending ? "Marking…" : "Mark all as read"}
+            </Button>
+          </div>
+          {notifications.isPending ? (
+            <p className="px-4 py-6 text-center text-sm text-muted-foreground">Loading…</p>
+          ) : items.length === 0 ? (
+            <p className="px-4 py-6 text-center text-sm text-muted-foreground">No notifications yet. Triggers with a notification action post here.</p>
+          ) : (
+            <ul className="max-h-96 divide-y overflow-y-auto">
+              {items.map((item) => (
+                <li key={item.id} className={cn("space-y-1 px-4 py-3", !item.readAt && "bg-primary/5")}>
+                  <p className="text-sm font-medium">{item.title}</p>
+                  {item.body ? <p className="whitespace-pre-wrap break-words text-sm text-muted-foreground">{item.body}</p> : null}
+                  <p className="text-xs text-muted-foreground">
+                    <DateTime value={item.createdAt} />
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ) : null}
+    </div>
+  );
+}

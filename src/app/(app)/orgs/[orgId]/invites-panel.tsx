@@ -1,0 +1,204 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { z } from "zod";
+import { ConfirmDialog } from "~/components/confirm-dialog";
+import { DateTime } from "~/components/date-time";
+import { EmptyState } from "~/components/empty-state";
+import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
+import { FormError, FormField } from "~/components/form-field";
+import { RoleBadge } from "~/components/role-badge";
+import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { Select } from "~/components/ui/select";
+import { SkeletonRows } from "~/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { emailSchema } from "~/domain/account";
+import { ROLES, type RoleName } from "~/domain/roles";
+import type { RouterOutputs } from "~/app/(app)/router-types";
+import { useTRPC } from "~/trpc/react";
+
+type Invite = RouterOutputs["invites"]["list"][number];
+
+const inviteInput = z.strictObject({ email: emailSchema, role: z.enum(ROLES) });
+
+export function InvitesPanel({ orgId, role }: { orgId: string; role: RoleName }) {
+  const trpc = useTRPC();
+  const invites = useQuery(trpc.invites.list.queryOptions({ orgId }));
+
+  return (
+    <Card id="invites">
+      <CardHeader>
+        <CardTitle>
+          <h2>Invites</h2>
+        </CardTitle>
+        <CardDescription>Invite people by email. Links are valid for 7 days; resending makes a fresh link and the old one stops working.</CardDescription>
+      </CardHeader>
+      <CardContent className="space-y-6">
+        <InviteForm orgId={orgId} myRole={role} />
+        {invites.isPending ? (
+          <SkeletonRows rows={2} />
+        ) : invites.isError ? (
+          <Alert variant="destructive">{errorMessage(invites.error)}</Alert>
+        ) : invites.data.length === 0 ? (
+          <EmptyState title="No pending invites" description="Invites you send appear here until they are accepted or revoked." />
+        ) : (
+          <Table aria-label="Pending invites">
+            <TableHeader>
+              <TableRow>
+                <TableHead>Email</TableHead>
+                <TableHead>Role</TableHead>
+                <TableHead>Status</TableHead>
+                <TableHead>Sent</TableHead>
+                <TableHead>Expires</TableHead>
+                <TableHead className="text-right">
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {invites.data.map((invite) => (
+                <InviteRow key={invite.id} orgId={orgId} invite={invite} />
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const create = useMutation(
+    trpc.invites.create.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.invites.list.queryKey({ orgId }) });
+      },
+    }),
+  );
+  const server = errorsFromServer(create.error);
+  const roleOptions = ROLES.filter((name) => name !== "owner" || myRole === "owner");
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const element = event.currentTarget;
+    const form = new FormData(element);
+    const parsed = inviteInput.safeParse({ email: String(form.get("email") ?? ""), role: String(form.get("role") ?? "") });
+    if (!parsed.success) {
+      setClientErrors(fieldErrorsFromZod(parsed.error));
+      return;
+    }
+    setClientErrors({});
+    create.mutate({ orgId, ...parsed.data }, { onSuccess: () => element.reset() });
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Invite a member">
+      <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
+        <FormField id="invite-email" label="Email" error={clientErrors.email ?? server.fields.email}>
+          {(control) => <Input {...control} name="email" type="email" placeholder="teammate@example.com" autoComplete="off" />}
+        </FormField>
+        <FormField id="invite-role" label="Role" error={clientErrors.role ?? server.fields.role}>
+          {(control) => (
+            <Select {...control} name="role" defaultValue="member">
+              {roleOptions.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </Select>
+          )}
+        </FormField>
+        <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
+          {create.isPending ? "Sending…" : "Invite"}
+        </Button>
+      </div>
+      <FormError messages={[server.form]} />
+      {create.isSuccess ? (
+        <p role="status" className="text-sm text-emerald-700">
+          Invitation sent to {create.data.email}.
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function InviteRow({ orgId, invite }: { orgId: string; invite: Invite }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const listKey = trpc.invites.list.queryKey({ orgId });
+  const resend = useMutation(trpc.invites.resend.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: listKey }) }));
+  const revoke = useMutation(
+    trpc.invites.revoke.mutationOptions({
+      onSuccess: async () => {
+        setConfirmRevoke(false);
+        await queryClient.invalidateQueries({ queryKey: listKey });
+      },
+    }),
+  );
+  const resendError = errorMessage(resend.error);
+
+  return (
+    <TableRow>
+      <TableCell className="font-medium">
+        {invite.email}
+        {resendError ? (
+          <p role="alert" className="text-xs font-normal text-destructive">
+            {resendError}
+          </p>
+        ) : null}
+        {resend.isSuccess ? (
+          <p role="status" className="text-xs font-normal text-emerald-700">
+            A fresh invite was sent.
+          </p>
+        ) : null}
+      </TableCell>
+      <TableCell>
+        <RoleBadge role={invite.role} />
+      </TableCell>
+      <TableCell>{invite.state === "expired" ? <Badge variant="warning">expired</Badge> : <Badge variant="secondary">{invite.state}</Badge>}</TableCell>
+      <TableCell>
+        <DateTime value={invite.createdAt} />
+      </TableCell>
+      <TableCell>
+        <DateTime value={invite.expiresAt} />
+      </TableCell>
+      <TableCell className="space-x-2 whitespace-nowrap text-right">
+        <Button
+          size="sm"
+          variant="outline"
+          aria-label={`Resend invite to ${invite.email}`}
+          disabled={resend.isPending}
+          onClick={() => resend.mutate({ orgId, inviteId: invite.id })}
+        >
+          {resend.isPending ? "Resending…" : "Resend"}
+        </Button>
+        <Button size="sm" variant="outline" className="text-destructive" aria-label={`Revoke invite to ${invite.email}`} onClick={() => setConfirmRevoke(true)}>
+          Revoke
+        </Button>
+        <ConfirmDialog
+          open={confirmRevoke}
+          onOpenChange={(open) => {
+            setConfirmRevoke(open);
+            if (!open) revoke.reset();
+          }}
+          title={`Revoke the invite to ${invite.email}?`}
+          description="The invite link stops working. You can invite them again later."
+          confirmLabel="Revoke invite"
+          pendingLabel="Revoking…"
+          pending={revoke.isPending}
+          error={errorMessage(revoke.error)}
+          onConfirm={() => revoke.mutate({ orgId, inviteId: invite.id })}
+        />
+      </TableCell>
+    </TableRow>
+  );
+}

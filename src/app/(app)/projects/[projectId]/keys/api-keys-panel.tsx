@@ -1,0 +1,218 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { KeyRound } from "lucide-react";
+import { useState, type FormEvent } from "react";
+import { z } from "zod";
+import type { RouterOutputs } from "~/app/(app)/router-types";
+import { ConfirmDialog } from "~/components/confirm-dialog";
+import { CopyButton } from "~/components/copy-button";
+import { DateTime } from "~/components/date-time";
+import { EmptyState } from "~/components/empty-state";
+import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
+import { FormError, FormField } from "~/components/form-field";
+import { Alert, AlertDescription } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Dialog, DialogFooter } from "~/components/ui/dialog";
+import { Input } from "~/components/ui/input";
+import { SkeletonRows } from "~/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { atLeast, type RoleName } from "~/domain/roles";
+import { useTRPC } from "~/trpc/react";
+import { apiKeyNameSchema } from "./api-key-name";
+
+type ApiKey = RouterOutputs["apiKeys"]["list"][number];
+type CreatedKey = RouterOutputs["apiKeys"]["create"];
+
+const createInput = z.strictObject({ name: apiKeyNameSchema });
+
+export function ApiKeysPanel({ projectId, role }: { projectId: string; role: RoleName }) {
+  const trpc = useTRPC();
+  const keys = useQuery(trpc.apiKeys.list.queryOptions({ projectId }));
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const isAdmin = atLeast(role, "admin");
+
+  return (
+    <div className="space-y-6">
+      {isAdmin ? (
+        <CreateKeyCard projectId={projectId} onCreated={setCreated} />
+      ) : (
+        <Alert variant="info">
+          <AlertDescription>You can see this project&apos;s keys; creating and revoking them needs the admin role.</AlertDescription>
+        </Alert>
+      )}
+      <Card>
+        <CardHeader>
+          <CardTitle>
+            <h2>API keys</h2>
+          </CardTitle>
+          <CardDescription>Send events with a key in the X-API-Key header. A revoked key is refused as soon as the ingest key cache refreshes.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {keys.isPending ? (
+            <SkeletonRows rows={3} />
+          ) : keys.isError ? (
+            <Alert variant="destructive">{errorMessage(keys.error)}</Alert>
+          ) : keys.data.length === 0 ? (
+            <EmptyState
+              title="No API keys yet"
+              description={isAdmin ? "Create a key above to start sending events to this project." : "An admin can create one."}
+            />
+          ) : (
+            <Table aria-label="API keys">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Name</TableHead>
+                  <TableHead>Key</TableHead>
+                  <TableHead>Created</TableHead>
+                  <TableHead>Last used</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead className="text-right">
+                    <span className="sr-only">Actions</span>
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {keys.data.map((key) => (
+                  <ApiKeyRow key={key.id} projectId={projectId} apiKey={key} canRevoke={isAdmin} />
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </CardContent>
+      </Card>
+      <Dialog
+        open={created !== null}
+        onOpenChange={(open) => !open && setCreated(null)}
+        title="API key created"
+        description={created ? `Key “${created.name}” for this project.` : undefined}
+      >
+        {created ? (
+          <div className="space-y-4">
+            <Alert variant="warning">
+              <AlertDescription>
+                <strong>This key is shown only once.</strong> Copy it now and keep it somewhere safe; if you lose it, create a new key and revoke this one.
+              </AlertDescription>
+            </Alert>
+            <div className="flex items-center gap-2">
+              <code data-testid="api-key-secret" className="flex-1 break-all rounded-md border bg-muted px-3 py-2 font-mono text-sm">
+                {created.secret}
+              </code>
+              <CopyButton text={created.secret} label="Copy key" />
+            </div>
+            <DialogFooter>
+              <Button onClick={() => setCreated(null)}>Done</Button>
+            </DialogFooter>
+          </div>
+        ) : null}
+      </Dialog>
+    </div>
+  );
+}
+
+function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated: (key: CreatedKey) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const create = useMutation(
+    trpc.apiKeys.create.mutationOptions({
+      onSuccess: async (key) => {
+        onCreated(key);
+        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey({ projectId }) });
+      },
+    }),
+  );
+  const server = errorsFromServer(create.error);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const element = event.currentTarget;
+    const parsed = createInput.safeParse({ name: String(new FormData(element).get("name") ?? "") });
+    if (!parsed.success) {
+      setClientErrors(fieldErrorsFromZod(parsed.error));
+      return;
+    }
+    setClientErrors({});
+    create.mutate({ projectId, ...parsed.data }, { onSuccess: () => element.reset() });
+  }
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>
+          <h2>Create an API key</h2>
+        </CardTitle>
+        <CardDescription>Name keys after where they are used, e.g. “web app” or “backend”, so you know which to revoke.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form onSubmit={onSubmit} noValidate className="space-y-3">
+          <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
+            <FormField id="api-key-name" label="Key name" className="flex-1" error={clientErrors.name ?? server.fields.name}>
+              {(control) => <Input {...control} name="name" placeholder="web app" autoComplete="off" />}
+            </FormField>
+            <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
+              <KeyRound className="h-4 w-4" aria-hidden="true" />
+              {create.isPending ? "Creating…" : "Create key"}
+            </Button>
+          </div>
+          <FormError messages={[server.form]} />
+        </form>
+      </CardContent>
+    </Card>
+  );
+}
+
+function ApiKeyRow({ projectId, apiKey, canRevoke }: { projectId: string; apiKey: ApiKey; canRevoke: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const revoke = useMutation(
+    trpc.apiKeys.revoke.mutationOptions({
+      onSuccess: async () => {
+        setConfirming(false);
+        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey({ projectId }) });
+      },
+    }),
+  );
+  const active = apiKey.status === "active";
+  return (
+    <TableRow className={active ? undefined : "text-muted-foreground"}>
+      <TableCell className="font-medium">{apiKey.name}</TableCell>
+      <TableCell>
+        <code className="text-xs">{apiKey.prefix}…</code>
+      </TableCell>
+      <TableCell>
+        <DateTime value={apiKey.createdAt} />
+      </TableCell>
+      <TableCell>
+        <DateTime value={apiKey.lastUsedAt} fallback="Never" />
+      </TableCell>
+      <TableCell>{active ? <Badge variant="success">active</Badge> : <Badge variant="destructive">revoked</Badge>}</TableCell>
+      <TableCell className="text-right">
+        {canRevoke && active ? (
+          <>
+            <Button size="sm" variant="outline" className="text-destructive" aria-label={`Revoke ${apiKey.name}`} onClick={() => setConfirming(true)}>
+              Revoke
+            </Button>
+            <ConfirmDialog
+              open={confirming}
+              onOpenChange={(open) => {
+                setConfirming(open);
+                if (!open) revoke.reset();
+              }}
+              title={`Revoke the key “${apiKey.name}”?`}
+              description="Apps using this key can no longer send events. This cannot be undone."
+              confirmLabel="Revoke key"
+              pendingLabel="Revoking…"
+              pending={revoke.isPending}
+              error={errorMessage(revoke.error)}
+              onConfirm={() => revoke.mutate({ projectId, keyId: apiKey.id })}
+            />
+          </>
+        ) : null}
+      </TableCell>
+    </TableRow>
+  );
+}

@@ -1,0 +1,71 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { z } from "zod";
+import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
+import { FormError, FormField } from "~/components/form-field";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { projectNameSchema } from "~/domain/projects";
+import { useTRPC } from "~/trpc/react";
+
+const renameInput = z.strictObject({ name: projectNameSchema });
+
+export function RenameProjectForm({ projectId, name, canEdit }: { projectId: string; name: string; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const rename = useMutation(
+    trpc.projects.rename.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
+        router.refresh();
+      },
+    }),
+  );
+  const server = errorsFromServer(rename.error);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = renameInput.safeParse({ name: String(new FormData(event.currentTarget).get("name") ?? "") });
+    if (!parsed.success) {
+      setClientErrors(fieldErrorsFromZod(parsed.error));
+      return;
+    }
+    setClientErrors({});
+    rename.mutate({ projectId, ...parsed.data });
+  }
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>
+          <h2>Name</h2>
+        </CardTitle>
+        <CardDescription>Unique within the organisation.</CardDescription>
+      </CardHeader>
+      <CardContent className="space-y-3">
+        <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3 sm:flex-row sm:items-start">
+          <FormField id="project-name" label="Project name" className="flex-1" error={clientErrors.name ?? server.fields.name}>
+            {(control) => <Input {...control} name="name" defaultValue={name} disabled={!canEdit} />}
+          </FormField>
+          {canEdit ? (
+            <Button type="submit" className="sm:mt-6" disabled={rename.isPending}>
+              {rename.isPending ? "Saving…" : "Rename project"}
+            </Button>
+          ) : null}
+        </form>
+        <FormError messages={[server.form]} />
+        {rename.isSuccess && !rename.isPending ? (
+          <p role="status" className="text-sm text-emerald-700">
+            Renamed to {rename.data.name}.
+          </p>
+        ) : null}
+      </CardContent>
+    </Card>
+  );
+}

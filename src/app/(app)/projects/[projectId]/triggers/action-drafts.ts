@@ -1,0 +1,100 @@
+import type { TriggerAction } from "~/domain/triggers";
+
+export const ACTION_LABELS = {
+  webhook: "Webhook",
+  kafka_publish: "Kafka publish",
+  notification: "In-app notification",
+  tag_profile: "Tag profile",
+  update_attribute: "Update attribute",
+} as const satisfies Record<TriggerAction["type"], string>;
+
+export type ValueKind = "string" | "number" | "boolean" | "null";
+export const VALUE_KINDS: readonly ValueKind[] = ["string", "number", "boolean", "null"];
+
+/** An action as the form edits it: every input is text until the form is saved. */
+export type ActionDraft = { key: string } & (
+  | { type: "webhook"; url: string }
+  | { type: "kafka_publish"; topic: string }
+  | { type: "notification"; title: string; body: string }
+  | { type: "tag_profile"; tag: string }
+  | { type: "update_attribute"; attribute: string; valueKind: ValueKind; value: string }
+);
+
+let counter = 0;
+export const newDraftKey = () => `action-${++counter}`;
+
+export function emptyDraft(type: TriggerAction["type"]): ActionDraft {
+  const key = newDraftKey();
+  switch (type) {
+    case "webhook":
+      return { key, type, url: "" };
+    case "kafka_publish":
+      return { key, type, topic: "" };
+    case "notification":
+      return { key, type, title: "", body: "" };
+    case "tag_profile":
+      return { key, type, tag: "" };
+    case "update_attribute":
+      return { key, type, attribute: "", valueKind: "string", value: "" };
+  }
+}
+
+export function draftFromAction(action: TriggerAction, key: string): ActionDraft {
+  switch (action.type) {
+    case "update_attribute": {
+      const valueKind: ValueKind =
+        action.value === null ? "null" : typeof action.value === "number" ? "number" : typeof action.value === "boolean" ? "boolean" : "string";
+      return { key, type: action.type, attribute: action.attribute, valueKind, value: action.value === null ? "" : String(action.value) };
+    }
+    case "webhook":
+      return { key, type: action.type, url: action.url };
+    case "kafka_publish":
+      return { key, type: action.type, topic: action.topic };
+    case "notification":
+      return { key, type: action.type, title: action.title, body: action.body };
+    case "tag_profile":
+      return { key, type: action.type, tag: action.tag };
+  }
+}
+
+/** The draft as the schema expects it; values zod will refuse (e.g. "abc" as a number) are passed on for it to explain. */
+export function actionFromDraft(draft: ActionDraft): unknown {
+  switch (draft.type) {
+    case "webhook":
+      return { type: draft.type, url: draft.url.trim() };
+    case "kafka_publish":
+      return { type: draft.type, topic: draft.topic };
+    case "notification":
+      return { type: draft.type, title: draft.title, body: draft.body };
+    case "tag_profile":
+      return { type: draft.type, tag: draft.tag };
+    case "update_attribute": {
+      const value =
+        draft.valueKind === "null"
+          ? null
+          : draft.valueKind === "boolean"
+            ? draft.value === "true"
+            : draft.valueKind === "number"
+              ? draft.value.trim() === ""
+                ? Number.NaN
+                : Number(draft.value)
+              : draft.value;
+      return { type: draft.type, attribute: draft.attribute, value };
+    }
+  }
+}
+
+export function describeAction(action: TriggerAction): string {
+  switch (action.type) {
+    case "webhook":
+      return `POST ${action.url}`;
+    case "kafka_publish":
+      return `Publish to ${action.topic}`;
+    case "notification":
+      return `Notify “${action.title}”`;
+    case "tag_profile":
+      return `Tag profile “${action.tag}”`;
+    case "update_attribute":
+      return `Set ${action.attribute} = ${JSON.stringify(action.value)}`;
+  }
+}

@@ -1,0 +1,183 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Plus } from "lucide-react";
+import { useState } from "react";
+import type { RouterOutputs } from "~/app/(app)/router-types";
+import { ConfirmDialog } from "~/components/confirm-dialog";
+import { DateTime } from "~/components/date-time";
+import { EmptyState } from "~/components/empty-state";
+import { errorMessage } from "~/components/form-errors";
+import { Alert, AlertDescription } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Checkbox } from "~/components/ui/checkbox";
+import { Label } from "~/components/ui/label";
+import { SkeletonRows } from "~/components/ui/skeleton";
+import { atLeast, type RoleName } from "~/domain/roles";
+import { useTRPC } from "~/trpc/react";
+import { describeAction } from "./action-drafts";
+import { TriggerForm } from "./trigger-form";
+
+type Trigger = RouterOutputs["triggers"]["list"][number];
+
+export function TriggersPanel({ projectId, role }: { projectId: string; role: RoleName }) {
+  const trpc = useTRPC();
+  const triggers = useQuery(trpc.triggers.list.queryOptions({ projectId }));
+  const [editing, setEditing] = useState<string | "new" | null>(null);
+  const canEdit = atLeast(role, "member");
+
+  return (
+    <Card>
+      <CardHeader className="flex-row items-start justify-between gap-4 space-y-0">
+        <div className="space-y-1.5">
+          <CardTitle>
+            <h2>Triggers</h2>
+          </CardTitle>
+          <CardDescription>Rules evaluated on every event; when one matches, its actions run.</CardDescription>
+        </div>
+        {canEdit && editing !== "new" ? (
+          <Button onClick={() => setEditing("new")}>
+            <Plus className="h-4 w-4" aria-hidden="true" />
+            New trigger
+          </Button>
+        ) : null}
+      </CardHeader>
+      <CardContent className="space-y-4">
+        {!canEdit ? (
+          <Alert variant="info">
+            <AlertDescription>Viewers can see triggers; creating and editing them needs the member role.</AlertDescription>
+          </Alert>
+        ) : null}
+        {editing === "new" ? <TriggerForm projectId={projectId} onDone={() => setEditing(null)} /> : null}
+        {triggers.isPending ? (
+          <SkeletonRows rows={3} />
+        ) : triggers.isError ? (
+          <Alert variant="destructive">{errorMessage(triggers.error)}</Alert>
+        ) : triggers.data.length === 0 && editing !== "new" ? (
+          <EmptyState
+            title="No triggers yet"
+            description={
+              canEdit
+                ? "Create a trigger to notify your team, call a webhook or tag profiles when an event matches a rule."
+                : "A member of the organisation can create one."
+            }
+          />
+        ) : (
+          <ul className="space-y-4">
+            {triggers.data.map((trigger) => (
+              <li key={trigger.id}>
+                {editing === trigger.id ? (
+                  <TriggerForm projectId={projectId} existing={trigger} onDone={() => setEditing(null)} />
+                ) : (
+                  <TriggerCard projectId={projectId} trigger={trigger} canEdit={canEdit} onEdit={() => setEditing(trigger.id)} />
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: string; trigger: Trigger; canEdit: boolean; onEdit: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const listKey = trpc.triggers.list.queryKey({ projectId });
+  const setEnabled = useMutation(trpc.triggers.setEnabled.mutationOptions({ onSettled: () => queryClient.invalidateQueries({ queryKey: listKey }) }));
+  const remove = useMutation(
+    trpc.triggers.delete.mutationOptions({
+      onSuccess: async () => {
+        setConfirming(false);
+        await queryClient.invalidateQueries({ queryKey: listKey });
+      },
+    }),
+  );
+  // Set synchronously on change, so the switch flips at once; cleared when the list has been refetched.
+  const [pendingEnabled, setPendingEnabled] = useState<boolean | null>(null);
+  const enabled = pendingEnabled ?? trigger.enabled;
+  const toggleError = errorMessage(setEnabled.error);
+  const headingId = `trigger-${trigger.id}`;
+  const switchId = `trigger-enabled-${trigger.id}`;
+
+  return (
+    <section aria-labelledby={headingId} className="space-y-3 rounded-lg border p-4">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="space-y-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <h3 id={headingId} className="font-semibold">
+              {trigger.name}
+            </h3>
+            {trigger.enabled ? <Badge variant="success">enabled</Badge> : <Badge variant="secondary">disabled</Badge>}
+            <Badge variant="outline">v{trigger.version}</Badge>
+          </div>
+          <p className="text-xs text-muted-foreground">
+            Cooldown {trigger.cooldownSeconds > 0 ? `${trigger.cooldownSeconds} s` : "none"} · updated <DateTime value={trigger.updatedAt} />
+          </p>
+        </div>
+        {canEdit ? (
+          <div className="flex items-center gap-3">
+            <div className="flex items-center gap-2">
+              <Checkbox
+                id={switchId}
+                role="switch"
+                aria-checked={enabled}
+                checked={enabled}
+                disabled={setEnabled.isPending}
+                onChange={(event) => {
+                  const next = event.target.checked;
+                  setPendingEnabled(next);
+                  setEnabled.mutate({ projectId, triggerId: trigger.id, enabled: next }, { onSettled: () => setPendingEnabled(null) });
+                }}
+              />
+              <Label htmlFor={switchId} className="font-normal">
+                <span className="sr-only">{trigger.name} </span>Enabled
+              </Label>
+            </div>
+            <Button size="sm" variant="outline" aria-label={`Edit ${trigger.name}`} onClick={onEdit}>
+              Edit
+            </Button>
+            <Button size="sm" variant="outline" className="text-destructive" aria-label={`Delete ${trigger.name}`} onClick={() => setConfirming(true)}>
+              Delete
+            </Button>
+          </div>
+        ) : null}
+      </div>
+      {toggleError ? (
+        <p role="alert" className="text-sm text-destructive">
+          {toggleError}
+        </p>
+      ) : null}
+      <pre className="overflow-x-auto whitespace-pre-wrap break-words rounded-md bg-muted px-3 py-2 font-mono text-xs">{trigger.rule}</pre>
+      {trigger.actions.length === 0 ? (
+        <p className="text-sm text-muted-foreground">No actions.</p>
+      ) : (
+        <ul className="space-y-1 text-sm" aria-label={`Actions of ${trigger.name}`}>
+          {trigger.actions.map((action, index) => (
+            <li key={index} className="flex items-center gap-2">
+              <Badge variant="secondary">{action.type}</Badge>
+              <span className="truncate">{describeAction(action)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        onOpenChange={(open) => {
+          setConfirming(open);
+          if (!open) remove.reset();
+        }}
+        title={`Delete the trigger “${trigger.name}”?`}
+        description="It stops firing right away. This cannot be undone."
+        confirmLabel="Delete trigger"
+        pendingLabel="Deleting…"
+        pending={remove.isPending}
+        error={errorMessage(remove.error)}
+        onConfirm={() => remove.mutate({ projectId, triggerId: trigger.id })}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,70 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
+import { FormError, FormField } from "~/components/form-field";
+import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { emailSchema } from "~/domain/account";
+import { useTRPC } from "~/trpc/react";
+import { z } from "zod";
+
+const input = z.strictObject({ email: emailSchema });
+
+export function ForgotPasswordForm() {
+  const trpc = useTRPC();
+  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const request = useMutation(trpc.account.requestPasswordReset.mutationOptions());
+  const server = errorsFromServer(request.error);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = input.safeParse({ email: String(new FormData(event.currentTarget).get("email") ?? "") });
+    if (!parsed.success) {
+      setClientErrors(fieldErrorsFromZod(parsed.error));
+      return;
+    }
+    setClientErrors({});
+    request.mutate(parsed.data);
+  }
+
+  return (
+    <Card className="w-full max-w-sm">
+      <CardHeader>
+        <CardTitle>
+          <h1>Forgot your password?</h1>
+        </CardTitle>
+        <CardDescription>Enter your email and we will send you a link to choose a new one.</CardDescription>
+      </CardHeader>
+      <CardContent className="space-y-4">
+        {request.isSuccess ? (
+          <Alert variant="success">
+            <AlertTitle>Check your inbox</AlertTitle>
+            <AlertDescription>
+              If an account exists for {request.variables.email}, we sent a link to reset its password. The link is valid for 1 hour.
+            </AlertDescription>
+          </Alert>
+        ) : (
+          <form onSubmit={onSubmit} className="space-y-4" noValidate>
+            <FormField id="email" label="Email" error={clientErrors.email ?? server.fields.email}>
+              {(control) => <Input {...control} name="email" type="email" autoComplete="email" required />}
+            </FormField>
+            <FormError messages={[server.form]} />
+            <Button type="submit" className="w-full" disabled={request.isPending}>
+              {request.isPending ? "Sending…" : "Send reset link"}
+            </Button>
+          </form>
+        )}
+        <p className="text-center text-sm text-muted-foreground">
+          <Link href="/login" className="font-medium text-primary underline-offset-4 hover:underline">
+            Back to sign in
+          </Link>
+        </p>
+      </CardContent>
+    </Card>
+  );
+}
