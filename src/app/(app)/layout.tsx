@@ -1,3 +1,4 @@
+import { TRPCError } from "@trpc/server";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
@@ -17,8 +18,8 @@ async function loadAccount() {
     const [me, organizations] = await Promise.all([caller.account.me(), caller.organizations.list()]);
     return { me, organizations };
   } catch (error) {
-    // A session whose user no longer exists (e.g. a reset database): Prisma's "record not found".
-    if (typeof error === "object" && error !== null && "code" in error && error.code === "P2025") return null;
+    // A session whose user no longer exists (e.g. a reset database).
+    if (error instanceof TRPCError && error.code === "UNAUTHORIZED") return null;
     throw error;
   }
 }

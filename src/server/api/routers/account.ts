@@ -101,7 +101,7 @@ export const accountRouter = createTRPCRouter({
   }),
 
   me: protectedProcedure.query(async ({ ctx }) => {
-    const user = await ctx.db.user.findUniqueOrThrow({
+    const user = await ctx.db.user.findUnique({
       where: { id: ctx.user.id },
       select: {
         id: true,
@@ -111,6 +111,7 @@ export const accountRouter = createTRPCRouter({
         memberships: { select: { role: true, organization: { select: { id: true, name: true, slug: true } } }, orderBy: { createdAt: "asc" } },
       },
     });
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session belongs to an account that no longer exists; sign in again." });
     return {
       id: user.id,
       email: user.email,

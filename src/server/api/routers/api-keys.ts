@@ -1,11 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { plainText } from "~/domain/text";
+import { apiKeyNameSchema } from "~/domain/api-keys";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { mintApiKey } from "~/server/api-keys";
-
-const keyName = plainText(80);
 
 export const apiKeysRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {
@@ -18,7 +16,7 @@ export const apiKeysRouter = createTRPCRouter({
   }),
 
   /** Returns the secret exactly once. */
-  create: projectProcedure("admin", { name: keyName })
+  create: projectProcedure("admin", { name: apiKeyNameSchema })
     .mutation(async ({ ctx, input }) => {
       const minted = mintApiKey();
       const key = await withConflict(

@@ -28,7 +28,9 @@ describe("team invites", () => {
     const { user: existing } = await app.signUp("existing@example.com");
     await app.caller(admin).invites.create({ orgId, email: "existing@example.com", role: "member" });
     const token = tokenFromMail(app.mails, "existing@example.com", "/invite/");
+    expect((await app.caller(existing).account.me()).verified).toBe(false);
     await expect(app.caller(existing).invites.accept({ token })).resolves.toMatchObject({ organizationId: orgId, role: "member" });
+    expect((await app.caller(existing).account.me()).verified).toBe(true);
     await expect(app.caller(existing).invites.accept({ token })).rejects.toThrow("already been used");
   });
 

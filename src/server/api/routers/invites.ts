@@ -122,6 +122,8 @@ export const invitesRouter = createTRPCRouter({
       const claimed = await tx.invite.updateMany({ where: { id: invite.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
       if (claimed.count !== 1) throw new TRPCError({ code: "BAD_REQUEST", message: STATE_MESSAGE.accepted });
       if (!already) await tx.membership.create({ data: { userId: ctx.user.id, organizationId: invite.organizationId, role: invite.role } });
+      // Accepting a link mailed to this address proves the address, as an invited sign-up does.
+      await tx.user.updateMany({ where: { id: ctx.user.id, emailVerifiedAt: null }, data: { emailVerifiedAt: new Date() } });
     });
     return { organizationId: invite.organizationId, role: invite.role };
   }),

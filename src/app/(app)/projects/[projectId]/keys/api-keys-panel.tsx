@@ -21,7 +21,7 @@ import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { atLeast, type RoleName } from "~/domain/roles";
 import { useTRPC } from "~/trpc/react";
-import { apiKeyNameSchema } from "./api-key-name";
+import { apiKeyNameSchema } from "~/domain/api-keys";
 
 type ApiKey = RouterOutputs["apiKeys"]["list"][number];
 type CreatedKey = RouterOutputs["apiKeys"]["create"];

@@ -1,0 +1,18 @@
+import { getToken } from "next-auth/jwt";
+import { NextResponse, type NextRequest } from "next/server";
+import { appEnv } from "~/server/env";
+
+/**
+ * Sends signed-out visitors of app pages to the login page before anything renders, so pages
+ * do not start server calls that can only fail. Not the security boundary: every procedure
+ * checks the session and the tenant itself.
+ */
+export async function proxy(request: NextRequest) {
+  const token = await getToken({ req: request, secret: appEnv().NEXTAUTH_SECRET });
+  if (token) return NextResponse.next();
+  const login = new URL("/login", request.url);
+  login.searchParams.set("callbackUrl", `${request.nextUrl.pathname}${request.nextUrl.search}`);
+  return NextResponse.redirect(login);
+}
+
+export const config = { matcher: ["/projects/:path*", "/orgs/:path*"] };
