@@ -68,7 +68,7 @@ async function newestMtime(entry: string): Promise<number> {
   return Math.max(info.mtimeMs, ...times);
 }
 
-async function buildIsStale(): Promise<boolean> {
+export async function buildIsStale(): Promise<boolean> {
   const buildId = await stat(path.join(ROOT, ".next", "BUILD_ID")).catch(() => null);
   if (!buildId) return true;
   const inputs = ["src", "edge", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "package-lock.json", "prisma/schema.prisma"];
@@ -76,7 +76,7 @@ async function buildIsStale(): Promise<boolean> {
   return newest > buildId.mtimeMs;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: "inherit" });
     child.once("error", reject);
@@ -84,7 +84,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
   });
 }
 
-async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 120_000): Promise<void> {
+export async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} during start-up (see its output above).`);
