@@ -1,7 +1,11 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const alias = { "~": path.resolve(import.meta.dirname, "src"), "@edge": path.resolve(import.meta.dirname, "edge"), "@workers": path.resolve(import.meta.dirname, "workers") };
+const alias = {
+  "~": path.resolve(import.meta.dirname, "src"),
+  "@edge": path.resolve(import.meta.dirname, "edge"),
+  "@workers": path.resolve(import.meta.dirname, "workers"),
+};
 const sources = "{src,edge,workers,prisma}/**";
 
 export default defineConfig({

@@ -26,7 +26,15 @@ const trackingInput = fc.record(
   { requiredKeys: ["event_type"] },
 );
 const segmentTrack = fc.record(
-  { type: fc.constant("track"), event: name, userId: id, properties: props, timestamp: iso, messageId: id, context: fc.record({ ip: fc.ipV4(), locale: fc.constant("en-US") }) },
+  {
+    type: fc.constant("track"),
+    event: name,
+    userId: id,
+    properties: props,
+    timestamp: iso,
+    messageId: id,
+    context: fc.record({ ip: fc.ipV4(), locale: fc.constant("en-US") }),
+  },
   { requiredKeys: ["type", "event", "userId"] },
 );
 
@@ -37,7 +45,13 @@ describe("format conversion", () => {
         const result = convertEvent(input, cc);
         if (!result.ok || result.kind !== "event") throw new Error(JSON.stringify(result));
         expect(internalEventSchema.parse(result.record)).toEqual(result.record);
-        expect(result.record).toMatchObject({ event_name: input.event_name, project_id: "proj_test", sts: NOW, profile_id: input.profile_id ?? null, props: input.props ?? {} });
+        expect(result.record).toMatchObject({
+          event_name: input.event_name,
+          project_id: "proj_test",
+          sts: NOW,
+          profile_id: input.profile_id ?? null,
+          props: input.props ?? {},
+        });
         if (input.event_id) expect(result.record.event_id).toBe(input.event_id);
         expect(result.record.cts).toBe(input.cts ?? NOW);
       }),
@@ -99,11 +113,33 @@ describe("format conversion", () => {
   it("never throws on near-valid inputs with hostile values in any field", () => {
     const hostile = fc.oneof(fc.anything(), fc.string({ maxLength: 300 }), fc.constant("__proto__"), fc.double(), fc.constant(null));
     fc.assert(
-      fc.property(fc.constantFrom("event_name", "event_type", "track"), fc.dictionary(fc.constantFrom("event_name", "event_type", "event", "props", "fields", "properties", "cts", "timestamp", "profile_id", "user_id", "userId", "ctx", "context", "event_id"), hostile), (kind, fields) => {
-        const input = kind === "track" ? { type: "track", ...fields } : { [kind]: "x", ...fields };
-        const result = convertEvent(JSON.parse(JSON.stringify(input)) as unknown, cc);
-        if (result.ok && result.kind === "event") internalEventSchema.parse(result.record);
-      }),
+      fc.property(
+        fc.constantFrom("event_name", "event_type", "track"),
+        fc.dictionary(
+          fc.constantFrom(
+            "event_name",
+            "event_type",
+            "event",
+            "props",
+            "fields",
+            "properties",
+            "cts",
+            "timestamp",
+            "profile_id",
+            "user_id",
+            "userId",
+            "ctx",
+            "context",
+            "event_id",
+          ),
+          hostile,
+        ),
+        (kind, fields) => {
+          const input = kind === "track" ? { type: "track", ...fields } : { [kind]: "x", ...fields };
+          const result = convertEvent(JSON.parse(JSON.stringify(input)) as unknown, cc);
+          if (result.ok && result.kind === "event") internalEventSchema.parse(result.record);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

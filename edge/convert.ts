@@ -30,7 +30,10 @@ export const LIMITS = {
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-const malformed = (message: string, field?: string): { ok: false; violations: Violation[] } => ({ ok: false, violations: [{ type: "malformed", message, ...(field ? { field } : {}) }] });
+const malformed = (message: string, field?: string): { ok: false; violations: Violation[] } => ({
+  ok: false,
+  violations: [{ type: "malformed", message, ...(field ? { field } : {}) }],
+});
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -68,7 +71,8 @@ function optionalString(value: unknown, field: string, max: number): { ok: true;
   if (value === undefined || value === null) return { ok: true, value: undefined };
   if (typeof value === "number" && Number.isFinite(value)) return { ok: true, value: String(value) };
   if (typeof value !== "string") return { ok: false, violation: { type: "malformed", field, message: `${field} must be a string` } };
-  if (value.length === 0 || value.length > max) return { ok: false, violation: { type: "malformed", field, message: `${field} must be 1 to ${max} characters` } };
+  if (value.length === 0 || value.length > max)
+    return { ok: false, violation: { type: "malformed", field, message: `${field} must be 1 to ${max} characters` } };
   return { ok: true, value };
 }
 
@@ -217,7 +221,14 @@ function fromSegment(input: Record<string, unknown>, cc: ConversionContext): Con
   }
   const name = eventName(input.event, "event");
   if (!name.ok) return name;
-  return buildEvent(cc, "segment", { eventId: id.value, name: name.value, timestamp: input.timestamp ?? input.originalTimestamp, profileId: user.value, props: input.properties, ctx: segmentContext(input.context) });
+  return buildEvent(cc, "segment", {
+    eventId: id.value,
+    name: name.value,
+    timestamp: input.timestamp ?? input.originalTimestamp,
+    profileId: user.value,
+    props: input.properties,
+    ctx: segmentContext(input.context),
+  });
 }
 
 /** Which format a payload speaks, by its distinguishing keys. */

@@ -40,7 +40,13 @@ async function harness(brokers: string): Promise<Harness> {
 }
 
 function post(ingest: IngestHandler, kind: "events" | "batch" | "profiles", body: unknown): Promise<Response> {
-  return ingest[kind](new Request(`http://edge.test/api/v1/${kind}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": apiKey }, body: JSON.stringify(body) }));
+  return ingest[kind](
+    new Request(`http://edge.test/api/v1/${kind}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify(body),
+    }),
+  );
 }
 
 /** Every record of `topic` whose value mentions this test's project, read from the beginning. */
@@ -68,7 +74,10 @@ beforeAll(async () => {
   const caller = app.caller(user);
   const project = await caller.projects.create({ orgId, name: "Ingest" });
   projectId = project.id;
-  await caller.trackingPlan.createEventType({ projectId, eventType: { name: "purchase", description: "", fields: [{ name: "amount", dataType: "number", required: true }] } });
+  await caller.trackingPlan.createEventType({
+    projectId,
+    eventType: { name: "purchase", description: "", fields: [{ name: "amount", dataType: "number", required: true }] },
+  });
   await caller.trackingPlan.createEventType({ projectId, eventType: { name: "login", description: "", fields: [] } });
   await caller.projects.updateSettings({ projectId, settings: { planEnforcement: "enforce" } });
   apiKey = (await caller.apiKeys.create({ projectId, name: "ingest" })).secret;
@@ -83,8 +92,17 @@ describe("ingest through the gateway to Kafka", () => {
     const { worker, ingest } = await harness(brokers);
     try {
       const internal = await post(ingest, "events", { event_name: "purchase", profile_id: "p-1", props: { amount: 12.5 } });
-      const tracking = await post(ingest, "events", { event_type: "login", user_id: "p-2", session_id: "s-1", timestamp: new Date().toISOString(), fields: {} });
-      const segment = await post(ingest, "batch", [{ type: "track", event: "purchase", userId: "p-3", properties: { amount: 3 } }, { type: "identify", userId: "p-3", traits: { vip_level: 3 } }]);
+      const tracking = await post(ingest, "events", {
+        event_type: "login",
+        user_id: "p-2",
+        session_id: "s-1",
+        timestamp: new Date().toISOString(),
+        fields: {},
+      });
+      const segment = await post(ingest, "batch", [
+        { type: "track", event: "purchase", userId: "p-3", properties: { amount: 3 } },
+        { type: "identify", userId: "p-3", traits: { vip_level: 3 } },
+      ]);
       const profile = await post(ingest, "profiles", { profile_id: "p-4", set: { plan: "pro" } });
       expect([internal.status, tracking.status, segment.status, profile.status]).toEqual([202, 202, 202, 202]);
 

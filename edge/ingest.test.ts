@@ -8,14 +8,27 @@ const KEY = "ef_live_valid_key_for_tests_000000";
 function plan(overrides: Partial<ResolvedKey["project"]> = {}): ResolvedKey {
   return {
     keyId: "key_1",
-    project: { id: "proj_1", organizationId: "org_1", archived: false, timezone: "UTC", dataRetentionDays: 365, maxCustomAttributes: 100, allowedEventNames: [], planEnforcement: "enforce", rateLimitPerSecond: 1000, ...overrides },
+    project: {
+      id: "proj_1",
+      organizationId: "org_1",
+      archived: false,
+      timezone: "UTC",
+      dataRetentionDays: 365,
+      maxCustomAttributes: 100,
+      allowedEventNames: [],
+      planEnforcement: "enforce",
+      rateLimitPerSecond: 1000,
+      ...overrides,
+    },
     eventTypes: [{ name: "purchase", fields: [{ name: "amount", dataType: "number", required: true }] }],
     attributes: [],
   };
 }
 
 /** The handler's producer is injected: here an in-memory log, so the handler's own logic is tested. */
-function setup(opts: { plan?: ResolvedKey; produce?: (records: OutgoingRecord[]) => Promise<void>; limits?: Parameters<typeof createIngestHandler>[0]["limits"] } = {}) {
+function setup(
+  opts: { plan?: ResolvedKey; produce?: (records: OutgoingRecord[]) => Promise<void>; limits?: Parameters<typeof createIngestHandler>[0]["limits"] } = {},
+) {
   const written: OutgoingRecord[] = [];
   const handler = createIngestHandler({
     resolveKey: async (key) => (key === KEY ? (opts.plan ?? plan()) : null),
@@ -23,14 +36,24 @@ function setup(opts: { plan?: ResolvedKey; produce?: (records: OutgoingRecord[])
     limits: opts.limits,
   });
   const post = (path: "events" | "batch" | "profiles", body: string | unknown, headers: Record<string, string> = { "x-api-key": KEY }) =>
-    handler[path](new Request(`http://edge.test/api/v1/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }));
+    handler[path](
+      new Request(`http://edge.test/api/v1/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
   return { handler, written, post };
 }
 
 describe("ingest handler", () => {
   it("accepts a planned event, produces it to event.raw keyed by project and profile, and answers 202 with its id", async () => {
     const { post, written } = setup();
-    const response = await post("events", { event_name: "purchase", profile_id: "u1", props: { amount: 10 } }, { "x-api-key": KEY, "x-forwarded-for": "198.51.100.7, 10.0.0.1", "user-agent": "Test/1" });
+    const response = await post(
+      "events",
+      { event_name: "purchase", profile_id: "u1", props: { amount: 10 } },
+      { "x-api-key": KEY, "x-forwarded-for": "198.51.100.7, 10.0.0.1", "user-agent": "Test/1" },
+    );
     expect(response.status).toBe(202);
     const body = (await response.json()) as { event_id: string };
     expect(written).toHaveLength(1);
@@ -52,7 +75,13 @@ describe("ingest handler", () => {
 
   it("takes the key from the query string for sendBeacon", async () => {
     const { handler, written } = setup();
-    const response = await handler.batch(new Request(`http://edge.test/api/v1/events/batch?key=${KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify([{ event_name: "purchase", props: { amount: 1 } }]) }));
+    const response = await handler.batch(
+      new Request(`http://edge.test/api/v1/events/batch?key=${KEY}`, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: JSON.stringify([{ event_name: "purchase", props: { amount: 1 } }]),
+      }),
+    );
     expect(response.status).toBe(202);
     expect(written).toHaveLength(1);
   });
@@ -76,7 +105,12 @@ describe("ingest handler", () => {
 
   it("keeps the valid events of a batch, names the refused ones, and dead-letters them", async () => {
     const { post, written } = setup();
-    const response = await post("batch", [{ event_name: "purchase", props: { amount: 1 } }, { event_name: "purchase", props: { amount: "x" } }, "nonsense", { event_type: "purchase", fields: { amount: 2 }, user_id: "u9" }]);
+    const response = await post("batch", [
+      { event_name: "purchase", props: { amount: 1 } },
+      { event_name: "purchase", props: { amount: "x" } },
+      "nonsense",
+      { event_type: "purchase", fields: { amount: 2 }, user_id: "u9" },
+    ]);
     expect(response.status).toBe(207);
     const body = (await response.json()) as { accepted: number; refused: number; errors: Array<{ index: number; reason: string }> };
     expect(body).toMatchObject({ accepted: 2, refused: 2 });

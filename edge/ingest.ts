@@ -7,7 +7,17 @@
  * refused records were written to the dead-letter topic. If either write fails or times out
  * the answer is 503 with Retry-After, never a 2xx.
  */
-import { kafkaKeyOf, TOPIC, type DeadLetter, type EventContext, type InternalEvent, type JsonValue, type ProfileRecord, type Violation, type ViolationType } from "../src/domain/events";
+import {
+  kafkaKeyOf,
+  TOPIC,
+  type DeadLetter,
+  type EventContext,
+  type InternalEvent,
+  type JsonValue,
+  type ProfileRecord,
+  type Violation,
+  type ViolationType,
+} from "../src/domain/events";
 import type { ResolvedKey } from "../src/domain/tracking-plan";
 import { convertEvent, convertProfile, type Converted } from "./convert";
 import { RateLimiter } from "./rate-limit";
@@ -50,7 +60,16 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   retryAfterSeconds: 5,
 };
 
-type ErrorCode = ViolationType | "unauthorized" | "project_archived" | "payload_too_large" | "rate_limited" | "unavailable" | "not_found" | "method_not_allowed" | "not_implemented";
+type ErrorCode =
+  | ViolationType
+  | "unauthorized"
+  | "project_archived"
+  | "payload_too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "not_found"
+  | "method_not_allowed"
+  | "not_implemented";
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
@@ -157,7 +176,9 @@ export function createIngestHandler(deps: IngestDeps) {
     try {
       plan = await deps.resolveKey(apiKey);
     } catch {
-      return { response: failure(503, "unavailable", "Cannot check the API key right now; retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }) };
+      return {
+        response: failure(503, "unavailable", "Cannot check the API key right now; retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }),
+      };
     }
     if (!plan) return { response: failure(401, "unauthorized", "Unknown or revoked API key.") };
     if (plan.project.archived) return { response: failure(403, "project_archived", "This project is archived; unarchive it to send data.") };
@@ -197,7 +218,13 @@ export function createIngestHandler(deps: IngestDeps) {
   }
 
   function deadLetterFor(projectId: string, refusal: Refusal, receivedAt: number, traceId: string): OutgoingRecord {
-    const letter: DeadLetter = { project_id: projectId, received_at: receivedAt, reason: refusal.reason, violations: refusal.violations, payload: refusal.payload };
+    const letter: DeadLetter = {
+      project_id: projectId,
+      received_at: receivedAt,
+      reason: refusal.reason,
+      violations: refusal.violations,
+      payload: refusal.payload,
+    };
     return { topic: TOPIC.dlq, key: projectId, value: JSON.stringify(letter), headers: { trace_id: traceId, reason: refusal.reason } };
   }
 
@@ -206,7 +233,8 @@ export function createIngestHandler(deps: IngestDeps) {
     if (!converted.ok) return converted;
     if (converted.kind === "profile") {
       const bytes = new TextEncoder().encode(JSON.stringify(converted.record)).length;
-      if (bytes > limits.maxEventBytes) return { ok: false, violations: [{ type: "malformed", message: `profile is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
+      if (bytes > limits.maxEventBytes)
+        return { ok: false, violations: [{ type: "malformed", message: `profile is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
       return { ok: true, record: converted.record };
     }
     const verdict = validateEvent(converted.record, plan, { maxEventBytes: limits.maxEventBytes, maxFutureMs: limits.maxFutureMs });
@@ -234,7 +262,15 @@ export function createIngestHandler(deps: IngestDeps) {
 
     const wait = rateLimiter.take(plan.keyId, plan.project.rateLimitPerSecond);
     if (wait > 0) {
-      return finish(failure(429, "rate_limited", `Over ${plan.project.rateLimitPerSecond} requests a second for this key.`, {}, { "retry-after": String(Math.ceil(wait / 1000)) }));
+      return finish(
+        failure(
+          429,
+          "rate_limited",
+          `Over ${plan.project.rateLimitPerSecond} requests a second for this key.`,
+          {},
+          { "retry-after": String(Math.ceil(wait / 1000)) },
+        ),
+      );
     }
 
     const body = await parseJson(request);
@@ -242,10 +278,15 @@ export function createIngestHandler(deps: IngestDeps) {
 
     let inputs: unknown[];
     if (mode === "batch") {
-      const list = Array.isArray(body.value) ? body.value : typeof body.value === "object" && body.value !== null && Array.isArray((body.value as { events?: unknown }).events) ? (body.value as { events: unknown[] }).events : null;
+      const list = Array.isArray(body.value)
+        ? body.value
+        : typeof body.value === "object" && body.value !== null && Array.isArray((body.value as { events?: unknown }).events)
+          ? (body.value as { events: unknown[] }).events
+          : null;
       if (!list) return finish(failure(400, "malformed", 'A batch is a JSON array of events, or {"events": [...]}.'));
       if (list.length === 0) return finish(failure(400, "malformed", "The batch is empty."));
-      if (list.length > limits.maxBatchSize) return finish(failure(413, "payload_too_large", `A batch holds at most ${limits.maxBatchSize} events; this one has ${list.length}.`));
+      if (list.length > limits.maxBatchSize)
+        return finish(failure(413, "payload_too_large", `A batch holds at most ${limits.maxBatchSize} events; this one has ${list.length}.`));
       inputs = list;
     } else {
       inputs = [body.value];
@@ -270,7 +311,15 @@ export function createIngestHandler(deps: IngestDeps) {
     for (const refusal of refusals) out.push(deadLetterFor(plan.project.id, refusal, receivedAt, traceId));
 
     if (!(await write(out))) {
-      return finish(failure(503, "unavailable", "Events could not be stored right now; nothing was accepted. Retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }));
+      return finish(
+        failure(
+          503,
+          "unavailable",
+          "Events could not be stored right now; nothing was accepted. Retry shortly.",
+          {},
+          { "retry-after": String(limits.retryAfterSeconds) },
+        ),
+      );
     }
     accepted = acceptedIds.length;
     refused = refusals.length;
@@ -279,7 +328,14 @@ export function createIngestHandler(deps: IngestDeps) {
       const refusal = refusals[0];
       if (refusal) {
         const status = refusal.reason === "malformed" ? 400 : 422;
-        return finish(failure(status, refusal.reason, refusal.violations.map((violation) => (violation.field ? `${violation.field}: ${violation.message}` : violation.message)).join("; "), { violations: refusal.violations }));
+        return finish(
+          failure(
+            status,
+            refusal.reason,
+            refusal.violations.map((violation) => (violation.field ? `${violation.field}: ${violation.message}` : violation.message)).join("; "),
+            { violations: refusal.violations },
+          ),
+        );
       }
       const first = acceptedIds[0]!;
       return finish(json(202, { status: "accepted", event_id: first.event_id, ...(first.violations ? { violations: first.violations } : {}) }));

@@ -5,7 +5,10 @@
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
 
-  constructor(private readonly now: () => number = () => Date.now(), private readonly maxKeys = 100_000) {}
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    private readonly maxKeys = 100_000,
+  ) {}
 
   take(key: string, ratePerSecond: number): number {
     const time = this.now();

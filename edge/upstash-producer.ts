@@ -10,6 +10,13 @@ import type { OutgoingRecord } from "./ingest";
 export function upstashProducer(opts: { url: string; username: string; password: string }) {
   const producer = new Kafka({ url: opts.url, username: opts.username, password: opts.password }).producer();
   return async (records: OutgoingRecord[]): Promise<void> => {
-    await producer.produceMany(records.map((record) => ({ topic: record.topic, value: record.value, key: record.key, headers: Object.entries(record.headers).map(([key, value]) => ({ key, value })) })));
+    await producer.produceMany(
+      records.map((record) => ({
+        topic: record.topic,
+        value: record.value,
+        key: record.key,
+        headers: Object.entries(record.headers).map(([key, value]) => ({ key, value })),
+      })),
+    );
   };
 }

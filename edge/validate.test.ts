@@ -5,10 +5,25 @@ import { validateEvent } from "./validate";
 
 const NOW = Date.UTC(2026, 10, 21);
 
-function plan(overrides: Partial<ResolvedKey["project"]> = {}, eventTypes: ResolvedKey["eventTypes"] = [], attributes: ResolvedKey["attributes"] = []): ResolvedKey {
+function plan(
+  overrides: Partial<ResolvedKey["project"]> = {},
+  eventTypes: ResolvedKey["eventTypes"] = [],
+  attributes: ResolvedKey["attributes"] = [],
+): ResolvedKey {
   return {
     keyId: "key_1",
-    project: { id: "proj_1", organizationId: "org_1", archived: false, timezone: "UTC", dataRetentionDays: 365, maxCustomAttributes: 100, allowedEventNames: [], planEnforcement: "enforce", rateLimitPerSecond: 1000, ...overrides },
+    project: {
+      id: "proj_1",
+      organizationId: "org_1",
+      archived: false,
+      timezone: "UTC",
+      dataRetentionDays: 365,
+      maxCustomAttributes: 100,
+      allowedEventNames: [],
+      planEnforcement: "enforce",
+      rateLimitPerSecond: 1000,
+      ...overrides,
+    },
     eventTypes,
     attributes,
   };
@@ -19,7 +34,13 @@ function event(name: string, props: InternalEvent["props"] = {}, cts = NOW): Int
 }
 
 const purchase: ResolvedKey["eventTypes"] = [
-  { name: "purchase", fields: [{ name: "amount", dataType: "number", required: true }, { name: "quantity", dataType: "integer", required: false }] },
+  {
+    name: "purchase",
+    fields: [
+      { name: "amount", dataType: "number", required: true },
+      { name: "quantity", dataType: "integer", required: false },
+    ],
+  },
 ];
 
 describe("tracking-plan validation", () => {
@@ -28,7 +49,8 @@ describe("tracking-plan validation", () => {
   });
 
   it("reports each violation type with the field it concerns", () => {
-    const verdict = (name: string, props: InternalEvent["props"]) => validateEvent(event(name, props), plan({}, purchase)).violations.map((v) => [v.type, v.field]);
+    const verdict = (name: string, props: InternalEvent["props"]) =>
+      validateEvent(event(name, props), plan({}, purchase)).violations.map((v) => [v.type, v.field]);
     expect(verdict("refund", {})).toEqual([["unplanned_event", "event_name"]]);
     expect(verdict("purchase", {})).toEqual([["required_missing", "props.amount"]]);
     expect(verdict("purchase", { amount: "12" })).toEqual([["datatype_mismatch", "props.amount"]]);
@@ -37,7 +59,10 @@ describe("tracking-plan validation", () => {
   });
 
   it("lets event attribute definitions extend every event type", () => {
-    const verdict = validateEvent(event("purchase", { amount: 1, campaign: "summer" }), plan({}, purchase, [{ entity: "event", name: "campaign", type: "string", itemsType: null }]));
+    const verdict = validateEvent(
+      event("purchase", { amount: 1, campaign: "summer" }),
+      plan({}, purchase, [{ entity: "event", name: "campaign", type: "string", itemsType: null }]),
+    );
     expect(verdict).toEqual({ accept: true, violations: [] });
   });
 
@@ -49,14 +74,23 @@ describe("tracking-plan validation", () => {
 
   it("enforces allowed event names and the custom attribute limit", () => {
     expect(validateEvent(event("login"), plan({ allowedEventNames: ["purchase"] })).violations[0]?.type).toBe("unplanned_event");
-    expect(validateEvent(event("x", { a: 1, b: 2, c: 3 }), plan({ maxCustomAttributes: 2 })).violations[0]).toMatchObject({ type: "additional_properties", field: "props" });
+    expect(validateEvent(event("x", { a: 1, b: 2, c: 3 }), plan({ maxCustomAttributes: 2 })).violations[0]).toMatchObject({
+      type: "additional_properties",
+      field: "props",
+    });
   });
 
   it("refuses oversized events and timestamps outside the documented window, even when observing", () => {
     const observe = plan({ planEnforcement: "observe", dataRetentionDays: 30 });
     expect(validateEvent(event("x", { blob: "x".repeat(40_000) }), observe)).toMatchObject({ accept: false, violations: [{ type: "malformed" }] });
-    expect(validateEvent(event("x", {}, NOW + 2 * 3600_000), observe)).toMatchObject({ accept: false, violations: [{ type: "malformed", field: "timestamp" }] });
-    expect(validateEvent(event("x", {}, NOW - 31 * 86_400_000), observe)).toMatchObject({ accept: false, violations: [{ type: "malformed", field: "timestamp" }] });
+    expect(validateEvent(event("x", {}, NOW + 2 * 3600_000), observe)).toMatchObject({
+      accept: false,
+      violations: [{ type: "malformed", field: "timestamp" }],
+    });
+    expect(validateEvent(event("x", {}, NOW - 31 * 86_400_000), observe)).toMatchObject({
+      accept: false,
+      violations: [{ type: "malformed", field: "timestamp" }],
+    });
     expect(validateEvent(event("x", {}, NOW + 30 * 60_000), observe).accept).toBe(true);
   });
 });

@@ -51,12 +51,19 @@ export function matchesType(value: JsonValue, type: EventFieldType | string): bo
 
 export function validateEvent(event: InternalEvent, plan: ResolvedKey, limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS): Verdict {
   const bytes = new TextEncoder().encode(JSON.stringify(event)).length;
-  if (bytes > limits.maxEventBytes) return { accept: false, violations: [{ type: "malformed", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
+  if (bytes > limits.maxEventBytes)
+    return { accept: false, violations: [{ type: "malformed", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
   if (event.cts > event.sts + limits.maxFutureMs) {
-    return { accept: false, violations: [{ type: "malformed", field: "timestamp", message: `timestamp is more than ${limits.maxFutureMs / 60000} minutes in the future` }] };
+    return {
+      accept: false,
+      violations: [{ type: "malformed", field: "timestamp", message: `timestamp is more than ${limits.maxFutureMs / 60000} minutes in the future` }],
+    };
   }
   if (event.cts < event.sts - plan.project.dataRetentionDays * DAY_MS) {
-    return { accept: false, violations: [{ type: "malformed", field: "timestamp", message: `timestamp is older than the project's ${plan.project.dataRetentionDays}-day retention` }] };
+    return {
+      accept: false,
+      violations: [{ type: "malformed", field: "timestamp", message: `timestamp is older than the project's ${plan.project.dataRetentionDays}-day retention` }],
+    };
   }
 
   const violations: Violation[] = [];
@@ -84,12 +91,17 @@ export function validateEvent(event: InternalEvent, plan: ResolvedKey, limits: V
         }
       }
       for (const name of propNames) {
-        if (!fields.has(name) && !attributes.has(name)) violations.push({ type: "additional_properties", field: `props.${name}`, message: `"${name}" is not a field of "${event.event_name}"` });
+        if (!fields.has(name) && !attributes.has(name))
+          violations.push({ type: "additional_properties", field: `props.${name}`, message: `"${name}" is not a field of "${event.event_name}"` });
       }
     }
   }
   if (propNames.length > maxCustomAttributes) {
-    violations.push({ type: "additional_properties", field: "props", message: `${propNames.length} custom attributes; the project allows ${maxCustomAttributes}` });
+    violations.push({
+      type: "additional_properties",
+      field: "props",
+      message: `${propNames.length} custom attributes; the project allows ${maxCustomAttributes}`,
+    });
   }
 
   if (violations.length === 0) return { accept: true, violations };

@@ -2,7 +2,10 @@ export type CheckResult = { ok: true; detail?: string } | { ok: false; detail: s
 export type HealthCheck = () => Promise<CheckResult>;
 
 /** Runs each named check with a time limit; the process is healthy when all pass. */
-export async function runHealthChecks(checks: Record<string, HealthCheck>, timeoutMs = 2000): Promise<{ healthy: boolean; checks: Record<string, CheckResult> }> {
+export async function runHealthChecks(
+  checks: Record<string, HealthCheck>,
+  timeoutMs = 2000,
+): Promise<{ healthy: boolean; checks: Record<string, CheckResult> }> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]): Promise<[string, CheckResult]> => {
       let timer: NodeJS.Timeout | undefined;

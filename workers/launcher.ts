@@ -39,7 +39,13 @@ async function assertPortFree(host: string, portNumber: number, variable: string
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new ConfigError(error.code === "EADDRINUSE" ? `Port ${portNumber} is already in use; set ${variable} to a free port.` : `Cannot listen on ${host}:${portNumber}: ${error.message}`)),
+      reject(
+        new ConfigError(
+          error.code === "EADDRINUSE"
+            ? `Port ${portNumber} is already in use; set ${variable} to a free port.`
+            : `Cannot listen on ${host}:${portNumber}: ${error.message}`,
+        ),
+      ),
     );
     probe.listen(portNumber, host, () => probe.close(() => resolve()));
   });
@@ -53,7 +59,11 @@ async function installationSecrets(dataDir: string): Promise<Record<"NEXTAUTH_SE
     const parsed = schema.safeParse(JSON.parse(await readFile(file, "utf8")));
     if (parsed.success) return parsed.data;
   }
-  const fresh = { NEXTAUTH_SECRET: randomBytes(32).toString("hex"), INTERNAL_SECRET: randomBytes(32).toString("hex"), GATEWAY_TOKEN: randomBytes(24).toString("hex") };
+  const fresh = {
+    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+    INTERNAL_SECRET: randomBytes(32).toString("hex"),
+    GATEWAY_TOKEN: randomBytes(24).toString("hex"),
+  };
   await writeFile(file, JSON.stringify(fresh, null, 2), { mode: 0o600 });
   return fresh;
 }
@@ -80,7 +90,9 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: "inherit" });
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? command)} ${args[1] ?? ""} exited with code ${code}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? command)} ${args[1] ?? ""} exited with code ${code}`)),
+    );
   });
 }
 
@@ -88,7 +100,10 @@ export async function waitForHttp(url: string, child: ChildProcess, what: string
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} during start-up (see its output above).`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((res) => res.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
@@ -185,7 +200,9 @@ export async function launch(env: LauncherEnv): Promise<void> {
     say("");
     say(`Prism is running at ${appUrl}`);
     say(`  Sign in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
-    say(`  Worker health ${workerUrl}/health · Postgres ${env.DATABASE_URL ? "external" : "embedded"} · Kafka ${env.KAFKA_BROKERS ? env.KAFKA_BROKERS.join(",") : "embedded log"}`);
+    say(
+      `  Worker health ${workerUrl}/health · Postgres ${env.DATABASE_URL ? "external" : "embedded"} · Kafka ${env.KAFKA_BROKERS ? env.KAFKA_BROKERS.join(",") : "embedded log"}`,
+    );
     say("  Press Ctrl+C to stop.");
 
     for (const child of children) {

@@ -52,7 +52,10 @@ describe("worker start-up with bad configuration", () => {
   });
 
   it("names an unreachable Kafka broker", async () => {
-    expectOneLine(await runWorker({ DATABASE_URL: databaseUrl(), KAFKA_BROKERS: "127.0.0.1:1", PRISM_ROLE: "gateway" }), /^prism worker: Cannot reach Kafka at 127\.0\.0\.1:1/);
+    expectOneLine(
+      await runWorker({ DATABASE_URL: databaseUrl(), KAFKA_BROKERS: "127.0.0.1:1", PRISM_ROLE: "gateway" }),
+      /^prism worker: Cannot reach Kafka at 127\.0\.0\.1:1/,
+    );
   });
 
   it("names a port in use", async () => {
@@ -60,7 +63,10 @@ describe("worker start-up with bad configuration", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      expectOneLine(await runWorker({ DATABASE_URL: databaseUrl(), KAFKA_BROKERS: inject("kafkaBrokers"), PRISM_ROLE: "gateway", WORKER_PORT: String(port) }), new RegExp(`^prism worker: Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      expectOneLine(
+        await runWorker({ DATABASE_URL: databaseUrl(), KAFKA_BROKERS: inject("kafkaBrokers"), PRISM_ROLE: "gateway", WORKER_PORT: String(port) }),
+        new RegExp(`^prism worker: Port ${port} on 127\\.0\\.0\\.1 is already in use`),
+      );
     } finally {
       blocker.close();
     }
@@ -76,7 +82,14 @@ describe("worker lifecycle", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "prism-worker-test-"));
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "main.ts")], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", WORKER_PORT: "0", DATABASE_URL: inject("postgresServerUrl"), DUCKDB_PATH: path.join(dir, "prism.duckdb"), LOG_LEVEL: "info" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "test",
+        WORKER_PORT: "0",
+        DATABASE_URL: inject("postgresServerUrl"),
+        DUCKDB_PATH: path.join(dir, "prism.duckdb"),
+        LOG_LEVEL: "info",
+      },
     });
     try {
       const port = await new Promise<number>((resolve, reject) => {
@@ -90,7 +103,11 @@ describe("worker lifecycle", () => {
       });
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: "ok", role: "all", checks: { postgres: { ok: true }, bus: { ok: true, detail: "embedded" }, duckdb: { ok: true } } });
+      expect(await health.json()).toMatchObject({
+        status: "ok",
+        role: "all",
+        checks: { postgres: { ok: true }, bus: { ok: true, detail: "embedded" }, duckdb: { ok: true } },
+      });
       const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       expect(await exit).toBe(0);

@@ -5,7 +5,12 @@ export const emailSchema = z.string().trim().toLowerCase().max(254, "is at most 
 export const passwordSchema = z.string().min(10, "needs at least 10 characters").max(200, "is at most 200 characters");
 export const personNameSchema = plainText(100);
 export const displayNameSchema = personNameSchema;
-export const tokenSchema = z.string().trim().min(20).max(200).regex(/^[\w-]+$/, "is not a valid link token");
+export const tokenSchema = z
+  .string()
+  .trim()
+  .min(20)
+  .max(200)
+  .regex(/^[\w-]+$/, "is not a valid link token");
 
 export const signUpInput = z.strictObject({
   name: personNameSchema,

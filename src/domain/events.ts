@@ -33,7 +33,15 @@ export const internalEventSchema = z.object({
   props: jsonObject,
   ctx: eventContextSchema,
   /** Tracking-plan violations of an event accepted in observe mode. */
-  violations: z.array(z.object({ type: z.enum(["unplanned_event", "required_missing", "datatype_mismatch", "additional_properties", "malformed"]), field: z.string().optional(), message: z.string() })).optional(),
+  violations: z
+    .array(
+      z.object({
+        type: z.enum(["unplanned_event", "required_missing", "datatype_mismatch", "additional_properties", "malformed"]),
+        field: z.string().optional(),
+        message: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type InternalEvent = z.infer<typeof internalEventSchema>;
 

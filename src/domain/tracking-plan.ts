@@ -63,7 +63,9 @@ export const resolvedKeySchema = z.object({
     planEnforcement: z.enum(["observe", "enforce"]),
     rateLimitPerSecond: z.number().int(),
   }),
-  eventTypes: z.array(z.object({ name: z.string(), fields: z.array(z.object({ name: z.string(), dataType: z.enum(EVENT_FIELD_TYPES), required: z.boolean() })) })),
+  eventTypes: z.array(
+    z.object({ name: z.string(), fields: z.array(z.object({ name: z.string(), dataType: z.enum(EVENT_FIELD_TYPES), required: z.boolean() })) }),
+  ),
   attributes: z.array(z.object({ entity: z.enum(ATTRIBUTE_ENTITIES), name: z.string(), type: z.enum(ATTRIBUTE_TYPES), itemsType: z.string().nullable() })),
 });
 export type ResolvedKey = z.infer<typeof resolvedKeySchema>;

@@ -34,7 +34,13 @@ export const updateAttributeAction = z.strictObject({
   value: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
 });
 
-export const triggerActionSchema = z.discriminatedUnion("type", [webhookAction, kafkaPublishAction, notificationAction, tagProfileAction, updateAttributeAction]);
+export const triggerActionSchema = z.discriminatedUnion("type", [
+  webhookAction,
+  kafkaPublishAction,
+  notificationAction,
+  tagProfileAction,
+  updateAttributeAction,
+]);
 export type TriggerAction = z.infer<typeof triggerActionSchema>;
 export const TRIGGER_ACTION_TYPES = ["webhook", "kafka_publish", "notification", "tag_profile", "update_attribute"] as const;
 
@@ -43,6 +49,11 @@ export const triggerInputSchema = z.strictObject({
   rule: z.string().trim().min(1, "is required").max(4000),
   actions: z.array(triggerActionSchema).max(10).default([]),
   enabled: z.boolean().default(true),
-  cooldownSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(0),
+  cooldownSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .default(0),
 });
 export type TriggerInput = z.infer<typeof triggerInputSchema>;

@@ -23,7 +23,12 @@ export const port = z.coerce.number().int().min(0).max(65535);
 export const brokerList = z
   .string()
   .trim()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.length > 0 && list.every((item) => /^[\w.-]+:\d{1,5}$/.test(item)), "must be host:port[,host:port…]");
 
 /** Parse `source` with `schema`, turning zod issues into one readable line. */

@@ -17,8 +17,18 @@ const appEnvSchema = z.object({
   /** How the edge reaches the app's internal key endpoint; defaults to NEXTAUTH_URL. */
   INTERNAL_APP_URL: z.string().url().optional(),
   INGEST_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  INGEST_MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(32 * 1024),
-  INGEST_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(500 * 1024),
+  INGEST_MAX_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(32 * 1024),
+  INGEST_MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(500 * 1024),
   INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default("Prism <no-reply@prism.local>"),

@@ -36,6 +36,9 @@ describe("mail", () => {
   it("keeps mail in the dev outbox when no SMTP_URL is set", async () => {
     const mailer = createMailer({ from: "Prism <no-reply@prism.test>", db: app.db });
     await mailer.send({ to: "outbox@example.com", subject: "Hello", text: "Body" });
-    expect(await app.db.outboxMail.findFirst({ where: { to: "outbox@example.com" }, select: { subject: true, text: true } })).toEqual({ subject: "Hello", text: "Body" });
+    expect(await app.db.outboxMail.findFirst({ where: { to: "outbox@example.com" }, select: { subject: true, text: true } })).toEqual({
+      subject: "Hello",
+      text: "Body",
+    });
   });
 });

@@ -30,9 +30,18 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
   const key = await caller.apiKeys.create({ projectId: project.id, name: "key" });
   const invite = await caller.invites.create({ orgId, email: `${tag}-invitee@example.com`, role: "member" });
   const inviteToken = tokenFromMail(app.mails, `${tag}-invitee@example.com`, "/invite/");
-  const eventType = await caller.trackingPlan.createEventType({ projectId: project.id, eventType: { name: "purchase", description: "", fields: [{ name: "amount", dataType: "number", required: true }] } });
-  const attribute = await caller.trackingPlan.createAttribute({ projectId: project.id, attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false } });
-  const trigger = await caller.triggers.create({ projectId: project.id, trigger: { name: "big", rule: "event.name == 'purchase'", actions: [{ type: "notification", title: "Big", body: "" }], enabled: true, cooldownSeconds: 0 } });
+  const eventType = await caller.trackingPlan.createEventType({
+    projectId: project.id,
+    eventType: { name: "purchase", description: "", fields: [{ name: "amount", dataType: "number", required: true }] },
+  });
+  const attribute = await caller.trackingPlan.createAttribute({
+    projectId: project.id,
+    attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false },
+  });
+  const trigger = await caller.triggers.create({
+    projectId: project.id,
+    trigger: { name: "big", rule: "event.name == 'purchase'", actions: [{ type: "notification", title: "Big", body: "" }], enabled: true, cooldownSeconds: 0 },
+  });
   await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
   const [membership] = await caller.organizations.members({ orgId });
   return {
@@ -92,7 +101,10 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "trackingPlan.createEventType": fc.record({ projectId, eventType: eventTypeInput }),
     "trackingPlan.updateEventType": fc.record({ projectId: projectOrOwn, eventTypeId: fc.constant(target.eventTypeId), eventType: eventTypeInput }),
     "trackingPlan.deleteEventType": fc.record({ projectId: projectOrOwn, eventTypeId: fc.constant(target.eventTypeId) }),
-    "trackingPlan.createAttribute": fc.record({ projectId, attribute: fc.record({ entity: fc.constant("event"), name: word, type: fc.constant("string"), itemsType: fc.constant(null), indexed: fc.boolean() }) }),
+    "trackingPlan.createAttribute": fc.record({
+      projectId,
+      attribute: fc.record({ entity: fc.constant("event"), name: word, type: fc.constant("string"), itemsType: fc.constant(null), indexed: fc.boolean() }),
+    }),
     "trackingPlan.deleteAttribute": fc.record({ projectId: projectOrOwn, attributeId: fc.constant(target.attributeId) }),
     "triggers.list": fc.record({ projectId }),
     "triggers.create": fc.record({ projectId, trigger: triggerInput }),
@@ -118,7 +130,6 @@ export const UNSCOPED = [
   "invites.peek",
   "invites.accept",
 ];
-
 
 /** Everything of a tenant that a procedure could change. */
 export async function snapshot(app: TestApp, orgId: string) {
@@ -148,4 +159,3 @@ export function procedureAt(app: TestApp, user: SessionUser, path: string): AnyP
   const caller = app.caller(user) as unknown as Record<string, Record<string, AnyProcedure>>;
   return caller[namespace]![name]!;
 }
-

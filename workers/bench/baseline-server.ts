@@ -14,7 +14,17 @@ const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, crea
 await producer.connect();
 
 function record(input: { event_name: string; profile_id?: string; props?: unknown }) {
-  const event = { type: "event", event_id: randomUUID(), project_id: "proj_baseline", event_name: input.event_name, cts: Date.now(), sts: Date.now(), profile_id: input.profile_id ?? null, props: input.props ?? {}, ctx: {} };
+  const event = {
+    type: "event",
+    event_id: randomUUID(),
+    project_id: "proj_baseline",
+    event_name: input.event_name,
+    cts: Date.now(),
+    sts: Date.now(),
+    profile_id: input.profile_id ?? null,
+    props: input.props ?? {},
+    ctx: {},
+  };
   return { key: `proj_baseline:${event.profile_id ?? event.event_id}`, value: JSON.stringify(event) };
 }
 

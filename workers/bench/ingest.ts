@@ -21,13 +21,21 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const APP_PORT = 3310;
 const WORKER_PORT = 4310;
 const BASELINE_PORT = 3320;
-const SECRETS = { INTERNAL_SECRET: "bench-internal-secret-000000", GATEWAY_TOKEN: "bench-gateway-token-00000000", NEXTAUTH_SECRET: "bench-nextauth-secret-0000000" };
+const SECRETS = {
+  INTERNAL_SECRET: "bench-internal-secret-000000",
+  GATEWAY_TOKEN: "bench-gateway-token-00000000",
+  NEXTAUTH_SECRET: "bench-nextauth-secret-0000000",
+};
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 function event(i: number) {
-  return { event_name: i % 5 === 0 ? "purchase" : "page_view", profile_id: `user-${i % 500}`, props: { path: "/products/lamp", amount: 4900, campaign: "summer_sale" } };
+  return {
+    event_name: i % 5 === 0 ? "purchase" : "page_view",
+    profile_id: `user-${i % 500}`,
+    props: { path: "/products/lamp", amount: 4900, campaign: "summer_sale" },
+  };
 }
 const BATCH = JSON.stringify(Array.from({ length: 100 }, (_, i) => event(i)));
 const SINGLE = JSON.stringify(event(1));
@@ -71,7 +79,9 @@ async function scenario(name: string, eventsPerRequest: number, make: () => Prom
     p99: median(rounds.map((r) => r.p99)),
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
   };
-  say(`  ${name.padEnd(34)} ${figures.eventsPerSecond.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.non2xx}`);
+  say(
+    `  ${name.padEnd(34)} ${figures.eventsPerSecond.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.non2xx}`,
+  );
   return figures;
 }
 
@@ -97,7 +107,10 @@ async function main() {
     const prisma = createPrismaClient(database.url);
     const key = mintApiKey();
     const user = await prisma.user.create({ data: { email: "bench@example.com", passwordHash: "x" }, select: { id: true } });
-    const org = await prisma.organization.create({ data: { name: "Bench", slug: `bench-${Date.now()}`, memberships: { create: { userId: user.id, role: "owner" } } }, select: { id: true } });
+    const org = await prisma.organization.create({
+      data: { name: "Bench", slug: `bench-${Date.now()}`, memberships: { create: { userId: user.id, role: "owner" } } },
+      select: { id: true },
+    });
     await prisma.project.create({ data: { id: "proj_bench", organizationId: org.id, name: "Bench", rateLimitPerSecond: 100_000 } });
     await prisma.apiKey.create({ data: { id: key.id, projectId: "proj_bench", name: "bench", prefix: key.prefix, secretHash: key.secretHash } });
     await prisma.$disconnect();
@@ -122,21 +135,31 @@ async function main() {
     const prism = `http://127.0.0.1:${APP_PORT}/api/v1`;
     const bare = `http://127.0.0.1:${BASELINE_PORT}`;
     const auth = { "x-api-key": key.secret };
-    say(`Ingest benchmark: ${ROUNDS} rounds × ${SECONDS} s per scenario, medians; Kafka ${brokers}; ${process.env.BENCH_CPU_NOTE ?? "load generator on the same 2-core machine"}`);
+    say(
+      `Ingest benchmark: ${ROUNDS} rounds × ${SECONDS} s per scenario, medians; Kafka ${brokers}; ${process.env.BENCH_CPU_NOTE ?? "load generator on the same 2-core machine"}`,
+    );
     // Warm-up: the edge bundle, key cache, producer connections.
     await load({ url: `${prism}/events/batch`, body: BATCH, headers: auth, connections: 4 });
 
-    const prismBatch = await scenario("Prism batch (100/request)", 100, () => load({ url: `${prism}/events/batch`, body: BATCH, headers: auth, connections: 16 }));
+    const prismBatch = await scenario("Prism batch (100/request)", 100, () =>
+      load({ url: `${prism}/events/batch`, body: BATCH, headers: auth, connections: 16 }),
+    );
     const baseBatch = await scenario("baseline batch (100/request)", 100, () => load({ url: bare, body: BATCH, headers: {}, connections: 16 }));
-    const prismSingle = await scenario("Prism single @ 1000 req/s", 1, () => load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }));
+    const prismSingle = await scenario("Prism single @ 1000 req/s", 1, () =>
+      load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }),
+    );
     const baseSingle = await scenario("baseline single @ 1000 req/s", 1, () => load({ url: bare, body: SINGLE, headers: {}, connections: 32, rate: 1000 }));
     const prismSingleMax = await scenario("Prism single, unthrottled", 1, () => load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32 }));
     const baseSingleMax = await scenario("baseline single, unthrottled", 1, () => load({ url: bare, body: SINGLE, headers: {}, connections: 32 }));
 
     say("");
-    say(`batch throughput: ${prismBatch.eventsPerSecond.toFixed(0)} events/s = ${(prismBatch.eventsPerSecond / baseBatch.eventsPerSecond).toFixed(2)}× baseline (target ≥ 20000 events/s and ≥ 0.5×)`);
+    say(
+      `batch throughput: ${prismBatch.eventsPerSecond.toFixed(0)} events/s = ${(prismBatch.eventsPerSecond / baseBatch.eventsPerSecond).toFixed(2)}× baseline (target ≥ 20000 events/s and ≥ 0.5×)`,
+    );
     say(`single p99 at 1000 req/s: ${prismSingle.p99.toFixed(1)} ms (baseline ${baseSingle.p99.toFixed(1)} ms; target < 30 ms)`);
-    say(`single throughput: ${prismSingleMax.eventsPerSecond.toFixed(0)} events/s = ${(prismSingleMax.eventsPerSecond / baseSingleMax.eventsPerSecond).toFixed(2)}× baseline`);
+    say(
+      `single throughput: ${prismSingleMax.eventsPerSecond.toFixed(0)} events/s = ${(prismSingleMax.eventsPerSecond / baseSingleMax.eventsPerSecond).toFixed(2)}× baseline`,
+    );
   } finally {
     for (const child of children) child.kill("SIGTERM");
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -21,7 +21,10 @@ const recordSchema = z.object({
   value: z.string().max(1024 * 1024),
   key: z.string().max(1024).optional(),
   partition: z.number().int().min(0).optional(),
-  headers: z.array(z.object({ key: z.string().max(256), value: z.string().max(4096) })).max(32).optional(),
+  headers: z
+    .array(z.object({ key: z.string().max(256), value: z.string().max(4096) }))
+    .max(32)
+    .optional(),
 });
 const bodySchema = z.union([recordSchema, z.array(recordSchema).min(1).max(10_000)]);
 
@@ -57,7 +60,11 @@ export function createGateway(opts: { bus: Bus; token: string; log: Logger; metr
     labelNames: ["result"],
     registers: [opts.metrics],
   });
-  const produceErrors = new Counter({ name: "kafka_produce_errors_total", help: "Produce calls that failed, so nothing was acknowledged.", registers: [opts.metrics] });
+  const produceErrors = new Counter({
+    name: "kafka_produce_errors_total",
+    help: "Produce calls that failed, so nothing was acknowledged.",
+    registers: [opts.metrics],
+  });
   const latency = new Histogram({
     name: "ingest_latency_seconds",
     help: "Time from the edge's produce request to the durable acknowledgement.",
@@ -93,7 +100,11 @@ export function createGateway(opts: { bus: Bus; token: string; log: Logger; metr
       timer();
       for (const record of records) ingested.inc({ result: record.topic === TOPIC.dlq ? "refused" : "accepted" });
       const now = Date.now();
-      sendJson(res, 200, offsets.map((offset) => ({ topic: offset.topic, partition: offset.partition, offset: Number(offset.offset), timestamp: now })));
+      sendJson(
+        res,
+        200,
+        offsets.map((offset) => ({ topic: offset.topic, partition: offset.partition, offset: Number(offset.offset), timestamp: now })),
+      );
     } catch (error) {
       produceErrors.inc();
       opts.log.error({ err: error, records: records.length }, "produce failed");

@@ -42,24 +42,37 @@ function replaceAt(input: Input, path: string[], value: unknown): Input {
 
 const hostileChange = (input: Input): fc.Arbitrary<{ label: string; input: Input }> => {
   const paths = leaves(input).map((leaf) => leaf.path);
-  const textPaths = (fields: Set<string>) => leaves(input).filter((leaf) => typeof leaf.value === "string" && fields.has(leaf.path.at(-1) ?? "")).map((leaf) => leaf.path);
+  const textPaths = (fields: Set<string>) =>
+    leaves(input)
+      .filter((leaf) => typeof leaf.value === "string" && fields.has(leaf.path.at(-1) ?? ""))
+      .map((leaf) => leaf.path);
   const options: Array<fc.Arbitrary<{ label: string; input: Input }>> = [
     // JSON.parse makes "__proto__" an own key, as it arrives over HTTP.
-    fc.constantFrom("isAdmin", "role_override", "__proto__", "constructor").map((key) => ({ label: `unknown key ${key}`, input: JSON.parse(JSON.stringify(input).replace(/^\{/, `{"${key}":{"admin":true},`)) as Input })),
+    fc
+      .constantFrom("isAdmin", "role_override", "__proto__", "constructor")
+      .map((key) => ({ label: `unknown key ${key}`, input: JSON.parse(JSON.stringify(input).replace(/^\{/, `{"${key}":{"admin":true},`)) as Input })),
     fc.constantFrom(...paths).chain((path) =>
-      fc.constantFrom<unknown>(42, true, null, [], { nested: "object" }).filter((value) => typeof value !== typeof leaves(input).find((leaf) => leaf.path.join(".") === path.join("."))?.value).map((value) => ({ label: `wrong type at ${path.join(".")}`, input: replaceAt(input, path, value) })),
+      fc
+        .constantFrom<unknown>(42, true, null, [], { nested: "object" })
+        .filter((value) => typeof value !== typeof leaves(input).find((leaf) => leaf.path.join(".") === path.join("."))?.value)
+        .map((value) => ({ label: `wrong type at ${path.join(".")}`, input: replaceAt(input, path, value) })),
     ),
   ];
   const markup = textPaths(TEXT_FIELDS);
   if (markup.length > 0) {
     options.push(
-      fc.constantFrom(...markup).chain((path) =>
-        fc.constantFrom("<script>alert(1)</script>", "<img src=x onerror=alert(1)>").map((value) => ({ label: `markup at ${path.join(".")}`, input: replaceAt(input, path, value) })),
-      ),
+      fc
+        .constantFrom(...markup)
+        .chain((path) =>
+          fc
+            .constantFrom("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
+            .map((value) => ({ label: `markup at ${path.join(".")}`, input: replaceAt(input, path, value) })),
+        ),
     );
   }
   const long = textPaths(LONG_TEXT_FIELDS);
-  if (long.length > 0) options.push(fc.constantFrom(...long).map((path) => ({ label: `10 KB string at ${path.join(".")}`, input: replaceAt(input, path, "x".repeat(10_000)) })));
+  if (long.length > 0)
+    options.push(fc.constantFrom(...long).map((path) => ({ label: `10 KB string at ${path.join(".")}`, input: replaceAt(input, path, "x".repeat(10_000)) })));
   return fc.oneof(...options);
 };
 
@@ -67,10 +80,16 @@ describe("hostile input", () => {
   it("gets a validation error from every procedure and changes nothing", async () => {
     const before = await snapshot(app, tenant.orgId);
     const inputs = scopedInputs(tenant, tenant);
-    const calls = fc.oneof(...Object.entries(inputs).map(([path, valid]) => valid.chain((input) => hostileChange(input).map((change) => ({ path, ...change })))));
+    const calls = fc.oneof(
+      ...Object.entries(inputs).map(([path, valid]) => valid.chain((input) => hostileChange(input).map((change) => ({ path, ...change })))),
+    );
     await fc.assert(
       fc.asyncProperty(calls, async ({ path, label, input }) => {
-        const outcome = await procedureAt(app, tenant.user, path)(input).then(
+        const outcome = await procedureAt(
+          app,
+          tenant.user,
+          path,
+        )(input).then(
           () => null,
           (error: unknown) => error,
         );

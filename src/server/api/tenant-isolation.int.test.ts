@@ -36,7 +36,11 @@ describe("tenant isolation", () => {
     const call = fc.oneof(...Object.entries(inputs).map(([path, input]) => input.map((value) => ({ path, input: value }))));
     await fc.assert(
       fc.asyncProperty(call, async ({ path, input }) => {
-        const outcome = await procedureAt(app, a.user, path)(input).then(
+        const outcome = await procedureAt(
+          app,
+          a.user,
+          path,
+        )(input).then(
           (result) => ({ ok: true as const, result }),
           (error: unknown) => ({ ok: false as const, error }),
         );

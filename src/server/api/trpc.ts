@@ -101,7 +101,12 @@ export function projectProcedure<S extends z.ZodRawShape = Record<never, never>>
     const { projectId } = input as { projectId: string };
     const project = await ctx.db.project.findUnique({
       where: { id: projectId },
-      select: { id: true, organizationId: true, archivedAt: true, organization: { select: { memberships: { where: { userId: ctx.user.id }, select: { role: true } } } } },
+      select: {
+        id: true,
+        organizationId: true,
+        archivedAt: true,
+        organization: { select: { memberships: { where: { userId: ctx.user.id }, select: { role: true } } } },
+      },
     });
     const role = project?.organization.memberships[0]?.role;
     if (!project || !role) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });

@@ -18,9 +18,17 @@ async function post(url: string, apiKey: string, body: unknown): Promise<void> {
  * Sends a few weeks of sample shop traffic to the demo project through the public ingest API,
  * the same path a customer's app uses, with an API key minted for the purpose.
  */
-export async function loadSampleData(opts: { db: PrismaClient; projectId: string; appUrl: string; now?: number; onProgress?: (sent: number, total: number) => void }): Promise<{ events: number; profiles: number }> {
+export async function loadSampleData(opts: {
+  db: PrismaClient;
+  projectId: string;
+  appUrl: string;
+  now?: number;
+  onProgress?: (sent: number, total: number) => void;
+}): Promise<{ events: number; profiles: number }> {
   const minted = mintApiKey();
-  await opts.db.apiKey.create({ data: { id: minted.id, projectId: opts.projectId, name: "Demo data loader", prefix: minted.prefix, secretHash: minted.secretHash } });
+  await opts.db.apiKey.create({
+    data: { id: minted.id, projectId: opts.projectId, name: "Demo data loader", prefix: minted.prefix, secretHash: minted.secretHash },
+  });
   const { profiles, events } = generateSampleData({ now: opts.now ?? Date.now() });
 
   for (let i = 0; i < profiles.length; i += 25) {

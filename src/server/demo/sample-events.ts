@@ -47,9 +47,12 @@ const DEVICES = [
 const LOCALES = ["en-GB", "en-US", "fr-FR", "de-DE", "es-ES"];
 const COUNTRIES = ["GB", "US", "FR", "DE", "ES"];
 
-export function generateSampleData(opts: { now: number; days?: number; profiles?: number; seed?: number }): { profiles: SampleProfile[]; events: SampleEvent[] } {
+export function generateSampleData(opts: { now: number; days?: number; profiles?: number; seed?: number }): {
+  profiles: SampleProfile[];
+  events: SampleEvent[];
+} {
   const random = rng(opts.seed ?? 2026);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const days = opts.days ?? 28;
   const start = opts.now - days * 86_400_000;
   const profiles: SampleProfile[] = [];
@@ -64,7 +67,10 @@ export function generateSampleData(opts: { now: number; days?: number; profiles?
     const vipLevel = random() < 0.1 ? 3 + Math.floor(random() * 3) : Math.floor(random() * 3);
     const signupAt = start + Math.floor(random() * (days - 1) * 86_400_000);
     const campaign = pick(CAMPAIGNS);
-    profiles.push({ profile_id: profileId, set: { email: `${profileId}@example.com`, plan: random() < 0.2 ? "pro" : "free", vip_level: vipLevel, country: COUNTRIES[localeIndex]!, login_count: 0 } });
+    profiles.push({
+      profile_id: profileId,
+      set: { email: `${profileId}@example.com`, plan: random() < 0.2 ? "pro" : "free", vip_level: vipLevel, country: COUNTRIES[localeIndex]!, login_count: 0 },
+    });
     const ctx = { locale: LOCALES[localeIndex]!, ...device };
     const push = (event_name: string, cts: number, props: JsonObject) => {
       if (cts <= opts.now) events.push({ event_name, event_id: id(), profile_id: profileId, cts, props, ctx });
@@ -87,7 +93,13 @@ export function generateSampleData(opts: { now: number; days?: number; profiles?
         const cartAt = time + views * 45_000 + 30_000;
         push("add_to_cart", cartAt, { sku: product.sku, name: product.name, price: product.price, quantity });
         if (random() < 0.55) push("checkout_started", cartAt + 60_000, { items: quantity, amount: product.price * quantity });
-        if (random() < 0.4) push("purchase", cartAt + 180_000, { sku: product.sku, amount: product.price * quantity, currency: "EUR", campaign: s === 0 ? campaign : pick(CAMPAIGNS) });
+        if (random() < 0.4)
+          push("purchase", cartAt + 180_000, {
+            sku: product.sku,
+            amount: product.price * quantity,
+            currency: "EUR",
+            campaign: s === 0 ? campaign : pick(CAMPAIGNS),
+          });
       }
     }
   }

@@ -16,7 +16,18 @@ export function edgeIngest(): IngestHandler {
     limits: { maxEventBytes: env.INGEST_MAX_EVENT_BYTES, maxRequestBytes: env.INGEST_MAX_REQUEST_BYTES, produceTimeoutMs: env.INGEST_PRODUCE_TIMEOUT_MS },
     onResult(outcome) {
       // One structured line per request; never the key or the payload.
-      console.log(JSON.stringify({ level: "info", msg: "ingest", project_id: outcome.projectId, trace_id: outcome.traceId, status: outcome.status, accepted: outcome.accepted, refused: outcome.refused, latency_ms: outcome.latencyMs }));
+      console.log(
+        JSON.stringify({
+          level: "info",
+          msg: "ingest",
+          project_id: outcome.projectId,
+          trace_id: outcome.traceId,
+          status: outcome.status,
+          accepted: outcome.accepted,
+          refused: outcome.refused,
+          latency_ms: outcome.latencyMs,
+        }),
+      );
     },
   });
   return handler;

@@ -13,7 +13,10 @@ afterAll(async () => {
 describe("sign-up, verification and password reset", () => {
   it("creates the user as owner of a new organisation and mails a verification link", async () => {
     const { user, orgId } = await app.signUp("ada@example.com", "Ada");
-    const membership = await app.db.membership.findFirstOrThrow({ where: { userId: user.id }, select: { role: true, organization: { select: { name: true } } } });
+    const membership = await app.db.membership.findFirstOrThrow({
+      where: { userId: user.id },
+      select: { role: true, organization: { select: { name: true } } },
+    });
     expect(membership.role).toBe("owner");
     expect(membership.organization.name).toBe("Ada's team");
     expect(orgId).toBeTruthy();
@@ -33,7 +36,10 @@ describe("sign-up, verification and password reset", () => {
   it("stores only hashes of passwords and link tokens", async () => {
     await app.signUp("hash@example.com");
     const token = tokenFromMail(app.mails, "hash@example.com", "/verify?token=");
-    const user = await app.db.user.findUniqueOrThrow({ where: { email: "hash@example.com" }, select: { passwordHash: true, authTokens: { select: { tokenHash: true } } } });
+    const user = await app.db.user.findUniqueOrThrow({
+      where: { email: "hash@example.com" },
+      select: { passwordHash: true, authTokens: { select: { tokenHash: true } } },
+    });
     expect(user.passwordHash).not.toContain("correct horse");
     expect(await verifyPassword("correct horse battery", user.passwordHash)).toBe(true);
     expect(user.authTokens.map((row) => row.tokenHash)).not.toContain(token);
@@ -41,7 +47,9 @@ describe("sign-up, verification and password reset", () => {
 
   it("refuses a second account for the same email, in any case", async () => {
     await app.signUp("dup@example.com");
-    await expect(app.caller(null).account.signUp({ email: "DUP@example.com", name: "Dup", password: "another password" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(app.caller(null).account.signUp({ email: "DUP@example.com", name: "Dup", password: "another password" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 
   it("resets a password through the mailed link, once", async () => {

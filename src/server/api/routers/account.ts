@@ -12,7 +12,9 @@ const RESET_TTL_MS = 3600_000;
 
 async function sendVerification(ctx: TRPCContext, user: { id: string; email: string }) {
   const token = newSecret();
-  await ctx.db.authToken.create({ data: { userId: user.id, purpose: "verify_email", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + VERIFY_TTL_MS) } });
+  await ctx.db.authToken.create({
+    data: { userId: user.id, purpose: "verify_email", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + VERIFY_TTL_MS) },
+  });
   const link = `${ctx.appUrl}/verify?token=${token}`;
   await ctx.mailer.send({
     to: user.email,
@@ -24,7 +26,10 @@ async function sendVerification(ctx: TRPCContext, user: { id: string; email: str
 
 /** Marks a single-use token used, or explains why it cannot be. */
 async function consumeToken(ctx: TRPCContext, token: string, purpose: "verify_email" | "reset_password") {
-  const row = await ctx.db.authToken.findUnique({ where: { tokenHash: hashSecret(token) }, select: { id: true, userId: true, purpose: true, expiresAt: true, usedAt: true } });
+  const row = await ctx.db.authToken.findUnique({
+    where: { tokenHash: hashSecret(token) },
+    select: { id: true, userId: true, purpose: true, expiresAt: true, usedAt: true },
+  });
   if (!row || row.purpose !== purpose) throw new TRPCError({ code: "NOT_FOUND", message: "This link is not valid." });
   if (row.usedAt) throw new TRPCError({ code: "BAD_REQUEST", message: "This link has already been used." });
   if (row.expiresAt < new Date()) throw new TRPCError({ code: "BAD_REQUEST", message: "This link has expired; ask for a new one." });
@@ -81,7 +86,9 @@ export const accountRouter = createTRPCRouter({
     const user = await ctx.db.user.findUnique({ where: { email: input.email }, select: { id: true, email: true } });
     if (user) {
       const token = newSecret();
-      await ctx.db.authToken.create({ data: { userId: user.id, purpose: "reset_password", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) } });
+      await ctx.db.authToken.create({
+        data: { userId: user.id, purpose: "reset_password", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) },
+      });
       const link = `${ctx.appUrl}/reset?token=${token}`;
       await ctx.mailer.send({
         to: user.email,

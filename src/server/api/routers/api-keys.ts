@@ -16,24 +16,22 @@ export const apiKeysRouter = createTRPCRouter({
   }),
 
   /** Returns the secret exactly once. */
-  create: projectProcedure("admin", { name: apiKeyNameSchema })
-    .mutation(async ({ ctx, input }) => {
-      const minted = mintApiKey();
-      const key = await withConflict(
-        () =>
-          ctx.db.apiKey.create({
-            data: { id: minted.id, projectId: ctx.project.id, name: input.name, prefix: minted.prefix, secretHash: minted.secretHash },
-            select: { id: true, name: true, prefix: true, createdAt: true },
-          }),
-        () => "Could not create the key; try again.",
-      );
-      return { ...key, secret: minted.secret };
-    }),
+  create: projectProcedure("admin", { name: apiKeyNameSchema }).mutation(async ({ ctx, input }) => {
+    const minted = mintApiKey();
+    const key = await withConflict(
+      () =>
+        ctx.db.apiKey.create({
+          data: { id: minted.id, projectId: ctx.project.id, name: input.name, prefix: minted.prefix, secretHash: minted.secretHash },
+          select: { id: true, name: true, prefix: true, createdAt: true },
+        }),
+      () => "Could not create the key; try again.",
+    );
+    return { ...key, secret: minted.secret };
+  }),
 
-  revoke: projectProcedure("admin", { keyId: z.string().min(1).max(64) })
-    .mutation(async ({ ctx, input }) => {
-      const result = await ctx.db.apiKey.updateMany({ where: { id: input.keyId, projectId: ctx.project.id, revokedAt: null }, data: { revokedAt: new Date() } });
-      if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No active key with that id in this project." });
-      return { revoked: true };
-    }),
+  revoke: projectProcedure("admin", { keyId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+    const result = await ctx.db.apiKey.updateMany({ where: { id: input.keyId, projectId: ctx.project.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No active key with that id in this project." });
+    return { revoked: true };
+  }),
 });

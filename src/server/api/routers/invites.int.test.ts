@@ -48,7 +48,9 @@ describe("team invites", () => {
     const revokedToken = tokenFromMail(app.mails, "revoked@example.com", "/invite/");
     await app.caller(admin).invites.revoke({ orgId, inviteId: invite.id });
     expect(await app.caller(null).invites.peek({ token: revokedToken })).toMatchObject({ state: "revoked" });
-    await expect(app.caller(null).account.signUp({ email: "revoked@example.com", name: "R", password: "a long password", inviteToken: revokedToken })).rejects.toThrow("revoked");
+    await expect(
+      app.caller(null).account.signUp({ email: "revoked@example.com", name: "R", password: "a long password", inviteToken: revokedToken }),
+    ).rejects.toThrow("revoked");
 
     const expiring = await app.caller(admin).invites.create({ orgId, email: "late@example.com", role: "member" });
     const lateToken = tokenFromMail(app.mails, "late@example.com", "/invite/");
@@ -114,6 +116,8 @@ describe("organisation roles", () => {
     const { userId } = await app.caller(null).account.signUp({ email: "adm@example.com", name: "Adm", password: "a long password", inviteToken: token });
     const admin = { id: userId, email: "adm@example.com", name: "Adm" };
     const self = (await app.caller(admin).organizations.members({ orgId })).find((member) => member.isYou)!;
-    await expect(app.caller(admin).organizations.changeRole({ orgId, membershipId: self.membershipId, role: "owner" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(app.caller(admin).organizations.changeRole({ orgId, membershipId: self.membershipId, role: "owner" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });

@@ -52,46 +52,66 @@ export const invitesRouter = createTRPCRouter({
       select: { id: true, email: true, role: true, createdAt: true, expiresAt: true, acceptedAt: true, revokedAt: true },
       orderBy: { createdAt: "desc" },
     });
-    return invites.map((invite) => ({ id: invite.id, email: invite.email, role: invite.role, createdAt: invite.createdAt, expiresAt: invite.expiresAt, state: stateOf(invite) }));
+    return invites.map((invite) => ({
+      id: invite.id,
+      email: invite.email,
+      role: invite.role,
+      createdAt: invite.createdAt,
+      expiresAt: invite.expiresAt,
+      state: stateOf(invite),
+    }));
   }),
 
-  create: orgProcedure("admin", { email: emailSchema, role: z.enum(ROLES) })
-    .mutation(async ({ ctx, input }) => {
-      if (input.role === "owner" && ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can invite another owner." });
-      const existing = await ctx.db.membership.findFirst({ where: { organizationId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
-      if (existing) throw new TRPCError({ code: "CONFLICT", message: `${input.email} is already a member of this organisation.` });
-      const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
-      const token = newSecret();
-      // A new invite replaces any pending one for the same address.
-      const invite = await ctx.db.$transaction(async (tx) => {
-        await tx.invite.updateMany({ where: { organizationId: ctx.orgId, email: input.email, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
-        return tx.invite.create({
-          data: { organizationId: ctx.orgId, email: input.email, role: input.role, tokenHash: hashSecret(token), invitedById: ctx.user.id, expiresAt: new Date(Date.now() + INVITE_TTL_MS) },
-          select: { id: true, email: true, role: true, expiresAt: true },
-        });
+  create: orgProcedure("admin", { email: emailSchema, role: z.enum(ROLES) }).mutation(async ({ ctx, input }) => {
+    if (input.role === "owner" && ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can invite another owner." });
+    const existing = await ctx.db.membership.findFirst({ where: { organizationId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
+    if (existing) throw new TRPCError({ code: "CONFLICT", message: `${input.email} is already a member of this organisation.` });
+    const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
+    const token = newSecret();
+    // A new invite replaces any pending one for the same address.
+    const invite = await ctx.db.$transaction(async (tx) => {
+      await tx.invite.updateMany({
+        where: { organizationId: ctx.orgId, email: input.email, acceptedAt: null, revokedAt: null },
+        data: { revokedAt: new Date() },
       });
-      await mailInvite(ctx, input.email, token, organization.name, input.role);
-      return invite;
-    }),
+      return tx.invite.create({
+        data: {
+          organizationId: ctx.orgId,
+          email: input.email,
+          role: input.role,
+          tokenHash: hashSecret(token),
+          invitedById: ctx.user.id,
+          expiresAt: new Date(Date.now() + INVITE_TTL_MS),
+        },
+        select: { id: true, email: true, role: true, expiresAt: true },
+      });
+    });
+    await mailInvite(ctx, input.email, token, organization.name, input.role);
+    return invite;
+  }),
 
   /** A fresh token and expiry; the old link stops working. */
-  resend: orgProcedure("admin", { inviteId: z.string().min(1).max(64) })
-    .mutation(async ({ ctx, input }) => {
-      const invite = await ctx.db.invite.findFirst({ where: { id: input.inviteId, organizationId: ctx.orgId }, select: { id: true, email: true, role: true, acceptedAt: true, revokedAt: true, expiresAt: true, organization: { select: { name: true } } } });
-      if (!invite) throw new TRPCError({ code: "NOT_FOUND", message: "Invite not found." });
-      if (invite.acceptedAt || invite.revokedAt) throw new TRPCError({ code: "BAD_REQUEST", message: STATE_MESSAGE[invite.acceptedAt ? "accepted" : "revoked"] });
-      const token = newSecret();
-      await ctx.db.invite.update({ where: { id: invite.id }, data: { tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + INVITE_TTL_MS) } });
-      await mailInvite(ctx, invite.email, token, invite.organization.name, invite.role);
-      return { resent: true };
-    }),
+  resend: orgProcedure("admin", { inviteId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+    const invite = await ctx.db.invite.findFirst({
+      where: { id: input.inviteId, organizationId: ctx.orgId },
+      select: { id: true, email: true, role: true, acceptedAt: true, revokedAt: true, expiresAt: true, organization: { select: { name: true } } },
+    });
+    if (!invite) throw new TRPCError({ code: "NOT_FOUND", message: "Invite not found." });
+    if (invite.acceptedAt || invite.revokedAt) throw new TRPCError({ code: "BAD_REQUEST", message: STATE_MESSAGE[invite.acceptedAt ? "accepted" : "revoked"] });
+    const token = newSecret();
+    await ctx.db.invite.update({ where: { id: invite.id }, data: { tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + INVITE_TTL_MS) } });
+    await mailInvite(ctx, invite.email, token, invite.organization.name, invite.role);
+    return { resent: true };
+  }),
 
-  revoke: orgProcedure("admin", { inviteId: z.string().min(1).max(64) })
-    .mutation(async ({ ctx, input }) => {
-      const result = await ctx.db.invite.updateMany({ where: { id: input.inviteId, organizationId: ctx.orgId, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
-      if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No pending invite with that id." });
-      return { revoked: true };
-    }),
+  revoke: orgProcedure("admin", { inviteId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+    const result = await ctx.db.invite.updateMany({
+      where: { id: input.inviteId, organizationId: ctx.orgId, acceptedAt: null, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No pending invite with that id." });
+    return { revoked: true };
+  }),
 
   /** What the accept page shows before anyone signs in. */
   peek: publicProcedure.input(z.strictObject({ token: tokenSchema })).query(async ({ ctx, input }) => {
@@ -117,7 +137,10 @@ export const invitesRouter = createTRPCRouter({
     if (invite.email !== ctx.user.email.toLowerCase()) {
       throw new TRPCError({ code: "FORBIDDEN", message: `This invite was sent to ${invite.email}; sign in with that address to accept it.` });
     }
-    const already = await ctx.db.membership.findUnique({ where: { userId_organizationId: { userId: ctx.user.id, organizationId: invite.organizationId } }, select: { id: true } });
+    const already = await ctx.db.membership.findUnique({
+      where: { userId_organizationId: { userId: ctx.user.id, organizationId: invite.organizationId } },
+      select: { id: true },
+    });
     await ctx.db.$transaction(async (tx) => {
       const claimed = await tx.invite.updateMany({ where: { id: invite.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
       if (claimed.count !== 1) throw new TRPCError({ code: "BAD_REQUEST", message: STATE_MESSAGE.accepted });

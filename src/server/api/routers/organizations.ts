@@ -36,27 +36,33 @@ export const organizationsRouter = createTRPCRouter({
 
   create: protectedProcedure.input(z.strictObject({ name: displayNameSchema })).mutation(async ({ ctx, input }) => {
     return ctx.db.$transaction(async (tx) => {
-      const organization = await tx.organization.create({ data: { name: input.name, slug: slugify(input.name) }, select: { id: true, name: true, slug: true } });
+      const organization = await tx.organization.create({
+        data: { name: input.name, slug: slugify(input.name) },
+        select: { id: true, name: true, slug: true },
+      });
       await tx.membership.create({ data: { userId: ctx.user.id, organizationId: organization.id, role: "owner" } });
       return organization;
     });
   }),
 
   get: orgProcedure("viewer").query(async ({ ctx }) => {
-    const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { id: true, name: true, slug: true, createdAt: true } });
+    const organization = await ctx.db.organization.findUniqueOrThrow({
+      where: { id: ctx.orgId },
+      select: { id: true, name: true, slug: true, createdAt: true },
+    });
     return { ...organization, role: ctx.role };
   }),
 
-  rename: orgProcedure("owner", { name: displayNameSchema })
-    .mutation(({ ctx, input }) => ctx.db.organization.update({ where: { id: ctx.orgId }, data: { name: input.name }, select: { id: true, name: true } })),
+  rename: orgProcedure("owner", { name: displayNameSchema }).mutation(({ ctx, input }) =>
+    ctx.db.organization.update({ where: { id: ctx.orgId }, data: { name: input.name }, select: { id: true, name: true } }),
+  ),
 
-  delete: orgProcedure("owner", { confirmName: z.string().max(200) })
-    .mutation(async ({ ctx, input }) => {
-      const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
-      if (organization.name !== input.confirmName) throw new TRPCError({ code: "BAD_REQUEST", message: "Type the organisation's name exactly to confirm." });
-      await ctx.db.organization.delete({ where: { id: ctx.orgId } });
-      return { deleted: true };
-    }),
+  delete: orgProcedure("owner", { confirmName: z.string().max(200) }).mutation(async ({ ctx, input }) => {
+    const organization = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
+    if (organization.name !== input.confirmName) throw new TRPCError({ code: "BAD_REQUEST", message: "Type the organisation's name exactly to confirm." });
+    await ctx.db.organization.delete({ where: { id: ctx.orgId } });
+    return { deleted: true };
+  }),
 
   members: orgProcedure("viewer").query(async ({ ctx }) => {
     const members = await ctx.db.membership.findMany({
@@ -64,32 +70,36 @@ export const organizationsRouter = createTRPCRouter({
       select: { id: true, role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } },
       orderBy: { createdAt: "asc" },
     });
-    return members.map((member) => ({ membershipId: member.id, role: member.role, joinedAt: member.createdAt, ...member.user, isYou: member.user.id === ctx.user.id }));
+    return members.map((member) => ({
+      membershipId: member.id,
+      role: member.role,
+      joinedAt: member.createdAt,
+      ...member.user,
+      isYou: member.user.id === ctx.user.id,
+    }));
   }),
 
   /** Admins change roles below owner; only owners grant or take owner. The last owner stays. */
-  changeRole: orgProcedure("admin", { membershipId: z.string().min(1).max(64), role: roleSchema })
-    .mutation(async ({ ctx, input }) => {
-      const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
-      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-      if ((target.role === "owner" || input.role === "owner") && ctx.role !== "owner") {
-        throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can grant or take the owner role." });
-      }
-      if (target.role === "owner" && input.role !== "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "demote");
-      return ctx.db.membership.update({ where: { id: target.id }, data: { role: input.role }, select: { id: true, role: true } });
-    }),
+  changeRole: orgProcedure("admin", { membershipId: z.string().min(1).max(64), role: roleSchema }).mutation(async ({ ctx, input }) => {
+    const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+    if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+    if ((target.role === "owner" || input.role === "owner") && ctx.role !== "owner") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can grant or take the owner role." });
+    }
+    if (target.role === "owner" && input.role !== "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "demote");
+    return ctx.db.membership.update({ where: { id: target.id }, data: { role: input.role }, select: { id: true, role: true } });
+  }),
 
-  removeMember: orgProcedure("admin", { membershipId: z.string().min(1).max(64) })
-    .mutation(async ({ ctx, input }) => {
-      const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
-      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-      if (target.role === "owner") {
-        if (ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can remove an owner." });
-        await assertAnotherOwner(ctx.db, ctx.orgId, "remove");
-      }
-      await ctx.db.membership.delete({ where: { id: target.id } });
-      return { removed: true };
-    }),
+  removeMember: orgProcedure("admin", { membershipId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+    const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+    if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+    if (target.role === "owner") {
+      if (ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can remove an owner." });
+      await assertAnotherOwner(ctx.db, ctx.orgId, "remove");
+    }
+    await ctx.db.membership.delete({ where: { id: target.id } });
+    return { removed: true };
+  }),
 
   leave: orgProcedure("viewer").mutation(async ({ ctx }) => {
     if (ctx.role === "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "leave");
@@ -98,7 +108,11 @@ export const organizationsRouter = createTRPCRouter({
   }),
 });
 
-async function assertAnotherOwner(db: { membership: { count(args: { where: { organizationId: string; role: "owner" } }): Promise<number> } }, orgId: string, verb: "demote" | "remove" | "leave") {
+async function assertAnotherOwner(
+  db: { membership: { count(args: { where: { organizationId: string; role: "owner" } }): Promise<number> } },
+  orgId: string,
+  verb: "demote" | "remove" | "leave",
+) {
   const owners = await db.membership.count({ where: { organizationId: orgId, role: "owner" } });
   if (owners <= 1) {
     const what = verb === "leave" ? "The last owner cannot leave" : verb === "demote" ? "The last owner cannot be demoted" : "The last owner cannot be removed";

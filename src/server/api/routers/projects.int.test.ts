@@ -27,7 +27,10 @@ describe("projects", () => {
     const project = await app.caller(owner).projects.create({ orgId, name: "Shop" });
     expect(project.id).toMatch(/^proj_[0-9a-z]{16}$/);
     expect(project).toMatchObject({ timezone: "UTC", dataRetentionDays: 365 });
-    await expect(app.caller(owner).projects.create({ orgId, name: "Shop" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("name") });
+    await expect(app.caller(owner).projects.create({ orgId, name: "Shop" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("name"),
+    });
   });
 
   it("archives, restores and deletes only with the exact name", async () => {
@@ -42,10 +45,18 @@ describe("projects", () => {
 
   it("validates settings: unknown time zone, negative retention, unknown keys", async () => {
     const project = await app.caller(owner).projects.create({ orgId, name: "Settings" });
-    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { timezone: "Mars/Olympus" } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { dataRetentionDays: -1 } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { sneaky: 1 } as never })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    const updated = await app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { timezone: "Europe/Paris", allowedEventNames: ["purchase"] } });
+    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { timezone: "Mars/Olympus" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { dataRetentionDays: -1 } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { sneaky: 1 } as never })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    const updated = await app
+      .caller(owner)
+      .projects.updateSettings({ projectId: project.id, settings: { timezone: "Europe/Paris", allowedEventNames: ["purchase"] } });
     expect(updated).toMatchObject({ timezone: "Europe/Paris", allowedEventNames: ["purchase"] });
   });
 });
@@ -121,6 +132,8 @@ describe("tracking plan", () => {
     await app.caller(owner).trackingPlan.createAttribute({ projectId: project.id, attribute: attribute("vip_level") });
     await app.caller(owner).trackingPlan.createAttribute({ projectId: project.id, attribute: attribute("login_count") });
     await expect(app.caller(owner).trackingPlan.createAttribute({ projectId: project.id, attribute: attribute("third") })).rejects.toThrow("at most 2");
-    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { maxCustomAttributes: 1 } })).rejects.toThrow("already defines 2");
+    await expect(app.caller(owner).projects.updateSettings({ projectId: project.id, settings: { maxCustomAttributes: 1 } })).rejects.toThrow(
+      "already defines 2",
+    );
   });
 });

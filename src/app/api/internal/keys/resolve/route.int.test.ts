@@ -8,7 +8,13 @@ let apiKey: string;
 let projectId: string;
 
 function resolve(body: unknown, secret: string | null = SECRET): Promise<Response> {
-  return POST(new Request("http://app.test/api/internal/keys/resolve", { method: "POST", headers: { "content-type": "application/json", ...(secret ? { "x-internal-secret": secret } : {}) }, body: JSON.stringify(body) }));
+  return POST(
+    new Request("http://app.test/api/internal/keys/resolve", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(secret ? { "x-internal-secret": secret } : {}) },
+      body: JSON.stringify(body),
+    }),
+  );
 }
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ export async function POST(request: Request) {
     return Response.json({ error: "unauthorized", message: "Missing or wrong internal secret." }, { status: 401 });
   }
   const parsed = body.safeParse(await request.json().catch(() => null));
-  if (!parsed.success) return Response.json({ error: "malformed", message: "Expected {\"apiKey\": string}." }, { status: 400 });
+  if (!parsed.success) return Response.json({ error: "malformed", message: 'Expected {"apiKey": string}.' }, { status: 400 });
   const resolved = await resolveApiKey(db(), parsed.data.apiKey);
   if (!resolved) return Response.json({ error: "invalid_key", message: "Unknown or revoked API key." }, { status: 404 });
   return Response.json(resolved, { headers: { "cache-control": "no-store" } });
