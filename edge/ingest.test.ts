@@ -1,29 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { internalEventSchema } from "../src/domain/events";
 import type { ResolvedKey } from "../src/domain/tracking-plan";
+import { testPlan } from "./test-fixtures";
 import { createIngestHandler, type OutgoingRecord } from "./ingest";
 
 const KEY = "ef_live_valid_key_for_tests_000000";
 
-function plan(overrides: Partial<ResolvedKey["project"]> = {}): ResolvedKey {
-  return {
-    keyId: "key_1",
-    project: {
-      id: "proj_1",
-      organizationId: "org_1",
-      archived: false,
-      timezone: "UTC",
-      dataRetentionDays: 365,
-      maxCustomAttributes: 100,
-      allowedEventNames: [],
-      planEnforcement: "enforce",
-      rateLimitPerSecond: 1000,
-      ...overrides,
-    },
-    eventTypes: [{ name: "purchase", fields: [{ name: "amount", dataType: "number", required: true }] }],
-    attributes: [],
-  };
-}
+const PURCHASE: ResolvedKey["eventTypes"] = [{ name: "purchase", fields: [{ name: "amount", dataType: "number", required: true }] }];
+const plan = (overrides: Partial<ResolvedKey["project"]> = {}): ResolvedKey => testPlan(overrides, PURCHASE);
 
 /** The handler's producer is injected: here an in-memory log, so the handler's own logic is tested. */
 function setup(

@@ -1,33 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { InternalEvent } from "../src/domain/events";
 import type { ResolvedKey } from "../src/domain/tracking-plan";
+import { testPlan } from "./test-fixtures";
 import { validateEvent } from "./validate";
 
 const NOW = Date.UTC(2026, 10, 21);
 
-function plan(
-  overrides: Partial<ResolvedKey["project"]> = {},
-  eventTypes: ResolvedKey["eventTypes"] = [],
-  attributes: ResolvedKey["attributes"] = [],
-): ResolvedKey {
-  return {
-    keyId: "key_1",
-    project: {
-      id: "proj_1",
-      organizationId: "org_1",
-      archived: false,
-      timezone: "UTC",
-      dataRetentionDays: 365,
-      maxCustomAttributes: 100,
-      allowedEventNames: [],
-      planEnforcement: "enforce",
-      rateLimitPerSecond: 1000,
-      ...overrides,
-    },
-    eventTypes,
-    attributes,
-  };
-}
+const plan = testPlan;
 
 function event(name: string, props: InternalEvent["props"] = {}, cts = NOW): InternalEvent {
   return { type: "event", event_id: "e1", project_id: "proj_1", event_name: name, cts, sts: NOW, profile_id: "p1", props, ctx: {} };
