@@ -129,6 +129,29 @@ describe("ingest through the gateway to Kafka", () => {
     }
   });
 
+  it("is served the same way by the worker itself, producing without the REST hop", async () => {
+    const brokers = inject("kafkaBrokers");
+    const { worker } = await harness(brokers);
+    try {
+      const url = `http://127.0.0.1:${worker.port}/api/v1`;
+      const headers = { "content-type": "application/json", "x-api-key": apiKey };
+      const single = await fetch(`${url}/events`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ event_name: "purchase", event_id: "worker-ingest-1", profile_id: "w-1", props: { amount: 1 } }),
+      });
+      expect(single.status).toBe(202);
+      const refused = await fetch(`${url}/events`, { method: "POST", headers, body: "{not json" });
+      expect(refused.status).toBe(400);
+      const unauthorized = await fetch(`${url}/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" });
+      expect(unauthorized.status).toBe(401);
+      const raw = await readTopic(brokers, "event.raw", 6);
+      expect(raw.map((record) => JSON.parse(record.value).event_id as string)).toContain("worker-ingest-1");
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it("answers 503 while the broker is down and loses nothing it acknowledged before", async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "prism-ingest-kafka-"));
     let broker = await startLocalBroker({ dataDir });

@@ -10,7 +10,9 @@ import type { Bus } from "./bus/types";
 import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
 import { runHealthChecks, type HealthCheck } from "./health";
+import { createPrismaClient } from "../src/server/db";
 import { createGateway } from "./gateway/gateway";
+import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
 import { closeServer, listen, Routes, sendJson } from "./http-server";
 
 export interface RunningWorker {
@@ -108,7 +110,12 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
         res.end(body);
       });
 
-    if (parts.gateway) routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
+    if (parts.gateway) {
+      routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
+      const prisma = createPrismaClient(env.DATABASE_URL);
+      closers.push(() => prisma.$disconnect());
+      addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma }));
+    }
 
     const server: Server = await listen(routes, env.WORKER_HOST, env.WORKER_PORT, (error) => log.error({ err: error }, "request failed"));
     closers.push(() => closeServer(server));

@@ -40,10 +40,10 @@ function event(i: number) {
 const BATCH = JSON.stringify(Array.from({ length: 100 }, (_, i) => event(i)));
 const SINGLE = JSON.stringify(event(1));
 
-function load(opts: { url: string; body: string; headers: Record<string, string>; connections: number; rate?: number }): Promise<Result> {
+function load(opts: { url: string; body?: string; headers: Record<string, string>; connections: number; rate?: number }): Promise<Result> {
   return autocannon({
     url: opts.url,
-    method: "POST",
+    method: opts.body === undefined ? "GET" : "POST",
     headers: { "content-type": "application/json", ...opts.headers },
     body: opts.body,
     connections: opts.connections,
@@ -151,6 +151,21 @@ async function main() {
     const baseSingle = await scenario("baseline single @ 1000 req/s", 1, () => load({ url: bare, body: SINGLE, headers: {}, connections: 32, rate: 1000 }));
     const prismSingleMax = await scenario("Prism single, unthrottled", 1, () => load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32 }));
     const baseSingleMax = await scenario("baseline single, unthrottled", 1, () => load({ url: bare, body: SINGLE, headers: {}, connections: 32 }));
+
+    const workerIngest = `http://127.0.0.1:${WORKER_PORT}/api/v1`;
+    await scenario("Prism on the worker: batch", 100, () => load({ url: `${workerIngest}/events/batch`, body: BATCH, headers: auth, connections: 16 }));
+    await scenario("Prism on the worker: single @ 1000/s", 1, () =>
+      load({ url: `${workerIngest}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }),
+    );
+    await scenario("Prism on the worker: single, max", 1, () => load({ url: `${workerIngest}/events`, body: SINGLE, headers: auth, connections: 32 }));
+
+    // Where the time goes: each hop of the Prism path alone.
+    const gatewayAuth = { authorization: `Basic ${Buffer.from(`prism:${SECRETS.GATEWAY_TOKEN}`).toString("base64")}` };
+    const gatewayRecord = JSON.stringify([{ topic: "event.raw", key: "proj_bench:user-1", value: SINGLE }]);
+    await scenario("hop: gateway /produce, 1 record", 1, () =>
+      load({ url: `http://127.0.0.1:${WORKER_PORT}/produce`, body: gatewayRecord, headers: gatewayAuth, connections: 32 }),
+    );
+    await scenario("hop: Next edge route floor (health)", 1, () => load({ url: `${prism}/health`, headers: {}, connections: 32 }));
 
     say("");
     say(
