@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { createIngestHandler, type IngestHandler } from "../../edge/ingest";
+import { createIngestHandler, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
 import { createKeyCache } from "../../edge/key-cache";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { resolveApiKey } from "../../src/server/resolve-key";
 import type { Bus } from "../bus/types";
 import type { Routes } from "../http-server";
+import { coalesce } from "./coalesce";
 
 function toRequest(req: IncomingMessage): Request {
   const headers = new Headers();
@@ -33,11 +34,13 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 }
 
 export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheMs?: number }): IngestHandler {
+  // Concurrent requests share one durable write instead of queueing behind each other.
+  const produce = coalesce<OutgoingRecord>(async (records) => {
+    await opts.bus.produce(records.map((record) => ({ topic: record.topic, key: record.key, value: record.value, headers: record.headers })));
+  });
   return createIngestHandler({
     resolveKey: createKeyCache((key) => resolveApiKey(opts.db, key), opts.keyCacheMs ?? 10_000),
-    produce: async (records) => {
-      await opts.bus.produce(records.map((record) => ({ topic: record.topic, key: record.key, value: record.value, headers: record.headers })));
-    },
+    produce,
   });
 }
 
