@@ -4,11 +4,11 @@
  * (Kafka: idempotent producer, acks = all; embedded: DuckDB commit), so a 200 means durable.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { timingSafeEqual, createHash } from "node:crypto";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { TOPIC } from "../../src/domain/events";
 import type { Logger } from "../../src/lib/logger";
+import { sameSecret } from "../../src/server/internal-auth";
 import type { Bus } from "../bus/types";
 import { sendJson } from "../http-server";
 
@@ -27,12 +27,6 @@ const recordSchema = z.object({
     .optional(),
 });
 const bodySchema = z.union([recordSchema, z.array(recordSchema).min(1).max(10_000)]);
-
-function sameSecret(presented: string, expected: string): boolean {
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 function passwordOf(req: IncomingMessage): string | null {
   const match = req.headers.authorization?.match(/^Basic\s+(\S+)$/i);
