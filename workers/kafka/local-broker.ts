@@ -10,7 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -249,15 +249,17 @@ function serverProperties(p: { port: number; controllerPort: number; dataDir: st
 }
 
 /** Everything at INFO into `file`; only WARN and above on stdout, which is what `log` sees. */
-function log4jConfig(file: string | null, consoleLevel: "warn" | "error"): string {
+function log4jConfig(file: string | null): string {
   const lines = [
     "status = warn",
+    // Kafka logs while it shuts down; with log4j's own shutdown hook that ends in a StatusLogger warning.
+    "shutdownHook = disable",
     "appender.console.type = Console",
     "appender.console.name = STDOUT",
     "appender.console.layout.type = PatternLayout",
     "appender.console.layout.pattern = [%d] %p %m (%c)%n",
     "appender.console.filter.threshold.type = ThresholdFilter",
-    `appender.console.filter.threshold.level = ${consoleLevel}`,
+    "appender.console.filter.threshold.level = warn",
     "rootLogger.level = info",
     "rootLogger.appenderRef.stdout.ref = STDOUT",
   ];
@@ -323,6 +325,36 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
+const WORK_DIR_PREFIX = "prism-kafka-";
+
+/**
+ * Removes the temp dirs of brokers whose owner was killed before it could clean up (the JVM died
+ * with it): those no running process names on its command line. Linux only, as it reads /proc.
+ */
+async function removeStaleWorkDirs(): Promise<void> {
+  if (process.platform !== "linux") return;
+  const commandLines: string[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      commandLines.push(readFileSync(`/proc/${entry}/cmdline`, "utf8"));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  for (const entry of await readdir(os.tmpdir())) {
+    if (!entry.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), entry);
+    try {
+      // Spare a dir that another process is still setting up (no JVM named on it yet).
+      if (Date.now() - (await stat(dir)).mtimeMs < 10 * 60_000) continue;
+      if (!commandLines.some((line) => line.includes(dir))) await rm(dir, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
+
 interface Launched {
   brokers: string[];
   pid: number;
@@ -340,6 +372,7 @@ async function launch(opts: LocalBrokerOptions & { detached?: boolean }): Promis
   const log = opts.log ?? silent;
   const libsDir = await ensureBrokerJars(opts.cacheDir ?? defaultCacheDir(), log);
   requireTools(["java"]);
+  await removeStaleWorkDirs();
 
   // Ports picked here could be taken before the JVM binds them; one retry with new ones covers that.
   for (let attempt = 1; ; attempt++) {
@@ -355,7 +388,7 @@ async function launch(opts: LocalBrokerOptions & { detached?: boolean }): Promis
 
 async function launchOnce(opts: LocalBrokerOptions & { detached?: boolean }, libsDir: string, log: Log): Promise<Launched> {
   const started = Date.now();
-  const workDir = await mkdtemp(path.join(os.tmpdir(), "prism-kafka-"));
+  const workDir = await mkdtemp(path.join(os.tmpdir(), WORK_DIR_PREFIX));
   const dataDir = path.resolve(opts.dataDir ?? path.join(workDir, "data"));
   const port = opts.port ?? (await freePort());
   let controllerPort = await freePort();
@@ -367,8 +400,8 @@ async function launchOnce(opts: LocalBrokerOptions & { detached?: boolean }, lib
   const consoleLog = path.join(workDir, "console.log");
   await mkdir(dataDir, { recursive: true });
   await writeFile(propertiesFile, serverProperties({ port, controllerPort, dataDir }));
-  await writeFile(path.join(workDir, "log4j2-format.properties"), log4jConfig(null, "warn"));
-  await writeFile(path.join(workDir, "log4j2.properties"), log4jConfig(serverLog, "warn"));
+  await writeFile(path.join(workDir, "log4j2-format.properties"), log4jConfig(null));
+  await writeFile(path.join(workDir, "log4j2.properties"), log4jConfig(serverLog));
 
   const cleanUp = () => rm(workDir, { recursive: true, force: true });
 
@@ -472,24 +505,28 @@ async function launchOnce(opts: LocalBrokerOptions & { detached?: boolean }, lib
     if (pid === undefined) throw new Error("the JVM did not start");
     await waitUntilReady(brokers, () => exitInfo);
   } catch (error) {
-    const reason = errorMessage(error);
-    const logTail = await tailOfFile(serverLog, 40);
-    const consoleTail = opts.detached ? await tailOfFile(consoleLog, 20) : consoleLines.slice(-20).join("\n");
+    const consoleOutput = opts.detached ? await tailOfFile(consoleLog, 30) : consoleLines.join("\n");
+    const report = await failureReport(serverLog, consoleOutput);
     await stop();
-    throw new Error(
-      [
-        `Kafka ${KAFKA_VERSION} on ${brokers[0]} did not come up: ${reason}`,
-        `--- server.log (last lines) ---\n${logTail || "(empty)"}`,
-        consoleTail ? `--- JVM output (last lines) ---\n${consoleTail}` : "",
-      ]
-        .filter(Boolean)
-        .join("\n"),
-    );
+    throw new Error(`Kafka ${KAFKA_VERSION} on ${brokers[0]} did not come up: ${errorMessage(error)}\n${report}`);
   }
 
   if (opts.detached) child.unref();
   log(`Kafka ${KAFKA_VERSION} is up at ${brokers[0]} (pid ${pid}, ${((Date.now() - started) / 1000).toFixed(1)} s).`);
   return { brokers, pid, port, workDir, dataDir, stop };
+}
+
+/**
+ * The broker's errors (shutdown chatter after a fatal error easily fills the tail) and the tail of
+ * its log; the JVM's own output when the log is empty, as when the JVM could not start Kafka at all.
+ */
+async function failureReport(serverLog: string, consoleOutput: string): Promise<string> {
+  const text = await tailOfFile(serverLog, 5_000);
+  if (!text) return `--- JVM output (server.log is empty) ---\n${tail(consoleOutput, 30) || "(none)"}`;
+  const errors = text.split("\n").filter((line) => /^\[[^\]]+\] (ERROR|FATAL) |^Caused by: /.test(line));
+  return [errors.length > 0 ? `--- errors in server.log ---\n${errors.slice(0, 20).join("\n")}` : "", `--- server.log (last lines) ---\n${tail(text, 25)}`]
+    .filter(Boolean)
+    .join("\n");
 }
 
 /**
@@ -503,7 +540,7 @@ async function waitUntilReady(brokers: string[], exited: () => string | null): P
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
-    retry: { retries: 3, initialRetryTime: 100 }, // a fresh admin learns the broker list only on its first retry
+    retry: { retries: 3, initialRetryTime: 100 },
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   await retryUntil("the broker to answer", deadline, exited, () =>
@@ -514,6 +551,7 @@ async function waitUntilReady(brokers: string[], exited: () => string | null): P
   await retryUntil("the topics", deadline, exited, () => ensureTopics(brokers));
   await retryUntil("the group coordinator", deadline, exited, () =>
     withAdmin(probe, async (admin) => {
+      await admin.describeCluster(); // loads the metadata that describeGroups expects but does not fetch
       await admin.describeGroups(["prism-local-broker-warm-up"]);
     }),
   );
