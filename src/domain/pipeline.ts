@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { internalEventSchema } from "./events";
+import { triggerActionSchema } from "./triggers";
+
+/**
+ * Records between the processor and the sink (`event.enriched`, `event.triggered`). The processor
+ * writes them, the sink and the action runner read them; each side parses with these schemas.
+ */
+const jsonObject = z.record(z.string(), z.json());
+
+export const enrichedEventSchema = internalEventSchema.extend({
+  /** The profile's props when the processor handled the event ({} without a profile). */
+  profile_props: jsonObject,
+  browser: z.string().nullable(),
+  os: z.string().nullable(),
+  device_type: z.string().nullable(),
+});
+export type EnrichedEvent = z.infer<typeof enrichedEventSchema>;
+
+/** A profile after a change, with the change itself for the history table. */
+export const profileChangeSchema = z.object({
+  type: z.literal("profile"),
+  project_id: z.string().min(1),
+  profile_id: z.string().min(1),
+  /** The event_id of the profile record that made the change. */
+  change_id: z.string().min(1),
+  changed_at: z.number().int(),
+  set: jsonObject,
+  set_once: jsonObject,
+  unset: z.array(z.string()),
+  props: jsonObject,
+  created_at: z.number().int(),
+  updated_at: z.number().int(),
+});
+export type ProfileChange = z.infer<typeof profileChangeSchema>;
+
+export const enrichedRecordSchema = z.discriminatedUnion("type", [enrichedEventSchema, profileChangeSchema]);
+export type EnrichedRecord = z.infer<typeof enrichedRecordSchema>;
+
+/** One rule evaluation that fired or failed; `firing_id` is derived from trigger and event, so a redelivery cannot fire twice. */
+export const firingSchema = z.object({
+  firing_id: z.string().min(1),
+  project_id: z.string().min(1),
+  trigger_id: z.string().min(1),
+  trigger_version: z.number().int(),
+  trigger_name: z.string(),
+  event_id: z.string().min(1),
+  event_name: z.string(),
+  profile_id: z.string().nullable(),
+  fired_at: z.number().int(),
+  result: z.enum(["fired", "error"]),
+  error: z.string().nullable(),
+  actions: z.array(triggerActionSchema),
+  event: enrichedEventSchema,
+});
+export type Firing = z.infer<typeof firingSchema>;

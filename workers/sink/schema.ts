@@ -1,0 +1,77 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+/**
+ * The analytics tables, owned by the sink. Times are TIMESTAMPTZ (UTC instants); reports bucket them
+ * in the project's timezone with `timezone(tz, ts)`. Props are JSON text; `profile_props` is the
+ * profile as the processor saw it when the event arrived, so a report can segment by the profile
+ * at event time, and `profiles` holds each profile's latest state.
+ *
+ * No primary key on `events`: an ART index over tens of millions of ids costs more memory than the
+ * machine has to spare. The sink de-duplicates by event_id against the rows of the same `received_at`
+ * range instead (redelivered records carry the same `received_at`).
+ */
+export const ANALYTICS_DDL = [
+  `CREATE TABLE IF NOT EXISTS events (
+    project_id VARCHAR NOT NULL,
+    event_id VARCHAR NOT NULL,
+    event_name VARCHAR NOT NULL,
+    profile_id VARCHAR,
+    ts TIMESTAMPTZ NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    props JSON NOT NULL,
+    ctx JSON NOT NULL,
+    profile_props JSON NOT NULL,
+    browser VARCHAR,
+    os VARCHAR,
+    device_type VARCHAR,
+    violations JSON
+  )`,
+  `CREATE TABLE IF NOT EXISTS profiles (
+    project_id VARCHAR NOT NULL,
+    profile_id VARCHAR NOT NULL,
+    props JSON NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (project_id, profile_id)
+  )`,
+  `CREATE TABLE IF NOT EXISTS profile_changes (
+    project_id VARCHAR NOT NULL,
+    profile_id VARCHAR NOT NULL,
+    change_id VARCHAR NOT NULL,
+    changed_at TIMESTAMPTZ NOT NULL,
+    "set" JSON NOT NULL,
+    set_once JSON NOT NULL,
+    "unset" JSON NOT NULL,
+    props JSON NOT NULL,
+    PRIMARY KEY (project_id, change_id)
+  )`,
+  `CREATE TABLE IF NOT EXISTS trigger_logs (
+    project_id VARCHAR NOT NULL,
+    firing_id VARCHAR NOT NULL,
+    trigger_id VARCHAR NOT NULL,
+    trigger_version INTEGER NOT NULL,
+    trigger_name VARCHAR NOT NULL,
+    event_id VARCHAR NOT NULL,
+    event_name VARCHAR NOT NULL,
+    profile_id VARCHAR,
+    fired_at TIMESTAMPTZ NOT NULL,
+    result VARCHAR NOT NULL,
+    error VARCHAR,
+    actions JSON NOT NULL,
+    PRIMARY KEY (project_id, firing_id)
+  )`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+    project_id VARCHAR,
+    dlq_id VARCHAR NOT NULL PRIMARY KEY,
+    received_at TIMESTAMPTZ NOT NULL,
+    reason VARCHAR NOT NULL,
+    violations JSON NOT NULL,
+    payload JSON NOT NULL,
+    source VARCHAR NOT NULL,
+    replayed_at TIMESTAMPTZ
+  )`,
+];
+
+export async function ensureAnalyticsSchema(connection: DuckDBConnection): Promise<void> {
+  for (const statement of ANALYTICS_DDL) await connection.run(statement);
+}
