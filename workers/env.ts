@@ -1,4 +1,5 @@
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { brokerList, parseConfig, port, postgresUrl } from "../src/lib/config-parse";
 
@@ -18,7 +19,26 @@ const workerEnvSchema = z.object({
   INTERNAL_SECRET: z.string().min(16).default("prism-internal-development-secret"),
   /** Basic-auth password the edge's Upstash client uses against the gateway. */
   GATEWAY_TOKEN: z.string().min(16).default("prism-gateway-development-token"),
+  /** Consumer groups are `<prefix>-processor`, `<prefix>-sink`, `<prefix>-actions`; tests sharing a broker use their own. */
+  CONSUMER_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "may use letters, digits, . _ -")
+    .default("prism"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Comma-separated host names, IPs or CIDRs that webhooks may call although private or loopback. */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((item) => ipaddr.isValid(item) || ipaddr.isValidCIDR(item) || /^[A-Za-z0-9.-]{1,253}$/.test(item)),
+      "must be host names, IPs or CIDRs, comma-separated",
+    )
+    .default([]),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -13,11 +13,21 @@ import { runHealthChecks, type HealthCheck } from "./health";
 import { createPrismaClient } from "../src/server/db";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
+import { createReplayHandler } from "./gateway/replay";
+import { actionsGroup, startActionRunner } from "./actions/runner";
+import { watchConsumers, type WatchedGroup } from "./consumer-watch";
+import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
+import { RuleRegistry } from "./processor/rule-registry";
+import { scheduleRetention } from "./sink/retention";
+import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
+import { TOPIC } from "../src/domain/events";
 import { closeServer, listen, Routes, sendJson } from "./http-server";
 
 export interface RunningWorker {
   port: number;
   bus: Bus;
+  /** The DuckDB instance this process owns (sink or embedded log), for the query service and tests. */
+  duckdb: DuckDBInstance | undefined;
   stop(): Promise<void>;
 }
 
@@ -110,11 +120,63 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
         res.end(body);
       });
 
+    const prisma = createPrismaClient(env.DATABASE_URL);
+    closers.push(() => prisma.$disconnect());
     if (parts.gateway) {
       routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-      const prisma = createPrismaClient(env.DATABASE_URL);
-      closers.push(() => prisma.$disconnect());
       addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma }));
+      routes.add(
+        "POST",
+        "/internal/replay",
+        createReplayHandler({
+          db: prisma,
+          secret: env.INTERNAL_SECRET,
+          produce: async (records) => {
+            await bus.produce(records.map((record) => ({ ...record, headers: { ...record.headers, "prism-source": "replay" } })));
+          },
+        }),
+      );
+    }
+
+    // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
+    // batch) before the bus, DuckDB and Postgres they write to are closed.
+    const watched: WatchedGroup[] = [];
+    if (parts.sink && duckdb) {
+      const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
+      closers.push(() => sink.stop());
+      closers.push(scheduleRetentionCloser(duckdb, postgres, log));
+      watched.push({ groupId: sinkGroup(env.CONSUMER_GROUP_PREFIX), topics: SINK_TOPICS });
+    }
+    if (parts.processor) {
+      const rules = new RuleRegistry(postgres, log.child({ component: "rules" }));
+      await rules.start();
+      closers.push(async () => rules.stop());
+      const processor = await startProcessor({
+        bus,
+        groupPrefix: env.CONSUMER_GROUP_PREFIX,
+        pool: postgres,
+        rules,
+        log: log.child({ component: "processor" }),
+        metrics: processorMetrics(metrics),
+      });
+      closers.push(() => processor.stop());
+      const runner = await startActionRunner({
+        bus,
+        groupPrefix: env.CONSUMER_GROUP_PREFIX,
+        pool: postgres,
+        log: log.child({ component: "actions" }),
+        enqueueWebhook: async () => "endpoint_missing",
+      });
+      closers.push(() => runner.stop());
+      watched.push(
+        { groupId: processorGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.raw] },
+        { groupId: actionsGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.triggered] },
+      );
+    }
+    if (watched.length > 0) {
+      const watch = watchConsumers({ bus, groups: watched, metrics, log });
+      closers.push(async () => watch.stop());
+      checks.consumers = watch.check;
     }
 
     const server: Server = await listen(routes, env.WORKER_HOST, env.WORKER_PORT, (error) => log.error({ err: error }, "request failed"));
@@ -127,6 +189,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     return {
       port,
       bus,
+      duckdb,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -138,6 +201,11 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     await stopAll();
     throw error;
   }
+}
+
+function scheduleRetentionCloser(duckdb: DuckDBInstance, postgres: pg.Pool, log: Logger): () => Promise<void> {
+  const cancel = scheduleRetention(duckdb, postgres, log.child({ component: "retention" }));
+  return async () => cancel();
 }
 
 /** host:port/database of a connection URL, never its password. */

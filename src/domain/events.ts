@@ -56,10 +56,23 @@ export const profileRecordSchema = z.object({
   set: jsonObject,
   set_once: jsonObject,
   unset: z.array(z.string()),
+  /** Tags to add to the profile's `tags` list (the tag_profile action); absent from ingest. */
+  add_tags: z.array(z.string().max(100)).max(100).optional(),
 });
 export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 
 export const rawRecordSchema = z.discriminatedUnion("type", [internalEventSchema, profileRecordSchema]);
+
+/**
+ * For records that came out of JSON.parse: their values are JSON by construction, so only the
+ * shape of an object is checked. z.json() walks every nested value, which costs more than all the
+ * rest of the processor's work on an event.
+ */
+export const parsedJsonObject = z.custom<JsonObject>((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be a JSON object");
+export const rawRecordWireSchema = z.discriminatedUnion("type", [
+  internalEventSchema.extend({ props: parsedJsonObject }),
+  profileRecordSchema.extend({ set: parsedJsonObject, set_once: parsedJsonObject }),
+]);
 export type RawRecord = z.infer<typeof rawRecordSchema>;
 
 export const VIOLATION_TYPES = ["unplanned_event", "required_missing", "datatype_mismatch", "additional_properties", "malformed"] as const;

@@ -1,14 +1,16 @@
 import { z } from "zod";
-import { internalEventSchema } from "./events";
+import { internalEventSchema, parsedJsonObject } from "./events";
 import { triggerActionSchema } from "./triggers";
 
 /**
  * Records between the processor and the sink (`event.enriched`, `event.triggered`). The processor
  * writes them, the sink and the action runner read them; each side parses with these schemas.
  */
-const jsonObject = z.record(z.string(), z.json());
+// Pipeline records are only ever decoded from JSON text (see parsedJsonObject).
+const jsonObject = parsedJsonObject;
 
 export const enrichedEventSchema = internalEventSchema.extend({
+  props: jsonObject,
   /** The profile's props when the processor handled the event ({} without a profile). */
   profile_props: jsonObject,
   browser: z.string().nullable(),
@@ -54,3 +56,16 @@ export const firingSchema = z.object({
   event: enrichedEventSchema,
 });
 export type Firing = z.infer<typeof firingSchema>;
+
+/** What became of one action of a firing; the action runner produces these to `event.triggered` too. */
+export const actionResultSchema = z.object({
+  kind: z.literal("action_result"),
+  project_id: z.string().min(1),
+  firing_id: z.string().min(1),
+  action_index: z.number().int().min(0),
+  action_type: z.string(),
+  status: z.enum(["succeeded", "failed", "queued", "skipped"]),
+  detail: z.string().max(2000),
+  at: z.number().int(),
+});
+export type ActionResult = z.infer<typeof actionResultSchema>;

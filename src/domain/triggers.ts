@@ -2,9 +2,10 @@ import { z } from "zod";
 import { plainText } from "./text";
 import { identifierName } from "./tracking-plan";
 
+/** POSTs the firing to one of the project's webhook endpoints, which holds the URL and signing secret. */
 export const webhookAction = z.strictObject({
   type: z.literal("webhook"),
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  endpointId: z.string().trim().min(1, "pick an endpoint").max(64),
 });
 
 export const kafkaPublishAction = z.strictObject({

@@ -19,9 +19,11 @@ export interface Tenant {
   eventTypeId: string;
   attributeId: string;
   triggerId: string;
+  webhookEndpointId: string;
+  webhookDeliveryId: string;
 }
 
-/** Signs up an owner and creates a project, key, invite, event type, attribute, trigger and notification. */
+/** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
 export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
   const { user, orgId } = await app.signUp(`${tag}-owner@example.com`, `Owner ${tag}`);
   const caller = app.caller(user);
@@ -38,9 +40,22 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     projectId: project.id,
     attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false },
   });
+  const webhookEndpoint = await caller.webhooks.create({ projectId: project.id, endpoint: { url: `https://${tag}.example.com/hooks`, description: "" } });
   const trigger = await caller.triggers.create({
     projectId: project.id,
-    trigger: { name: "big", rule: "event.name == 'purchase'", actions: [{ type: "notification", title: "Big", body: "" }], enabled: true, cooldownSeconds: 0 },
+    trigger: {
+      name: "big",
+      rule: "event.name == 'purchase'",
+      actions: [
+        { type: "notification", title: "Big", body: "" },
+        { type: "webhook", endpointId: webhookEndpoint.id },
+      ],
+      enabled: true,
+      cooldownSeconds: 0,
+    },
+  });
+  const webhookDelivery = await app.db.webhookDelivery.create({
+    data: { id: `msg_${tag}`, endpointId: webhookEndpoint.id, projectId: project.id, triggerId: trigger.id, payload: { tag }, status: "failed" },
   });
   await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
   const [membership] = await caller.organizations.members({ orgId });
@@ -57,6 +72,8 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     eventTypeId: eventType.id,
     attributeId: attribute.id,
     triggerId: trigger.id,
+    webhookEndpointId: webhookEndpoint.id,
+    webhookDeliveryId: webhookDelivery.id,
   };
 }
 
@@ -113,6 +130,18 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "triggers.delete": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId) }),
     "notifications.list": fc.record({ projectId, limit: fc.integer({ min: 1, max: 100 }) }),
     "notifications.markAllRead": fc.record({ projectId }),
+    "webhooks.list": fc.record({ projectId }),
+    "webhooks.create": fc.record({ projectId, endpoint: fc.record({ url: word.map((w) => `https://${w}.example.com/`), description: fc.constant("") }) }),
+    "webhooks.update": fc.record({
+      projectId: projectOrOwn,
+      endpointId: fc.constant(target.webhookEndpointId),
+      endpoint: fc.record({ url: word.map((w) => `https://${w}.example.com/`), description: fc.constant("") }),
+    }),
+    "webhooks.setEnabled": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId), enabled: fc.boolean() }),
+    "webhooks.rotateSecret": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId) }),
+    "webhooks.delete": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId) }),
+    "webhooks.deliveries": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId), limit: fc.integer({ min: 1, max: 100 }) }),
+    "webhooks.retryDelivery": fc.record({ projectId: projectOrOwn, deliveryId: fc.constant(target.webhookDeliveryId) }),
   };
 }
 
@@ -146,6 +175,7 @@ export async function snapshot(app: TestApp, orgId: string) {
           attributes: { orderBy: { id: "asc" } },
           triggers: { orderBy: { id: "asc" } },
           notifications: { orderBy: { id: "asc" } },
+          webhookEndpoints: { orderBy: { id: "asc" }, include: { deliveries: { orderBy: { id: "asc" } } } },
         },
       },
     },

@@ -115,6 +115,11 @@ class EmbeddedLogBus implements EmbeddedBus {
     this.backoff = options.retryBackoffMs ?? { initial: 100, max: 5000 };
   }
 
+  async ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((topic) => !this.partitionCounts.has(topic));
+    if (missing.length > 0) await this.init(Object.fromEntries(missing.map((topic) => [topic, 1])));
+  }
+
   async init(partitions: Record<string, number>): Promise<void> {
     for (const [topic, count] of Object.entries(partitions)) {
       if (!Number.isInteger(count) || count < 1) throw new RangeError(`Topic ${topic}: partition count must be a positive integer, got ${count}`);

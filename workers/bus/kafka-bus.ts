@@ -198,8 +198,9 @@ class KafkaJsBus implements KafkaBus {
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: tuning.sessionTimeoutMs,
-      heartbeatInterval: tuning.heartbeatIntervalMs,
+      // A crashed member holds its partitions until its session expires; 10 s keeps that pause short.
+      sessionTimeout: tuning.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: tuning.heartbeatIntervalMs ?? 1000,
       rebalanceTimeout: tuning.rebalanceTimeoutMs,
       maxWaitTimeInMs: tuning.maxWaitTimeMs ?? 1000,
     });
@@ -212,6 +213,15 @@ class KafkaJsBus implements KafkaBus {
       throw error;
     }
     return subscription;
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    this.assertOpen();
+    await this.connectAdmin();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 1 })) });
   }
 
   async ping(): Promise<void> {
@@ -284,6 +294,7 @@ class KafkaSubscription implements Subscription {
     // Resolves once the consumer has joined the group.
     await this.consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.concurrentPartitions ?? 1,
       autoCommit: true,
       autoCommitThreshold: 1,
       eachBatch: (payload) => this.eachBatch(payload),

@@ -61,6 +61,8 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** At most this many records per batch (embedded; Kafka batches by fetch size). Default 500. */
   maxBatchSize?: number;
+  /** Kafka: how many partitions' batches may be handled at once (default 1). The embedded log handles one at a time. */
+  concurrentPartitions?: number;
   /** Resolving commits the batch's offsets; throwing gets the batch delivered again. */
   handleBatch(batch: BatchContext): Promise<void>;
 }
@@ -95,6 +97,8 @@ export interface Bus {
   /** Resolves only once every record is durable (Kafka: idempotent producer, acks=all; embedded: DuckDB commit). */
   produce(records: ProduceRecord[]): Promise<ProducedOffset[]>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  /** Creates topics that do not exist yet (one partition each); kafka_publish actions name their own. */
+  ensureTopics(topics: string[]): Promise<void>;
   /** For health checks and lag metrics. */
   ping(): Promise<void>;
   lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;

@@ -11,7 +11,7 @@ import type { PrismaClient } from "../../src/generated/prisma/client";
 import { resolveApiKey } from "../../src/server/resolve-key";
 import type { Bus } from "../bus/types";
 import type { Routes } from "../http-server";
-import { coalesce } from "./coalesce";
+import { coalesce } from "../coalesce";
 
 function toRequest(req: IncomingMessage): Request {
   const headers = new Headers();

@@ -60,6 +60,16 @@ export const ANALYTICS_DDL = [
     actions JSON NOT NULL,
     PRIMARY KEY (project_id, firing_id)
   )`,
+  `CREATE TABLE IF NOT EXISTS action_results (
+    project_id VARCHAR NOT NULL,
+    firing_id VARCHAR NOT NULL,
+    action_index INTEGER NOT NULL,
+    action_type VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (project_id, firing_id, action_index)
+  )`,
   `CREATE TABLE IF NOT EXISTS dead_letters (
     project_id VARCHAR,
     dlq_id VARCHAR NOT NULL PRIMARY KEY,

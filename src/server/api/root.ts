@@ -6,6 +6,7 @@ import { organizationsRouter } from "~/server/api/routers/organizations";
 import { projectsRouter } from "~/server/api/routers/projects";
 import { trackingPlanRouter } from "~/server/api/routers/tracking-plan";
 import { triggersRouter } from "~/server/api/routers/triggers";
+import { webhooksRouter } from "~/server/api/routers/webhooks";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   trackingPlan: trackingPlanRouter,
   triggers: triggersRouter,
   notifications: notificationsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

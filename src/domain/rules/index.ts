@@ -1,0 +1,14 @@
+export {
+  checkRule,
+  compileRule,
+  EMPTY_WINDOW_READER,
+  RuleCompileError,
+  RuleRuntimeError,
+  type CompiledRule,
+  type RuleCheck,
+  type RuleInput,
+  type RuleProblem,
+  type WindowNeed,
+  type WindowReader,
+} from "./rules";
+export * from "./vocabulary";

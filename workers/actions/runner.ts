@@ -1,0 +1,210 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import type { ProfileRecord } from "../../src/domain/events";
+import { TOPIC } from "../../src/domain/events";
+import { firingSchema, type ActionResult, type Firing } from "../../src/domain/pipeline";
+import type { TriggerAction } from "../../src/domain/triggers";
+import type { Logger } from "../../src/lib/logger";
+import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
+
+export const actionsGroup = (prefix: string) => `${prefix}-actions`;
+
+/** A webhook action becomes a durable delivery in Postgres; the dispatcher sends and retries it. */
+export type EnqueueWebhook = (delivery: {
+  deliveryId: string;
+  endpointId: string;
+  projectId: string;
+  triggerId: string | null;
+  payload: unknown;
+}) => Promise<string>;
+
+export interface ActionRunnerOptions {
+  bus: Bus;
+  groupPrefix: string;
+  pool: pg.Pool;
+  log: Logger;
+  enqueueWebhook: EnqueueWebhook;
+  /** Called after webhook deliveries were queued, so the dispatcher sends them now rather than at its next poll. */
+  onWebhooksQueued?: () => void;
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function topicMatches(pattern: string, topic: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
+  return regex.test(topic);
+}
+
+const stableId = (prefix: string, ...parts: Array<string | number>) =>
+  `${prefix}_${createHash("sha256").update(parts.join("\u0000")).digest("base64url").slice(0, 24)}`;
+
+/** What a webhook receives and what kafka_publish sends: the firing without internal fields. */
+export function firingPayload(firing: Firing) {
+  return {
+    type: "trigger.fired",
+    firing_id: firing.firing_id,
+    project_id: firing.project_id,
+    trigger: { id: firing.trigger_id, name: firing.trigger_name, version: firing.trigger_version },
+    fired_at: new Date(firing.fired_at).toISOString(),
+    event: {
+      event_id: firing.event.event_id,
+      event_name: firing.event.event_name,
+      time: new Date(firing.event.cts).toISOString(),
+      profile_id: firing.event.profile_id,
+      props: firing.event.props,
+      ctx: firing.event.ctx,
+    },
+    profile: firing.event.profile_id ? { profile_id: firing.event.profile_id, props: firing.event.profile_props } : null,
+  };
+}
+
+/**
+ * Runs the actions of every firing on `event.triggered`. Each action is idempotent by an id derived
+ * from the firing and the action's position, so a redelivered firing does nothing twice:
+ * notifications are inserted with that id, profile changes go back to `event.raw` with it as
+ * their event_id, and webhook deliveries are queued under it. Each action's outcome is produced
+ * to `event.triggered` as an action_result, which the sink stores beside the trigger log.
+ */
+export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: BatchContext) => Promise<void> {
+  return async (batch) => {
+    const firings: Firing[] = [];
+    for (const message of batch.messages) {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(message.value);
+      } catch {
+        continue; // the sink dead-letters what it cannot decode
+      }
+      if (typeof payload === "object" && payload !== null && "kind" in payload) continue; // an action result
+      const parsed = firingSchema.safeParse(payload);
+      if (parsed.success && parsed.data.result === "fired" && parsed.data.actions.length > 0) firings.push(parsed.data);
+    }
+    if (firings.length === 0) return;
+
+    const projectIds = [...new Set(firings.map((firing) => firing.project_id))];
+    const { rows: projects } = await opts.pool.query<{ id: string; kafka_topic_pattern: string }>(
+      "SELECT id, kafka_topic_pattern FROM projects WHERE id = ANY($1::text[])",
+      [projectIds],
+    );
+    const topicPattern = new Map(projects.map((project) => [project.id, project.kafka_topic_pattern]));
+
+    const results: ActionResult[] = [];
+    const toRaw: ProduceRecord[] = [];
+    const published: ProduceRecord[] = [];
+    const notifications: Array<{ id: string; projectId: string; title: string; body: string }> = [];
+    let webhooksQueued = 0;
+    const now = Date.now();
+
+    for (const firing of firings) {
+      for (const [index, action] of firing.actions.entries()) {
+        const result = (status: ActionResult["status"], detail: string) =>
+          results.push({
+            kind: "action_result",
+            project_id: firing.project_id,
+            firing_id: firing.firing_id,
+            action_index: index,
+            action_type: action.type,
+            status,
+            detail,
+            at: now,
+          });
+        const actionId = stableId("act", firing.firing_id, index);
+        switch (action.type) {
+          case "notification":
+            notifications.push({ id: actionId, projectId: firing.project_id, title: action.title, body: action.body });
+            result("succeeded", "notification stored");
+            break;
+          case "tag_profile":
+          case "update_attribute": {
+            if (!firing.profile_id) {
+              result("skipped", "the event has no profile_id");
+              break;
+            }
+            toRaw.push(profileChangeOf(firing, action, actionId));
+            result("succeeded", action.type === "tag_profile" ? `tag ${action.tag} added` : `${action.attribute} set`);
+            break;
+          }
+          case "kafka_publish": {
+            const pattern = topicPattern.get(firing.project_id) ?? "prism.*";
+            if (!topicMatches(pattern, action.topic)) {
+              result("failed", `topic ${action.topic} does not match the project's allowed pattern ${pattern}`);
+              break;
+            }
+            published.push({
+              topic: action.topic,
+              key: firing.profile_id ? `${firing.project_id}:${firing.profile_id}` : firing.firing_id,
+              value: JSON.stringify(firingPayload(firing)),
+              headers: { "prism-firing-id": firing.firing_id },
+            });
+            result("succeeded", `published to ${action.topic}`);
+            break;
+          }
+          case "webhook": {
+            const outcome = await opts.enqueueWebhook({
+              deliveryId: stableId("msg", firing.firing_id, index),
+              endpointId: action.endpointId,
+              projectId: firing.project_id,
+              triggerId: firing.trigger_id,
+              payload: firingPayload(firing),
+            });
+            if (outcome === "queued" || outcome === "duplicate") webhooksQueued++;
+            result(outcome === "queued" || outcome === "duplicate" ? "queued" : "failed", `webhook ${outcome.replace("_", " ")}`);
+            break;
+          }
+        }
+      }
+    }
+
+    if (notifications.length > 0) {
+      await opts.pool.query(
+        `INSERT INTO notifications (id, project_id, title, body, created_at)
+         SELECT * , now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (id) DO NOTHING`,
+        [notifications.map((n) => n.id), notifications.map((n) => n.projectId), notifications.map((n) => n.title), notifications.map((n) => n.body)],
+      );
+    }
+    if (published.length > 0) {
+      try {
+        await opts.bus.ensureTopics([...new Set(published.map((record) => record.topic))]);
+        await opts.bus.produce(published);
+      } catch (error) {
+        // A topic that cannot be created or written is the action's failure, not the pipeline's.
+        const reason = error instanceof Error ? error.message : String(error);
+        opts.log.warn({ err: error }, "kafka_publish failed");
+        for (const result of results)
+          if (result.action_type === "kafka_publish" && result.status === "succeeded")
+            Object.assign(result, { status: "failed", detail: reason.slice(0, 500) });
+      }
+    }
+    await opts.bus.produce([...toRaw, ...results.map((result) => ({ topic: TOPIC.triggered, key: result.firing_id, value: JSON.stringify(result) }))]);
+    if (webhooksQueued > 0) opts.onWebhooksQueued?.();
+  };
+}
+
+function profileChangeOf(firing: Firing, action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>, actionId: string): ProduceRecord {
+  const record: ProfileRecord = {
+    type: "profile",
+    event_id: actionId,
+    project_id: firing.project_id,
+    profile_id: firing.profile_id!,
+    sts: Date.now(),
+    set: action.type === "update_attribute" ? { [action.attribute]: action.value } : {},
+    set_once: {},
+    unset: [],
+    ...(action.type === "tag_profile" ? { add_tags: [action.tag] } : {}),
+  };
+  return { topic: TOPIC.raw, key: `${firing.project_id}:${firing.profile_id}`, value: JSON.stringify(record), headers: { "prism-source": "action" } };
+}
+
+export function startActionRunner(opts: ActionRunnerOptions): Promise<Subscription> {
+  return opts.bus.subscribe({
+    groupId: actionsGroup(opts.groupPrefix),
+    topics: [TOPIC.triggered],
+    fromBeginning: true,
+    maxBatchSize: 500,
+    handleBatch: createActionBatchHandler(opts),
+  });
+}

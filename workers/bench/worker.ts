@@ -1,0 +1,211 @@
+/**
+ * `npm run bench:worker`: the stream worker end to end on a real Kafka broker.
+ *
+ * 1. Throughput: BENCH_EVENTS events (default 300,000) for one project with 20 enabled rules are
+ *    put on `event.raw`, then a worker (role all: processor, actions, sink) is started and timed
+ *    until DuckDB holds them all: events per second from raw to DuckDB.
+ * 2. Latency: events are produced at half the target rate (15,000/s) for BENCH_SECONDS; a
+ *    consumer of `event.triggered` measures event-to-trigger time (firing on the topic minus the
+ *    event's server timestamp), p50 and p99.
+ * 3. Rule evaluation: the CEL rule next to a plain JavaScript closure doing the same comparison.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Kafka, logLevel, CompressionTypes } from "kafkajs";
+import { migrateDatabase } from "../../prisma/tools/migrate";
+import { TOPIC, kafkaKeyOf, type InternalEvent } from "../../src/domain/events";
+import { createPrismaClient } from "../../src/server/db";
+import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing/postgres";
+import { startLocalBroker } from "../kafka/local-broker";
+import { waitForHttp } from "../launcher";
+import { benchRuleEvaluation } from "./rules";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const LATENCY_RATE = Number(process.env.BENCH_RATE ?? 15_000);
+const WORKER_PORT = 4330;
+const PROJECT = "proj_benchworker";
+const PROFILES = 20_000;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+/** 20 rules: comparisons on event and profile props, and a few windows, as a shop would write them. */
+function rules(): string[] {
+  const list: string[] = [];
+  for (let i = 0; i < 14; i++) list.push(`event.name == 'purchase' && event.props.amount > ${5000 + i * 1000}`);
+  list.push("event.name == 'page_view' && event.props.campaign == 'summer_sale' && profile.props.vip_level >= 3");
+  list.push("event.name == 'login' && profile.props.login_count == 0");
+  list.push("event.name == 'purchase' && event.props.amount > 10000 && window.count('purchase', '5m') >= 1");
+  list.push("event.name == 'purchase' && window.count('purchase', '1h') >= 5");
+  list.push("event.name == 'purchase' && window.sum('purchase', 'amount', '24h') > 100000");
+  list.push("event.name == 'add_to_cart' && window.distinct('add_to_cart', 'sku', '1h') >= 3");
+  return list;
+}
+
+let sequence = 0;
+function event(now: number): InternalEvent {
+  const i = sequence++;
+  const roll = i % 20;
+  const name = roll < 12 ? "page_view" : roll < 16 ? "add_to_cart" : roll < 18 ? "purchase" : "login";
+  return {
+    type: "event",
+    event_id: `bench-${i}`,
+    project_id: PROJECT,
+    event_name: name,
+    cts: now,
+    sts: now,
+    profile_id: `user-${(i * 7919) % PROFILES}`,
+    props:
+      name === "purchase"
+        ? { amount: (i * 37) % 20000 }
+        : name === "add_to_cart"
+          ? { sku: `sku-${i % 50}` }
+          : { path: "/products/lamp", campaign: i % 3 === 0 ? "summer_sale" : "none" },
+    ctx: { user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" },
+  };
+}
+
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${WORKER_PORT}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) if (line.startsWith(name)) total += Number(line.split(" ").pop());
+  return total;
+}
+
+async function main() {
+  const cleanup: Array<() => Promise<void>> = [];
+  const children: ChildProcess[] = [];
+  try {
+    let brokers = process.env.KAFKA_BROKERS;
+    if (!brokers) {
+      const broker = await startLocalBroker();
+      cleanup.push(() => broker.stop());
+      brokers = broker.brokers.join(",");
+    }
+    const database = await createTestDatabase(process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL, "prism_bench");
+    cleanup.push(() => database.drop());
+    await migrateDatabase(database.url);
+    const prisma = createPrismaClient(database.url);
+    const user = await prisma.user.create({ data: { email: "bench@example.com", passwordHash: "x" }, select: { id: true } });
+    const org = await prisma.organization.create({
+      data: { name: "Bench", slug: `bench-${Date.now()}`, memberships: { create: { userId: user.id, role: "owner" } } },
+      select: { id: true },
+    });
+    await prisma.project.create({ data: { id: PROJECT, organizationId: org.id, name: "Bench" } });
+    await prisma.trigger.createMany({
+      data: rules().map((rule, index) => ({ projectId: PROJECT, name: `rule ${index + 1}`, rule, actions: [] })),
+    });
+    await prisma.$disconnect();
+    const dir = await mkdtemp(path.join(tmpdir(), "prism-bench-worker-"));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+
+    const kafka = new Kafka({ clientId: "bench-worker", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    const produce = async (events: InternalEvent[]) => {
+      await producer.send({
+        topic: TOPIC.raw,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: events.map((item) => ({ key: kafkaKeyOf(item), value: JSON.stringify(item) })),
+      });
+    };
+
+    const rulesFigures = await benchRuleEvaluation();
+    say(
+      `Worker benchmark: ${EVENTS.toLocaleString("en")} events, 20 rules, Kafka ${brokers}, ${process.env.BENCH_CPU_NOTE ?? "everything on the same 2-core machine"}`,
+    );
+
+    // 1. Throughput: a backlog on event.raw, drained by a fresh worker.
+    say(`Producing the backlog…`);
+    const producedAt = Date.now();
+    for (let sent = 0; sent < EVENTS; sent += 5000) await produce(Array.from({ length: Math.min(5000, EVENTS - sent) }, () => event(producedAt)));
+    const worker = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        PRISM_ROLE: "all",
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: brokers,
+        DUCKDB_PATH: path.join(dir, "prism.duckdb"),
+        WORKER_PORT: String(WORKER_PORT),
+        CONSUMER_GROUP_PREFIX: `bench-${Date.now()}`,
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(worker);
+    await waitForHttp(`http://127.0.0.1:${WORKER_PORT}/health`, worker, "the worker");
+    const started = Date.now();
+    let written = 0;
+    while (written < EVENTS) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      written = await metric('sink_records_total{kind="event"}');
+      if (Date.now() - started > 600_000) throw new Error(`only ${written} of ${EVENTS} events reached DuckDB in 10 minutes`);
+    }
+    const drainSeconds = (Date.now() - started) / 1000;
+    const throughput = EVENTS / drainSeconds;
+    const evaluations = await metric("trigger_evaluations_total");
+
+    // 2. Latency at a steady rate.
+    const latencies: number[] = [];
+    const consumer = kafka.consumer({ groupId: `bench-latency-${Date.now()}`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    cleanup.push(() => consumer.disconnect());
+    await consumer.subscribe({ topic: TOPIC.triggered, fromBeginning: false });
+    const latencyStart = Date.now();
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = JSON.parse(message.value?.toString() ?? "{}") as { event?: { sts?: number }; kind?: string };
+        if (value.kind || !value.event?.sts || value.event.sts < latencyStart) return;
+        latencies.push(Number(message.timestamp) - value.event.sts);
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    say(`Producing ${LATENCY_RATE.toLocaleString("en")} events/s for ${SECONDS} s…`);
+    const tickMs = 100;
+    const perTick = Math.round((LATENCY_RATE * tickMs) / 1000);
+    const steadyStart = Date.now();
+    for (let tick = 0; Date.now() - steadyStart < SECONDS * 1000; tick++) {
+      const due = steadyStart + tick * tickMs;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const now = Date.now();
+      await produce(Array.from({ length: perTick }, () => event(now)));
+    }
+    const achievedRate = (perTick * Math.ceil((SECONDS * 1000) / tickMs)) / SECONDS;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    latencies.sort((a, b) => a - b);
+
+    say("");
+    say("| figure | Prism | baseline | ratio | target |");
+    say("| --- | --- | --- | --- | --- |");
+    say(
+      `| end to end, raw → DuckDB (20 rules) | ${Math.round(throughput).toLocaleString("en")} events/s (${drainSeconds.toFixed(1)} s) | | | ≥ 30,000 events/s |`,
+    );
+    say(`| rule evaluations during the drain | ${Math.round(evaluations / drainSeconds).toLocaleString("en")} /s | | | |`);
+    say(
+      `| event → trigger at ${Math.round(achievedRate).toLocaleString("en")} events/s | p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} firings) | | | p99 < 500 ms |`,
+    );
+    say(
+      `| rule evaluation, one core | ${Math.round(rulesFigures.celPerSecond).toLocaleString("en")} /s (CEL) | ${Math.round(rulesFigures.closurePerSecond).toLocaleString("en")} /s (JS closure) | ${(rulesFigures.celPerSecond / rulesFigures.closurePerSecond).toFixed(2)}× | |`,
+    );
+    worker.kill("SIGTERM");
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

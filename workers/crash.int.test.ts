@@ -1,0 +1,200 @@
+/**
+ * The delivery guarantee under crashes: 100,000 events go in through ingest while the processor
+ * and the sink, each its own process on the real broker, are killed with SIGKILL five times at
+ * random moments and restarted. Afterwards DuckDB holds exactly the 100,000 events, and each rule
+ * fired exactly once for each event that satisfies it, per a reference computed here.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { TOPIC } from "../src/domain/events";
+import { createTestApp, type TestApp } from "../src/testing/app";
+import { createKafkaBus } from "./bus/kafka-bus";
+import { waitForHttp } from "./launcher";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const PROFILES = 2000;
+const PER_PROFILE = 50;
+const TOTAL = PROFILES * PER_PROFILE;
+const STEP_MS = 20_000;
+const WINDOW_MS = 5 * 60_000;
+const BIG = "event.name == 'purchase' && event.props.amount > 900";
+const THIRD = "event.name == 'purchase' && window.count('purchase', '5m') >= 3";
+
+interface TestEvent {
+  event_id: string;
+  event_name: string;
+  profile_id: string;
+  cts: number;
+  props: { amount?: number; path?: string };
+}
+
+/** Deterministic pseudo-random numbers, so a failure can be replayed. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function generate(start: number): TestEvent[][] {
+  const next = random(20261121);
+  return Array.from({ length: PROFILES }, (_, p) =>
+    Array.from({ length: PER_PROFILE }, (_, i) => {
+      const purchase = next() < 0.3;
+      return {
+        event_id: `crash-${p}-${i}`,
+        event_name: purchase ? "purchase" : "page_view",
+        profile_id: `profile-${p}`,
+        cts: start + i * STEP_MS,
+        props: purchase ? { amount: Math.floor(next() * 1000) } : { path: "/" },
+      };
+    }),
+  );
+}
+
+/** The rules evaluated by hand: window counts include the event itself and earlier ones within 5 minutes. */
+function expectedFirings(profiles: TestEvent[][]): { big: number; third: number } {
+  let big = 0;
+  let third = 0;
+  for (const events of profiles) {
+    const purchases: number[] = [];
+    for (const event of events) {
+      if (event.event_name !== "purchase") continue;
+      purchases.push(event.cts);
+      if ((event.props.amount ?? 0) > 900) big++;
+      if (purchases.filter((t) => t > event.cts - WINDOW_MS && t <= event.cts).length >= 3) third++;
+    }
+  }
+  return { big, third };
+}
+
+describe("crash safety", () => {
+  let app: TestApp | undefined;
+  let dir: string | undefined;
+  const children = new Set<ChildProcess>();
+
+  afterAll(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await app?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loses nothing and duplicates nothing when the processor and the sink are killed five times", async () => {
+    app = await createTestApp();
+    dir = await mkdtemp(path.join(tmpdir(), "prism-crash-"));
+    const { user, orgId } = await app.signUp("crash@example.com");
+    const caller = app.caller(user);
+    const { id: projectId } = await caller.projects.create({ orgId, name: "Crash" });
+    await app.db.project.update({ where: { id: projectId }, data: { rateLimitPerSecond: 100_000 } });
+    const { secret } = await caller.apiKeys.create({ projectId, name: "crash" });
+    await caller.trackingPlan.createAttribute({ projectId, attribute: { entity: "event", name: "amount", type: "number", itemsType: null, indexed: false } });
+    const big = await caller.triggers.create({ projectId, trigger: { name: "big", rule: BIG, actions: [], enabled: true, cooldownSeconds: 0 } });
+    const third = await caller.triggers.create({ projectId, trigger: { name: "third", rule: THIRD, actions: [], enabled: true, cooldownSeconds: 0 } });
+
+    const brokers = inject("kafkaBrokers");
+    const prefix = `crash-${Date.now()}`;
+    const duckdbPath = path.join(dir, "prism.duckdb");
+    const ports = { gateway: 4611, processor: 4612, sink: 4613 };
+    const launch = (role: keyof typeof ports) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          NODE_ENV: "test",
+          PRISM_ROLE: role,
+          DATABASE_URL: app!.url,
+          KAFKA_BROKERS: brokers,
+          DUCKDB_PATH: duckdbPath,
+          WORKER_PORT: String(ports[role]),
+          CONSUMER_GROUP_PREFIX: prefix,
+          LOG_LEVEL: "error",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      children.add(child);
+      child.once("exit", () => children.delete(child));
+      return child;
+    };
+    const running = { gateway: launch("gateway"), processor: launch("processor"), sink: launch("sink") };
+    for (const role of ["gateway", "processor", "sink"] as const) await waitForHttp(`http://127.0.0.1:${ports[role]}/health`, running[role], role, 60_000);
+
+    const profiles = generate(Date.now() - 2 * 24 * 3600 * 1000);
+    const expected = expectedFirings(profiles);
+
+    // Four senders, each owning a quarter of the profiles, so each profile's events arrive in order.
+    const send = async (sender: number) => {
+      const mine = profiles.filter((_, p) => p % 4 === sender);
+      for (let round = 0; round < PER_PROFILE; round += 2) {
+        const events = mine.flatMap((events) => events.slice(round, round + 2));
+        for (let offset = 0; offset < events.length; offset += 100) {
+          const response = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/events/batch`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-api-key": secret },
+            body: JSON.stringify(events.slice(offset, offset + 100)),
+          });
+          if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+        }
+      }
+    };
+
+    // Five kills at random moments while events flow, each followed by an immediate restart.
+    const next = random(7);
+    const killer = (async () => {
+      for (let kill = 0; kill < 5; kill++) {
+        await new Promise((resolve) => setTimeout(resolve, 1500 + next() * 3000));
+        const role = next() < 0.5 ? "processor" : "sink";
+        const victim = running[role];
+        victim.kill("SIGKILL");
+        await new Promise((resolve) => victim.once("exit", resolve));
+        running[role] = launch(role);
+        await waitForHttp(`http://127.0.0.1:${ports[role]}/health`, running[role], role, 60_000);
+      }
+    })();
+    await Promise.all([0, 1, 2, 3].map(send));
+    await killer;
+
+    // Drained: both groups have committed everything on their topics.
+    const bus = createKafkaBus({ brokers: brokers.split(","), clientId: "crash-test", logLevel: "nothing" });
+    try {
+      const deadline = Date.now() + 240_000;
+      for (;;) {
+        const lags = [...(await bus.lag(`${prefix}-processor`, [TOPIC.raw])), ...(await bus.lag(`${prefix}-sink`, [TOPIC.enriched, TOPIC.triggered]))];
+        if (lags.every((lag) => lag.lag === 0)) break;
+        if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(lags.filter((lag) => lag.lag > 0))}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } finally {
+      await bus.close();
+    }
+
+    running.sink.kill("SIGTERM");
+    await new Promise((resolve) => running.sink.once("exit", resolve));
+    const duckdb = await DuckDBInstance.create(duckdbPath);
+    try {
+      const connection = await duckdb.connect();
+      const [counts] = (
+        await connection.runAndReadAll("SELECT count(*)::INT AS events, count(DISTINCT event_id)::INT AS distinct_events FROM events WHERE project_id = $1", [
+          projectId,
+        ])
+      ).getRowObjectsJson();
+      expect(counts).toEqual({ events: TOTAL, distinct_events: TOTAL });
+      const firings = (
+        await connection.runAndReadAll(
+          "SELECT trigger_id, count(*)::INT AS firings, count(DISTINCT event_id)::INT AS distinct_events FROM trigger_logs WHERE project_id = $1 AND result = 'fired' GROUP BY trigger_id",
+          [projectId],
+        )
+      ).getRowObjectsJson();
+      const byTrigger = Object.fromEntries(firings.map((row) => [String(row.trigger_id), row]));
+      expect(byTrigger[big.id]).toEqual({ trigger_id: big.id, firings: expected.big, distinct_events: expected.big });
+      expect(byTrigger[third.id]).toEqual({ trigger_id: third.id, firings: expected.third, distinct_events: expected.third });
+      connection.closeSync();
+    } finally {
+      duckdb.closeSync();
+    }
+  }, 600_000);
+});

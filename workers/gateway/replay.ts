@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { createIngestHandler, type OutgoingRecord } from "../../edge/ingest";
+import type { PrismaClient } from "../../src/generated/prisma/client";
+import { resolveProjectPlan } from "../../src/server/resolve-key";
+import { sameSecret } from "../../src/server/internal-auth";
+import { sendJson } from "../http-server";
+
+const MAX_BODY = 8 * 1024 * 1024;
+const replayRequestSchema = z.strictObject({ projectId: z.string().min(1).max(64), payloads: z.array(z.json()).min(1).max(100) });
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * POST /internal/replay: re-sends dead-lettered payloads through the same ingest validation as
+ * the public API, against the project's current tracking plan. Called by the app for an admin,
+ * with the internal secret; answers what ingest answers for a batch (accepted and refused, by index).
+ */
+export function createReplayHandler(opts: { db: PrismaClient; secret: string; produce: (records: OutgoingRecord[]) => Promise<void> }) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!sameSecret(req.headers["x-internal-secret"] as string | undefined, opts.secret)) {
+      return sendJson(res, 401, { error: "unauthorized", message: "Internal endpoint: send X-Internal-Secret." });
+    }
+    const text = await readBody(req);
+    if (text === null) return sendJson(res, 413, { error: "payload_too_large", message: `Body over ${MAX_BODY} bytes.` });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return sendJson(res, 400, { error: "malformed", message: "The body is not valid JSON." });
+    }
+    const parsed = replayRequestSchema.safeParse(body);
+    if (!parsed.success) return sendJson(res, 400, { error: "malformed", message: parsed.error.issues[0]?.message ?? "invalid request" });
+    const plan = await resolveProjectPlan(opts.db, parsed.data.projectId);
+    if (!plan) return sendJson(res, 404, { error: "not_found", message: "No such project." });
+    // The project's own rate limit does not apply to an admin's replay.
+    const handler = createIngestHandler({
+      resolveKey: async () => ({ ...plan, project: { ...plan.project, rateLimitPerSecond: 1_000_000 } }),
+      produce: opts.produce,
+    });
+    const response = await handler.batch(
+      new Request("http://internal/api/v1/events/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "replay" },
+        body: JSON.stringify(parsed.data.payloads),
+      }),
+    );
+    sendJson(res, response.status, await response.json());
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The whole worker on the real broker: events in through ingest, rules fire, actions run,
+ * DuckDB holds the events. Window state survives a restart between purchases.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestApp, type TestApp } from "../src/testing/app";
+import { startWorker, type RunningWorker } from "./main";
+import { workerEnv } from "./env";
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
+  const connection = await duckdb.connect();
+  try {
+    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
+  } finally {
+    connection.closeSync();
+  }
+}
+
+describe("stream worker on the real broker", () => {
+  let app: TestApp;
+  let dir: string;
+  let worker: RunningWorker | undefined;
+  let projectId: string;
+  let apiKey: string;
+  const prefix = `pipeline-${Date.now()}`;
+
+  const start = async () => {
+    worker = await startWorker(
+      workerEnv({
+        DATABASE_URL: app.url,
+        KAFKA_BROKERS: inject("kafkaBrokers"),
+        DUCKDB_PATH: path.join(dir, "prism.duckdb"),
+        WORKER_PORT: "0",
+        CONSUMER_GROUP_PREFIX: prefix,
+        LOG_LEVEL: "warn",
+      }),
+    );
+    return worker;
+  };
+
+  const send = async (events: unknown[]) => {
+    const response = await fetch(`http://127.0.0.1:${worker!.port}/api/v1/events/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify({ events }),
+    });
+    expect(response.status, await response.clone().text()).toBe(202);
+  };
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    dir = await mkdtemp(path.join(tmpdir(), "prism-pipeline-"));
+    const { user, orgId } = await app.signUp("pipeline@example.com");
+    const caller = app.caller(user);
+    const project = await caller.projects.create({ orgId, name: "Shop" });
+    projectId = project.id;
+    apiKey = (await caller.apiKeys.create({ projectId, name: "server" })).secret;
+    await caller.trackingPlan.createAttribute({ projectId, attribute: { entity: "event", name: "amount", type: "number", itemsType: null, indexed: false } });
+    await caller.trackingPlan.createAttribute({
+      projectId,
+      attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false },
+    });
+    await caller.triggers.create({
+      projectId,
+      trigger: {
+        name: "Big purchase",
+        rule: "event.name == 'purchase' && event.props.amount > 10000 && window.count('purchase', '5m') >= 1",
+        actions: [
+          { type: "notification", title: "Big purchase", body: "" },
+          { type: "tag_profile", tag: "big_spender" },
+        ],
+        enabled: true,
+        cooldownSeconds: 0,
+      },
+    });
+    await caller.triggers.create({
+      projectId,
+      trigger: {
+        name: "Third purchase",
+        rule: "event.name == 'purchase' && window.count('purchase', '5m') >= 3",
+        actions: [{ type: "update_attribute", attribute: "frequent", value: true }],
+        enabled: true,
+        cooldownSeconds: 0,
+      },
+    });
+    await start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("enriches events, fires rules, runs their actions and stores everything in DuckDB", async () => {
+    const t0 = Date.now() - 60_000;
+    await send([
+      { event_name: "page_view", profile_id: "alice", cts: t0, props: { path: "/" } },
+      { event_name: "purchase", profile_id: "alice", cts: t0 + 1000, props: { amount: 20000 } },
+      { event_name: "purchase", profile_id: "bob", cts: t0 + 2000, props: { amount: 50 } },
+    ]);
+    const duckdb = worker!.duckdb!;
+    await until(
+      "three events in DuckDB",
+      async () => (await query(duckdb, "SELECT count(*)::INT AS n FROM events WHERE project_id = $1", [projectId]))[0]?.n === 3,
+    );
+    const firings = await until("the big purchase firing", async () => {
+      const rows = await query(duckdb, "SELECT trigger_name, profile_id, result FROM trigger_logs WHERE project_id = $1", [projectId]);
+      return rows.length > 0 && rows;
+    });
+    expect(firings).toEqual([{ trigger_name: "Big purchase", profile_id: "alice", result: "fired" }]);
+    await until("the notification", async () => (await app.db.notification.count({ where: { projectId, title: "Big purchase" } })) === 1);
+    const profile = await until("alice tagged", async () => {
+      const rows = await query(duckdb, "SELECT props::VARCHAR AS props FROM profiles WHERE project_id = $1 AND profile_id = 'alice'", [projectId]);
+      return rows[0];
+    });
+    expect(JSON.parse(String(profile.props))).toEqual({ tags: ["big_spender"] });
+  }, 60_000);
+
+  it("fires on the third purchase even when the worker restarted between the second and the third", async () => {
+    const t0 = Date.now() - 30_000;
+    await send([
+      { event_name: "purchase", profile_id: "carol", cts: t0, props: { amount: 10 } },
+      { event_name: "purchase", profile_id: "carol", cts: t0 + 1000, props: { amount: 10 } },
+    ]);
+    await until("carol's purchases processed", async () => (await app.db.profileState.findFirst({ where: { projectId, profileId: "carol" } }))?.windows);
+    await worker!.stop();
+    await start();
+    await send([{ event_name: "purchase", profile_id: "carol", cts: t0 + 2000, props: { amount: 10 } }]);
+    const rows = await until("the third-purchase firing", async () => {
+      const found = await query(worker!.duckdb!, "SELECT trigger_name FROM trigger_logs WHERE project_id = $1 AND profile_id = 'carol'", [projectId]);
+      return found.length > 0 && found;
+    });
+    expect(rows).toEqual([{ trigger_name: "Third purchase" }]);
+  }, 90_000);
+});

@@ -1,0 +1,291 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { Counter, type Registry } from "prom-client";
+import {
+  rawRecordWireSchema,
+  TOPIC,
+  kafkaKeyOf,
+  type DeadLetter,
+  type InternalEvent,
+  type JsonObject,
+  type JsonValue,
+  type ProfileRecord,
+} from "../../src/domain/events";
+import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
+import type { Logger } from "../../src/lib/logger";
+import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
+import { type RuleRegistry, type ProjectRules } from "./rule-registry";
+import { ProfileStateStore, stateKey, type ProfileState } from "./state-store";
+import { createUserAgentParser } from "./user-agent";
+import { ProfileWindows } from "./windows";
+
+export const processorGroup = (prefix: string) => `${prefix}-processor`;
+
+export interface ProcessorMetrics {
+  eventsProcessed: Counter<"kind">;
+  evaluations: Counter<"result">;
+}
+
+export function processorMetrics(registry: Registry): ProcessorMetrics {
+  return {
+    eventsProcessed: new Counter({ name: "events_processed_total", help: "Records handled by the processor", labelNames: ["kind"], registers: [registry] }),
+    evaluations: new Counter({ name: "trigger_evaluations_total", help: "Rule evaluations by result", labelNames: ["result"], registers: [registry] }),
+  };
+}
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Sets an own property even for keys that plain assignment would treat specially. */
+function setOwn(target: JsonObject, key: string, value: JsonValue): void {
+  if (FORBIDDEN_KEYS.has(key)) return;
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** set overwrites, set_once fills only missing keys, unset removes, add_tags adds to `tags` once. */
+export function applyProfileRecord(props: JsonObject, record: ProfileRecord): JsonObject {
+  const next: JsonObject = { ...props };
+  for (const [key, value] of Object.entries(record.set)) setOwn(next, key, value);
+  for (const [key, value] of Object.entries(record.set_once)) if (!Object.hasOwn(next, key)) setOwn(next, key, value);
+  for (const key of record.unset) delete next[key];
+  if (record.add_tags && record.add_tags.length > 0) {
+    const current = Array.isArray(next.tags) ? next.tags.filter((tag): tag is string => typeof tag === "string") : [];
+    const tags = [...current];
+    for (const tag of record.add_tags) if (!tags.includes(tag)) tags.push(tag);
+    setOwn(next, "tags", tags);
+  }
+  return next;
+}
+
+/** Derived from trigger and event, so re-evaluating a redelivered event yields the same firing. */
+export function firingIdOf(triggerId: string, eventId: string): string {
+  return `fir_${createHash("sha256").update(`${triggerId}\u0000${eventId}`).digest("base64url").slice(0, 22)}`;
+}
+
+type Decoded = { kind: "record"; message: BusMessage; record: InternalEvent | ProfileRecord } | { kind: "dead"; message: BusMessage; letter: DeadLetter };
+
+function decode(message: BusMessage): Decoded {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(message.value);
+  } catch {
+    return { kind: "dead", message, letter: deadLetter(null, "record is not JSON", message.value) };
+  }
+  const parsed = rawRecordWireSchema.safeParse(payload);
+  if (parsed.success) return { kind: "record", message, record: parsed.data };
+  const projectId =
+    typeof payload === "object" && payload !== null && "project_id" in payload && typeof payload.project_id === "string" ? payload.project_id : null;
+  const issue = parsed.error.issues[0];
+  return {
+    kind: "dead",
+    message,
+    letter: deadLetter(
+      projectId,
+      `record does not match the internal form: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "invalid"}`,
+      payload as JsonValue,
+    ),
+  };
+}
+
+function deadLetter(projectId: string | null, message: string, payload: JsonValue): DeadLetter {
+  return {
+    project_id: projectId,
+    received_at: Date.now(),
+    reason: "malformed",
+    violations: [{ type: "malformed", message: `processor: ${message}` }],
+    payload,
+  };
+}
+
+export interface ProcessorOptions {
+  bus: Bus;
+  groupPrefix: string;
+  pool: pg.Pool;
+  rules: RuleRegistry;
+  log: Logger;
+  metrics?: ProcessorMetrics;
+}
+
+/**
+ * Handles one batch of `event.raw`: updates profiles, enriches events, keeps windows, evaluates
+ * rules, and produces to `event.enriched`, `event.triggered` and `event.dlq`. The outputs are made
+ * durable first, then the profile state is saved, then (by the bus) the offsets are committed. A
+ * crash at any point replays the batch against the state before it, giving the same outputs,
+ * which the sink and the action runner de-duplicate by event_id and firing_id.
+ */
+export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchContext) => Promise<void> {
+  const store = new ProfileStateStore(opts.pool);
+  const parseUserAgent = createUserAgentParser();
+
+  return async (batch) => {
+    const decoded = batch.messages.map(decode);
+    const keys = new Map<string, { projectId: string; profileId: string }>();
+    for (const item of decoded) {
+      if (item.kind === "record" && item.record.profile_id) {
+        keys.set(stateKey(item.record.project_id, item.record.profile_id), { projectId: item.record.project_id, profileId: item.record.profile_id });
+      }
+    }
+    const states = await store.load([...keys.values()]);
+    const windows = new Map<string, ProfileWindows>();
+    const changed = new Map<string, ProfileState>();
+    const touchedRules = new Map<string, ProjectRules>();
+    const outputs: ProduceRecord[] = [];
+    let evaluationsFired = 0;
+    let evaluationsQuiet = 0;
+    let evaluationsFailed = 0;
+
+    for (const item of decoded) {
+      if (item.kind === "dead") {
+        outputs.push({ topic: TOPIC.dlq, key: item.letter.project_id, value: JSON.stringify(item.letter), headers: item.message.headers });
+        continue;
+      }
+      const { record } = item;
+      const headers = item.message.headers;
+      if (record.type === "profile") {
+        const key = stateKey(record.project_id, record.profile_id);
+        const state = states.get(key) ?? newState(record.project_id, record.profile_id, record.sts);
+        state.props = applyProfileRecord(state.props, record);
+        state.updatedAt = Math.max(state.updatedAt, record.sts);
+        states.set(key, state);
+        changed.set(key, state);
+        const change: ProfileChange = {
+          type: "profile",
+          project_id: record.project_id,
+          profile_id: record.profile_id,
+          change_id: record.event_id,
+          changed_at: record.sts,
+          set: record.set,
+          set_once: record.set_once,
+          unset: record.unset,
+          props: state.props,
+          created_at: state.createdAt,
+          updated_at: state.updatedAt,
+        };
+        outputs.push({ topic: TOPIC.enriched, key: `${record.project_id}:${record.profile_id}`, value: JSON.stringify(change), headers });
+        continue;
+      }
+
+      const event = record;
+      const key = event.profile_id ? stateKey(event.project_id, event.profile_id) : null;
+      const state = key ? states.get(key) : undefined;
+      const userAgent = parseUserAgent(event.ctx.user_agent);
+      const enriched: EnrichedEvent = {
+        ...event,
+        profile_props: state?.props ?? {},
+        browser: userAgent.browser,
+        os: event.ctx.os ?? userAgent.os,
+        device_type: event.ctx.device_type ?? userAgent.device_type,
+      };
+      outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(event), value: JSON.stringify(enriched), headers });
+
+      const rules = opts.rules.forProject(event.project_id);
+      if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
+
+      let profileWindows: ProfileWindows | undefined;
+      if (key && event.profile_id) {
+        profileWindows = windows.get(key);
+        if (!profileWindows) {
+          profileWindows = new ProfileWindows(state?.windows ?? []);
+          windows.set(key, profileWindows);
+        }
+        const wanted = rules.windowProps.get(event.event_name);
+        if (wanted) {
+          const values: Record<string, number | string> = {};
+          for (const prop of wanted) {
+            const value = event.props[prop];
+            if (typeof value === "number" || typeof value === "string") values[prop] = value;
+          }
+          if (profileWindows.add({ id: event.event_id, n: event.event_name, t: event.cts, ...(wanted.size > 0 ? { v: values } : {}) })) {
+            const owner = state ?? newState(event.project_id, event.profile_id, event.sts);
+            states.set(key, owner);
+            changed.set(key, owner);
+            touchedRules.set(key, rules);
+          }
+        }
+      }
+
+      const reader = (profileWindows ?? EMPTY_WINDOWS).reader({ t: event.cts, id: event.event_id });
+      const input = {
+        event: { id: event.event_id, name: event.event_name, time: event.cts, profile_id: event.profile_id, props: event.props, ctx: event.ctx },
+        profile: { id: event.profile_id, props: state?.props ?? {} },
+      };
+      for (const trigger of rules.triggers) {
+        let fired: boolean;
+        let error: string | null = null;
+        try {
+          fired = trigger.rule.evaluate(input, reader);
+        } catch (caught) {
+          fired = false;
+          error = caught instanceof Error ? caught.message : String(caught);
+        }
+        if (error === null && !fired) {
+          evaluationsQuiet++;
+          continue;
+        }
+        if (error === null && trigger.cooldownMs > 0 && key) {
+          const owner = states.get(key) ?? newState(event.project_id, event.profile_id!, event.sts);
+          const last = owner.cooldowns[trigger.id];
+          // The same event may be evaluated again after a crash; it keeps its firing.
+          if (last && last.id !== event.event_id && event.cts < last.t + trigger.cooldownMs && event.cts >= last.t) {
+            evaluationsQuiet++;
+            continue;
+          }
+          owner.cooldowns = { ...owner.cooldowns, [trigger.id]: { t: event.cts, id: event.event_id } };
+          states.set(key, owner);
+          changed.set(key, owner);
+        }
+        if (error === null) evaluationsFired++;
+        else evaluationsFailed++;
+        const firing: Firing = {
+          firing_id: firingIdOf(trigger.id, event.event_id),
+          project_id: event.project_id,
+          trigger_id: trigger.id,
+          trigger_version: trigger.version,
+          trigger_name: trigger.name,
+          event_id: event.event_id,
+          event_name: event.event_name,
+          profile_id: event.profile_id,
+          fired_at: event.sts,
+          result: error === null ? "fired" : "error",
+          error,
+          actions: error === null ? trigger.actions : [],
+          event: enriched,
+        };
+        outputs.push({ topic: TOPIC.triggered, key: kafkaKeyOf(event), value: JSON.stringify(firing), headers });
+      }
+    }
+
+    for (const [key, profileWindows] of windows) {
+      const state = changed.get(key);
+      if (!state) continue;
+      profileWindows.prune(touchedRules.get(key)?.maxWindowMs ?? opts.rules.forProject(state.projectId).maxWindowMs);
+      state.windows = profileWindows.toJSON();
+    }
+
+    if (outputs.length > 0) await opts.bus.produce(outputs);
+    await store.save([...changed.values()]);
+
+    if (opts.metrics) {
+      opts.metrics.eventsProcessed.inc({ kind: "record" }, decoded.length);
+      if (evaluationsFired) opts.metrics.evaluations.inc({ result: "fired" }, evaluationsFired);
+      if (evaluationsQuiet) opts.metrics.evaluations.inc({ result: "not_fired" }, evaluationsQuiet);
+      if (evaluationsFailed) opts.metrics.evaluations.inc({ result: "error" }, evaluationsFailed);
+    }
+  };
+}
+
+const EMPTY_WINDOWS = new ProfileWindows([]);
+
+function newState(projectId: string, profileId: string, at: number): ProfileState {
+  return { projectId, profileId, props: {}, windows: [], cooldowns: {}, createdAt: at, updatedAt: at };
+}
+
+export async function startProcessor(opts: ProcessorOptions): Promise<Subscription> {
+  return opts.bus.subscribe({
+    groupId: processorGroup(opts.groupPrefix),
+    topics: [TOPIC.raw],
+    fromBeginning: true,
+    maxBatchSize: 1000,
+    concurrentPartitions: 4,
+    handleBatch: createRawBatchHandler(opts),
+  });
+}

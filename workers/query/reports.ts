@@ -1,0 +1,403 @@
+/**
+ * The report engine: each report is SQL built from its definition (see sql.ts) and a little
+ * shaping of the rows into what a chart needs. `run` executes one query (with the service's
+ * time limit and row cap); everything else here is pure.
+ *
+ * Funnel semantics (like Mixpanel): only events with a profile count. A profile's attempt starts
+ * at its first step-1 event inside the range. Step k is then the earliest step-k event after the
+ * event matched for step k-1 — "after" in (ts, event_id) order, so ties are broken by event id and
+ * one event never counts for two steps — and no later than window seconds after step 1. Steps after
+ * step 1 may fall after the range ends (within the window). The breakdown value is the field's value
+ * on the attempt's first event (or the profile's latest state for profile.* fields).
+ *
+ * Retention: a profile's cohort is the local day/week of its first cohort event (ever, up to the
+ * range end); cohorts starting in the range are shown. Period k counts cohort members with a return
+ * event in the k-th day/week after the cohort's, inside the range; later periods are null.
+ */
+import type { z } from "zod";
+import {
+  MAX_BUCKETS,
+  type FunnelResult,
+  type FunnelStepResult,
+  type QueryResult,
+  type RetentionResult,
+  type SegmentResult,
+  type TrendResult,
+  type funnelDefinitionSchema,
+  type queryDefinitionSchema,
+  type retentionDefinitionSchema,
+  type segmentDefinitionSchema,
+  type trendDefinitionSchema,
+  type Aggregation,
+} from "../../src/domain/reports";
+import { aggregateSql, approximateBuckets, BUCKET_FORMAT, bucketSeries, INTERVAL_SQL, localBucket, Params, Scope, type BuiltQuery } from "./sql";
+
+export type QueryDef = z.output<typeof queryDefinitionSchema>;
+export type TrendDef = z.output<typeof trendDefinitionSchema>;
+export type FunnelDef = z.output<typeof funnelDefinitionSchema>;
+export type SegmentDef = z.output<typeof segmentDefinitionSchema>;
+export type RetentionDef = z.output<typeof retentionDefinitionSchema>;
+
+export type Row = Record<string, unknown>;
+export type RunQuery = (query: BuiltQuery) => Promise<Row[]>;
+
+/** A definition the engine refuses before running anything (the service turns it into BAD_REQUEST). */
+export class ReportInputError extends Error {}
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+function checkBuckets(from: string, to: string, interval: string & keyof typeof INTERVAL_SQL): void {
+  const buckets = approximateBuckets(from, to, interval);
+  if (buckets > MAX_BUCKETS) {
+    throw new ReportInputError(`That is about ${buckets} ${interval} buckets; the limit is ${MAX_BUCKETS}. Choose a larger interval or a shorter range.`);
+  }
+}
+
+/** The shared WHERE of an event scan: project, time range, names, filters. */
+function eventWhere(scope: Scope, project: string, range: { from: string; to: string } | null, names: string[], filters: string[]): string[] {
+  const p = scope.params;
+  const where = [`e.project_id = ${project}`];
+  if (range) where.push(`e.ts >= ${p.timestamp(range.from)}`, `e.ts < ${p.timestamp(range.to)}`);
+  if (names.length === 1) where.push(`e.event_name = ${p.add(names[0]!)}`);
+  else if (names.length > 1) where.push(`e.event_name IN (${names.map((name) => p.add(name)).join(", ")})`);
+  return [...where, ...filters];
+}
+
+// query -----------------------------------------------------------------------------------------
+
+export function buildQueryReport(projectId: string, def: QueryDef): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const scope = new Scope(params);
+  const groups = def.groupBy.map((field, index) => `${scope.text(field)} AS g${index}`);
+  const value = scope.aggregate(def.aggregation);
+  const where = eventWhere(scope, project, def.range, def.events, scope.filters(def.filters));
+  const groupNames = def.groupBy.map((_, index) => `g${index}`);
+  const sql = `SELECT ${[...groups, `${value} AS value`].join(", ")}
+      FROM ${scope.from(project)}
+     WHERE ${where.join(" AND ")}
+     ${groupNames.length > 0 ? `GROUP BY ${groupNames.join(", ")}` : ""}
+     ORDER BY value DESC NULLS LAST${groupNames.map((name) => `, ${name} NULLS LAST`).join("")}
+     LIMIT ${def.limit + 1}`;
+  return { sql, params: params.values };
+}
+
+export async function queryReport(run: RunQuery, projectId: string, def: QueryDef): Promise<QueryResult> {
+  const rows = await run(buildQueryReport(projectId, def));
+  return {
+    columns: [...def.groupBy, "value"],
+    rows: rows.slice(0, def.limit).map((row) => ({ groups: def.groupBy.map((_, index) => str(row[`g${index}`])), value: num(row.value) })),
+    truncated: rows.length > def.limit,
+  };
+}
+
+// trend -----------------------------------------------------------------------------------------
+
+/** count, unique profiles and sum are 0 in an empty bucket; avg, min, max and percentiles have no value. */
+function emptyValue(aggregation: Aggregation): number | null {
+  return aggregation.op === "count" || aggregation.op === "unique_profiles" || aggregation.op === "sum" ? 0 : null;
+}
+
+export function previousRange(range: { from: string; to: string }): { from: string; to: string } {
+  const from = Date.parse(range.from);
+  const length = Date.parse(range.to) - from;
+  return { from: new Date(from - length).toISOString(), to: new Date(from).toISOString() };
+}
+
+/** One scan per series over [previous from, to): period 0 is the range, 1 the previous one; GROUPING SETS add the totals. */
+export function buildTrendSeries(projectId: string, def: TrendDef, timezone: string, seriesIndex: number): BuiltQuery {
+  const series = def.series[seriesIndex]!;
+  const params = new Params();
+  const project = params.add(projectId);
+  const tz = params.add(timezone);
+  const scope = new Scope(params);
+  const from = params.timestamp(def.range.from);
+  const value = scope.aggregate(series.aggregation);
+  const scanFrom = def.compare ? previousRange(def.range).from : def.range.from;
+  const where = eventWhere(
+    scope,
+    project,
+    { from: scanFrom, to: def.range.to },
+    series.event === null ? [] : [series.event],
+    scope.filters([...def.filters, ...series.filters]),
+  );
+  const sql = `SELECT CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END AS period,
+                      strftime(${localBucket("e.ts", def.interval, tz)}, ${BUCKET_FORMAT}) AS bucket,
+                      ${value} AS value
+      FROM ${scope.from(project)}
+     WHERE ${where.join(" AND ")}
+     GROUP BY GROUPING SETS ((period, bucket), (period))`;
+  return { sql, params: params.values };
+}
+
+export async function trendReport(run: RunQuery, projectId: string, def: TrendDef, timezone: string): Promise<TrendResult> {
+  checkBuckets(def.range.from, def.range.to, def.interval);
+  const previous = def.compare ? previousRange(def.range) : null;
+  const [buckets, previousBuckets, ...seriesRows] = await Promise.all([
+    run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
+    previous ? run(bucketSeries(previous.from, previous.to, def.interval, timezone)) : Promise.resolve([]),
+    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, timezone, index))),
+  ]);
+  const labels = buckets.map((row) => String(row.bucket));
+  const previousLabels = previousBuckets.map((row) => String(row.bucket));
+  return {
+    buckets: labels,
+    series: def.series.map((series, index) => {
+      const rows = seriesRows[index] ?? [];
+      const empty = emptyValue(series.aggregation);
+      const byPeriod = (period: number) => {
+        const values = new Map<string, number | null>();
+        let total: number | null = empty;
+        for (const row of rows) {
+          if (Number(row.period) !== period) continue;
+          if (row.bucket === null || row.bucket === undefined) total = num(row.value);
+          else values.set(String(row.bucket), num(row.value));
+        }
+        return { values, total };
+      };
+      const current = byPeriod(0);
+      let previousResult: TrendResult["series"][number]["previous"] = null;
+      if (previous) {
+        const before = byPeriod(1);
+        const changePercent = current.total !== null && before.total !== null && before.total !== 0 ? ((current.total - before.total) / before.total) * 100 : null;
+        previousResult = {
+          buckets: previousLabels,
+          values: previousLabels.map((label) => (before.values.has(label) ? before.values.get(label)! : empty)),
+          total: before.total,
+          changePercent,
+        };
+      }
+      return {
+        label: series.label ?? describeSeries(series.event, series.aggregation),
+        values: labels.map((label) => (current.values.has(label) ? current.values.get(label)! : empty)),
+        total: current.total,
+        previous: previousResult,
+      };
+    }),
+  };
+}
+
+function describeSeries(event: string | null, aggregation: Aggregation): string {
+  const name = event ?? "All events";
+  if (aggregation.op === "count") return name;
+  if (aggregation.op === "unique_profiles") return `${name} · unique profiles`;
+  return `${name} · ${aggregation.op}(${aggregation.field})`;
+}
+
+// funnel ----------------------------------------------------------------------------------------
+
+export function buildFunnel(projectId: string, def: FunnelDef, timezone: string): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const tz = params.add(timezone);
+  const window = params.number(def.windowSeconds);
+  const scope = new Scope(params);
+  const to = params.timestamp(def.range.to);
+  const names = [...new Set(def.steps.map((step) => step.event))];
+  const stepFlags = def.steps.map((step, index) => {
+    const conditions = [`e.event_name = ${params.add(step.event)}`, ...scope.filters(step.filters)];
+    return `(${conditions.join(" AND ")}) AS s${index + 1}`;
+  });
+  const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
+  // Later steps may come up to one window after the range ends.
+  const scanTo = new Date(Date.parse(def.range.to) + def.windowSeconds * 1000).toISOString();
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, [
+    "e.profile_id IS NOT NULL",
+    ...scope.filters(def.filters),
+  ]);
+  const ctes = [
+    `ev AS MATERIALIZED (
+       SELECT e.profile_id AS pid, {'t': e.ts, 'id': e.event_id} AS k, ${breakdown}, ${stepFlags.join(", ")}
+         FROM ${scope.from(project)}
+        WHERE ${where.join(" AND ")})`,
+    `f1 AS (SELECT pid, min(k) AS k1, arg_min(bd, k) AS bd FROM ev WHERE s1 AND struct_extract(k, 't') < ${to} GROUP BY pid)`,
+  ];
+  // Each step joins only the previous one; k1 (the start) travels along for the window check.
+  for (let step = 2; step <= def.steps.length; step++) {
+    ctes.push(
+      `f${step} AS (SELECT ev.pid, min(ev.k) AS k${step}, any_value(prev.k1) AS k1
+          FROM ev JOIN f${step - 1} prev ON prev.pid = ev.pid
+         WHERE ev.s${step} AND ev.k > prev.k${step - 1} AND struct_extract(ev.k, 't') <= struct_extract(prev.k1, 't') + to_seconds(${window})
+         GROUP BY ev.pid)`,
+    );
+  }
+  const joins = def.steps
+    .slice(1)
+    .map((_, index) => `LEFT JOIN f${index + 2} ON f${index + 2}.pid = f1.pid`)
+    .join(" ");
+  const times = def.steps.map((_, index) => `struct_extract(f${index + 1}.k${index + 1}, 't') AS t${index + 1}`).join(", ");
+  ctes.push(`attempts AS (SELECT f1.bd, ${times} FROM f1 ${joins})`);
+  const stepColumns = def.steps
+    .map((_, index) => {
+      const k = index + 1;
+      const count = `CAST(count(t${k}) AS DOUBLE) AS c${k}`;
+      return k === 1 ? count : `${count}, median(epoch(t${k}) - epoch(t${k - 1})) AS m${k}`;
+    })
+    .join(", ");
+  const last = def.steps.length;
+  const sql = `WITH ${ctes.join(",\n")}
+    SELECT 'steps' AS part, bd, NULL AS bucket, grouping(bd) AS all_rows, ${stepColumns}, NULL AS completed
+      FROM attempts GROUP BY GROUPING SETS ((bd), ())
+    UNION ALL BY NAME
+    SELECT 'time' AS part, NULL AS bd, strftime(${localBucket("t1", def.interval, tz)}, ${BUCKET_FORMAT}) AS bucket, 1 AS all_rows,
+           CAST(count(*) AS DOUBLE) AS c1, CAST(count(t${last}) AS DOUBLE) AS completed
+      FROM attempts GROUP BY bucket`;
+  return { sql, params: params.values };
+}
+
+const percent = (part: number, whole: number) => (whole === 0 ? 0 : (part / whole) * 100);
+
+function funnelSteps(def: FunnelDef, row: Row | undefined): FunnelStepResult[] {
+  const counts = def.steps.map((_, index) => num(row?.[`c${index + 1}`]) ?? 0);
+  return def.steps.map((step, index) => {
+    const count = counts[index]!;
+    const previous = index === 0 ? count : counts[index - 1]!;
+    return {
+      label: step.label ?? step.event,
+      count,
+      conversionFromStart: index === 0 ? (count > 0 ? 100 : 0) : percent(count, counts[0]!),
+      conversionFromPrevious: index === 0 ? (count > 0 ? 100 : 0) : percent(count, previous),
+      dropOff: previous - count,
+      medianSecondsFromPrevious: index === 0 ? null : num(row?.[`m${index + 1}`]),
+    };
+  });
+}
+
+export async function funnelReport(run: RunQuery, projectId: string, def: FunnelDef, timezone: string): Promise<FunnelResult> {
+  checkBuckets(def.range.from, def.range.to, def.interval);
+  const [rows, buckets] = await Promise.all([run(buildFunnel(projectId, def, timezone)), run(bucketSeries(def.range.from, def.range.to, def.interval, timezone))]);
+  const stepRows = rows.filter((row) => row.part === "steps");
+  const overall = stepRows.find((row) => Number(row.all_rows) === 1);
+  let breakdown: FunnelResult["breakdown"] = null;
+  if (def.breakdown) {
+    breakdown = stepRows
+      .filter((row) => Number(row.all_rows) === 0)
+      .sort((a, b) => (num(b.c1) ?? 0) - (num(a.c1) ?? 0) || compareText(str(a.bd), str(b.bd)))
+      .slice(0, def.breakdownLimit)
+      .map((row) => ({ value: str(row.bd), steps: funnelSteps(def, row) }));
+  }
+  const byBucket = new Map(rows.filter((row) => row.part === "time").map((row) => [String(row.bucket), row]));
+  return {
+    steps: funnelSteps(def, overall),
+    breakdown,
+    overTime: buckets.map((bucketRow) => {
+      const bucket = String(bucketRow.bucket);
+      const row = byBucket.get(bucket);
+      const started = num(row?.c1) ?? 0;
+      const completed = num(row?.completed) ?? 0;
+      return { bucket, started, completed, conversion: percent(completed, started) };
+    }),
+  };
+}
+
+/** Byte order with nulls last: the order DuckDB sorts VARCHARs in. */
+export function compareText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  return Buffer.compare(left, right);
+}
+
+// segment ---------------------------------------------------------------------------------------
+
+export function buildSegment(projectId: string, def: SegmentDef): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const scope = new Scope(params);
+  const group = scope.text(def.breakdown);
+  const measure = scope.measure(def.aggregation);
+  const where = eventWhere(scope, project, def.range, def.event === null ? [] : [def.event], scope.filters(def.filters));
+  const value = aggregateSql(def.aggregation, "b.n", "b.pid");
+  const sql = `WITH b AS MATERIALIZED (
+         SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project)} WHERE ${where.join(" AND ")}),
+       grouped AS (SELECT g, ${value} AS v FROM b GROUP BY g),
+       top AS (SELECT g, v FROM grouped ORDER BY v DESC NULLS LAST, g NULLS LAST LIMIT ${def.topN})
+    SELECT 'top' AS part, g, v, NULL AS n FROM top
+    UNION ALL
+    SELECT 'other' AS part, NULL AS g, ${value} AS v, CAST(count(*) AS DOUBLE) AS n FROM b WHERE NOT EXISTS (SELECT 1 FROM top WHERE top.g IS NOT DISTINCT FROM b.g)
+    UNION ALL
+    SELECT 'total' AS part, NULL AS g, ${value} AS v, CAST(count(*) AS DOUBLE) AS n FROM b`;
+  return { sql, params: params.values };
+}
+
+export async function segmentReport(run: RunQuery, projectId: string, def: SegmentDef): Promise<SegmentResult> {
+  const rows = await run(buildSegment(projectId, def));
+  const top = rows
+    .filter((row) => row.part === "top")
+    .map((row) => ({ value: str(row.g), result: num(row.v) }))
+    .sort((a, b) => compareNullableDesc(a.result, b.result) || compareText(a.value, b.value));
+  const other = rows.find((row) => row.part === "other");
+  const total = rows.find((row) => row.part === "total");
+  return { rows: top, other: other && num(other.n) ? num(other.v) : null, total: total && num(total.n) ? num(total.v) : emptyValue(def.aggregation) };
+}
+
+/** Larger first, nulls last. */
+export function compareNullableDesc(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return b - a;
+}
+
+// retention -------------------------------------------------------------------------------------
+
+export function buildRetention(projectId: string, def: RetentionDef, timezone: string): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const tz = params.add(timezone);
+  const step = def.interval === "week" ? 7 : 1;
+  const cohortScope = new Scope(params);
+  const cohortWhere = eventWhere(cohortScope, project, null, def.cohortEvent === null ? [] : [def.cohortEvent], [
+    "e.profile_id IS NOT NULL",
+    `e.ts < ${params.timestamp(def.range.to)}`,
+    ...cohortScope.filters(def.filters),
+  ]);
+  const returnScope = new Scope(params);
+  const returnWhere = eventWhere(returnScope, project, def.range, def.returnEvent === null ? [] : [def.returnEvent], [
+    "e.profile_id IS NOT NULL",
+    ...returnScope.filters(def.filters),
+  ]);
+  const from = params.timestamp(def.range.from);
+  const lastBucket = localBucket(`${params.timestamp(def.range.to)} - INTERVAL 1 MICROSECOND`, def.interval, tz);
+  const sql = `WITH firsts AS (
+         SELECT e.profile_id AS pid, min(e.ts) AS first_ts FROM ${cohortScope.from(project)} WHERE ${cohortWhere.join(" AND ")} GROUP BY e.profile_id),
+       cohorts AS (SELECT pid, ${localBucket("first_ts", def.interval, tz)} AS cb FROM firsts WHERE first_ts >= ${from}),
+       returns AS (
+         SELECT DISTINCT e.profile_id AS pid, ${localBucket("e.ts", def.interval, tz)} AS rb FROM ${returnScope.from(project)} WHERE ${returnWhere.join(" AND ")})
+    SELECT strftime(cb, ${BUCKET_FORMAT}) AS cohort, -1 AS period, CAST(count(*) AS DOUBLE) AS n,
+           CAST(date_diff('day', cb, ${lastBucket}) // ${step} AS DOUBLE) AS available
+      FROM cohorts GROUP BY cb
+    UNION ALL
+    SELECT strftime(c.cb, ${BUCKET_FORMAT}) AS cohort, CAST(date_diff('day', c.cb, r.rb) // ${step} AS INTEGER) AS period,
+           CAST(count(*) AS DOUBLE) AS n, NULL AS available
+      FROM cohorts c JOIN returns r ON r.pid = c.pid AND r.rb >= c.cb
+     WHERE date_diff('day', c.cb, r.rb) // ${step} <= ${def.periods}
+     GROUP BY ALL`;
+  return { sql, params: params.values };
+}
+
+export async function retentionReport(run: RunQuery, projectId: string, def: RetentionDef, timezone: string): Promise<RetentionResult> {
+  const rows = await run(buildRetention(projectId, def, timezone));
+  const periods = Array.from({ length: def.periods + 1 }, (_, index) => index);
+  const cohorts = new Map<string, { size: number; available: number; counts: Map<number, number> }>();
+  for (const row of rows) {
+    if (Number(row.period) !== -1) continue;
+    cohorts.set(String(row.cohort), { size: num(row.n) ?? 0, available: num(row.available) ?? 0, counts: new Map() });
+  }
+  for (const row of rows) {
+    const period = Number(row.period);
+    if (period >= 0) cohorts.get(String(row.cohort))?.counts.set(period, num(row.n) ?? 0);
+  }
+  return {
+    periods,
+    cohorts: [...cohorts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([cohort, data]) => {
+        const counts = periods.map((period) => (period > data.available ? null : (data.counts.get(period) ?? 0)));
+        return { cohort, size: data.size, counts, percents: counts.map((count) => (count === null ? null : percent(count, data.size))) };
+      }),
+  };
+}

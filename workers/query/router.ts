@@ -1,0 +1,230 @@
+/**
+ * The query service's tRPC router. Every procedure takes `projectId` and filters by it; the
+ * service trusts that id because only the app (holding the internal secret, after checking the
+ * user's role) can call it. Inputs are validated again here with the same domain schemas.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import {
+  eventCursorSchema,
+  eventFilterSchema,
+  funnelDefinitionSchema,
+  queryDefinitionSchema,
+  retentionDefinitionSchema,
+  segmentDefinitionSchema,
+  timeZoneSchema,
+  trendDefinitionSchema,
+} from "../../src/domain/reports";
+import { VIOLATION_TYPES } from "../../src/domain/events";
+import {
+  buildDeadLetterList,
+  buildDeadLetterPayloads,
+  buildEventGet,
+  buildEventList,
+  buildEventTail,
+  buildKeyNumbers,
+  buildMarkReplayed,
+  buildProfileActivity,
+  buildProfileChanges,
+  buildProfileGet,
+  buildProfileSearch,
+  buildTriggerFirings,
+  pageOf,
+  toDeadLetterRow,
+  toEventDetail,
+  toEventRow,
+  toFiringRow,
+  toProfileChange,
+  toProfileRow,
+} from "./browse";
+import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport } from "./reports";
+import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
+import type { Logger } from "../../src/lib/logger";
+
+export interface QueryContext {
+  runner: QueryRunner;
+  log: Logger;
+}
+
+const t = initTRPC.context<QueryContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    return { ...shape, data: { ...shape.data, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null } };
+  },
+});
+
+/** Engine errors become messages a user can act on; anything else is logged and kept vague. */
+const procedure = t.procedure.use(async ({ ctx, path, next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof QueryTimeoutError) throw new TRPCError({ code: "TIMEOUT", message: cause.message });
+  if (cause instanceof RowCapError) throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: cause.message });
+  if (cause instanceof ReportInputError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message });
+  if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.log.error({ err: cause ?? result.error, path }, "query failed");
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The query failed inside the query service; it has been logged." });
+  }
+  return result;
+});
+
+const projectId = z.string().min(1).max(64);
+const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
+const idList = z.array(z.string().min(1).max(200)).min(1).max(100);
+
+const reportRouter = t.router({
+  query: procedure
+    .input(z.strictObject({ projectId, definition: queryDefinitionSchema }))
+    .query(({ ctx, input }) => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+  trend: procedure
+    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: trendDefinitionSchema }))
+    .query(({ ctx, input }) => trendReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+  funnel: procedure
+    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: funnelDefinitionSchema }))
+    .query(({ ctx, input }) => funnelReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+  segment: procedure
+    .input(z.strictObject({ projectId, definition: segmentDefinitionSchema }))
+    .query(({ ctx, input }) => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+  retention: procedure
+    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: retentionDefinitionSchema }))
+    .query(({ ctx, input }) => retentionReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+});
+
+const eventsRouter = t.router({
+  list: procedure
+    .input(z.strictObject({ projectId, filter: eventFilterSchema.default({ events: [], filters: [] }), cursor: eventCursorSchema.nullable().default(null), limit: limit(200, 50) }))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.runner.all(buildEventList(input.projectId, input.filter, input.cursor, input.limit));
+      return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
+    }),
+  get: procedure.input(z.strictObject({ projectId, eventId: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {
+    const [row] = await ctx.runner.all(buildEventGet(input.projectId, input.eventId));
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "Event not found." });
+    return toEventDetail(row);
+  }),
+  tail: procedure
+    .input(
+      z.strictObject({
+        projectId,
+        after: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) }).nullable().default(null),
+        limit: limit(200, 50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const events = (await ctx.runner.all(buildEventTail(input.projectId, input.after, input.limit))).map(toEventRow);
+      const last = events[events.length - 1];
+      return { events, cursor: last ? { receivedAt: last.receivedAt, eventId: last.eventId } : input.after };
+    }),
+});
+
+const profileKey = z
+  .string()
+  .max(300)
+  .regex(/^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/, "A profile property name: letters, digits, _ $ -, dots for nesting.");
+
+const profilesRouter = t.router({
+  search: procedure
+    .input(
+      z.strictObject({
+        projectId,
+        prefix: z.string().max(256).optional(),
+        prop: z.strictObject({ key: profileKey, value: z.string().max(2000) }).optional(),
+        cursor: z.string().max(256).nullable().default(null),
+        limit: limit(200, 50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const prop = input.prop ? { key: input.prop.key.split("."), value: input.prop.value } : undefined;
+      const rows = await ctx.runner.all(buildProfileSearch(input.projectId, { prefix: input.prefix, prop }, input.cursor, input.limit));
+      return pageOf(rows.map(toProfileRow), input.limit, (row) => row.profileId);
+    }),
+  get: procedure.input(z.strictObject({ projectId, profileId: z.string().min(1).max(256) })).query(async ({ ctx, input }) => {
+    const [profile] = await ctx.runner.all(buildProfileGet(input.projectId, input.profileId));
+    if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: "Profile not found." });
+    const [changes, [activity]] = await Promise.all([
+      ctx.runner.all(buildProfileChanges(input.projectId, input.profileId, 20)),
+      ctx.runner.all(buildProfileActivity(input.projectId, input.profileId)),
+    ]);
+    const firstMs = activity?.first_ms;
+    const lastMs = activity?.last_ms;
+    return {
+      ...toProfileRow(profile),
+      recentChanges: changes.map(toProfileChange),
+      eventCount: Number(activity?.events ?? 0),
+      firstSeen: firstMs === null || firstMs === undefined ? null : new Date(Number(firstMs)).toISOString(),
+      lastSeen: lastMs === null || lastMs === undefined ? null : new Date(Number(lastMs)).toISOString(),
+    };
+  }),
+  timeline: procedure
+    .input(z.strictObject({ projectId, profileId: z.string().min(1).max(256), cursor: eventCursorSchema.nullable().default(null), limit: limit(200, 50) }))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.runner.all(buildEventList(input.projectId, { events: [], filters: [], profileId: input.profileId }, input.cursor, input.limit));
+      return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
+    }),
+});
+
+const statsRouter = t.router({
+  keyNumbers: procedure.input(z.strictObject({ projectId, timezone: timeZoneSchema })).query(async ({ ctx, input }) => {
+    const [row] = await ctx.runner.all(buildKeyNumbers(input.projectId, input.timezone));
+    return {
+      eventsToday: Number(row?.events_today ?? 0),
+      activeProfilesToday: Number(row?.active_today ?? 0),
+      activeProfiles7d: Number(row?.active_7d ?? 0),
+      triggersFiredToday: Number(row?.triggers_today ?? 0),
+    };
+  }),
+});
+
+const triggersRouter = t.router({
+  firings: procedure
+    .input(
+      z.strictObject({
+        projectId,
+        triggerId: z.string().min(1).max(64),
+        cursor: z.strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) }).nullable().default(null),
+        limit: limit(200, 50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.runner.all(buildTriggerFirings(input.projectId, input.triggerId, input.cursor, input.limit));
+      return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ firedAt: row.firedAt, firingId: row.firingId }));
+    }),
+});
+
+const deadLettersRouter = t.router({
+  list: procedure
+    .input(
+      z.strictObject({
+        projectId,
+        reason: z.enum(VIOLATION_TYPES).nullable().default(null),
+        cursor: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) }).nullable().default(null),
+        limit: limit(200, 50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit));
+      return pageOf(rows.map(toDeadLetterRow), input.limit, (row) => ({ receivedAt: row.receivedAt, dlqId: row.dlqId }));
+    }),
+  get: procedure.input(z.strictObject({ projectId, ids: idList })).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildDeadLetterPayloads(input.projectId, input.ids));
+    const byId = new Map(rows.map((row) => [String(row.dlq_id), JSON.parse(String(row.payload)) as unknown]));
+    // In the order asked for; ids of other projects or unknown ids are simply absent.
+    return input.ids.filter((id) => byId.has(id)).map((id) => ({ dlqId: id, payload: byId.get(id) }));
+  }),
+  markReplayed: procedure.input(z.strictObject({ projectId, ids: idList })).mutation(async ({ ctx, input }) => {
+    return { marked: await ctx.runner.change(buildMarkReplayed(input.projectId, input.ids)) };
+  }),
+});
+
+export const queryRouter = t.router({
+  report: reportRouter,
+  events: eventsRouter,
+  profiles: profilesRouter,
+  stats: statsRouter,
+  triggers: triggersRouter,
+  deadLetters: deadLettersRouter,
+});
+
+export type QueryRouter = typeof queryRouter;
+export const createQueryCaller = t.createCallerFactory(queryRouter);

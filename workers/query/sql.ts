@@ -1,0 +1,167 @@
+/**
+ * SQL building for reports: pure functions from validated definitions to `{ sql, params }`.
+ *
+ * Nothing from a request is ever spliced into SQL text. Values are bound parameters; property
+ * names only reach SQL as JSON paths (`$."key"."sub"`), which are themselves bound parameters and
+ * are built from keys that `parseField` has already restricted to [A-Za-z0-9_$-]. Column names come
+ * from a fixed list. The project id is always the first parameter and every query filters by it.
+ */
+import { parseField, type Aggregation, type Filter, type FilterScalar, type Interval } from "../../src/domain/reports";
+
+export type SqlValue = string | number | boolean | null;
+
+export interface BuiltQuery {
+  sql: string;
+  params: SqlValue[];
+}
+
+/** Collects bound parameters and hands out their `$n` placeholders. */
+export class Params {
+  readonly values: SqlValue[] = [];
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  /** Numbers are bound as DOUBLE whatever JS integer-ness they have. */
+  number(value: number): string {
+    return `CAST(${this.add(value)} AS DOUBLE)`;
+  }
+  timestamp(iso: string): string {
+    return `CAST(${this.add(iso)} AS TIMESTAMPTZ)`;
+  }
+}
+
+/** `$."a"."b"`: keys are validated by parseField, so they hold no quote or backslash. */
+export function jsonPath(path: string[]): string {
+  return "$" + path.map((key) => `."${key}"`).join("");
+}
+
+/** A query's view of the events table: the `e` alias, and `p` (latest profile) joined on demand. */
+export class Scope {
+  needsProfile = false;
+  constructor(readonly params: Params) {}
+
+  /** The field's value as text (NULL when missing or JSON null). */
+  text(field: string): string {
+    const parsed = parseField(field);
+    if (!parsed) throw new Error(`invalid field reached the SQL builder: ${JSON.stringify(field).slice(0, 80)}`);
+    if (parsed.kind === "column") return `e.${parsed.column}`;
+    if (parsed.source === "profile") this.needsProfile = true;
+    const column = parsed.source === "profile" ? "p.props" : `e.${parsed.source}`;
+    return `json_extract_string(${column}, ${this.params.add(jsonPath(parsed.path))})`;
+  }
+
+  /** The field's value as a number; text that is not a number counts as missing. */
+  number(field: string): string {
+    return `TRY_CAST(${this.text(field)} AS DOUBLE)`;
+  }
+
+  filter(filter: Filter): string {
+    const p = this.params;
+    switch (filter.op) {
+      case "eq":
+      case "neq": {
+        const compare = filter.op === "eq" ? "=" : "IS DISTINCT FROM";
+        if (typeof filter.value === "number") return `(${this.number(filter.field)} ${compare} ${p.number(filter.value)})`;
+        return `(${this.text(filter.field)} ${compare} ${p.add(scalarText(filter.value))})`;
+      }
+      case "contains":
+        return `coalesce(contains(lower(${this.text(filter.field)}), lower(${p.add(filter.value)})), false)`;
+      case "not_contains":
+        return `NOT coalesce(contains(lower(${this.text(filter.field)}), lower(${p.add(filter.value)})), false)`;
+      case "gt":
+      case "gte":
+      case "lt":
+      case "lte": {
+        const operator = { gt: ">", gte: ">=", lt: "<", lte: "<=" }[filter.op];
+        return `coalesce(${this.number(filter.field)} ${operator} ${p.number(filter.value)}, false)`;
+      }
+      case "in":
+      case "not_in": {
+        const list = filter.values.map((value) => p.add(scalarText(value))).join(", ");
+        const expr = this.text(filter.field);
+        return filter.op === "in" ? `coalesce(${expr} IN (${list}), false)` : `NOT coalesce(${expr} IN (${list}), false)`;
+      }
+      case "is_set":
+        return `(${this.text(filter.field)} IS NOT NULL)`;
+      case "is_not_set":
+        return `(${this.text(filter.field)} IS NULL)`;
+    }
+  }
+
+  filters(filters: Filter[]): string[] {
+    return filters.map((filter) => this.filter(filter));
+  }
+
+  /** The numeric input of an aggregation (NULL::DOUBLE for count and unique profiles). */
+  measure(aggregation: Aggregation): string {
+    return "field" in aggregation ? this.number(aggregation.field) : "NULL::DOUBLE";
+  }
+
+  aggregate(aggregation: Aggregation, over: { value?: string; profile?: string } = {}): string {
+    return aggregateSql(aggregation, over.value ?? ("field" in aggregation ? this.number(aggregation.field) : "NULL"), over.profile ?? "e.profile_id");
+  }
+
+  /** `FROM events e [LEFT JOIN profiles p …]`; call after every expression has been built. */
+  from(projectParam: string): string {
+    return this.needsProfile
+      ? `events e LEFT JOIN profiles p ON p.project_id = ${projectParam} AND p.profile_id = e.profile_id`
+      : "events e";
+  }
+}
+
+/** An aggregation over a numeric expression and a profile id expression; always DOUBLE. */
+export function aggregateSql(aggregation: Aggregation, value: string, profile: string): string {
+  switch (aggregation.op) {
+    case "count":
+      return "CAST(count(*) AS DOUBLE)";
+    case "unique_profiles":
+      return `CAST(count(DISTINCT ${profile}) AS DOUBLE)`;
+    case "sum":
+    case "avg":
+    case "min":
+    case "max":
+      return `CAST(${aggregation.op}(${value}) AS DOUBLE)`;
+    case "p50":
+    case "p90":
+    case "p99":
+      return `quantile_cont(${value}, ${Number(aggregation.op.slice(1)) / 100})`;
+  }
+}
+
+/** How values of every type look as text in JSON columns: what json_extract_string answers. */
+export function scalarText(value: FilterScalar): string {
+  return typeof value === "string" ? value : String(value);
+}
+
+/** DuckDB's `date_trunc` part and step for a bucket interval. */
+export const INTERVAL_SQL: Record<Interval, { part: string; step: string }> = {
+  minute: { part: "minute", step: "INTERVAL 1 MINUTE" },
+  hour: { part: "hour", step: "INTERVAL 1 HOUR" },
+  day: { part: "day", step: "INTERVAL 1 DAY" },
+  week: { part: "week", step: "INTERVAL 7 DAY" },
+  month: { part: "month", step: "INTERVAL 1 MONTH" },
+};
+
+export const BUCKET_FORMAT = "'%Y-%m-%dT%H:%M'";
+
+/** The local (project time zone) bucket of a timestamp expression, as TIMESTAMP. */
+export function localBucket(expr: string, interval: Interval, tzParam: string): string {
+  return `date_trunc('${INTERVAL_SQL[interval].part}', timezone(${tzParam}, ${expr}))`;
+}
+
+/** Every bucket label of [from, to) in local time, in order: the x axis of a chart. */
+export function bucketSeries(from: string, to: string, interval: Interval, timezone: string): BuiltQuery {
+  const params = new Params();
+  const tz = params.add(timezone);
+  const sql = `SELECT strftime(range, ${BUCKET_FORMAT}) AS bucket
+      FROM range(${localBucket(params.timestamp(from), interval, tz)}, timezone(${tz}, ${params.timestamp(to)}), ${INTERVAL_SQL[interval].step})
+     ORDER BY range`;
+  return { sql, params: params.values };
+}
+
+/** Rough bucket count, checked before querying so a minute chart over a year is refused up front. */
+export function approximateBuckets(from: string, to: string, interval: Interval): number {
+  const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 }[interval];
+  return Math.ceil((Date.parse(to) - Date.parse(from)) / unit) + 1;
+}

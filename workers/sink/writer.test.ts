@@ -1,0 +1,129 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TOPIC } from "../../src/domain/events";
+import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
+import type { BusMessage } from "../bus/types";
+import { SinkWriter } from "./writer";
+
+let offset = 0;
+const message = (topic: string, value: unknown): BusMessage => ({
+  topic,
+  partition: 0,
+  offset: String(offset++),
+  key: null,
+  value: typeof value === "string" ? value : JSON.stringify(value),
+  headers: {},
+  timestamp: Date.now(),
+});
+
+const event = (id: string, overrides: Partial<EnrichedEvent> = {}): EnrichedEvent => ({
+  type: "event",
+  event_id: id,
+  project_id: "proj_a",
+  event_name: "purchase",
+  cts: 1_700_000_000_000,
+  sts: 1_700_000_000_500,
+  profile_id: "alice",
+  props: { amount: 12.5, "it's": "quoted" },
+  ctx: { user_agent: "curl" },
+  profile_props: { vip_level: 3 },
+  browser: null,
+  os: null,
+  device_type: null,
+  ...overrides,
+});
+
+const change = (id: string, at: number, props: ProfileChange["props"]): ProfileChange => ({
+  type: "profile",
+  project_id: "proj_a",
+  profile_id: "alice",
+  change_id: id,
+  changed_at: at,
+  set: props,
+  set_once: {},
+  unset: [],
+  props,
+  created_at: 1000,
+  updated_at: at,
+});
+
+describe("SinkWriter", () => {
+  let duckdb: DuckDBInstance;
+  let writer: SinkWriter;
+  beforeEach(async () => {
+    duckdb = await DuckDBInstance.create(":memory:");
+    writer = new SinkWriter(duckdb);
+  });
+  afterEach(() => {
+    writer.close();
+    duckdb.closeSync();
+  });
+
+  async function rows(sql: string) {
+    const connection = await duckdb.connect();
+    try {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJson();
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  it("writes each event once, however often it is delivered", async () => {
+    await writer.write([message(TOPIC.enriched, event("e1")), message(TOPIC.enriched, event("e2")), message(TOPIC.enriched, event("e1"))]);
+    await writer.write([message(TOPIC.enriched, event("e2")), message(TOPIC.enriched, event("e3"))]);
+    expect(await rows("SELECT event_id, props->>'$.\"it''s\"' AS quoted, epoch_ms(ts) AS ts FROM events ORDER BY event_id")).toEqual([
+      { event_id: "e1", quoted: "quoted", ts: "1700000000000" },
+      { event_id: "e2", quoted: "quoted", ts: "1700000000000" },
+      { event_id: "e3", quoted: "quoted", ts: "1700000000000" },
+    ]);
+  });
+
+  it("keeps the latest profile state and every change once, even when changes arrive late", async () => {
+    await writer.write([message(TOPIC.enriched, change("c1", 2000, { plan: "free" })), message(TOPIC.enriched, change("c3", 4000, { plan: "team" }))]);
+    await writer.write([message(TOPIC.enriched, change("c2", 3000, { plan: "pro" })), message(TOPIC.enriched, change("c1", 2000, { plan: "free" }))]);
+    expect(await rows("SELECT props::VARCHAR AS props FROM profiles")).toEqual([{ props: '{"plan":"team"}' }]);
+    expect(await rows("SELECT change_id FROM profile_changes ORDER BY change_id")).toEqual([{ change_id: "c1" }, { change_id: "c2" }, { change_id: "c3" }]);
+  });
+
+  it("logs each firing once and hands back undecodable records for the dead-letter topic", async () => {
+    const firing: Firing = {
+      firing_id: "fir_1",
+      project_id: "proj_a",
+      trigger_id: "t1",
+      trigger_version: 1,
+      trigger_name: "Big purchase",
+      event_id: "e1",
+      event_name: "purchase",
+      profile_id: "alice",
+      fired_at: 1_700_000_000_500,
+      result: "fired",
+      error: null,
+      actions: [{ type: "notification", title: "Big", body: "" }],
+      event: event("e1"),
+    };
+    const result = await writer.write([
+      message(TOPIC.triggered, firing),
+      message(TOPIC.triggered, firing),
+      message(TOPIC.enriched, "{not json"),
+      message(TOPIC.enriched, { type: "event", event_id: 5 }),
+    ]);
+    expect(result.firings).toBe(2);
+    expect(result.undecodable.map((record) => record.topic)).toEqual([TOPIC.dlq, TOPIC.dlq]);
+    expect(result.undecodable[1]!.value).toContain("sink could not decode");
+    expect(await rows("SELECT firing_id, trigger_name FROM trigger_logs")).toEqual([{ firing_id: "fir_1", trigger_name: "Big purchase" }]);
+  });
+
+  it("stores dead letters keyed by their position, so a redelivery adds nothing", async () => {
+    const letter = {
+      project_id: "proj_a",
+      received_at: 1000,
+      reason: "datatype_mismatch",
+      violations: [{ type: "datatype_mismatch", message: "amount" }],
+      payload: { a: 1 },
+    };
+    const dead = message(TOPIC.dlq, letter);
+    await writer.write([dead]);
+    await writer.write([dead]);
+    expect(await rows("SELECT reason, payload::VARCHAR AS payload FROM dead_letters")).toEqual([{ reason: "datatype_mismatch", payload: '{"a":1}' }]);
+  });
+});
