@@ -125,6 +125,9 @@ describe("crash safety", () => {
 
     const profiles = generate(Date.now() - 2 * 24 * 3600 * 1000);
     const expected = expectedFirings(profiles);
+    // Both rules fire often enough that a lost or doubled firing would show.
+    expect(expected.big).toBeGreaterThan(1000);
+    expect(expected.third).toBeGreaterThan(1000);
 
     // Four senders, each owning a quarter of the profiles, so each profile's events arrive in order.
     const send = async (sender: number) => {

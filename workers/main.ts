@@ -15,6 +15,7 @@ import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
 import { createReplayHandler } from "./gateway/replay";
 import { actionsGroup, startActionRunner } from "./actions/runner";
+import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhook-dispatcher";
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import { RuleRegistry } from "./processor/rule-registry";
@@ -160,12 +161,15 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
         metrics: processorMetrics(metrics),
       });
       closers.push(() => processor.stop());
+      const webhooks = startWebhookDispatcher({ db: prisma, log: log.child({ component: "webhooks" }), allowHosts: env.WEBHOOK_ALLOW_HOSTS, metrics });
+      closers.push(() => webhooks.stop());
       const runner = await startActionRunner({
         bus,
         groupPrefix: env.CONSUMER_GROUP_PREFIX,
         pool: postgres,
         log: log.child({ component: "actions" }),
-        enqueueWebhook: async () => "endpoint_missing",
+        enqueueWebhook: (delivery) => enqueueWebhookDelivery(prisma, delivery),
+        onWebhooksQueued: () => webhooks.wake(),
       });
       closers.push(() => runner.stop());
       watched.push(

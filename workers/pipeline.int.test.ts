@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { newWebhookEndpointId, newWebhookSecret } from "../src/domain/webhooks";
 import { createTestApp, type TestApp } from "../src/testing/app";
+import { startReceiver, verifyStandardWebhook, type TestReceiver } from "./actions/webhook-testing";
 import { startWorker, type RunningWorker } from "./main";
 import { workerEnv } from "./env";
 
@@ -41,6 +43,8 @@ describe("stream worker on the real broker", () => {
   let worker: RunningWorker | undefined;
   let projectId: string;
   let apiKey: string;
+  let receiver: TestReceiver;
+  let webhookSecret: string;
   const prefix = `pipeline-${Date.now()}`;
 
   const start = async () => {
@@ -51,6 +55,7 @@ describe("stream worker on the real broker", () => {
         DUCKDB_PATH: path.join(dir, "prism.duckdb"),
         WORKER_PORT: "0",
         CONSUMER_GROUP_PREFIX: prefix,
+        WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
         LOG_LEVEL: "warn",
       }),
     );
@@ -79,6 +84,10 @@ describe("stream worker on the real broker", () => {
       projectId,
       attribute: { entity: "profile", name: "vip_level", type: "number", itemsType: null, indexed: false },
     });
+    receiver = await startReceiver();
+    // Loopback targets are refused at creation unless allow-listed, so the row is made directly.
+    webhookSecret = newWebhookSecret();
+    const endpoint = await app.db.webhookEndpoint.create({ data: { id: newWebhookEndpointId(), projectId, url: receiver.url("/hooks/prism"), secret: webhookSecret } });
     await caller.triggers.create({
       projectId,
       trigger: {
@@ -87,6 +96,7 @@ describe("stream worker on the real broker", () => {
         actions: [
           { type: "notification", title: "Big purchase", body: "" },
           { type: "tag_profile", tag: "big_spender" },
+          { type: "webhook", endpointId: endpoint.id },
         ],
         enabled: true,
         cooldownSeconds: 0,
@@ -107,6 +117,7 @@ describe("stream worker on the real broker", () => {
 
   afterAll(async () => {
     await worker?.stop();
+    await receiver?.close();
     await app?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -134,6 +145,12 @@ describe("stream worker on the real broker", () => {
       return rows[0];
     });
     expect(JSON.parse(String(profile.props))).toEqual({ tags: ["big_spender"] });
+
+    const call = await until("the signed webhook call", async () => receiver.received[0]);
+    expect(call.url).toBe("/hooks/prism");
+    expect(verifyStandardWebhook(webhookSecret, call.headers, call.body, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(JSON.parse(call.body)).toMatchObject({ type: "trigger.fired", trigger: { name: "Big purchase" }, event: { event_name: "purchase", profile_id: "alice" } });
+    expect(receiver.received).toHaveLength(1);
   }, 60_000);
 
   it("fires on the third purchase even when the worker restarted between the second and the third", async () => {

@@ -128,6 +128,8 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "triggers.update": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId), trigger: triggerInput }),
     "triggers.setEnabled": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId), enabled: fc.boolean() }),
     "triggers.delete": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId) }),
+    "triggers.check": fc.record({ projectId, rule: fc.constantFrom("true", "profile.props.vip_level >= 3") }),
+    "triggers.test": fc.record({ projectId, rule: fc.constant("event.name == 'purchase'"), event: fc.record({ name: word, props: fc.constant({}) }) }),
     "notifications.list": fc.record({ projectId, limit: fc.integer({ min: 1, max: 100 }) }),
     "notifications.markAllRead": fc.record({ projectId }),
     "webhooks.list": fc.record({ projectId }),

@@ -60,14 +60,12 @@ const eventsArb = fc
     { minLength: 1, maxLength: 60 },
   )
   .map((raw) =>
-    raw.map(
-      (e, i): WindowEntry => ({
-        id: `e${String(i).padStart(3, "0")}`,
-        n: e.n,
-        t: e.t,
-        v: e.amount === undefined ? { sku: e.sku } : { amount: e.amount, sku: e.sku },
-      }),
-    ),
+    raw.map((e, i): WindowEntry => ({
+      id: `e${String(i).padStart(3, "0")}`,
+      n: e.n,
+      t: e.t,
+      v: e.amount === undefined ? { sku: e.sku } : { amount: e.amount, sku: e.sku },
+    })),
   );
 
 describe("ProfileWindows", () => {
@@ -83,7 +81,8 @@ describe("ProfileWindows", () => {
         for (const at of events) {
           for (const name of NAMES) {
             for (const duration of DURATIONS) {
-              for (const prop of ["amount", "sku", "missing"]) expectClose(answers(windows, at, name, prop, duration), reference(events, at, name, prop, duration));
+              for (const prop of ["amount", "sku", "missing"])
+                expectClose(answers(windows, at, name, prop, duration), reference(events, at, name, prop, duration));
             }
           }
         }

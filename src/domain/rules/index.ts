@@ -12,3 +12,4 @@ export {
   type WindowReader,
 } from "./rules";
 export * from "./vocabulary";
+export { ALLOWED_LATENESS_MS, ProfileWindows, type WindowEntry } from "./windows";

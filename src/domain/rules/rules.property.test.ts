@@ -35,24 +35,24 @@ const numberLiteral = fc.oneof(
 );
 const word = fc.constantFrom("a", "b", "free", "pro", "Pro", "summer_sale");
 
-const numberClause: fc.Arbitrary<Clause> = fc.record({ entity: entityArb, attr: fc.constantFrom(...NUMBER_ATTRS), op: fc.constantFrom(...OPS), lit: numberLiteral }).map(
-  ({ entity, attr, op, lit }) => ({
+const numberClause: fc.Arbitrary<Clause> = fc
+  .record({ entity: entityArb, attr: fc.constantFrom(...NUMBER_ATTRS), op: fc.constantFrom(...OPS), lit: numberLiteral })
+  .map(({ entity, attr, op, lit }) => ({
     cel: `${entity}.props.${attr} ${op} ${lit.cel}`,
     js: (input) => {
       const value = input[entity].props[attr];
       return value === undefined ? "error" : compare(op, value as number, lit.value);
     },
-  }),
-);
-const stringClause: fc.Arbitrary<Clause> = fc.record({ entity: entityArb, attr: fc.constantFrom(...STRING_ATTRS), op: fc.constantFrom(...OPS), lit: word }).map(
-  ({ entity, attr, op, lit }) => ({
+  }));
+const stringClause: fc.Arbitrary<Clause> = fc
+  .record({ entity: entityArb, attr: fc.constantFrom(...STRING_ATTRS), op: fc.constantFrom(...OPS), lit: word })
+  .map(({ entity, attr, op, lit }) => ({
     cel: `${entity}.props.${attr} ${op} '${lit}'`,
     js: (input) => {
       const value = input[entity].props[attr];
       return value === undefined ? "error" : compare(op, value as string, lit);
     },
-  }),
-);
+  }));
 const nameClause: fc.Arbitrary<Clause> = word.map((name) => ({ cel: `event.name == '${name}'`, js: (input) => input.event.name === name }));
 
 const and = (a: Outcome, b: Outcome): Outcome => (a === false || b === false ? false : a === "error" || b === "error" ? "error" : true);
@@ -106,7 +106,10 @@ describe("compiled rules", () => {
     fc.assert(
       fc.property(ruleArb, anyProps, anyProps, (rule, eventProps, profileProps) => {
         const compiled = compileRule(rule.cel, ATTRIBUTES);
-        const input: RuleInput = { event: { id: "e", name: "a", time: 0, profile_id: null, props: eventProps, ctx: {} }, profile: { id: null, props: profileProps } };
+        const input: RuleInput = {
+          event: { id: "e", name: "a", time: 0, profile_id: null, props: eventProps, ctx: {} },
+          profile: { id: null, props: profileProps },
+        };
         try {
           expect(typeof compiled.evaluate(input, EMPTY_WINDOW_READER)).toBe("boolean");
         } catch (error) {

@@ -45,7 +45,11 @@ function errorsOf(source: string, attributes = SHOP) {
 
 describe("the design's three rules, verbatim", () => {
   it("type-check against the shop's attributes and name the window the worker must keep", () => {
-    expect(checkRule(RULE_PURCHASE, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }] });
+    expect(checkRule(RULE_PURCHASE, SHOP)).toEqual({
+      ok: true,
+      warnings: [],
+      windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }],
+    });
     expect(checkRule(RULE_FIRST_LOGIN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [] });
     expect(checkRule(RULE_CAMPAIGN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [] });
   });
@@ -100,7 +104,10 @@ describe("checkRule", () => {
 
   it("warns about a computed key it cannot check", () => {
     const check = checkRule("event.props[event.name] == 1", SHOP);
-    expect(check).toMatchObject({ ok: true, warnings: [{ message: "event.props[…] with a computed key cannot be checked against the event attributes", from: 0, to: 23 }] });
+    expect(check).toMatchObject({
+      ok: true,
+      warnings: [{ message: "event.props[…] with a computed key cannot be checked against the event attributes", from: 0, to: 23 }],
+    });
   });
 
   it("uses the declared types: a string attribute cannot be compared with a number", () => {
@@ -121,7 +128,14 @@ describe("checkRule", () => {
   });
 
   it("accepts durations from 1s to 7d and names the problem with any other", () => {
-    for (const [dur, ms] of [["1s", 1000], ["30s", 30_000], ["5m", 300_000], ["1h", 3_600_000], ["24h", 86_400_000], ["7d", 604_800_000]] as const) {
+    for (const [dur, ms] of [
+      ["1s", 1000],
+      ["30s", 30_000],
+      ["5m", 300_000],
+      ["1h", 3_600_000],
+      ["24h", 86_400_000],
+      ["7d", 604_800_000],
+    ] as const) {
       expect(checkRule(`window.count('x', '${dur}') > 0`, SHOP)).toMatchObject({ ok: true, windowNeeds: [{ durationMs: ms }] });
     }
     expect(errorsOf("window.count('x', '8d') > 0")).toEqual([{ message: "window duration '8d' is out of range: use 1s to 7d", from: 18, to: 22 }]);
@@ -183,7 +197,12 @@ describe("evaluate", () => {
   it("turns window ints into CEL ints and window doubles into doubles", () => {
     const windows = fixedWindows({ count: 2, distinct: 3, sum: 0, avg: 12.5, min: 1, max: 40 });
     expect(compileRule("window.count('a', '1m') + 1 == 3 && window.distinct('a', 'x', '1m') == 3", SHOP).evaluate(input("a"), windows)).toBe(true);
-    expect(compileRule("window.sum('a', 'x', '1m') == 0 && window.avg('a', 'x', '1m') > 12 && window.max('a', 'x', '1m') - window.min('a', 'x', '1m') == 39", SHOP).evaluate(input("a"), windows)).toBe(true);
+    expect(
+      compileRule(
+        "window.sum('a', 'x', '1m') == 0 && window.avg('a', 'x', '1m') > 12 && window.max('a', 'x', '1m') - window.min('a', 'x', '1m') == 39",
+        SHOP,
+      ).evaluate(input("a"), windows),
+    ).toBe(true);
   });
 
   it("does not fire on a missing value, and CEL's && / || still decide when they can", () => {
@@ -202,7 +221,9 @@ describe("evaluate", () => {
       new RuleRuntimeError("operator '>' cannot be applied to string and int in 'event.props.amount > 10000'"),
     );
     expect(() => compileRule("int(event.props.amount) / 0 > 1", SHOP).evaluate(input("x", { amount: 5 }), EMPTY_WINDOW_READER)).toThrow(RuleRuntimeError);
-    expect(() => compileRule("event.props.x", []).evaluate(input("x", { x: "yes" }), EMPTY_WINDOW_READER)).toThrow(new RuleRuntimeError("the rule gave a string, not a bool"));
+    expect(() => compileRule("event.props.x", []).evaluate(input("x", { x: "yes" }), EMPTY_WINDOW_READER)).toThrow(
+      new RuleRuntimeError("the rule gave a string, not a bool"),
+    );
     const broken: WindowReader = { ...EMPTY_WINDOW_READER, count: () => Number.NaN };
     expect(() => compileRule("window.count('a', '1m') > 0", SHOP).evaluate(input("a"), broken)).toThrow(RuleRuntimeError);
   });
@@ -213,7 +234,9 @@ describe("evaluate", () => {
     expect(compileRule("event.props[event.name] == 1", []).evaluate(input("toString", {}), EMPTY_WINDOW_READER)).toBe(false);
     expect(compileRule("event.props[event.name] == 1", []).evaluate(input("x", props), EMPTY_WINDOW_READER)).toBe(true);
     // Ingest refuses a "constructor" key; should one slip through, the rule fails loudly instead of guessing.
-    expect(() => compileRule("event.props.amount > 1", SHOP).evaluate(input("x", { constructor: 1, amount: 5 }), EMPTY_WINDOW_READER)).toThrow(RuleRuntimeError);
+    expect(() => compileRule("event.props.amount > 1", SHOP).evaluate(input("x", { constructor: 1, amount: 5 }), EMPTY_WINDOW_READER)).toThrow(
+      RuleRuntimeError,
+    );
   });
 
   it("evaluates the first rule at least a million times a second", () => {

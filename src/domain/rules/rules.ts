@@ -308,7 +308,10 @@ function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
     }
     const spec = WINDOW_FUNCTIONS[fn as WindowFunctionName];
     if (args.length !== spec.params.length) {
-      result.errors.push({ message: `window.${fn} takes (${spec.params.join(", ")}), got ${args.length} argument${args.length === 1 ? "" : "s"}`, ...at(node) });
+      result.errors.push({
+        message: `window.${fn} takes (${spec.params.join(", ")}), got ${args.length} argument${args.length === 1 ? "" : "s"}`,
+        ...at(node),
+      });
       return;
     }
     const values: Partial<Record<"name" | "prop" | "dur", string>> = {};
@@ -355,7 +358,8 @@ function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
         return;
       }
       case "id":
-        if (node.args === "window") result.errors.push({ message: "window is only used through its functions, like window.count('purchase', '5m')", ...at(node) });
+        if (node.args === "window")
+          result.errors.push({ message: "window is only used through its functions, like window.count('purchase', '5m')", ...at(node) });
         return;
       case ".":
       case ".?": {
@@ -413,7 +417,8 @@ function problemOf(error: unknown, source: string): RuleProblem {
 /** Checks a rule against the project's attributes: syntax, names, window arguments, types, bool result. */
 export function checkRule(source: string, attributes: readonly AttributeDef[]): RuleCheck {
   if (typeof source !== "string") return { ok: false, errors: [{ message: "the rule must be text" }] };
-  if (source.length > MAX_RULE_LENGTH) return { ok: false, errors: [{ message: `the rule is ${source.length} characters long; the limit is ${MAX_RULE_LENGTH}` }] };
+  if (source.length > MAX_RULE_LENGTH)
+    return { ok: false, errors: [{ message: `the rule is ${source.length} characters long; the limit is ${MAX_RULE_LENGTH}` }] };
   if (source.trim() === "") return { ok: false, errors: [{ message: "the rule is empty" }] };
   try {
     const env = checkingEnvironment(attributes);
@@ -423,8 +428,17 @@ export function checkRule(source: string, attributes: readonly AttributeDef[]): 
     const typed = parsed.check();
     if (!typed.valid) return { ok: false, errors: [problemOf(typed.error, source)] };
     const warnings = analysis.warnings;
-    if (typed.type === "dyn") warnings.push({ message: "the checker cannot tell whether this rule gives a bool; if it does not at runtime, that is an error", from: 0, to: source.length });
-    else if (typed.type !== "bool") return { ok: false, errors: [{ message: `a rule must evaluate to a bool (true or false), but this one gives ${typed.type}`, from: 0, to: source.length }] };
+    if (typed.type === "dyn")
+      warnings.push({
+        message: "the checker cannot tell whether this rule gives a bool; if it does not at runtime, that is an error",
+        from: 0,
+        to: source.length,
+      });
+    else if (typed.type !== "bool")
+      return {
+        ok: false,
+        errors: [{ message: `a rule must evaluate to a bool (true or false), but this one gives ${typed.type}`, from: 0, to: source.length }],
+      };
     return { ok: true, warnings, windowNeeds: analysis.windowNeeds };
   } catch (error) {
     return { ok: false, errors: [problemOf(error, source)] };
@@ -467,7 +481,8 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
         if (error instanceof MissingWindowValue || (error instanceof EvaluationError && error.code === "no_such_key")) return false;
         if (error instanceof RuleRuntimeError) throw error;
         const problem = problemOf(error, source);
-        const where = problem.from !== undefined && problem.to !== undefined && problem.to > problem.from ? ` in ${quote(source.slice(problem.from, problem.to))}` : "";
+        const where =
+          problem.from !== undefined && problem.to !== undefined && problem.to > problem.from ? ` in ${quote(source.slice(problem.from, problem.to))}` : "";
         throw new RuleRuntimeError(`${problem.message}${where}`, { cause: error });
       } finally {
         context.event = null;

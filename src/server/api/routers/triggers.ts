@@ -1,6 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { triggerActionSchema, triggerInputSchema } from "~/domain/triggers";
+import { checkRule, compileRule, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/domain/rules";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, FORBIDDEN_KEYS } from "~/domain/tracking-plan";
+import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/domain/triggers";
+import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 
@@ -16,27 +19,80 @@ const triggerSelect = {
   updatedAt: true,
 } as const;
 const duplicate = () => "A trigger with this name already exists in this project.";
+const triggerId = z.string().min(1).max(64);
 
 /** Stored actions are re-validated on the way out, so a bad row cannot reach the UI or the worker unparsed. */
 function withParsedActions<T extends { actions: unknown }>(trigger: T) {
   return { ...trigger, actions: z.array(triggerActionSchema).catch([]).parse(trigger.actions) };
 }
 
+const storedAttribute = z.object({ entity: z.enum(ATTRIBUTE_ENTITIES), name: z.string(), type: z.enum(ATTRIBUTE_TYPES) });
+
+/** The project's attribute definitions, as the rule checker wants them (the same ones the worker compiles against). */
+async function attributesOf(db: PrismaClient, projectId: string): Promise<AttributeDef[]> {
+  const rows = await db.attributeDefinition.findMany({ where: { projectId }, select: { entity: true, name: true, type: true }, orderBy: { name: "asc" } });
+  return rows.flatMap((row) => {
+    const parsed = storedAttribute.safeParse(row);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** Refuses a rule that does not check, naming every problem (the editor shows them inline through `check`). */
+function assertRuleChecks(rule: string, attributes: AttributeDef[]): void {
+  const check = checkRule(rule, attributes);
+  if (!check.ok) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `The rule does not check: ${check.errors.map((problem) => problem.message).join("; ")}.` });
+  }
+}
+
+/** Props a person typed for a test: JSON objects without prototype keys, of modest size. */
+const sampleProps = z
+  .record(
+    z
+      .string()
+      .max(128)
+      .refine((key) => !FORBIDDEN_KEYS.has(key), "is a reserved key"),
+    z.json(),
+  )
+  .refine((props) => JSON.stringify(props).length <= 32_768, "are larger than 32 KB")
+  .default({});
+
+const eventName = z.string().trim().min(1, "is required").max(128);
+
+/** A rule being typed may be long or empty: checkRule reports that inline rather than zod refusing it. */
+const ruleText = z.string().max(65_536);
+
+export interface RuleTestResult {
+  result: boolean;
+  /** Why the rule could not be evaluated: it does not check, or it failed at runtime. */
+  error?: string;
+  actionsThatWouldRun: TriggerAction[];
+}
+
 export const triggersRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {
-    const triggers = await ctx.db.trigger.findMany({ where: { projectId: ctx.project.id }, select: triggerSelect, orderBy: { createdAt: "desc" } });
-    return triggers.map(withParsedActions);
+    const [triggers, attributes] = await Promise.all([
+      ctx.db.trigger.findMany({ where: { projectId: ctx.project.id }, select: triggerSelect, orderBy: { createdAt: "desc" } }),
+      attributesOf(ctx.db, ctx.project.id),
+    ]);
+    // A rule can stop checking after it was saved (an attribute it reads was deleted); the worker then skips it.
+    return triggers.map((trigger) => {
+      const check = checkRule(trigger.rule, attributes);
+      return { ...withParsedActions(trigger), ruleProblems: check.ok ? [] : check.errors };
+    });
   }),
 
-  create: projectProcedure("member", { trigger: triggerInputSchema }).mutation(async ({ ctx, input }) =>
-    withParsedActions(
+  create: projectProcedure("member", { trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
+    assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
+    return withParsedActions(
       await withConflict(() => ctx.db.trigger.create({ data: { projectId: ctx.project.id, ...input.trigger }, select: triggerSelect }), duplicate),
-    ),
-  ),
+    );
+  }),
 
-  update: projectProcedure("member", { triggerId: z.string().min(1).max(64), trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
+  update: projectProcedure("member", { triggerId, trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
     const existing = await ctx.db.trigger.findFirst({ where: { id: input.triggerId, projectId: ctx.project.id }, select: { id: true } });
     if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
+    assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
     return withParsedActions(
       await withConflict(
         () => ctx.db.trigger.update({ where: { id: existing.id }, data: { ...input.trigger, version: { increment: 1 } }, select: triggerSelect }),
@@ -45,7 +101,12 @@ export const triggersRouter = createTRPCRouter({
     );
   }),
 
-  setEnabled: projectProcedure("member", { triggerId: z.string().min(1).max(64), enabled: z.boolean() }).mutation(async ({ ctx, input }) => {
+  setEnabled: projectProcedure("member", { triggerId, enabled: z.boolean() }).mutation(async ({ ctx, input }) => {
+    if (input.enabled) {
+      const existing = await ctx.db.trigger.findFirst({ where: { id: input.triggerId, projectId: ctx.project.id }, select: { rule: true } });
+      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
+      assertRuleChecks(existing.rule, await attributesOf(ctx.db, ctx.project.id));
+    }
     const result = await ctx.db.trigger.updateMany({
       where: { id: input.triggerId, projectId: ctx.project.id },
       data: { enabled: input.enabled, version: { increment: 1 } },
@@ -54,9 +115,60 @@ export const triggersRouter = createTRPCRouter({
     return { enabled: input.enabled };
   }),
 
-  delete: projectProcedure("member", { triggerId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+  delete: projectProcedure("member", { triggerId }).mutation(async ({ ctx, input }) => {
     const result = await ctx.db.trigger.deleteMany({ where: { id: input.triggerId, projectId: ctx.project.id } });
     if (result.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
     return { deleted: true };
+  }),
+
+  /** Errors and warnings with source offsets, for the editor's inline marks as the rule is typed. */
+  check: projectProcedure("viewer", { rule: ruleText }).query(async ({ ctx, input }): Promise<RuleCheck> => {
+    return checkRule(input.rule, await attributesOf(ctx.db, ctx.project.id));
+  }),
+
+  /**
+   * Evaluates a rule on a sample event and profile. The window holds the sample event itself (as in
+   * the worker) plus any earlier events given in `history`.
+   */
+  test: projectProcedure("viewer", {
+    rule: ruleText,
+    event: z.strictObject({
+      name: eventName,
+      props: sampleProps,
+      profile_id: z.string().min(1).max(256).nullable().optional(),
+    }),
+    profile: z.strictObject({ props: sampleProps }).default({ props: {} }),
+    history: z
+      .array(z.strictObject({ name: eventName, props: sampleProps, secondsAgo: z.number().min(0).max(7 * 24 * 3600) }))
+      .max(500)
+      .default([]),
+    actions: z.array(triggerActionSchema).max(10).default([]),
+  }).mutation(async ({ ctx, input }): Promise<RuleTestResult> => {
+    const attributes = await attributesOf(ctx.db, ctx.project.id);
+    let rule;
+    try {
+      rule = compileRule(input.rule, attributes);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { result: false, error: `The rule does not check: ${message}.`, actionsThatWouldRun: [] };
+    }
+    const now = Date.now();
+    const profileId = input.event.profile_id === undefined ? "sample-profile" : input.event.profile_id;
+    const windows = new ProfileWindows();
+    const kept = (props: Record<string, unknown>) => {
+      const values: Record<string, number | string> = {};
+      for (const [key, value] of Object.entries(props)) if (typeof value === "number" || typeof value === "string") values[key] = value;
+      return values;
+    };
+    input.history.forEach((past, index) => windows.add({ id: `history-${String(index).padStart(4, "0")}`, n: past.name, t: now - past.secondsAgo * 1000, v: kept(past.props) }));
+    const sample = { id: "sample-event", name: input.event.name, time: now, profile_id: profileId, props: input.event.props, ctx: {} };
+    if (profileId !== null) windows.add({ id: sample.id, n: sample.name, t: now, v: kept(sample.props) });
+    try {
+      const fired = rule.evaluate({ event: sample, profile: { id: profileId, props: input.profile.props } }, windows.reader({ t: now, id: sample.id }));
+      return { result: fired, actionsThatWouldRun: fired ? input.actions : [] };
+    } catch (error) {
+      if (error instanceof RuleRuntimeError) return { result: false, error: `The rule failed at runtime: ${error.message}.`, actionsThatWouldRun: [] };
+      throw error;
+    }
   }),
 });
