@@ -53,7 +53,8 @@ export const firingSchema = z.object({
   result: z.enum(["fired", "error"]),
   error: z.string().nullable(),
   actions: z.array(triggerActionSchema),
-  event: enrichedEventSchema,
+  /** The event, for the actions' payloads; omitted when there are no actions to run. */
+  event: enrichedEventSchema.optional(),
 });
 export type Firing = z.infer<typeof firingSchema>;
 

@@ -5,7 +5,7 @@ import { identifierName } from "./tracking-plan";
 /** POSTs the firing to one of the project's webhook endpoints, which holds the URL and signing secret. */
 export const webhookAction = z.strictObject({
   type: z.literal("webhook"),
-  endpointId: z.string().trim().min(1, "pick an endpoint").max(64),
+  endpointId: z.string().trim().min(1, "is required").max(64),
 });
 
 export const kafkaPublishAction = z.strictObject({

@@ -42,8 +42,10 @@ export function topicMatches(pattern: string, topic: string): boolean {
 const stableId = (prefix: string, ...parts: Array<string | number>) =>
   `${prefix}_${createHash("sha256").update(parts.join("\u0000")).digest("base64url").slice(0, 24)}`;
 
+type FiringWithEvent = Firing & { event: NonNullable<Firing["event"]> };
+
 /** What a webhook receives and what kafka_publish sends: the firing without internal fields. */
-export function firingPayload(firing: Firing) {
+export function firingPayload(firing: FiringWithEvent) {
   return {
     type: "trigger.fired",
     firing_id: firing.firing_id,
@@ -71,7 +73,7 @@ export function firingPayload(firing: Firing) {
  */
 export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: BatchContext) => Promise<void> {
   return async (batch) => {
-    const firings: Firing[] = [];
+    const firings: FiringWithEvent[] = [];
     for (const message of batch.messages) {
       let payload: unknown;
       try {
@@ -81,7 +83,7 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
       }
       if (typeof payload === "object" && payload !== null && "kind" in payload) continue; // an action result
       const parsed = firingSchema.safeParse(payload);
-      if (parsed.success && parsed.data.result === "fired" && parsed.data.actions.length > 0) firings.push(parsed.data);
+      if (parsed.success && parsed.data.result === "fired" && parsed.data.actions.length > 0 && parsed.data.event) firings.push(parsed.data as FiringWithEvent);
     }
     if (firings.length === 0) return;
 
@@ -184,7 +186,7 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
   };
 }
 
-function profileChangeOf(firing: Firing, action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>, actionId: string): ProduceRecord {
+function profileChangeOf(firing: FiringWithEvent, action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>, actionId: string): ProduceRecord {
   const record: ProfileRecord = {
     type: "profile",
     event_id: actionId,

@@ -227,6 +227,17 @@ describe("webhook delivery", () => {
     expect(text).toContain("webhook_delivery_latency_seconds_count 1");
   });
 
+  it("prunes finished deliveries past the retention period but never pending ones", async () => {
+    const target = await endpoint(hook.url("/old"));
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await app.db.$executeRaw`INSERT INTO webhook_deliveries (id, endpoint_id, project_id, payload, status, next_attempt_at, created_at, updated_at) VALUES
+      ('msg_old_done', ${target.id}, ${projectId}, '{}'::jsonb, 'delivered', ${old}, ${old}, ${old}),
+      ('msg_old_pending', ${target.id}, ${projectId}, '{}'::jsonb, 'pending', now() + interval '1 day', ${old}, ${old})`;
+    dispatcher({ retainDays: 30 });
+    await waitFor(async () => (await app.db.webhookDelivery.count({ where: { id: "msg_old_done" } })) === 0);
+    expect(await app.db.webhookDelivery.count({ where: { id: "msg_old_pending" } })).toBe(1);
+  });
+
   it("spreads retry pauses by ±20 % and stops after the schedule", () => {
     expect(retryDelay([1000, 5000], 1, () => 0)).toBe(800);
     expect(retryDelay([1000, 5000], 2, () => 1)).toBe(6000);

@@ -70,6 +70,8 @@ export interface WebhookDispatcherOptions {
   disableAfterFailedDeliveries?: number;
   /** How long a claimed delivery stays invisible to other workers (default 60 s, well above the timeout). */
   leaseMs?: number;
+  /** Finished deliveries (and their attempts) older than this are deleted, checked hourly (default 30 days). */
+  retainDays?: number;
   resolve?: Resolver;
 }
 
@@ -129,6 +131,8 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
   const leaseSeconds = (opts.leaseMs ?? 60_000) / 1000;
   const allow = new AllowList(opts.allowHosts);
   const metrics = dispatcherMetrics(opts.metrics);
+  const retainDays = opts.retainDays ?? 30;
+  let prunedAt = 0;
 
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -250,9 +254,24 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
     inFlight.add(work);
   }
 
+  /** Keeps the delivery log bounded; pending deliveries are never pruned. */
+  async function pruneFinished() {
+    if (Date.now() - prunedAt < 3_600_000) return;
+    prunedAt = Date.now();
+    try {
+      const deleted = await db.$executeRaw`
+        DELETE FROM webhook_deliveries
+         WHERE status <> 'pending' AND updated_at < (now() AT TIME ZONE 'UTC') - make_interval(days => ${retainDays}::int)`;
+      if (deleted > 0) log.info({ deleted, retainDays }, "pruned old webhook deliveries");
+    } catch (error) {
+      log.warn({ err: error }, "could not prune old webhook deliveries");
+    }
+  }
+
   async function loop() {
     while (!stopped) {
       woken = false;
+      await pruneFinished();
       let claimedFull = false;
       const free = concurrency - inFlight.size;
       if (free > 0) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { workerEnv } from "../env";
 import { AllowList, checkWebhookTarget, sendWebhook, type Resolver } from "./webhook-send";
 import { startReceiver, type TestReceiver } from "./webhook-testing";
 
@@ -111,5 +112,18 @@ describe("sendWebhook", () => {
     expect(await send("file:///etc/passwd")).toMatchObject({ result: "refused" });
     expect(await send(`http://u:p@127.0.0.1:${hook.port()}/`)).toMatchObject({ result: "refused", error: expect.stringContaining("credentials") });
     expect(hook.received).toHaveLength(0);
+  });
+});
+
+describe("WEBHOOK_ALLOW_HOSTS", () => {
+  const env = (value?: string) => workerEnv({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/prism", WEBHOOK_ALLOW_HOSTS: value });
+
+  it("is empty by default and reads host names, IPs and CIDRs", () => {
+    expect(env().WEBHOOK_ALLOW_HOSTS).toEqual([]);
+    expect(env(" 127.0.0.1, hooks.internal ,10.0.0.0/8,::1").WEBHOOK_ALLOW_HOSTS).toEqual(["127.0.0.1", "hooks.internal", "10.0.0.0/8", "::1"]);
+  });
+
+  it("refuses entries that are none of those, at boot", () => {
+    expect(() => env("http://hooks.internal/")).toThrow("WEBHOOK_ALLOW_HOSTS must be host names, IPs or CIDRs");
   });
 });

@@ -69,8 +69,8 @@ function event(now: number): InternalEvent {
   };
 }
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${WORKER_PORT}/metrics`)).text();
+async function metric(name: string, port = WORKER_PORT): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let total = 0;
   for (const line of text.split("\n")) if (line.startsWith(name)) total += Number(line.split(" ").pop());
   return total;
@@ -118,30 +118,40 @@ async function main() {
 
     const rulesFigures = await benchRuleEvaluation();
     say(
-      `Worker benchmark: ${EVENTS.toLocaleString("en")} events, 20 rules, Kafka ${brokers}, ${process.env.BENCH_CPU_NOTE ?? "everything on the same 2-core machine"}`,
+      `Worker benchmark: ${EVENTS.toLocaleString("en")} events, 20 rules, ${process.env.BENCH_TOPOLOGY === "all" ? "one process (role all)" : "a processor and a sink process"}, Kafka ${brokers}, ${process.env.BENCH_CPU_NOTE ?? "everything on the same 2-core machine"}`,
     );
 
     // 1. Throughput: a backlog on event.raw, drained by a fresh worker.
     say(`Producing the backlog…`);
     const producedAt = Date.now();
     for (let sent = 0; sent < EVENTS; sent += 5000) await produce(Array.from({ length: Math.min(5000, EVENTS - sent) }, () => event(producedAt)));
-    const worker = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        PRISM_ROLE: "all",
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: brokers,
-        DUCKDB_PATH: path.join(dir, "prism.duckdb"),
-        WORKER_PORT: String(WORKER_PORT),
-        CONSUMER_GROUP_PREFIX: `bench-${Date.now()}`,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    children.push(worker);
-    await waitForHttp(`http://127.0.0.1:${WORKER_PORT}/health`, worker, "the worker");
+    // BENCH_TOPOLOGY=all runs one process with every part; split (default) runs a processor and a
+    // sink process, as a deployment on a multi-core machine would.
+    const topology = process.env.BENCH_TOPOLOGY === "all" ? "all" : "split";
+    const roles = topology === "all" ? [["all", WORKER_PORT]] : [["sink", WORKER_PORT], ["processor", WORKER_PORT + 1]];
+    const groupPrefix = `bench-${Date.now()}`;
+    for (const [role, port] of roles) {
+      // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the worker processes there.
+      const profileArgs = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+      const worker = spawn(process.execPath, [...profileArgs, "--import", "tsx", "workers/main.ts"], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NODE_ENV: "production",
+          PRISM_ROLE: String(role),
+          DATABASE_URL: database.url,
+          KAFKA_BROKERS: brokers,
+          DUCKDB_PATH: path.join(dir, "prism.duckdb"),
+          WORKER_PORT: String(port),
+          CONSUMER_GROUP_PREFIX: groupPrefix,
+          LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      children.push(worker);
+      await waitForHttp(`http://127.0.0.1:${port}/health`, worker, `the ${role} worker`);
+    }
+    const processorPort = topology === "all" ? WORKER_PORT : WORKER_PORT + 1;
     const started = Date.now();
     let written = 0;
     while (written < EVENTS) {
@@ -151,7 +161,7 @@ async function main() {
     }
     const drainSeconds = (Date.now() - started) / 1000;
     const throughput = EVENTS / drainSeconds;
-    const evaluations = await metric("trigger_evaluations_total");
+    const evaluations = await metric("trigger_evaluations_total", processorPort);
 
     // 2. Latency at a steady rate.
     const latencies: number[] = [];
@@ -162,9 +172,9 @@ async function main() {
     const latencyStart = Date.now();
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const value = JSON.parse(message.value?.toString() ?? "{}") as { event?: { sts?: number }; kind?: string };
-        if (value.kind || !value.event?.sts || value.event.sts < latencyStart) return;
-        latencies.push(Number(message.timestamp) - value.event.sts);
+        const value = JSON.parse(message.value?.toString() ?? "{}") as { fired_at?: number; kind?: string };
+        if (value.kind || !value.fired_at || value.fired_at < latencyStart) return;
+        latencies.push(Number(message.timestamp) - value.fired_at);
       },
     });
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -195,7 +205,16 @@ async function main() {
     say(
       `| rule evaluation, one core | ${Math.round(rulesFigures.celPerSecond).toLocaleString("en")} /s (CEL) | ${Math.round(rulesFigures.closurePerSecond).toLocaleString("en")} /s (JS closure) | ${(rulesFigures.celPerSecond / rulesFigures.closurePerSecond).toFixed(2)}× | |`,
     );
-    worker.kill("SIGTERM");
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once("exit", resolve);
+            setTimeout(resolve, 20_000).unref();
+          }),
+      ),
+    );
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -248,7 +248,7 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
           result: error === null ? "fired" : "error",
           error,
           actions: error === null ? trigger.actions : [],
-          event: enriched,
+          ...(error === null && trigger.actions.length > 0 ? { event: enriched } : {}),
         };
         outputs.push({ topic: TOPIC.triggered, key: kafkaKeyOf(event), value: JSON.stringify(firing), headers });
       }

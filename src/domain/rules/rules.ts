@@ -475,6 +475,10 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
       context.profile = input.profile;
       window.reader = windows;
       let result: unknown;
+      // A missing prop surfaces as an error inside the library; without stack traces that path
+      // costs little, and the message is all a rule's log needs.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
       try {
         result = program(context);
       } catch (error) {
@@ -485,6 +489,7 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
           problem.from !== undefined && problem.to !== undefined && problem.to > problem.from ? ` in ${quote(source.slice(problem.from, problem.to))}` : "";
         throw new RuleRuntimeError(`${problem.message}${where}`, { cause: error });
       } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         context.event = null;
         context.profile = null;
         window.reader = EMPTY_WINDOW_READER;

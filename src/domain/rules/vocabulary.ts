@@ -91,3 +91,16 @@ export function celTypeOfAttribute(type: AttributeType): string {
       return "dyn";
   }
 }
+
+/** "count of 'purchase' over 5m", for people. */
+export function formatWindowNeed(need: { fn: WindowFunctionName; name: string; prop: string | null; durationMs: number }): string {
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "m"],
+    [1000, "s"],
+  ];
+  const [size, unit] = units.find(([ms]) => need.durationMs % ms === 0) ?? [1000, "s"];
+  const what = need.prop === null ? `'${need.name}'` : `${need.prop} of '${need.name}'`;
+  return `${need.fn} of ${what} over ${need.durationMs / size}${unit}`;
+}

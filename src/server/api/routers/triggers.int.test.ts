@@ -28,7 +28,9 @@ beforeAll(async () => {
   }
   await caller.invites.create({ orgId, email: "rules-viewer@example.com", role: "viewer" });
   const token = tokenFromMail(app.mails, "rules-viewer@example.com", "/invite/");
-  const { userId } = await app.caller(null).account.signUp({ email: "rules-viewer@example.com", name: "Viewer", password: "a long password", inviteToken: token });
+  const { userId } = await app
+    .caller(null)
+    .account.signUp({ email: "rules-viewer@example.com", name: "Viewer", password: "a long password", inviteToken: token });
   viewer = { id: userId, email: "rules-viewer@example.com", name: "Viewer" };
 });
 afterAll(async () => {
@@ -69,7 +71,9 @@ describe("triggers: save-time rule checking", () => {
   it("checks updates too, and keeps the stored rule when the update is refused", async () => {
     const caller = app.caller(owner);
     const created = await caller.triggers.create({ projectId, trigger: trigger("Editable", "event.name == 'x'") });
-    await expect(caller.triggers.update({ projectId, triggerId: created.id, trigger: trigger("Editable", "profile.props.plan == 'pro'") })).rejects.toMatchObject({
+    await expect(
+      caller.triggers.update({ projectId, triggerId: created.id, trigger: trigger("Editable", "profile.props.plan == 'pro'") }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("unknown profile attribute 'plan'"),
     });
@@ -103,7 +107,10 @@ describe("triggers.check", () => {
       warnings: [],
       windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }],
     });
-    expect(await caller.triggers.check({ projectId, rule: "x".repeat(5000) })).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining("limit is 4000") }] });
+    expect(await caller.triggers.check({ projectId, rule: "x".repeat(5000) })).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringContaining("limit is 4000") }],
+    });
   });
 });
 
@@ -119,7 +126,13 @@ describe("triggers.test", () => {
       actionsThatWouldRun: [],
     });
     expect(
-      await caller.triggers.test({ projectId, rule: RULE_FIRST_LOGIN, event: { name: "login", props: {} }, profile: { props: { login_count: 0 } }, actions: [notify] }),
+      await caller.triggers.test({
+        projectId,
+        rule: RULE_FIRST_LOGIN,
+        event: { name: "login", props: {} },
+        profile: { props: { login_count: 0 } },
+        actions: [notify],
+      }),
     ).toMatchObject({ result: true });
     expect(
       await caller.triggers.test({
@@ -166,6 +179,8 @@ describe("triggers.test", () => {
       code: "BAD_REQUEST",
       message: expect.stringContaining("32 KB"),
     });
-    await expect(caller.triggers.test({ projectId, rule: "true", event: { name: "x", props: {} }, sneaky: 1 } as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.triggers.test({ projectId, rule: "true", event: { name: "x", props: {} }, sneaky: 1 } as never)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 });

@@ -45,16 +45,18 @@ function assertRuleChecks(rule: string, attributes: AttributeDef[]): void {
   }
 }
 
+/** True when a prototype key appears anywhere in a JSON value (zod's record drops `__proto__` silently). */
+function hasReservedKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasReservedKey);
+  if (typeof value !== "object" || value === null) return false;
+  return Object.keys(value).some((key) => FORBIDDEN_KEYS.has(key) || hasReservedKey((value as Record<string, unknown>)[key]));
+}
+
 /** Props a person typed for a test: JSON objects without prototype keys, of modest size. */
 const sampleProps = z
-  .record(
-    z
-      .string()
-      .max(128)
-      .refine((key) => !FORBIDDEN_KEYS.has(key), "is a reserved key"),
-    z.json(),
-  )
-  .refine((props) => JSON.stringify(props).length <= 32_768, "are larger than 32 KB")
+  .unknown()
+  .refine((value) => !hasReservedKey(value), "must not use the keys __proto__, constructor or prototype")
+  .pipe(z.record(z.string().max(128), z.json()).refine((props) => JSON.stringify(props).length <= 32_768, "are larger than 32 KB"))
   .default({});
 
 const eventName = z.string().trim().min(1, "is required").max(128);
@@ -139,7 +141,16 @@ export const triggersRouter = createTRPCRouter({
     }),
     profile: z.strictObject({ props: sampleProps }).default({ props: {} }),
     history: z
-      .array(z.strictObject({ name: eventName, props: sampleProps, secondsAgo: z.number().min(0).max(7 * 24 * 3600) }))
+      .array(
+        z.strictObject({
+          name: eventName,
+          props: sampleProps,
+          secondsAgo: z
+            .number()
+            .min(0)
+            .max(7 * 24 * 3600),
+        }),
+      )
       .max(500)
       .default([]),
     actions: z.array(triggerActionSchema).max(10).default([]),
@@ -160,7 +171,9 @@ export const triggersRouter = createTRPCRouter({
       for (const [key, value] of Object.entries(props)) if (typeof value === "number" || typeof value === "string") values[key] = value;
       return values;
     };
-    input.history.forEach((past, index) => windows.add({ id: `history-${String(index).padStart(4, "0")}`, n: past.name, t: now - past.secondsAgo * 1000, v: kept(past.props) }));
+    input.history.forEach((past, index) =>
+      windows.add({ id: `history-${String(index).padStart(4, "0")}`, n: past.name, t: now - past.secondsAgo * 1000, v: kept(past.props) }),
+    );
     const sample = { id: "sample-event", name: input.event.name, time: now, profile_id: profileId, props: input.event.props, ctx: {} };
     if (profileId !== null) windows.add({ id: sample.id, n: sample.name, t: now, v: kept(sample.props) });
     try {

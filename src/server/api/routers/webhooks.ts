@@ -86,7 +86,11 @@ export const webhooksRouter = createTRPCRouter({
         createdAt: true,
         updatedAt: true,
         payload: true,
-        attemptLog: { select: { id: true, attempt: true, statusCode: true, latencyMs: true, error: true, createdAt: true }, orderBy: { attempt: "desc" }, take: 20 },
+        attemptLog: {
+          select: { id: true, attempt: true, statusCode: true, latencyMs: true, error: true, createdAt: true },
+          orderBy: { attempt: "desc" },
+          take: 20,
+        },
       },
       orderBy: { createdAt: "desc" },
       take: input.limit,
@@ -100,8 +104,10 @@ export const webhooksRouter = createTRPCRouter({
       select: { id: true, status: true, endpoint: { select: { enabled: true } } },
     });
     if (!delivery) throw new TRPCError({ code: "NOT_FOUND", message: "Delivery not found." });
-    if (delivery.status !== "failed") throw new TRPCError({ code: "BAD_REQUEST", message: `Only failed deliveries can be retried; this one is ${delivery.status}.` });
-    if (!delivery.endpoint.enabled) throw new TRPCError({ code: "BAD_REQUEST", message: "The endpoint is disabled; enable it before retrying its deliveries." });
+    if (delivery.status !== "failed")
+      throw new TRPCError({ code: "BAD_REQUEST", message: `Only failed deliveries can be retried; this one is ${delivery.status}.` });
+    if (!delivery.endpoint.enabled)
+      throw new TRPCError({ code: "BAD_REQUEST", message: "The endpoint is disabled; enable it before retrying its deliveries." });
     await ctx.db.webhookDelivery.updateMany({ where: { id: delivery.id, status: "failed" }, data: { status: "pending", nextAttemptAt: new Date() } });
     return { retrying: true };
   }),

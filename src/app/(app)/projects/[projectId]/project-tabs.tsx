@@ -9,6 +9,7 @@ const TABS = [
   { segment: "/keys", label: "API keys" },
   { segment: "/tracking-plan", label: "Tracking plan" },
   { segment: "/triggers", label: "Triggers" },
+  { segment: "/webhooks", label: "Webhooks" },
   { segment: "/settings", label: "Settings" },
 ] as const;
 

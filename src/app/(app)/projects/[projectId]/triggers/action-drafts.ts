@@ -13,7 +13,7 @@ export const VALUE_KINDS: readonly ValueKind[] = ["string", "number", "boolean",
 
 /** An action as the form edits it: every input is text until the form is saved. */
 export type ActionDraft = { key: string } & (
-  | { type: "webhook"; url: string }
+  | { type: "webhook"; endpointId: string }
   | { type: "kafka_publish"; topic: string }
   | { type: "notification"; title: string; body: string }
   | { type: "tag_profile"; tag: string }
@@ -27,7 +27,7 @@ export function emptyDraft(type: TriggerAction["type"]): ActionDraft {
   const key = newDraftKey();
   switch (type) {
     case "webhook":
-      return { key, type, url: "" };
+      return { key, type, endpointId: "" };
     case "kafka_publish":
       return { key, type, topic: "" };
     case "notification":
@@ -47,7 +47,7 @@ export function draftFromAction(action: TriggerAction, key: string): ActionDraft
       return { key, type: action.type, attribute: action.attribute, valueKind, value: action.value === null ? "" : String(action.value) };
     }
     case "webhook":
-      return { key, type: action.type, url: action.url };
+      return { key, type: action.type, endpointId: action.endpointId };
     case "kafka_publish":
       return { key, type: action.type, topic: action.topic };
     case "notification":
@@ -61,7 +61,7 @@ export function draftFromAction(action: TriggerAction, key: string): ActionDraft
 export function actionFromDraft(draft: ActionDraft): unknown {
   switch (draft.type) {
     case "webhook":
-      return { type: draft.type, url: draft.url.trim() };
+      return { type: draft.type, endpointId: draft.endpointId };
     case "kafka_publish":
       return { type: draft.type, topic: draft.topic };
     case "notification":
@@ -84,10 +84,11 @@ export function actionFromDraft(draft: ActionDraft): unknown {
   }
 }
 
-export function describeAction(action: TriggerAction): string {
+/** `endpointUrls` (endpoint id → URL) lets a webhook action name its URL rather than its endpoint id. */
+export function describeAction(action: TriggerAction, endpointUrls?: ReadonlyMap<string, string>): string {
   switch (action.type) {
     case "webhook":
-      return `POST ${action.url}`;
+      return `POST ${endpointUrls?.get(action.endpointId) ?? `to webhook endpoint ${action.endpointId}`}`;
     case "kafka_publish":
       return `Publish to ${action.topic}`;
     case "notification":

@@ -10,17 +10,27 @@ import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
 import { TRIGGER_ACTION_TYPES, type TriggerAction } from "~/domain/triggers";
+import { WebhookEndpointPicker } from "../webhooks/endpoint-picker";
 import { ACTION_LABELS, emptyDraft, VALUE_KINDS, type ActionDraft, type ValueKind } from "./action-drafts";
 
 const MAX_ACTIONS = 10;
 
 /** Any of the text inputs of any action type; only the ones of the action's own type are ever passed. */
-type DraftPatch = Partial<{ url: string; topic: string; title: string; body: string; tag: string; attribute: string; valueKind: ValueKind; value: string }>;
+type DraftPatch = Partial<{
+  endpointId: string;
+  topic: string;
+  title: string;
+  body: string;
+  tag: string;
+  attribute: string;
+  valueKind: ValueKind;
+  value: string;
+}>;
 
 interface ActionsEditorProps {
   actions: ActionDraft[];
   onChange: (actions: ActionDraft[]) => void;
-  /** Errors keyed like "actions.0.url". */
+  /** Errors keyed like "actions.0.endpointId". */
   errors: FieldErrors;
 }
 
@@ -72,18 +82,10 @@ export function ActionsEditor({ actions, onChange, errors }: ActionsEditorProps)
               </div>
               {action.type === "webhook"
                 ? field(
-                    "url",
-                    "URL",
-                    (fieldId) => (
-                      <Input
-                        id={fieldId}
-                        type="url"
-                        value={action.url}
-                        placeholder="https://example.com/hooks/prism"
-                        onChange={(event) => update(action.key, { url: event.target.value })}
-                      />
-                    ),
-                    "We POST the matching event as JSON.",
+                    "endpointId",
+                    "Endpoint",
+                    (fieldId) => <WebhookEndpointPicker id={fieldId} value={action.endpointId} onChange={(endpointId) => update(action.key, { endpointId })} />,
+                    "We POST the firing as signed JSON to this endpoint; its deliveries are on the Webhooks page.",
                   )
                 : null}
               {action.type === "kafka_publish"

@@ -1,18 +1,23 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useId, useMemo, useState, type FormEvent } from "react";
 import { describeFieldError, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
 import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-import { Textarea } from "~/components/ui/textarea";
-import { triggerInputSchema, type TriggerAction } from "~/domain/triggers";
+import type { RuleCheck } from "~/domain/rules/rules";
+import { formatWindowNeed } from "~/domain/rules/vocabulary";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES } from "~/domain/tracking-plan";
+import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/domain/triggers";
 import { useTRPC } from "~/trpc/react";
 import { actionFromDraft, draftFromAction, newDraftKey, type ActionDraft } from "./action-drafts";
 import { ActionsEditor } from "./actions-editor";
+import type { RuleVocabulary } from "./cel-language";
+import { RuleEditor } from "./rule-editor";
+import { RuleTestPanel } from "./rule-test-panel";
 
 export interface ExistingTrigger {
   id: string;
@@ -23,7 +28,7 @@ export interface ExistingTrigger {
   cooldownSeconds: number;
 }
 
-/** Creates a trigger or replaces one; the rule is a plain CEL textarea until the CEL editor lands. */
+/** Creates a trigger or replaces one; the rule is edited in a CEL editor checked by the server as you type. */
 export function TriggerForm({ projectId, existing, onDone }: { projectId: string; existing?: ExistingTrigger; onDone: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -34,6 +39,40 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
   const [cooldown, setCooldown] = useState(String(existing?.cooldownSeconds ?? 0));
   const [actions, setActions] = useState<ActionDraft[]>(() => existing?.actions.map((action) => draftFromAction(action, newDraftKey())) ?? []);
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const [ruleCheck, setRuleCheck] = useState<{ rule: string; result: RuleCheck | null } | null>(null);
+
+  const plan = useQuery(trpc.trackingPlan.get.queryOptions({ projectId }));
+  const vocabulary = useMemo<RuleVocabulary>(
+    () => ({
+      attributes: (plan.data?.attributes ?? []).flatMap((attribute) =>
+        (ATTRIBUTE_ENTITIES as readonly string[]).includes(attribute.entity) && (ATTRIBUTE_TYPES as readonly string[]).includes(attribute.type)
+          ? [
+              {
+                entity: attribute.entity as (typeof ATTRIBUTE_ENTITIES)[number],
+                name: attribute.name,
+                type: attribute.type as (typeof ATTRIBUTE_TYPES)[number],
+              },
+            ]
+          : [],
+      ),
+      eventNames: (plan.data?.eventTypes ?? []).map((eventType) => eventType.name),
+    }),
+    [plan.data],
+  );
+  const checkRuleOnServer = useCallback(
+    (text: string) => queryClient.fetchQuery({ ...trpc.triggers.check.queryOptions({ projectId, rule: text }), staleTime: 5_000 }),
+    [queryClient, trpc, projectId],
+  );
+  const onChecked = useCallback((text: string, result: RuleCheck | null) => setRuleCheck({ rule: text, result }), []);
+  const currentCheck = ruleCheck?.rule === rule ? ruleCheck.result : null;
+  const testActions = useMemo(
+    () =>
+      actions.flatMap((draft) => {
+        const parsed = triggerActionSchema.safeParse(actionFromDraft(draft));
+        return parsed.success ? [parsed.data] : [];
+      }),
+    [actions],
+  );
 
   const onSuccess = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.triggers.list.queryKey({ projectId }) });
@@ -87,19 +126,33 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
           {(control) => <Input {...control} type="number" min={0} step={1} value={cooldown} onChange={(event) => setCooldown(event.target.value)} />}
         </FormField>
       </div>
-      <FormField id={`${id}-rule`} label="Rule" error={clientErrors.rule} hint="A CEL expression that is true when the trigger should fire.">
+      <FormField
+        id={`${id}-rule`}
+        label="Rule"
+        error={clientErrors.rule}
+        hint={
+          <>
+            A CEL expression over <code>event</code>, <code>profile</code> and <code>window</code>; true fires the trigger. Press Ctrl+Space for suggestions. A
+            value the event or profile lacks makes the rule not fire.
+          </>
+        }
+      >
         {(control) => (
-          <Textarea
-            {...control}
+          <RuleEditor
             value={rule}
-            onChange={(event) => setRule(event.target.value)}
-            rows={4}
-            spellCheck={false}
-            className="font-mono text-xs"
-            placeholder={'event.event_name == "purchase" && event.props.amount > 100'}
+            onChange={setRule}
+            vocabulary={vocabulary}
+            check={checkRuleOnServer}
+            onChecked={onChecked}
+            label="Rule"
+            describedBy={[control["aria-describedby"], `${id}-rule-check`].filter(Boolean).join(" ")}
+            invalid={control["aria-invalid"] || (currentCheck ? !currentCheck.ok : false)}
+            placeholder="event.name == 'purchase' && event.props.amount > 100"
           />
         )}
       </FormField>
+      <RuleCheckSummary id={`${id}-rule-check`} rule={rule} check={currentCheck} />
+      <RuleTestPanel projectId={projectId} rule={rule} actions={testActions} defaultEventName={vocabulary.eventNames[0] ?? "purchase"} />
       <ActionsEditor actions={actions} onChange={setActions} errors={clientErrors} />
       <div className="flex items-center gap-2">
         <Checkbox id={`${id}-enabled`} checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
@@ -115,5 +168,33 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The checker's verdict in words, for everyone (the inline marks are visual). */
+function RuleCheckSummary({ id, rule, check }: { id: string; rule: string; check: RuleCheck | null }) {
+  if (rule.trim() === "" || !check) return <p id={id} className="sr-only" aria-live="polite" />;
+  const problems = check.ok ? check.warnings : check.errors;
+  return (
+    <div id={id} aria-live="polite" className="-mt-2 space-y-1 text-xs">
+      {check.ok ? (
+        <p className="text-emerald-700 dark:text-emerald-400">
+          Rule checks.
+          {check.windowNeeds.length > 0 ? (
+            <span className="text-muted-foreground"> Windows kept: {check.windowNeeds.map(formatWindowNeed).join(", ")}.</span>
+          ) : null}
+        </p>
+      ) : null}
+      {problems.length > 0 ? (
+        <ul className={check.ok ? "text-amber-700 dark:text-amber-400" : "text-destructive"}>
+          {problems.map((problem, index) => (
+            <li key={index}>
+              {check.ok ? "Warning: " : "Error: "}
+              {problem.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }

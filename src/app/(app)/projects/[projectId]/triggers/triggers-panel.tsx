@@ -152,6 +152,13 @@ function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: strin
         </p>
       ) : null}
       <pre className="overflow-x-auto whitespace-pre-wrap break-words rounded-md bg-muted px-3 py-2 font-mono text-xs">{trigger.rule}</pre>
+      {trigger.ruleProblems.length > 0 ? (
+        <Alert variant="destructive">
+          <AlertDescription>
+            This rule no longer checks against the tracking plan, so the worker skips it: {trigger.ruleProblems.map((problem) => problem.message).join("; ")}.
+          </AlertDescription>
+        </Alert>
+      ) : null}
       {trigger.actions.length === 0 ? (
         <p className="text-sm text-muted-foreground">No actions.</p>
       ) : (
@@ -164,6 +171,7 @@ function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: strin
           ))}
         </ul>
       )}
+      <RecentFirings triggerId={trigger.id} />
       <ConfirmDialog
         open={confirming}
         onOpenChange={(open) => {
@@ -178,6 +186,22 @@ function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: strin
         error={errorMessage(remove.error)}
         onConfirm={() => remove.mutate({ projectId, triggerId: trigger.id })}
       />
+    </section>
+  );
+}
+
+/**
+ * RECENT FIRINGS: placeholder for the lead to fill with the firing log from the query service
+ * (a `triggers.firings` procedure over DuckDB's trigger log, newest first).
+ */
+function RecentFirings({ triggerId }: { triggerId: string }) {
+  const headingId = `trigger-firings-${triggerId}`;
+  return (
+    <section aria-labelledby={headingId} className="space-y-1 border-t pt-3">
+      <h4 id={headingId} className="text-sm font-medium">
+        Recent firings
+      </h4>
+      <p className="text-xs text-muted-foreground">The firing log will appear here.</p>
     </section>
   );
 }

@@ -1,0 +1,185 @@
+/**
+ * Exports: CSV, NDJSON or a JSON array, written to the response as rows arrive. Raw events stream
+ * from DuckDB chunk by chunk (constant memory whatever the row count); reports are computed first
+ * (their results are small) and then written the same way.
+ */
+import type { ServerResponse } from "node:http";
+import { z } from "zod";
+import { eventFilterSchema, reportSpecSchema, timeZoneSchema, type ReportSpec } from "../../src/domain/reports";
+import { funnelReport, queryReport, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
+import { Params, Scope, type BuiltQuery } from "./sql";
+import type { EventFilterDef } from "./browse";
+
+export const EXPORT_FORMATS = ["csv", "ndjson", "json"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const exportRequestSchema = z.strictObject({
+  projectId: z.string().min(1).max(64),
+  timezone: timeZoneSchema.default("UTC"),
+  format: z.enum(EXPORT_FORMATS),
+  source: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("events"), filter: eventFilterSchema.default({ events: [], filters: [] }) }),
+    z.strictObject({ kind: z.literal("report"), report: reportSpecSchema }),
+  ]),
+});
+export type ExportRequest = z.input<typeof exportRequestSchema>;
+
+/** Raw events matching a filter, in storage (arrival) order: no sort, so nothing has to be held. */
+export function buildEventExport(projectId: string, filter: EventFilterDef): { rows: BuiltQuery; count: BuiltQuery } {
+  const params = new Params();
+  const project = params.add(projectId);
+  const scope = new Scope(params);
+  const where = [`e.project_id = ${project}`];
+  if (filter.range) where.push(`e.ts >= ${params.timestamp(filter.range.from)}`, `e.ts < ${params.timestamp(filter.range.to)}`);
+  if (filter.events.length > 0) where.push(`e.event_name IN (${filter.events.map((name) => params.add(name)).join(", ")})`);
+  if (filter.profileId !== undefined) where.push(`e.profile_id = ${params.add(filter.profileId)}`);
+  where.push(...scope.filters(filter.filters));
+  const from = `${scope.from(project)} WHERE ${where.join(" AND ")}`;
+  return {
+    rows: {
+      sql: `SELECT e.event_id, e.event_name, e.profile_id, strftime(timezone('UTC', e.ts), '%Y-%m-%dT%H:%M:%S.%gZ') AS ts,
+                   strftime(timezone('UTC', e.received_at), '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, e.browser, e.os, e.device_type,
+                   CAST(e.props AS VARCHAR) AS props, CAST(e.ctx AS VARCHAR) AS ctx
+              FROM ${from}`,
+      params: params.values,
+    },
+    count: { sql: `SELECT count(*) AS n FROM ${from}`, params: params.values },
+  };
+}
+
+type Cell = string | number | boolean | null;
+
+/** A report's result as a table: column names and rows. */
+export async function reportTable(run: RunQuery, projectId: string, timezone: string, spec: ReportSpec): Promise<{ columns: string[]; rows: Cell[][] }> {
+  switch (spec.kind) {
+    case "query": {
+      const result = await queryReport(run, projectId, spec.definition);
+      return { columns: result.columns, rows: result.rows.map((row) => [...row.groups, row.value]) };
+    }
+    case "trend": {
+      const result = await trendReport(run, projectId, spec.definition, timezone);
+      const rows: Cell[][] = [];
+      for (const series of result.series) {
+        result.buckets.forEach((bucket, index) => rows.push([series.label, bucket, series.values[index] ?? null, series.previous?.values[index] ?? null]));
+      }
+      return { columns: ["series", "bucket", "value", "previous_value"], rows };
+    }
+    case "funnel": {
+      const result = await funnelReport(run, projectId, spec.definition, timezone);
+      const groups = [{ value: null as string | null, steps: result.steps, all: true }, ...(result.breakdown ?? []).map((group) => ({ ...group, all: false }))];
+      const rows: Cell[][] = [];
+      for (const group of groups) {
+        group.steps.forEach((step, index) =>
+          rows.push([
+            group.all ? "(all)" : group.value,
+            index + 1,
+            step.label,
+            step.count,
+            step.conversionFromStart,
+            step.conversionFromPrevious,
+            step.dropOff,
+            step.medianSecondsFromPrevious,
+          ]),
+        );
+      }
+      return {
+        columns: ["breakdown", "step", "label", "count", "conversion_from_start", "conversion_from_previous", "drop_off", "median_seconds_from_previous"],
+        rows,
+      };
+    }
+    case "segment": {
+      const result = await segmentReport(run, projectId, spec.definition);
+      const rows: Cell[][] = result.rows.map((row) => [row.value, row.result]);
+      if (result.other !== null) rows.push(["(other)", result.other]);
+      return { columns: [spec.definition.breakdown, "value"], rows };
+    }
+    case "retention": {
+      const result = await retentionReport(run, projectId, spec.definition, timezone);
+      return {
+        columns: ["cohort", "size", ...result.periods.map((period) => `period_${period}`)],
+        rows: result.cohorts.map((cohort) => [cohort.cohort, cohort.size, ...cohort.counts]),
+      };
+    }
+  }
+}
+
+/** Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection advice). */
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  let text = typeof value === "string" ? value : typeof value === "bigint" ? value.toString() : String(value);
+  if (typeof value === "string" && /^[=+@\t\r-]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function jsonCell(value: unknown): unknown {
+  return typeof value === "bigint" ? Number(value) : value;
+}
+
+/** Writes rows in one format, waiting for the socket to drain so memory stays flat. */
+export class ExportWriter {
+  private first = true;
+  private columns: string[] = [];
+  rows = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    readonly format: ExportFormat,
+  ) {}
+
+  private async write(text: string): Promise<void> {
+    if (this.res.destroyed) throw new Error("the client went away");
+    if (!this.res.write(text)) {
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          this.res.off("drain", done);
+          this.res.off("close", closed);
+          resolve();
+        };
+        const closed = () => {
+          this.res.off("drain", done);
+          reject(new Error("the client went away"));
+        };
+        this.res.once("drain", done);
+        this.res.once("close", closed);
+      });
+    }
+  }
+
+  async start(columns: string[]): Promise<void> {
+    this.columns = columns;
+    if (this.format === "csv") await this.write(columns.map(csvCell).join(",") + "\r\n");
+    if (this.format === "json") await this.write("[");
+  }
+
+  async rowsOf(rows: unknown[][]): Promise<void> {
+    let text = "";
+    for (const row of rows) {
+      if (this.format === "csv") text += row.map(csvCell).join(",") + "\r\n";
+      else {
+        const object: Record<string, unknown> = {};
+        this.columns.forEach((column, index) => (object[column] = jsonCell(row[index])));
+        const line = JSON.stringify(object);
+        text += this.format === "ndjson" ? line + "\n" : (this.first ? "\n" : ",\n") + line;
+      }
+      this.first = false;
+    }
+    this.rows += rows.length;
+    if (text) await this.write(text);
+  }
+
+  async finish(): Promise<void> {
+    if (this.format === "json") await this.write(this.first ? "]\n" : "\n]\n");
+  }
+}
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: "text/csv; charset=utf-8",
+  ndjson: "application/x-ndjson",
+  json: "application/json",
+};
+
+export function exportFilename(request: z.output<typeof exportRequestSchema>, now = new Date()): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/[:T]/g, "-");
+  const what = request.source.kind === "events" ? "events" : request.source.report.kind;
+  return `prism-${what}-${stamp}.${request.format === "ndjson" ? "ndjson" : request.format}`;
+}

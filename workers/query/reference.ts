@@ -1,0 +1,387 @@
+/**
+ * A straightforward in-memory implementation of every report, written from the semantics in
+ * reports.ts rather than from its SQL. The property tests check the engine against it on random
+ * data; it is deliberately slow and obvious.
+ */
+import { parseField, type Aggregation, type Filter, type Interval } from "../../src/domain/reports";
+import type { FunnelResult, FunnelStepResult, QueryResult, RetentionResult, SegmentResult, TrendResult } from "../../src/domain/reports";
+import type { FunnelDef, QueryDef, RetentionDef, SegmentDef, TrendDef } from "./reports";
+import { compareNullableDesc, compareText, previousRange } from "./reports";
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface RefEvent {
+  project_id: string;
+  event_id: string;
+  event_name: string;
+  profile_id: string | null;
+  ts: number;
+  props: Record<string, Json>;
+  ctx: Record<string, Json>;
+  browser: string | null;
+  os: string | null;
+  device_type: string | null;
+}
+export interface RefData {
+  events: RefEvent[];
+  /** Latest profile props by project and profile id: `${project}\u0000${profile}`. */
+  profiles: Map<string, Record<string, Json>>;
+}
+
+function lookup(object: Record<string, Json> | undefined, path: string[]): Json | undefined {
+  let current: Json | undefined = object;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null || Array.isArray(current) || !Object.hasOwn(current, key)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+/** What json_extract_string answers: strings as-is, other scalars as JSON text, null/missing as null. */
+export function fieldText(data: RefData, event: RefEvent, field: string): string | null {
+  const parsed = parseField(field)!;
+  if (parsed.kind === "column") return event[parsed.column];
+  const source = parsed.source === "profile" ? (event.profile_id === null ? undefined : data.profiles.get(`${event.project_id}\u0000${event.profile_id}`)) : event[parsed.source];
+  const value = lookup(source, parsed.path);
+  if (value === undefined || value === null) return null;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export function fieldNumber(data: RefData, event: RefEvent, field: string): number | null {
+  const text = fieldText(data, event, field);
+  if (text === null || !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(text)) return null;
+  return Number(text);
+}
+
+const scalarText = (value: string | number | boolean) => (typeof value === "string" ? value : String(value));
+
+export function matches(data: RefData, event: RefEvent, filter: Filter): boolean {
+  switch (filter.op) {
+    case "eq":
+    case "neq": {
+      const equal =
+        typeof filter.value === "number" ? fieldNumber(data, event, filter.field) === filter.value : fieldText(data, event, filter.field) === scalarText(filter.value);
+      return filter.op === "eq" ? equal : !equal;
+    }
+    case "contains":
+    case "not_contains": {
+      const text = fieldText(data, event, filter.field);
+      const found = text !== null && text.toLowerCase().includes(filter.value.toLowerCase());
+      return filter.op === "contains" ? found : !found;
+    }
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte": {
+      const value = fieldNumber(data, event, filter.field);
+      if (value === null) return false;
+      return { gt: value > filter.value, gte: value >= filter.value, lt: value < filter.value, lte: value <= filter.value }[filter.op];
+    }
+    case "in":
+    case "not_in": {
+      const text = fieldText(data, event, filter.field);
+      const found = text !== null && filter.values.some((value) => scalarText(value) === text);
+      return filter.op === "in" ? found : !found;
+    }
+    case "is_set":
+      return fieldText(data, event, filter.field) !== null;
+    case "is_not_set":
+      return fieldText(data, event, filter.field) === null;
+  }
+}
+
+export function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+export function aggregate(data: RefData, events: RefEvent[], aggregation: Aggregation): number | null {
+  if (aggregation.op === "count") return events.length;
+  if (aggregation.op === "unique_profiles") return new Set(events.map((event) => event.profile_id).filter((id) => id !== null)).size;
+  const values = events.map((event) => fieldNumber(data, event, aggregation.field)).filter((value): value is number => value !== null);
+  if (values.length === 0) return null;
+  switch (aggregation.op) {
+    case "sum":
+      return values.reduce((a, b) => a + b, 0);
+    case "avg":
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case "min":
+      return Math.min(...values);
+    case "max":
+      return Math.max(...values);
+    default:
+      return quantile(values, Number(aggregation.op.slice(1)) / 100);
+  }
+}
+
+const emptyValue = (aggregation: Aggregation) => (aggregation.op === "count" || aggregation.op === "unique_profiles" || aggregation.op === "sum" ? 0 : null);
+
+// local time --------------------------------------------------------------------------------------
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The wall-clock time of an instant in `tz`, as ms of a UTC date with the same fields. */
+export function localMs(instant: number, tz: string): number {
+  let format = formatters.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(tz, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall + (((instant % 1000) + 1000) % 1000);
+}
+
+export function truncateLocal(local: number, interval: Interval): number {
+  const date = new Date(local);
+  switch (interval) {
+    case "minute":
+      return Math.floor(local / 60_000) * 60_000;
+    case "hour":
+      return Math.floor(local / 3_600_000) * 3_600_000;
+    case "day":
+      return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    case "week": {
+      const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+      const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
+      return day - weekday * 86_400_000;
+    }
+    case "month":
+      return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  }
+}
+
+function nextLocal(local: number, interval: Interval): number {
+  if (interval === "month") {
+    const date = new Date(local);
+    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  }
+  return local + { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }[interval];
+}
+
+export const label = (local: number) => new Date(local).toISOString().slice(0, 16);
+export const bucketOf = (instant: number, interval: Interval, tz: string) => label(truncateLocal(localMs(instant, tz), interval));
+
+export function buckets(from: number, to: number, interval: Interval, tz: string): string[] {
+  const out: string[] = [];
+  const end = localMs(to, tz);
+  for (let local = truncateLocal(localMs(from, tz), interval); local < end; local = nextLocal(local, interval)) out.push(label(local));
+  return out;
+}
+
+// reports -----------------------------------------------------------------------------------------
+
+function inRange(event: RefEvent, projectId: string, from: number, to: number): boolean {
+  return event.project_id === projectId && event.ts >= from && event.ts < to;
+}
+
+export function refQuery(data: RefData, projectId: string, def: QueryDef): QueryResult {
+  const from = Date.parse(def.range.from);
+  const to = Date.parse(def.range.to);
+  const events = data.events.filter(
+    (event) =>
+      inRange(event, projectId, from, to) &&
+      (def.events.length === 0 || def.events.includes(event.event_name)) &&
+      def.filters.every((filter) => matches(data, event, filter)),
+  );
+  const groups = new Map<string, { keys: Array<string | null>; events: RefEvent[] }>();
+  if (def.groupBy.length === 0) groups.set("", { keys: [], events });
+  else
+    for (const event of events) {
+      const keys = def.groupBy.map((field) => fieldText(data, event, field));
+      const id = JSON.stringify(keys);
+      const group = groups.get(id) ?? { keys, events: [] };
+      group.events.push(event);
+      groups.set(id, group);
+    }
+  const rows = [...groups.values()]
+    .map((group) => ({ groups: group.keys, value: aggregate(data, group.events, def.aggregation) }))
+    .sort((a, b) => compareNullableDesc(a.value, b.value) || a.groups.reduce((acc, key, index) => acc || compareText(key, b.groups[index]!), 0));
+  return { columns: [...def.groupBy, "value"], rows: rows.slice(0, def.limit), truncated: rows.length > def.limit };
+}
+
+export function refTrend(data: RefData, projectId: string, def: TrendDef, tz: string): TrendResult {
+  const period = (range: { from: string; to: string }, seriesIndex: number) => {
+    const series = def.series[seriesIndex]!;
+    const from = Date.parse(range.from);
+    const to = Date.parse(range.to);
+    const labels = buckets(from, to, def.interval, tz);
+    const events = data.events.filter(
+      (event) =>
+        inRange(event, projectId, from, to) &&
+        (series.event === null || event.event_name === series.event) &&
+        [...def.filters, ...series.filters].every((filter) => matches(data, event, filter)),
+    );
+    const values = labels.map((bucket) => {
+      const inBucket = events.filter((event) => bucketOf(event.ts, def.interval, tz) === bucket);
+      return inBucket.length === 0 ? emptyValue(series.aggregation) : aggregate(data, inBucket, series.aggregation);
+    });
+    const total = events.length === 0 ? emptyValue(series.aggregation) : aggregate(data, events, series.aggregation);
+    return { labels, values, total };
+  };
+  const current = def.series.map((_, index) => period(def.range, index));
+  return {
+    buckets: current[0]!.labels,
+    series: def.series.map((series, index) => {
+      const now = current[index]!;
+      let previous: TrendResult["series"][number]["previous"] = null;
+      if (def.compare) {
+        const before = period(previousRange(def.range), index);
+        const changePercent = now.total !== null && before.total !== null && before.total !== 0 ? ((now.total - before.total) / before.total) * 100 : null;
+        previous = { buckets: before.labels, values: before.values, total: before.total, changePercent };
+      }
+      return { label: series.label ?? "", values: now.values, total: now.total, previous };
+    }),
+  };
+}
+
+const keyCompare = (a: RefEvent, b: RefEvent) => a.ts - b.ts || compareText(a.event_id, b.event_id);
+
+export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: string): FunnelResult {
+  const from = Date.parse(def.range.from);
+  const to = Date.parse(def.range.to);
+  const window = def.windowSeconds * 1000;
+  const byProfile = new Map<string, RefEvent[]>();
+  for (const event of data.events) {
+    if (event.project_id !== projectId || event.profile_id === null || event.ts < from || event.ts >= to + window) continue;
+    if (!def.filters.every((filter) => matches(data, event, filter))) continue;
+    const list = byProfile.get(event.profile_id) ?? [];
+    list.push(event);
+    byProfile.set(event.profile_id, list);
+  }
+  const isStep = (event: RefEvent, index: number) => {
+    const step = def.steps[index]!;
+    return event.event_name === step.event && step.filters.every((filter) => matches(data, event, filter));
+  };
+  const attempts: Array<{ breakdown: string | null; times: number[] }> = [];
+  for (const events of byProfile.values()) {
+    events.sort(keyCompare);
+    const start = events.find((event) => isStep(event, 0) && event.ts < to);
+    if (!start) continue;
+    const times = [start.ts];
+    let previous = start;
+    for (let index = 1; index < def.steps.length; index++) {
+      const next = events.find((event) => keyCompare(event, previous) > 0 && isStep(event, index) && event.ts < start.ts + window);
+      if (!next) break;
+      times.push(next.ts);
+      previous = next;
+    }
+    attempts.push({ breakdown: def.breakdown ? fieldText(data, start, def.breakdown) : null, times });
+  }
+  const stepsOf = (group: typeof attempts): FunnelStepResult[] => {
+    const counts = def.steps.map((_, index) => group.filter((attempt) => attempt.times.length > index).length);
+    return def.steps.map((step, index) => {
+      const count = counts[index]!;
+      const previous = index === 0 ? count : counts[index - 1]!;
+      const pct = (part: number, whole: number) => (whole === 0 ? 0 : (part / whole) * 100);
+      const durations = group.filter((attempt) => attempt.times.length > index && index > 0).map((attempt) => (attempt.times[index]! - attempt.times[index - 1]!) / 1000);
+      return {
+        label: step.label ?? step.event,
+        count,
+        conversionFromStart: index === 0 ? (count > 0 ? 100 : 0) : pct(count, counts[0]!),
+        conversionFromPrevious: index === 0 ? (count > 0 ? 100 : 0) : pct(count, previous),
+        dropOff: previous - count,
+        medianSecondsFromPrevious: index === 0 ? null : quantile(durations, 0.5),
+      };
+    });
+  };
+  let breakdown: FunnelResult["breakdown"] = null;
+  if (def.breakdown) {
+    const groups = new Map<string | null, typeof attempts>();
+    for (const attempt of attempts) groups.set(attempt.breakdown, [...(groups.get(attempt.breakdown) ?? []), attempt]);
+    breakdown = [...groups.entries()]
+      .sort(([a, x], [b, y]) => y.length - x.length || compareText(a, b))
+      .slice(0, def.breakdownLimit)
+      .map(([value, group]) => ({ value, steps: stepsOf(group) }));
+  }
+  return {
+    steps: stepsOf(attempts),
+    breakdown,
+    overTime: buckets(from, to, def.interval, tz).map((bucket) => {
+      const started = attempts.filter((attempt) => bucketOf(attempt.times[0]!, def.interval, tz) === bucket);
+      const completed = started.filter((attempt) => attempt.times.length === def.steps.length).length;
+      return { bucket, started: started.length, completed, conversion: started.length === 0 ? 0 : (completed / started.length) * 100 };
+    }),
+  };
+}
+
+export function refSegment(data: RefData, projectId: string, def: SegmentDef): SegmentResult {
+  const from = Date.parse(def.range.from);
+  const to = Date.parse(def.range.to);
+  const events = data.events.filter(
+    (event) =>
+      inRange(event, projectId, from, to) &&
+      (def.event === null || event.event_name === def.event) &&
+      def.filters.every((filter) => matches(data, event, filter)),
+  );
+  const groups = new Map<string | null, RefEvent[]>();
+  for (const event of events) {
+    const key = fieldText(data, event, def.breakdown);
+    groups.set(key, [...(groups.get(key) ?? []), event]);
+  }
+  const ranked = [...groups.entries()]
+    .map(([value, list]) => ({ value, result: aggregate(data, list, def.aggregation) }))
+    .sort((a, b) => compareNullableDesc(a.result, b.result) || compareText(a.value, b.value));
+  const top = ranked.slice(0, def.topN);
+  const topKeys = new Set(top.map((row) => row.value));
+  const rest = events.filter((event) => !topKeys.has(fieldText(data, event, def.breakdown)));
+  return {
+    rows: top,
+    other: rest.length === 0 ? null : aggregate(data, rest, def.aggregation),
+    total: events.length === 0 ? emptyValue(def.aggregation) : aggregate(data, events, def.aggregation),
+  };
+}
+
+export function refRetention(data: RefData, projectId: string, def: RetentionDef, tz: string): RetentionResult {
+  const from = Date.parse(def.range.from);
+  const to = Date.parse(def.range.to);
+  const step = def.interval === "week" ? 7 : 1;
+  const dayIndex = (bucket: string) => Date.parse(`${bucket}:00Z`) / 86_400_000;
+  const considered = data.events.filter(
+    (event) => event.project_id === projectId && event.profile_id !== null && def.filters.every((filter) => matches(data, event, filter)),
+  );
+  const firsts = new Map<string, number>();
+  for (const event of considered) {
+    if (event.ts >= to || (def.cohortEvent !== null && event.event_name !== def.cohortEvent)) continue;
+    const first = firsts.get(event.profile_id!);
+    if (first === undefined || event.ts < first) firsts.set(event.profile_id!, event.ts);
+  }
+  const lastBucket = dayIndex(bucketOf(to - 1, def.interval, tz));
+  const cohorts = new Map<string, Set<string>>();
+  for (const [profile, first] of firsts) {
+    if (first < from) continue;
+    const bucket = bucketOf(first, def.interval, tz);
+    cohorts.set(bucket, (cohorts.get(bucket) ?? new Set()).add(profile));
+  }
+  const periods = Array.from({ length: def.periods + 1 }, (_, index) => index);
+  return {
+    periods,
+    cohorts: [...cohorts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([cohort, members]) => {
+        const start = dayIndex(cohort);
+        const available = Math.floor((lastBucket - start) / step);
+        const active = periods.map(() => new Set<string>());
+        for (const event of considered) {
+          if (event.ts < from || event.ts >= to || !members.has(event.profile_id!)) continue;
+          if (def.returnEvent !== null && event.event_name !== def.returnEvent) continue;
+          const period = Math.floor((dayIndex(bucketOf(event.ts, def.interval, tz)) - start) / step);
+          if (period >= 0 && period <= def.periods) active[period]!.add(event.profile_id!);
+        }
+        const counts = periods.map((period) => (period > available ? null : active[period]!.size));
+        return { cohort, size: members.size, counts, percents: counts.map((count) => (count === null ? null : (count / members.size) * 100)) };
+      }),
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * Every report against a plain TypeScript reference, on random small data sets in a real DuckDB
+ * (the real DDL): random events over a few profiles, names, props and timestamps spread across
+ * daylight-saving changes, two projects, and random definitions.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  funnelDefinitionSchema,
+  queryDefinitionSchema,
+  retentionDefinitionSchema,
+  segmentDefinitionSchema,
+  trendDefinitionSchema,
+  type Aggregation,
+  type Filter,
+} from "../../src/domain/reports";
+import { ensureAnalyticsSchema } from "../sink/schema";
+import { refFunnel, refQuery, refRetention, refSegment, refTrend, type Json, type RefData, type RefEvent } from "./reference";
+import { funnelReport, queryReport, retentionReport, segmentReport, trendReport } from "./reports";
+import { QueryRunner } from "./runner";
+import { insertEvents, insertProfiles } from "./testing";
+
+let duckdb: DuckDBInstance;
+let connection: DuckDBConnection;
+let runner: QueryRunner;
+const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
+
+beforeAll(async () => {
+  duckdb = await DuckDBInstance.create(":memory:");
+  connection = await duckdb.connect();
+  await ensureAnalyticsSchema(connection);
+  runner = new QueryRunner(duckdb);
+});
+afterAll(() => {
+  connection.closeSync();
+  duckdb.closeSync();
+});
+
+// Slots of 30 minutes from 2024-03-08 (US DST starts 2024-03-10, EU DST 2024-03-31).
+const BASE = Date.parse("2024-03-08T00:00:00Z");
+const SLOT = 30 * 60_000;
+const SLOTS = 26 * 48;
+const slotTime = (slot: number) => new Date(BASE + slot * SLOT).toISOString();
+
+const TIMEZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC"];
+const NAMES = ["a", "b", "c"];
+const PROFILES = ["u1", "u2", "u3", "u4", "u5"];
+
+const propsArb = fc.record(
+  {
+    amount: fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom(2.5, 0.25), fc.constant("x")),
+    plan: fc.constantFrom("free", "pro", "Pro"),
+    flag: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+const dataArb = fc
+  .record({
+    // Clusters of nearby slots (around both DST changes and elsewhere): adjacent slots make window edges and ties likely.
+    pool: fc
+      .array(fc.tuple(fc.constantFrom(90, 100, 110, 1090, 1100, 1106, 600), fc.integer({ min: -12, max: 12 })), { minLength: 3, maxLength: 25 })
+      .map((pairs) => [...new Set(pairs.map(([center, offset]) => Math.max(0, Math.min(SLOTS - 1, center + offset))))]),
+    events: fc.array(
+      fc.record({
+        project: fc.constantFrom("p1", "p1", "p1", "p1", "p2"),
+        slot: fc.nat(),
+        jitter: fc.constantFrom(0, 0, 0, 60_000, 17 * 60_000),
+        name: fc.constantFrom(...NAMES),
+        profile: fc.option(fc.constantFrom(...PROFILES), { freq: 6 }),
+        props: propsArb,
+        country: fc.option(fc.constantFrom("DE", "US"), { freq: 3 }),
+        browser: fc.option(fc.constantFrom("Chrome", "Firefox"), { freq: 3 }),
+      }),
+      { minLength: 10, maxLength: 80 },
+    ),
+    profiles: fc.array(fc.record({ vip: fc.integer({ min: 0, max: 3 }), plan: fc.constantFrom("free", "pro") }, { requiredKeys: [] }), {
+      minLength: PROFILES.length,
+      maxLength: PROFILES.length,
+    }),
+  })
+  .map(({ pool, events, profiles }): RefData => {
+    const refEvents: RefEvent[] = events.map((event, index) => ({
+      project_id: event.project,
+      // Ids are not in time order, so ties on ts are broken by something other than arrival.
+      event_id: `e${String((index * 7919) % 1000).padStart(3, "0")}-${index}`,
+      event_name: event.name,
+      profile_id: event.profile,
+      ts: BASE + pool[event.slot % pool.length]! * SLOT + event.jitter,
+      props: event.props as Record<string, Json>,
+      ctx: event.country === null ? {} : { country: event.country },
+      browser: event.browser,
+      os: "Linux",
+      device_type: null,
+    }));
+    const profileMap = new Map<string, Record<string, Json>>();
+    PROFILES.forEach((profile, index) => {
+      profileMap.set(`p1\u0000${profile}`, profiles[index]!);
+      profileMap.set(`p2\u0000${profile}`, { vip: 9, plan: "other" });
+    });
+    return { events: refEvents, profiles: profileMap };
+  });
+
+const FIELDS = ["event_name", "profile_id", "browser", "props.amount", "props.plan", "props.flag", "ctx.country", "profile.vip", "profile.plan", "props.missing"];
+const fieldArb = fc.constantFrom(...FIELDS);
+const filterArb: fc.Arbitrary<Filter> = fc.oneof(
+  fc.record({ field: fieldArb, op: fc.constantFrom("eq" as const, "neq" as const), value: fc.oneof(fc.constantFrom("a", "pro", "DE", "true", "u1"), fc.integer({ min: 0, max: 3 }), fc.boolean()) }),
+  fc.record({ field: fieldArb, op: fc.constantFrom("contains" as const, "not_contains" as const), value: fc.constantFrom("r", "PRO", "", "e") }),
+  fc.record({ field: fieldArb, op: fc.constantFrom("gt" as const, "gte" as const, "lt" as const, "lte" as const), value: fc.constantFrom(0, 2.5, 10, 50, -1) }),
+  fc.record({
+    field: fieldArb,
+    op: fc.constantFrom("in" as const, "not_in" as const),
+    values: fc.array(fc.oneof(fc.constantFrom("a", "b", "free", "US", "Chrome"), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ field: fieldArb, op: fc.constantFrom("is_set" as const, "is_not_set" as const) }),
+);
+const filtersArb = fc.array(filterArb, { maxLength: 2 });
+const aggregationArb: fc.Arbitrary<Aggregation> = fc.oneof(
+  fc.constant({ op: "count" as const }),
+  fc.constant({ op: "unique_profiles" as const }),
+  fc.record({ op: fc.constantFrom("sum" as const, "avg" as const, "min" as const, "max" as const, "p50" as const, "p90" as const, "p99" as const), field: fc.constantFrom("props.amount", "profile.vip") }),
+);
+const rangeArb = fc
+  .tuple(fc.oneof(fc.integer({ min: 0, max: SLOTS - 2 }), fc.constantFrom(80, 95, 105, 590, 1085, 1095, 1104)), fc.integer({ min: 12, max: SLOTS }))
+  .map(([start, length]) => ({ from: slotTime(start), to: slotTime(Math.min(SLOTS + 48, start + length)) }));
+const eventOrAll = fc.option(fc.constantFrom(...NAMES), { freq: 4 });
+
+/** Seeds a fresh data set: the tables are emptied first so each run sees only its own rows. */
+async function seed(data: RefData): Promise<void> {
+  await connection.run("DELETE FROM events");
+  await connection.run("DELETE FROM profiles");
+  await insertEvents(connection, data.events);
+  await insertProfiles(connection, data.profiles);
+}
+
+/** Deep equality where numbers may differ by floating-point rounding. */
+function expectClose(actual: unknown, expected: unknown, path = "result"): void {
+  if (typeof expected === "number" && typeof actual === "number") {
+    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual), path).toBe(true);
+    expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
+    expected.forEach((item, index) => expectClose((actual as unknown[])[index], item, `${path}[${index}]`));
+    return;
+  }
+  if (typeof expected === "object" && expected !== null) {
+    expect(typeof actual, path).toBe("object");
+    for (const key of Object.keys(expected)) expectClose((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+    return;
+  }
+  expect(actual, path).toEqual(expected);
+}
+
+const RUNS = { numRuns: 40 };
+
+describe("reports match the TypeScript reference", () => {
+  it("query: filters, group by up to two fields, every aggregation", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.record({
+          range: rangeArb,
+          events: fc.subarray(NAMES),
+          filters: filtersArb,
+          groupBy: fc.subarray(FIELDS, { maxLength: 2 }),
+          aggregation: aggregationArb,
+          limit: fc.integer({ min: 1, max: 30 }),
+        }),
+        async (data, input) => {
+          await seed(data);
+          const def = queryDefinitionSchema.parse(input);
+          expectClose(await queryReport(run, "p1", def), refQuery(data, "p1", def));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("trend: local buckets across DST, several series, comparison with the previous period", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.constantFrom(...TIMEZONES),
+        fc.record({
+          range: rangeArb,
+          interval: fc.constantFrom("hour" as const, "day" as const, "week" as const, "month" as const),
+          series: fc.array(fc.record({ event: eventOrAll, filters: filtersArb, aggregation: aggregationArb, label: fc.constant("s") }), { minLength: 1, maxLength: 3 }),
+          filters: filtersArb,
+          compare: fc.boolean(),
+        }),
+        async (data, timezone, input) => {
+          await seed(data);
+          const def = trendDefinitionSchema.parse(input);
+          expectClose(await trendReport(run, "p1", def, timezone), refTrend(data, "p1", def, timezone));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("funnel: ordered steps, ties, conversion window, breakdown and conversion over time", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.constantFrom(...TIMEZONES),
+        fc.record({
+          range: rangeArb,
+          steps: fc.array(fc.record({ event: fc.constantFrom(...NAMES), filters: fc.array(filterArb, { maxLength: 1 }) }), { minLength: 2, maxLength: 5 }),
+          windowSeconds: fc.constantFrom(60, 1800, 1800, 3600, 86_400, 7 * 86_400),
+          filters: fc.array(filterArb, { maxLength: 1 }),
+          breakdown: fc.option(fieldArb),
+          breakdownLimit: fc.integer({ min: 1, max: 5 }),
+          interval: fc.constantFrom("day" as const, "week" as const),
+        }),
+        async (data, timezone, input) => {
+          await seed(data);
+          const def = funnelDefinitionSchema.parse(input);
+          expectClose(await funnelReport(run, "p1", def, timezone), refFunnel(data, "p1", def, timezone));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("segment: top N and other", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.record({ range: rangeArb, event: eventOrAll, filters: filtersArb, breakdown: fieldArb, aggregation: aggregationArb, topN: fc.integer({ min: 1, max: 4 }) }),
+        async (data, input) => {
+          await seed(data);
+          const def = segmentDefinitionSchema.parse(input);
+          expectClose(await segmentReport(run, "p1", def), refSegment(data, "p1", def));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("retention: cohorts by first event, returns by day or week", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.constantFrom(...TIMEZONES),
+        fc.record({
+          range: rangeArb,
+          cohortEvent: eventOrAll,
+          returnEvent: eventOrAll,
+          interval: fc.constantFrom("day" as const, "week" as const),
+          periods: fc.integer({ min: 1, max: 10 }),
+          filters: fc.array(filterArb, { maxLength: 1 }),
+        }),
+        async (data, timezone, input) => {
+          await seed(data);
+          const def = retentionDefinitionSchema.parse(input);
+          expectClose(await retentionReport(run, "p1", def, timezone), refRetention(data, "p1", def, timezone));
+        },
+      ),
+      RUNS,
+    );
+  });
+});
