@@ -1,7 +1,7 @@
 /**
- * The delivery guarantee under crashes: 100,000 events go in through ingest while the processor
- * and the sink, each its own process on the real broker, are killed with SIGKILL five times at
- * random moments and restarted. Afterwards DuckDB holds exactly the 100,000 events, and each rule
+ * The delivery guarantee under crashes: 100,000 events go in through ingest while two processors
+ * (one consumer group) and the sink, each its own process on the real broker, are killed with
+ * SIGKILL five times at random moments and restarted. Afterwards DuckDB holds exactly the 100,000 events, and each rule
  * fired exactly once for each event that satisfies it, per a reference computed here.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -99,8 +99,10 @@ describe("crash safety", () => {
     const brokers = inject("kafkaBrokers");
     const prefix = `crash-${Date.now()}`;
     const duckdbPath = path.join(dir, "prism.duckdb");
-    const ports = { gateway: 4611, processor: 4612, sink: 4613 };
-    const launch = (role: keyof typeof ports) => {
+    const ports = { gateway: 4611, processorA: 4612, processorB: 4614, sink: 4613 };
+    const roleOf = (name: keyof typeof ports) => (name.startsWith("processor") ? "processor" : name);
+    const launch = (name: keyof typeof ports) => {
+      const role = roleOf(name);
       const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
         cwd: ROOT,
         env: {
@@ -110,7 +112,7 @@ describe("crash safety", () => {
           DATABASE_URL: app!.url,
           KAFKA_BROKERS: brokers,
           DUCKDB_PATH: duckdbPath,
-          WORKER_PORT: String(ports[role]),
+          WORKER_PORT: String(ports[name]),
           CONSUMER_GROUP_PREFIX: prefix,
           LOG_LEVEL: "error",
         },
@@ -120,8 +122,15 @@ describe("crash safety", () => {
       child.once("exit", () => children.delete(child));
       return child;
     };
-    const running = { gateway: launch("gateway"), processor: launch("processor"), sink: launch("sink") };
-    for (const role of ["gateway", "processor", "sink"] as const) await waitForHttp(`http://127.0.0.1:${ports[role]}/health`, running[role], role, 60_000);
+    const running = { gateway: launch("gateway"), processorA: launch("processorA"), processorB: launch("processorB"), sink: launch("sink") };
+    for (const name of Object.keys(ports) as Array<keyof typeof ports>) await waitForHttp(`http://127.0.0.1:${ports[name]}/health`, running[name], name, 60_000);
+    // Events each processor handled, summed over its restarts: both must take part.
+    const handled = { processorA: 0, processorB: 0 };
+    const scrape = async (name: "processorA" | "processorB") => {
+      const text = await (await fetch(`http://127.0.0.1:${ports[name]}/metrics`)).text();
+      const line = text.split("\n").find((entry) => entry.startsWith("events_processed_total"));
+      handled[name] += line ? Number(line.split(" ").pop()) : 0;
+    };
 
     const profiles = generate(Date.now() - 2 * 24 * 3600 * 1000);
     const expected = expectedFirings(profiles);
@@ -150,12 +159,14 @@ describe("crash safety", () => {
     const killer = (async () => {
       for (let kill = 0; kill < 5; kill++) {
         await new Promise((resolve) => setTimeout(resolve, 1500 + next() * 3000));
-        const role = next() < 0.5 ? "processor" : "sink";
-        const victim = running[role];
+        const roll = next();
+        const name = roll < 0.33 ? "processorA" : roll < 0.66 ? "processorB" : "sink";
+        if (name !== "sink") await scrape(name);
+        const victim = running[name];
         victim.kill("SIGKILL");
         await new Promise((resolve) => victim.once("exit", resolve));
-        running[role] = launch(role);
-        await waitForHttp(`http://127.0.0.1:${ports[role]}/health`, running[role], role, 60_000);
+        running[name] = launch(name);
+        await waitForHttp(`http://127.0.0.1:${ports[name]}/health`, running[name], name, 60_000);
       }
     })();
     await Promise.all([0, 1, 2, 3].map(send));
@@ -174,6 +185,11 @@ describe("crash safety", () => {
     } finally {
       await bus.close();
     }
+
+    await scrape("processorA");
+    await scrape("processorB");
+    expect(handled.processorA).toBeGreaterThan(0);
+    expect(handled.processorB).toBeGreaterThan(0);
 
     running.sink.kill("SIGTERM");
     await new Promise((resolve) => running.sink.once("exit", resolve));

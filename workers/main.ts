@@ -19,6 +19,7 @@ import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhoo
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import { RuleRegistry } from "./processor/rule-registry";
+import { createQueryService } from "./query/service";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
 import { TOPIC } from "../src/domain/events";
@@ -143,6 +144,9 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     // batch) before the bus, DuckDB and Postgres they write to are closed.
     const watched: WatchedGroup[] = [];
     if (parts.sink && duckdb) {
+      const queries = createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }) });
+      closers.push(() => queries.close());
+      routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
       const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
       closers.push(() => sink.stop());
       closers.push(scheduleRetentionCloser(duckdb, postgres, log));

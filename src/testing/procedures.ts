@@ -21,6 +21,7 @@ export interface Tenant {
   triggerId: string;
   webhookEndpointId: string;
   webhookDeliveryId: string;
+  savedReportId: string;
 }
 
 /** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
@@ -58,8 +59,14 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     data: { id: `msg_${tag}`, endpointId: webhookEndpoint.id, projectId: project.id, triggerId: trigger.id, payload: { tag }, status: "failed" },
   });
   await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
+  const savedReport = await caller.savedReports.create({
+    projectId: project.id,
+    name: `Report ${tag}`,
+    spec: { kind: "trend", definition: { range: { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" }, series: [{ event: null }] } },
+  });
   const [membership] = await caller.organizations.members({ orgId });
   return {
+    savedReportId: savedReport.id,
     user,
     orgId,
     orgName: org.name,
@@ -81,6 +88,8 @@ export const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
 const role = fc.constantFrom("viewer", "member", "admin", "owner");
 const eventTypeInput = fc.record({ name: word, description: fc.constant(""), fields: fc.constant([]) });
 const triggerInput = fc.record({ name: word, rule: fc.constant("true"), actions: fc.constant([]), enabled: fc.boolean(), cooldownSeconds: fc.constant(0) });
+
+const ANY_RANGE = { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" };
 
 /**
  * For each tenant-scoped procedure: valid input naming the target's objects. `own` is the caller's
@@ -144,6 +153,27 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "webhooks.delete": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId) }),
     "webhooks.deliveries": fc.record({ projectId: projectOrOwn, endpointId: fc.constant(target.webhookEndpointId), limit: fc.integer({ min: 1, max: 100 }) }),
     "webhooks.retryDelivery": fc.record({ projectId: projectOrOwn, deliveryId: fc.constant(target.webhookDeliveryId) }),
+    "reports.query": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE }) }),
+    "reports.trend": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, series: [{ event: null }] }) }),
+    "reports.funnel": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, steps: [{ event: "a" }, { event: "b" }] }) }),
+    "reports.segment": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, event: null, breakdown: "event_name" }) }),
+    "reports.retention": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, cohortEvent: null, returnEvent: null }) }),
+    "reports.keyNumbers": fc.record({ projectId }),
+    "reports.triggerFirings": fc.record({ projectId, triggerId: fc.constant(target.triggerId) }),
+    "events.list": fc.record({ projectId }),
+    "events.get": fc.record({ projectId, eventId: word }),
+    "events.tail": fc.record({ projectId }),
+    "profiles.search": fc.record({ projectId, prefix: word }),
+    "profiles.get": fc.record({ projectId, profileId: word }),
+    "profiles.timeline": fc.record({ projectId, profileId: word }),
+    "deadLetters.list": fc.record({ projectId }),
+    "deadLetters.replay": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
+    "savedReports.list": fc.record({ projectId }),
+    "savedReports.create": fc.record({ projectId, name: word, spec: fc.constant({ kind: "query", definition: { range: ANY_RANGE } }) }),
+    "savedReports.update": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId), name: word }),
+    "savedReports.delete": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId) }),
+    "savedReports.setOnDashboard": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId), onDashboard: fc.boolean() }),
+    "savedReports.reorder": fc.record({ projectId: projectOrOwn, reportIds: fc.constant([target.savedReportId]) }),
   };
 }
 

@@ -182,6 +182,7 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
     const status = outcome.result === "delivered" ? "delivered" : delay !== null && number < maxAttempts ? "pending" : "failed";
     const gaveUp = status === "failed";
 
+    // The attempt, the delivery's new state and the endpoint's health change together.
     await db.$transaction([
       db.webhookAttempt.create({
         data: { deliveryId: delivery.id, attempt: number, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs, error: outcome.error },
@@ -196,8 +197,8 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
           ...(status === "pending" ? { nextAttemptAt: new Date(Date.now() + delay!) } : {}),
         },
       }),
+      ...endpointHealthUpdates(endpoint.id, outcome, gaveUp),
     ]);
-    await updateEndpointHealth(endpoint.id, outcome, gaveUp);
 
     const label =
       status === "delivered" ? "delivered" : outcome.result === "gone" || outcome.result === "refused" ? outcome.result : gaveUp ? "failed" : "retrying";
@@ -209,37 +210,38 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
     );
   }
 
-  /** Success resets the run of failures; a 410 or `disableAfter` deliveries in a row that gave up disable the endpoint. */
-  async function updateEndpointHealth(endpointId: string, outcome: AttemptOutcome, gaveUp: boolean) {
+  /** Success resets the run of failures; a 410, or `disableAfter` deliveries in a row that gave up, disable the endpoint. */
+  function endpointHealthUpdates(endpointId: string, outcome: AttemptOutcome, gaveUp: boolean) {
+    const now = new Date().toISOString();
     if (outcome.result === "delivered") {
-      await db.webhookEndpoint.updateMany({ where: { id: endpointId, consecutiveFailures: { not: 0 } }, data: { consecutiveFailures: 0 } });
-      return;
+      return [db.webhookEndpoint.updateMany({ where: { id: endpointId, consecutiveFailures: { not: 0 } }, data: { consecutiveFailures: 0 } })];
     }
+    const updates = [];
     if (outcome.result === "gone") {
-      await db.webhookEndpoint.updateMany({
-        where: { id: endpointId, enabled: true },
-        data: { enabled: false, disabledReason: `Disabled automatically on ${new Date().toISOString()}: the endpoint answered 410 Gone.` },
-      });
+      updates.push(
+        db.webhookEndpoint.updateMany({
+          where: { id: endpointId, enabled: true },
+          data: { enabled: false, disabledReason: `Disabled automatically on ${now}: the endpoint answered 410 Gone.` },
+        }),
+      );
     }
-    if (!gaveUp) return;
-    const endpoint = await db.webhookEndpoint.update({
-      where: { id: endpointId },
-      data: { consecutiveFailures: { increment: 1 } },
-      select: { consecutiveFailures: true },
-    });
-    if (endpoint.consecutiveFailures >= disableAfter) {
-      await db.webhookEndpoint.updateMany({
-        where: { id: endpointId, enabled: true },
-        data: {
-          enabled: false,
-          disabledReason:
-            `Disabled automatically on ${new Date().toISOString()}: ${endpoint.consecutiveFailures} deliveries in a row failed every attempt. Last error: ${outcome.error ?? "unknown"}`.slice(
-              0,
-              1000,
-            ),
-        },
-      });
+    if (gaveUp) {
+      updates.push(
+        db.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { consecutiveFailures: { increment: 1 } } }),
+        db.webhookEndpoint.updateMany({
+          where: { id: endpointId, enabled: true, consecutiveFailures: { gte: disableAfter } },
+          data: {
+            enabled: false,
+            disabledReason:
+              `Disabled automatically on ${now}: ${disableAfter} deliveries in a row failed every attempt. Last error: ${outcome.error ?? "unknown"}`.slice(
+                0,
+                1000,
+              ),
+          },
+        }),
+      );
     }
+    return updates;
   }
 
   function track(delivery: ClaimedDelivery) {

@@ -78,6 +78,12 @@ describe("sendWebhook", () => {
     expect(check).toEqual({ ok: false, refused: true, reason: expect.stringContaining("mixed.example resolves to 10.1.2.3") });
   });
 
+  it("counts a hanging DNS lookup against the timeout", async () => {
+    const hanging: Resolver = () => new Promise(() => undefined);
+    const outcome = await send("http://slow-dns.example/hook", [], hanging, 200);
+    expect(outcome).toMatchObject({ result: "failed", retryable: true, error: "resolving slow-dns.example timed out after 200 ms" });
+  });
+
   it("reports a name that does not resolve as a retryable failure", async () => {
     const outcome = await send("http://does-not-exist.invalid/hook", []);
     expect(outcome).toMatchObject({ result: "failed", retryable: true, error: expect.stringContaining("could not resolve does-not-exist.invalid") });

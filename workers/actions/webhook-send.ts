@@ -130,7 +130,17 @@ export async function sendWebhook(opts: SendOptions): Promise<AttemptOutcome> {
     return { result: "refused", retryable: false, statusCode: null, error: "refused: the endpoint URL contains credentials", latencyMs: 0 };
   }
 
-  const target = await checkWebhookTarget(url.hostname, opts.allow, opts.resolve);
+  // The lookup counts against the timeout too: getaddrinfo has no deadline of its own.
+  let lookupTimer: NodeJS.Timeout | undefined;
+  const target = await Promise.race([
+    checkWebhookTarget(url.hostname, opts.allow, opts.resolve),
+    new Promise<TargetCheck>((resolve) => {
+      lookupTimer = setTimeout(
+        () => resolve({ ok: false, refused: false, reason: `resolving ${url.hostname} timed out after ${opts.timeoutMs} ms` }),
+        opts.timeoutMs,
+      );
+    }),
+  ]).finally(() => clearTimeout(lookupTimer));
   if (!target.ok)
     return { result: target.refused ? "refused" : "failed", retryable: !target.refused, statusCode: null, error: target.reason, latencyMs: elapsed() };
   const checked = target.addresses;
@@ -185,10 +195,13 @@ export async function sendWebhook(opts: SendOptions): Promise<AttemptOutcome> {
         });
       },
     );
-    const timer = setTimeout(() => {
-      finish({ result: "failed", retryable: true, statusCode: null, error: `timed out after ${opts.timeoutMs} ms` });
-      request.destroy();
-    }, opts.timeoutMs);
+    const timer = setTimeout(
+      () => {
+        finish({ result: "failed", retryable: true, statusCode: null, error: `timed out after ${opts.timeoutMs} ms` });
+        request.destroy();
+      },
+      Math.max(1, opts.timeoutMs - elapsed()),
+    );
     request.on("error", (error: NodeJS.ErrnoException) =>
       finish({ result: "failed", retryable: true, statusCode: null, error: oneLine(`${error.code ? `${error.code}: ` : ""}${error.message}`, 300) }),
     );

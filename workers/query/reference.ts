@@ -273,7 +273,7 @@ export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: 
     const times = [start.ts];
     let previous = start;
     for (let index = 1; index < def.steps.length; index++) {
-      const next = events.find((event) => keyCompare(event, previous) > 0 && isStep(event, index) && event.ts < start.ts + window);
+      const next = events.find((event) => keyCompare(event, previous) > 0 && isStep(event, index) && event.ts <= start.ts + window);
       if (!next) break;
       times.push(next.ts);
       previous = next;

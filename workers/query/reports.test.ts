@@ -89,7 +89,7 @@ const dataArb = fc
       profile_id: event.profile,
       ts: BASE + pool[event.slot % pool.length]! * SLOT + event.jitter,
       props: event.props as Record<string, Json>,
-      ctx: event.country === null ? {} : { country: event.country },
+      ctx: (event.country === null ? {} : { country: event.country }) as Record<string, Json>,
       browser: event.browser,
       os: "Linux",
       device_type: null,
@@ -154,7 +154,7 @@ function expectClose(actual: unknown, expected: unknown, path = "result"): void 
   expect(actual, path).toEqual(expected);
 }
 
-const RUNS = { numRuns: 40 };
+const RUNS = { numRuns: 60 };
 
 describe("reports match the TypeScript reference", () => {
   it("query: filters, group by up to two fields, every aggregation", async () => {
@@ -261,5 +261,49 @@ describe("reports match the TypeScript reference", () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe("funnel edges", () => {
+  const event = (id: string, name: string, ts: string): RefEvent => ({
+    project_id: "p1",
+    event_id: id,
+    event_name: name,
+    profile_id: "u1",
+    ts: Date.parse(ts),
+    props: {},
+    ctx: {},
+    browser: null,
+    os: null,
+    device_type: null,
+  });
+  const def = funnelDefinitionSchema.parse({
+    range: { from: "2024-03-09T00:00:00Z", to: "2024-03-10T00:00:00Z" },
+    steps: [{ event: "a" }, { event: "b" }, { event: "b" }],
+    windowSeconds: 3600,
+  });
+
+  it("counts a step exactly one window after the start, not one a millisecond later, and never one event for two steps", async () => {
+    const data: RefData = {
+      events: [
+        event("e2", "a", "2024-03-09T10:00:00Z"),
+        // Same instant as the start but a smaller id: before it in (ts, id) order, so it does not count.
+        event("e1", "b", "2024-03-09T10:00:00Z"),
+        event("e3", "b", "2024-03-09T10:30:00Z"),
+        event("e4", "b", "2024-03-09T11:00:00.001Z"),
+      ],
+      profiles: new Map(),
+    };
+    await seed(data);
+    const result = await funnelReport(run, "p1", def, "UTC");
+    expect(result.steps.map((step) => step.count)).toEqual([1, 1, 0]);
+    expectClose(result, refFunnel(data, "p1", def, "UTC"));
+
+    const edge: RefData = { ...data, events: [...data.events.slice(0, 3), event("e5", "b", "2024-03-09T11:00:00Z")] };
+    await seed(edge);
+    const reached = await funnelReport(run, "p1", def, "UTC");
+    expect(reached.steps.map((step) => step.count)).toEqual([1, 1, 1]);
+    expect(reached.steps[2]!.medianSecondsFromPrevious).toBe(1800);
+    expectClose(reached, refFunnel(edge, "p1", def, "UTC"));
   });
 });

@@ -103,7 +103,7 @@ export class QueryRunner {
         clearTimeout(timer);
         if (!chunk || chunk.rowCount === 0) break;
         rows += chunk.rowCount;
-        await onRows(chunk.getRowsJS() as unknown[][]);
+        await onRows(chunk.getRows() as unknown[][]);
       }
       return rows;
     } catch (error) {

@@ -7,6 +7,11 @@ import { projectsRouter } from "~/server/api/routers/projects";
 import { trackingPlanRouter } from "~/server/api/routers/tracking-plan";
 import { triggersRouter } from "~/server/api/routers/triggers";
 import { webhooksRouter } from "~/server/api/routers/webhooks";
+import { deadLettersRouter } from "~/server/api/routers/dead-letters";
+import { eventsRouter } from "~/server/api/routers/events";
+import { profilesRouter } from "~/server/api/routers/profiles";
+import { reportsRouter } from "~/server/api/routers/reports";
+import { savedReportsRouter } from "~/server/api/routers/saved-reports";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +24,11 @@ export const appRouter = createTRPCRouter({
   triggers: triggersRouter,
   notifications: notificationsRouter,
   webhooks: webhooksRouter,
+  reports: reportsRouter,
+  savedReports: savedReportsRouter,
+  events: eventsRouter,
+  profiles: profilesRouter,
+  deadLetters: deadLettersRouter,
 });
 
 export type AppRouter = typeof appRouter;

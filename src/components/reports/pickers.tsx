@@ -1,0 +1,233 @@
+"use client";
+
+import { Plus, X } from "lucide-react";
+import { useId, type InputHTMLAttributes } from "react";
+import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import { Select } from "~/components/ui/select";
+import { NUMERIC_AGGREGATIONS, type Aggregation } from "~/domain/reports";
+import { cn } from "~/lib/utils";
+import {
+  FILTER_OPERATORS,
+  OPERATOR_LABELS,
+  operatorTakesValue,
+  RANGE_PRESET_LABELS,
+  RANGE_PRESETS,
+  type FilterDraft,
+  type FilterOperator,
+  type RangeChoice,
+  type RangePreset,
+} from "./report-model";
+
+/** A text input that suggests `options` (a native datalist): known names one click away, any name allowed. */
+export function SuggestInput({
+  options,
+  className,
+  ...props
+}: { options: readonly string[] } & Omit<InputHTMLAttributes<HTMLInputElement>, "list" | "onChange" | "value"> & {
+    value: string;
+    onValueChange: (value: string) => void;
+  }) {
+  const listId = useId();
+  const { onValueChange, ...rest } = props;
+  return (
+    <>
+      <Input
+        {...rest}
+        list={listId}
+        autoComplete="off"
+        spellCheck={false}
+        className={className}
+        maxLength={300}
+        onChange={(event) => onValueChange(event.target.value)}
+      />
+      <datalist id={listId}>
+        {options.map((option) => (
+          <option key={option} value={option} />
+        ))}
+      </datalist>
+    </>
+  );
+}
+
+/** The date range: presets, or two local dates. */
+export function DateRangePicker({ value, onChange, error }: { value: RangeChoice; onChange: (choice: RangeChoice) => void; error?: string | null }) {
+  const id = useId();
+  return (
+    <div className="space-y-2">
+      <div role="group" aria-label="Date range" className="inline-flex flex-wrap rounded-md border bg-background p-0.5">
+        {RANGE_PRESETS.map((preset: RangePreset) => (
+          <button
+            key={preset}
+            type="button"
+            aria-pressed={value.preset === preset}
+            onClick={() => onChange({ ...value, preset })}
+            className={cn(
+              "rounded px-3 py-1 text-sm font-medium transition-colors",
+              value.preset === preset ? "bg-primary text-primary-foreground" : "text-muted-foreground hover:bg-accent hover:text-foreground",
+            )}
+          >
+            {RANGE_PRESET_LABELS[preset]}
+          </button>
+        ))}
+      </div>
+      {value.preset === "custom" ? (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <Label htmlFor={`${id}-from`} className="sr-only">
+            From
+          </Label>
+          <Input id={`${id}-from`} type="date" className="w-40" value={value.from ?? ""} onChange={(event) => onChange({ ...value, from: event.target.value })} />
+          <span className="text-muted-foreground">to</span>
+          <Label htmlFor={`${id}-to`} className="sr-only">
+            To
+          </Label>
+          <Input id={`${id}-to`} type="date" className="w-40" value={value.to ?? ""} onChange={(event) => onChange({ ...value, to: event.target.value })} />
+        </div>
+      ) : null}
+      {error ? <p className="text-sm text-destructive">{error}</p> : null}
+    </div>
+  );
+}
+
+export const AGGREGATION_LABELS: Record<Aggregation["op"], string> = {
+  count: "Total events",
+  unique_profiles: "Unique profiles",
+  sum: "Sum of",
+  avg: "Average of",
+  min: "Minimum of",
+  max: "Maximum of",
+  p50: "Median (p50) of",
+  p90: "p90 of",
+  p99: "p99 of",
+};
+
+export interface AggregationDraft {
+  op: Aggregation["op"];
+  field: string;
+}
+
+export function aggregationFromDraft(draft: AggregationDraft): Aggregation | { error: string } {
+  if (draft.op === "count" || draft.op === "unique_profiles") return { op: draft.op };
+  if (!draft.field.trim()) return { error: `${AGGREGATION_LABELS[draft.op]} needs a numeric property.` };
+  return { op: draft.op, field: draft.field.trim() };
+}
+
+export function draftFromAggregation(aggregation: Aggregation | undefined): AggregationDraft {
+  if (!aggregation) return { op: "count", field: "" };
+  return { op: aggregation.op, field: "field" in aggregation ? aggregation.field : "" };
+}
+
+export function AggregationPicker({
+  value,
+  onChange,
+  fields,
+  label = "Measure",
+}: {
+  value: AggregationDraft;
+  onChange: (draft: AggregationDraft) => void;
+  fields: readonly string[];
+  label?: string;
+}) {
+  const id = useId();
+  const numeric = (NUMERIC_AGGREGATIONS as readonly string[]).includes(value.op);
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <Label htmlFor={id} className="sr-only">
+        {label}
+      </Label>
+      <Select id={id} className="w-44" value={value.op} onChange={(event) => onChange({ ...value, op: event.target.value as Aggregation["op"] })}>
+        {Object.entries(AGGREGATION_LABELS).map(([op, text]) => (
+          <option key={op} value={op}>
+            {text}
+          </option>
+        ))}
+      </Select>
+      {numeric ? (
+        <SuggestInput
+          aria-label={`${label} property`}
+          className="w-48"
+          placeholder="props.amount"
+          options={fields.filter((field) => field.includes("."))}
+          value={value.field}
+          onValueChange={(field) => onChange({ ...value, field })}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** Rows of property, operator, value. */
+export function FiltersEditor({
+  value,
+  onChange,
+  fields,
+  label = "Filters",
+}: {
+  value: FilterDraft[];
+  onChange: (drafts: FilterDraft[]) => void;
+  fields: readonly string[];
+  label?: string;
+}) {
+  const update = (index: number, patch: Partial<FilterDraft>) => onChange(value.map((draft, at) => (at === index ? { ...draft, ...patch } : draft)));
+  return (
+    <div className="space-y-2" role="group" aria-label={label}>
+      {value.map((draft, index) => (
+        <div key={index} className="flex flex-wrap items-center gap-2">
+          <span className="w-10 text-xs text-muted-foreground">{index === 0 ? "where" : "and"}</span>
+          <SuggestInput
+            aria-label={`${label} ${index + 1} property`}
+            className="w-48"
+            placeholder="props.plan"
+            options={fields}
+            value={draft.field}
+            onValueChange={(field) => update(index, { field })}
+          />
+          <Select
+            aria-label={`${label} ${index + 1} operator`}
+            className="w-40"
+            value={draft.op}
+            onChange={(event) => update(index, { op: event.target.value as FilterOperator })}
+          >
+            {FILTER_OPERATORS.map((op) => (
+              <option key={op} value={op}>
+                {OPERATOR_LABELS[op]}
+              </option>
+            ))}
+          </Select>
+          {operatorTakesValue(draft.op) ? (
+            <Input
+              aria-label={`${label} ${index + 1} value`}
+              className="w-48"
+              maxLength={2000}
+              placeholder={draft.op === "in" || draft.op === "not_in" ? "a, b, c" : "value"}
+              value={draft.value}
+              onChange={(event) => update(index, { value: event.target.value })}
+            />
+          ) : null}
+          <Button
+            type="button"
+            variant="ghost"
+            size="icon"
+            className="h-8 w-8"
+            aria-label={`Remove ${label.toLowerCase()} ${index + 1}`}
+            onClick={() => onChange(value.filter((_, at) => at !== index))}
+          >
+            <X className="h-4 w-4" aria-hidden="true" />
+          </Button>
+        </div>
+      ))}
+      <Button
+        type="button"
+        variant="ghost"
+        size="sm"
+        className="text-muted-foreground"
+        disabled={value.length >= 20}
+        onClick={() => onChange([...value, { field: "", op: "eq", value: "" }])}
+      >
+        <Plus className="h-3.5 w-3.5" aria-hidden="true" />
+        Add filter
+      </Button>
+    </div>
+  );
+}

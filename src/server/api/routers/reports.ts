@@ -1,0 +1,56 @@
+/**
+ * Reports over the DuckDB query service: the app checks the user's role on the project, then calls
+ * the service with the authorised project id and the project's time zone.
+ */
+import { z } from "zod";
+import {
+  funnelDefinitionSchema,
+  queryDefinitionSchema,
+  retentionDefinitionSchema,
+  segmentDefinitionSchema,
+  trendDefinitionSchema,
+} from "~/domain/reports";
+import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
+import { callQueryService } from "~/server/query-client";
+
+/** The project's reporting time zone (Project.timezone). */
+export async function projectTimezone(ctx: Pick<TRPCContext, "db">, projectId: string): Promise<string> {
+  const project = await ctx.db.project.findUniqueOrThrow({ where: { id: projectId }, select: { timezone: true } });
+  return project.timezone;
+}
+
+export const reportsRouter = createTRPCRouter({
+  query: projectProcedure("viewer", { definition: queryDefinitionSchema }).query(({ ctx, input }) =>
+    callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition })),
+  ),
+  trend: projectProcedure("viewer", { definition: trendDefinitionSchema }).query(async ({ ctx, input }) => {
+    const timezone = await projectTimezone(ctx, ctx.project.id);
+    return callQueryService((service) => service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+  }),
+  funnel: projectProcedure("viewer", { definition: funnelDefinitionSchema }).query(async ({ ctx, input }) => {
+    const timezone = await projectTimezone(ctx, ctx.project.id);
+    return callQueryService((service) => service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+  }),
+  segment: projectProcedure("viewer", { definition: segmentDefinitionSchema }).query(({ ctx, input }) =>
+    callQueryService((service) => service.report.segment.query({ projectId: ctx.project.id, definition: input.definition })),
+  ),
+  retention: projectProcedure("viewer", { definition: retentionDefinitionSchema }).query(async ({ ctx, input }) => {
+    const timezone = await projectTimezone(ctx, ctx.project.id);
+    return callQueryService((service) => service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+  }),
+  /** Events today (project time zone), active profiles today and over 7 days, triggers fired today. */
+  keyNumbers: projectProcedure("viewer").query(async ({ ctx }) => {
+    const timezone = await projectTimezone(ctx, ctx.project.id);
+    return callQueryService((service) => service.stats.keyNumbers.query({ projectId: ctx.project.id, timezone }));
+  }),
+  /** A trigger's recent firings, newest first (result, error, event, time, action outcomes). */
+  triggerFirings: projectProcedure("viewer", {
+    triggerId: z.string().min(1).max(64),
+    cursor: z.strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) }).nullable().default(null),
+    limit: z.number().int().min(1).max(200).default(50),
+  }).query(({ ctx, input }) =>
+    callQueryService((service) =>
+      service.triggers.firings.query({ projectId: ctx.project.id, triggerId: input.triggerId, cursor: input.cursor, limit: input.limit }),
+    ),
+  ),
+});

@@ -1,0 +1,65 @@
+/**
+ * The app's export download: checks the signed-in user's role on the project, then streams the
+ * worker's POST /query-export answer through unchanged (no buffering), with the project id and
+ * time zone filled in server-side.
+ */
+import { z } from "zod";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { eventFilterSchema, reportSpecSchema } from "~/domain/reports";
+import type { QueryServiceTarget } from "~/server/query-client";
+
+/** What the browser may send: the project id comes from the URL and is checked, never from the body. */
+export const exportBodySchema = z.strictObject({
+  format: z.enum(["csv", "ndjson", "json"]),
+  source: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("events"), filter: eventFilterSchema.default({ events: [], filters: [] }) }),
+    z.strictObject({ kind: z.literal("report"), report: reportSpecSchema }),
+  ]),
+});
+
+const problem = (status: number, error: string, message: string) => Response.json({ error, message }, { status, headers: { "cache-control": "no-store" } });
+const PASSED_HEADERS = ["content-type", "content-disposition", "x-total-rows", "cache-control"];
+
+export async function proxyExport(opts: {
+  request: Request;
+  projectId: string;
+  userId: string | null;
+  db: PrismaClient;
+  target: QueryServiceTarget;
+}): Promise<Response> {
+  if (!opts.userId) return problem(401, "unauthorized", "Sign in to export.");
+  const project = await opts.db.project.findUnique({
+    where: { id: opts.projectId.slice(0, 64) },
+    select: { id: true, timezone: true, organization: { select: { memberships: { where: { userId: opts.userId }, select: { role: true } } } } },
+  });
+  // Any member may export (viewer and up); a project one cannot see does not exist.
+  if (!project || project.organization.memberships.length === 0) return problem(404, "not_found", "Project not found.");
+  let body: unknown;
+  try {
+    body = await opts.request.json();
+  } catch {
+    return problem(400, "malformed", "Send the export as JSON: { format, source }.");
+  }
+  const parsed = exportBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return problem(400, "invalid", issue ? `${issue.path.join(".") || "request"}: ${issue.message}` : "Invalid export request.");
+  }
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${opts.target.url.replace(/\/$/, "")}/query-export`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-internal-secret": opts.target.secret },
+      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...parsed.data }),
+      signal: opts.request.signal,
+    });
+  } catch {
+    return problem(503, "unavailable", "The query service is not reachable right now; check that the worker is running, then retry.");
+  }
+  const headers = new Headers({ "x-content-type-options": "nosniff" });
+  for (const name of PASSED_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  return new Response(upstream.body, { status: upstream.status, headers });
+}
