@@ -63,7 +63,11 @@ export async function callQueryService<T>(call: (client: QueryClient) => Promise
       const code = (error.data as { code?: string } | undefined)?.code;
       if (code && PASS_THROUGH.has(code)) throw new TRPCError({ code: code as "BAD_REQUEST", message: error.message, cause: error });
       if (code === "UNAUTHORIZED" || (error.cause === undefined && !code && /401|unauthori[sz]ed/i.test(error.message))) {
-        throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The query service refused the app's credentials (check INTERNAL_SECRET on both sides).", cause: error });
+        throw new TRPCError({
+          code: "INTERNAL_SERVER_ERROR",
+          message: "The query service refused the app's credentials (check INTERNAL_SECRET on both sides).",
+          cause: error,
+        });
       }
       if (!code) {
         throw new TRPCError({
@@ -76,4 +80,17 @@ export async function callQueryService<T>(call: (client: QueryClient) => Promise
     }
     throw error;
   }
+}
+
+/** readProfile for the ingest API: the profile's latest state through the query service, null when it does not exist. */
+export function profileReader(target?: QueryServiceTarget) {
+  return async (projectId: string, profileId: string) => {
+    try {
+      const profile = await queryClient(target ?? queryServiceTarget()).profiles.get.query({ projectId, profileId });
+      return { profileId: profile.profileId, props: profile.props, createdAt: profile.createdAt, updatedAt: profile.updatedAt };
+    } catch (error) {
+      if (error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === "NOT_FOUND") return null;
+      throw error;
+    }
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { createIngestHandler, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
+import { createIngestHandler, type IngestDeps, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
 import { createKeyCache } from "../../edge/key-cache";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { resolveApiKey } from "../../src/server/resolve-key";
@@ -33,7 +33,7 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   res.end(body);
 }
 
-export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheMs?: number }): IngestHandler {
+export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheMs?: number; readProfile?: IngestDeps["readProfile"] }): IngestHandler {
   // Concurrent requests share one durable write instead of queueing behind each other.
   const produce = coalesce<OutgoingRecord>(async (records) => {
     await opts.bus.produce(records.map((record) => ({ topic: record.topic, key: record.key, value: record.value, headers: record.headers })));
@@ -41,6 +41,7 @@ export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheM
   return createIngestHandler({
     resolveKey: createKeyCache((key) => resolveApiKey(opts.db, key), opts.keyCacheMs ?? 10_000),
     produce,
+    ...(opts.readProfile ? { readProfile: opts.readProfile } : {}),
   });
 }
 
@@ -51,5 +52,15 @@ export function addIngestRoutes(routes: Routes, handler: IngestHandler): void {
   mount("POST", "/api/v1/events/batch", handler.batch);
   mount("POST", "/api/v1/profiles", handler.profiles);
   mount("GET", "/api/v1/health", () => handler.health());
+  mount("GET", "/api/v1/profiles/*", (request) => {
+    const id = new URL(request.url).pathname.slice("/api/v1/profiles/".length);
+    let profileId: string;
+    try {
+      profileId = decodeURIComponent(id);
+    } catch {
+      profileId = "";
+    }
+    return handler.profile(request, profileId);
+  });
   for (const path of ["/api/v1/events", "/api/v1/events/batch", "/api/v1/profiles"]) mount("OPTIONS", path, () => handler.preflight());
 }

@@ -41,7 +41,12 @@ function lookup(object: Record<string, Json> | undefined, path: string[]): Json 
 export function fieldText(data: RefData, event: RefEvent, field: string): string | null {
   const parsed = parseField(field)!;
   if (parsed.kind === "column") return event[parsed.column];
-  const source = parsed.source === "profile" ? (event.profile_id === null ? undefined : data.profiles.get(`${event.project_id}\u0000${event.profile_id}`)) : event[parsed.source];
+  const source =
+    parsed.source === "profile"
+      ? event.profile_id === null
+        ? undefined
+        : data.profiles.get(`${event.project_id}\u0000${event.profile_id}`)
+      : event[parsed.source];
   const value = lookup(source, parsed.path);
   if (value === undefined || value === null) return null;
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -60,7 +65,9 @@ export function matches(data: RefData, event: RefEvent, filter: Filter): boolean
     case "eq":
     case "neq": {
       const equal =
-        typeof filter.value === "number" ? fieldNumber(data, event, filter.field) === filter.value : fieldText(data, event, filter.field) === scalarText(filter.value);
+        typeof filter.value === "number"
+          ? fieldNumber(data, event, filter.field) === filter.value
+          : fieldText(data, event, filter.field) === scalarText(filter.value);
       return filter.op === "eq" ? equal : !equal;
     }
     case "contains":
@@ -286,7 +293,9 @@ export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: 
       const count = counts[index]!;
       const previous = index === 0 ? count : counts[index - 1]!;
       const pct = (part: number, whole: number) => (whole === 0 ? 0 : (part / whole) * 100);
-      const durations = group.filter((attempt) => attempt.times.length > index && index > 0).map((attempt) => (attempt.times[index]! - attempt.times[index - 1]!) / 1000);
+      const durations = group
+        .filter((attempt) => attempt.times.length > index && index > 0)
+        .map((attempt) => (attempt.times[index]! - attempt.times[index - 1]!) / 1000);
       return {
         label: step.label ?? step.event,
         count,

@@ -102,10 +102,25 @@ const dataArb = fc
     return { events: refEvents, profiles: profileMap };
   });
 
-const FIELDS = ["event_name", "profile_id", "browser", "props.amount", "props.plan", "props.flag", "ctx.country", "profile.vip", "profile.plan", "props.missing"];
+const FIELDS = [
+  "event_name",
+  "profile_id",
+  "browser",
+  "props.amount",
+  "props.plan",
+  "props.flag",
+  "ctx.country",
+  "profile.vip",
+  "profile.plan",
+  "props.missing",
+];
 const fieldArb = fc.constantFrom(...FIELDS);
 const filterArb: fc.Arbitrary<Filter> = fc.oneof(
-  fc.record({ field: fieldArb, op: fc.constantFrom("eq" as const, "neq" as const), value: fc.oneof(fc.constantFrom("a", "pro", "DE", "true", "u1"), fc.integer({ min: 0, max: 3 }), fc.boolean()) }),
+  fc.record({
+    field: fieldArb,
+    op: fc.constantFrom("eq" as const, "neq" as const),
+    value: fc.oneof(fc.constantFrom("a", "pro", "DE", "true", "u1"), fc.integer({ min: 0, max: 3 }), fc.boolean()),
+  }),
   fc.record({ field: fieldArb, op: fc.constantFrom("contains" as const, "not_contains" as const), value: fc.constantFrom("r", "PRO", "", "e") }),
   fc.record({ field: fieldArb, op: fc.constantFrom("gt" as const, "gte" as const, "lt" as const, "lte" as const), value: fc.constantFrom(0, 2.5, 10, 50, -1) }),
   fc.record({
@@ -119,7 +134,10 @@ const filtersArb = fc.array(filterArb, { maxLength: 2 });
 const aggregationArb: fc.Arbitrary<Aggregation> = fc.oneof(
   fc.constant({ op: "count" as const }),
   fc.constant({ op: "unique_profiles" as const }),
-  fc.record({ op: fc.constantFrom("sum" as const, "avg" as const, "min" as const, "max" as const, "p50" as const, "p90" as const, "p99" as const), field: fc.constantFrom("props.amount", "profile.vip") }),
+  fc.record({
+    op: fc.constantFrom("sum" as const, "avg" as const, "min" as const, "max" as const, "p50" as const, "p90" as const, "p99" as const),
+    field: fc.constantFrom("props.amount", "profile.vip"),
+  }),
 );
 const rangeArb = fc
   .tuple(fc.oneof(fc.integer({ min: 0, max: SLOTS - 2 }), fc.constantFrom(80, 95, 105, 590, 1085, 1095, 1104)), fc.integer({ min: 12, max: SLOTS }))
@@ -148,7 +166,8 @@ function expectClose(actual: unknown, expected: unknown, path = "result"): void 
   }
   if (typeof expected === "object" && expected !== null) {
     expect(typeof actual, path).toBe("object");
-    for (const key of Object.keys(expected)) expectClose((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+    for (const key of Object.keys(expected))
+      expectClose((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
     return;
   }
   expect(actual, path).toEqual(expected);
@@ -187,7 +206,10 @@ describe("reports match the TypeScript reference", () => {
         fc.record({
           range: rangeArb,
           interval: fc.constantFrom("hour" as const, "day" as const, "week" as const, "month" as const),
-          series: fc.array(fc.record({ event: eventOrAll, filters: filtersArb, aggregation: aggregationArb, label: fc.constant("s") }), { minLength: 1, maxLength: 3 }),
+          series: fc.array(fc.record({ event: eventOrAll, filters: filtersArb, aggregation: aggregationArb, label: fc.constant("s") }), {
+            minLength: 1,
+            maxLength: 3,
+          }),
           filters: filtersArb,
           compare: fc.boolean(),
         }),
@@ -229,7 +251,14 @@ describe("reports match the TypeScript reference", () => {
     await fc.assert(
       fc.asyncProperty(
         dataArb,
-        fc.record({ range: rangeArb, event: eventOrAll, filters: filtersArb, breakdown: fieldArb, aggregation: aggregationArb, topN: fc.integer({ min: 1, max: 4 }) }),
+        fc.record({
+          range: rangeArb,
+          event: eventOrAll,
+          filters: filtersArb,
+          breakdown: fieldArb,
+          aggregation: aggregationArb,
+          topN: fc.integer({ min: 1, max: 4 }),
+        }),
         async (data, input) => {
           await seed(data);
           const def = segmentDefinitionSchema.parse(input);

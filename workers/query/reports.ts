@@ -160,7 +160,8 @@ export async function trendReport(run: RunQuery, projectId: string, def: TrendDe
       let previousResult: TrendResult["series"][number]["previous"] = null;
       if (previous) {
         const before = byPeriod(1);
-        const changePercent = current.total !== null && before.total !== null && before.total !== 0 ? ((current.total - before.total) / before.total) * 100 : null;
+        const changePercent =
+          current.total !== null && before.total !== null && before.total !== 0 ? ((current.total - before.total) / before.total) * 100 : null;
         previousResult = {
           buckets: previousLabels,
           values: previousLabels.map((label) => (before.values.has(label) ? before.values.get(label)! : empty)),
@@ -202,10 +203,7 @@ export function buildFunnel(projectId: string, def: FunnelDef, timezone: string)
   const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
   // Later steps may come up to one window after the range ends.
   const scanTo = new Date(Date.parse(def.range.to) + def.windowSeconds * 1000).toISOString();
-  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, [
-    "e.profile_id IS NOT NULL",
-    ...scope.filters(def.filters),
-  ]);
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, ["e.profile_id IS NOT NULL", ...scope.filters(def.filters)]);
   const ctes = [
     `ev AS MATERIALIZED (
        SELECT e.profile_id AS pid, {'t': e.ts, 'id': e.event_id} AS k, ${breakdown}, ${stepFlags.join(", ")}
@@ -266,7 +264,10 @@ function funnelSteps(def: FunnelDef, row: Row | undefined): FunnelStepResult[] {
 
 export async function funnelReport(run: RunQuery, projectId: string, def: FunnelDef, timezone: string): Promise<FunnelResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
-  const [rows, buckets] = await Promise.all([run(buildFunnel(projectId, def, timezone)), run(bucketSeries(def.range.from, def.range.to, def.interval, timezone))]);
+  const [rows, buckets] = await Promise.all([
+    run(buildFunnel(projectId, def, timezone)),
+    run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
+  ]);
   const stepRows = rows.filter((row) => row.part === "steps");
   const overall = stepRows.find((row) => Number(row.all_rows) === 1);
   let breakdown: FunnelResult["breakdown"] = null;

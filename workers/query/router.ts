@@ -93,7 +93,14 @@ const reportRouter = t.router({
 
 const eventsRouter = t.router({
   list: procedure
-    .input(z.strictObject({ projectId, filter: eventFilterSchema.default({ events: [], filters: [] }), cursor: eventCursorSchema.nullable().default(null), limit: limit(200, 50) }))
+    .input(
+      z.strictObject({
+        projectId,
+        filter: eventFilterSchema.default({ events: [], filters: [] }),
+        cursor: eventCursorSchema.nullable().default(null),
+        limit: limit(200, 50),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const rows = await ctx.runner.all(buildEventList(input.projectId, input.filter, input.cursor, input.limit));
       return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
@@ -107,7 +114,10 @@ const eventsRouter = t.router({
     .input(
       z.strictObject({
         projectId,
-        after: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) }).nullable().default(null),
+        after: z
+          .strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) })
+          .nullable()
+          .default(null),
         limit: limit(200, 50),
       }),
     )
@@ -182,7 +192,10 @@ const triggersRouter = t.router({
       z.strictObject({
         projectId,
         triggerId: z.string().min(1).max(64),
-        cursor: z.strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) }).nullable().default(null),
+        cursor: z
+          .strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
+          .nullable()
+          .default(null),
         limit: limit(200, 50),
       }),
     )
@@ -198,7 +211,10 @@ const deadLettersRouter = t.router({
       z.strictObject({
         projectId,
         reason: z.enum(VIOLATION_TYPES).nullable().default(null),
-        cursor: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) }).nullable().default(null),
+        cursor: z
+          .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
+          .nullable()
+          .default(null),
         limit: limit(200, 50),
       }),
     )

@@ -42,7 +42,8 @@ export function createQueryService(opts: { duckdb: DuckDBInstance; secret: strin
     createContext: () => ({ runner, log }),
   });
   const authorised = (req: IncomingMessage) => sameSecret(req.headers[SECRET_HEADER] as string | undefined, opts.secret);
-  const refuse = (res: ServerResponse) => sendJson(res, 401, { error: "unauthorized", message: "The query service needs the internal secret (X-Internal-Secret)." });
+  const refuse = (res: ServerResponse) =>
+    sendJson(res, 401, { error: "unauthorized", message: "The query service needs the internal secret (X-Internal-Secret)." });
 
   const handler: RouteHandler = (req, res) => {
     if (!authorised(req)) return refuse(res);
@@ -81,11 +82,13 @@ export function createQueryService(opts: { duckdb: DuckDBInstance; secret: strin
           built.rows,
           () => undefined,
           async (rows) => {
-            if (writer.rows === 0) await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
+            if (writer.rows === 0)
+              await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
             await writer.rowsOf(rows);
           },
         );
-        if (writer.rows === 0) await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
+        if (writer.rows === 0)
+          await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
       } else {
         const table = await reportTable((q) => runner.all(q), request.projectId, request.timezone, request.source.report);
         res.writeHead(200, { ...headers, "x-total-rows": String(table.rows.length) });

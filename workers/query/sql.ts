@@ -104,9 +104,7 @@ export class Scope {
 
   /** `FROM events e [LEFT JOIN profiles p …]`; call after every expression has been built. */
   from(projectParam: string): string {
-    return this.needsProfile
-      ? `events e LEFT JOIN profiles p ON p.project_id = ${projectParam} AND p.profile_id = e.profile_id`
-      : "events e";
+    return this.needsProfile ? `events e LEFT JOIN profiles p ON p.project_id = ${projectParam} AND p.profile_id = e.profile_id` : "events e";
   }
 }
 

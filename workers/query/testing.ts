@@ -4,7 +4,11 @@ import type { Json, RefData, RefEvent } from "./reference";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function insertEvents(connection: DuckDBConnection, events: RefEvent[], profilePropsAtEvent: (event: RefEvent) => Record<string, Json> = () => ({})): Promise<void> {
+export async function insertEvents(
+  connection: DuckDBConnection,
+  events: RefEvent[],
+  profilePropsAtEvent: (event: RefEvent) => Record<string, Json> = () => ({}),
+): Promise<void> {
   for (let start = 0; start < events.length; start += 200) {
     const batch = events.slice(start, start + 200);
     const params: Array<string | null> = [];
@@ -34,6 +38,11 @@ export async function insertEvents(connection: DuckDBConnection, events: RefEven
 export async function insertProfiles(connection: DuckDBConnection, profiles: RefData["profiles"], at = Date.parse("2024-01-01T00:00:00Z")): Promise<void> {
   for (const [key, props] of profiles) {
     const [projectId, profileId] = key.split("\u0000") as [string, string];
-    await connection.run(`INSERT INTO profiles VALUES ($1, $2, $3, CAST($4 AS TIMESTAMPTZ), CAST($4 AS TIMESTAMPTZ))`, [projectId, profileId, JSON.stringify(props), iso(at)]);
+    await connection.run(`INSERT INTO profiles VALUES ($1, $2, $3, CAST($4 AS TIMESTAMPTZ), CAST($4 AS TIMESTAMPTZ))`, [
+      projectId,
+      profileId,
+      JSON.stringify(props),
+      iso(at),
+    ]);
   }
 }

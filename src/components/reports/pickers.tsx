@@ -7,6 +7,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { NUMERIC_AGGREGATIONS, type Aggregation } from "~/domain/reports";
+import { AGGREGATION_LABELS, type AggregationDraft } from "./aggregation";
 import { cn } from "~/lib/utils";
 import {
   FILTER_OPERATORS,
@@ -88,34 +89,6 @@ export function DateRangePicker({ value, onChange, error }: { value: RangeChoice
       {error ? <p className="text-sm text-destructive">{error}</p> : null}
     </div>
   );
-}
-
-export const AGGREGATION_LABELS: Record<Aggregation["op"], string> = {
-  count: "Total events",
-  unique_profiles: "Unique profiles",
-  sum: "Sum of",
-  avg: "Average of",
-  min: "Minimum of",
-  max: "Maximum of",
-  p50: "Median (p50) of",
-  p90: "p90 of",
-  p99: "p99 of",
-};
-
-export interface AggregationDraft {
-  op: Aggregation["op"];
-  field: string;
-}
-
-export function aggregationFromDraft(draft: AggregationDraft): Aggregation | { error: string } {
-  if (draft.op === "count" || draft.op === "unique_profiles") return { op: draft.op };
-  if (!draft.field.trim()) return { error: `${AGGREGATION_LABELS[draft.op]} needs a numeric property.` };
-  return { op: draft.op, field: draft.field.trim() };
-}
-
-export function draftFromAggregation(aggregation: Aggregation | undefined): AggregationDraft {
-  if (!aggregation) return { op: "count", field: "" };
-  return { op: aggregation.op, field: "field" in aggregation ? aggregation.field : "" };
 }
 
 export function AggregationPicker({

@@ -18,10 +18,15 @@ const replayAnswerSchema = z.object({
 export const deadLettersRouter = createTRPCRouter({
   list: projectProcedure("viewer", {
     reason: z.enum(VIOLATION_TYPES).nullable().default(null),
-    cursor: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) }).nullable().default(null),
+    cursor: z
+      .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
+      .nullable()
+      .default(null),
     limit: z.number().int().min(1).max(200).default(50),
   }).query(({ ctx, input }) =>
-    callQueryService((service) => service.deadLetters.list.query({ projectId: ctx.project.id, reason: input.reason, cursor: input.cursor, limit: input.limit })),
+    callQueryService((service) =>
+      service.deadLetters.list.query({ projectId: ctx.project.id, reason: input.reason, cursor: input.cursor, limit: input.limit }),
+    ),
   ),
 
   replay: projectProcedure("admin", { ids: z.array(z.string().min(1).max(200)).min(1).max(100) }).mutation(async ({ ctx, input }) => {
@@ -37,7 +42,11 @@ export const deadLettersRouter = createTRPCRouter({
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The ingest service is not reachable right now; nothing was replayed. Retry shortly.", cause: error });
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "The ingest service is not reachable right now; nothing was replayed. Retry shortly.",
+        cause: error,
+      });
     }
     const parsed = replayAnswerSchema.safeParse(await response.json().catch(() => null));
     if (!parsed.success || response.status >= 500 || response.status === 400 || response.status === 401 || response.status === 404) {

@@ -18,7 +18,10 @@ export const eventsRouter = createTRPCRouter({
   ),
   /** Events received after `after` (oldest first); without it, the latest ones. Poll with the returned cursor. */
   tail: projectProcedure("viewer", {
-    after: z.strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) }).nullable().default(null),
+    after: z
+      .strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) })
+      .nullable()
+      .default(null),
     limit: z.number().int().min(1).max(200).default(50),
   }).query(({ ctx, input }) => callQueryService((service) => service.events.tail.query({ projectId: ctx.project.id, after: input.after, limit: input.limit }))),
 });

@@ -3,13 +3,7 @@
  * the service with the authorised project id and the project's time zone.
  */
 import { z } from "zod";
-import {
-  funnelDefinitionSchema,
-  queryDefinitionSchema,
-  retentionDefinitionSchema,
-  segmentDefinitionSchema,
-  trendDefinitionSchema,
-} from "~/domain/reports";
+import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, segmentDefinitionSchema, trendDefinitionSchema } from "~/domain/reports";
 import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
 
@@ -46,7 +40,10 @@ export const reportsRouter = createTRPCRouter({
   /** A trigger's recent firings, newest first (result, error, event, time, action outcomes). */
   triggerFirings: projectProcedure("viewer", {
     triggerId: z.string().min(1).max(64),
-    cursor: z.strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) }).nullable().default(null),
+    cursor: z
+      .strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
+      .nullable()
+      .default(null),
     limit: z.number().int().min(1).max(200).default(50),
   }).query(({ ctx, input }) =>
     callQueryService((service) =>

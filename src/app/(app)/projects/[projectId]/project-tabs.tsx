@@ -6,8 +6,13 @@ import { cn } from "~/lib/utils";
 
 const TABS = [
   { segment: "", label: "Overview" },
+  { segment: "/dashboard", label: "Dashboard" },
+  { segment: "/reports", label: "Reports" },
+  { segment: "/events", label: "Events" },
+  { segment: "/profiles", label: "Profiles" },
   { segment: "/keys", label: "API keys" },
   { segment: "/tracking-plan", label: "Tracking plan" },
+  { segment: "/dead-letters", label: "Dead letters" },
   { segment: "/triggers", label: "Triggers" },
   { segment: "/webhooks", label: "Webhooks" },
   { segment: "/settings", label: "Settings" },

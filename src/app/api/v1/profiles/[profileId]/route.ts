@@ -1,7 +1,14 @@
+import { edgeIngest } from "~/server/ingest/edge-ingest";
+
 export const runtime = "edge";
 export const dynamic = "force-dynamic";
 
-/** Reading a profile goes through the DuckDB query service, which is not served yet. */
-export function GET() {
-  return Response.json({ error: "not_implemented", message: "Reading profiles needs the DuckDB query service, which is not available yet." }, { status: 501 });
+/** GET a profile's latest state with the project's API key (read through the worker's query service). */
+export async function GET(request: Request, context: { params: Promise<{ profileId: string }> }) {
+  const { profileId } = await context.params;
+  return edgeIngest().profile(request, profileId);
+}
+
+export function OPTIONS() {
+  return edgeIngest().preflight();
 }

@@ -1,0 +1,221 @@
+/**
+ * The report builder's form state (all text, as typed) and its conversion to a validated report
+ * spec, and back for reopening a saved report. Pure: the builder page only wires it to inputs.
+ */
+import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec } from "~/domain/reports";
+import { aggregationFromDraft, draftFromAggregation, type AggregationDraft } from "./aggregation";
+import { choiceOfRange, defaultInterval, draftFromFilter, filtersFromDrafts, resolveRange, type FilterDraft, type RangeChoice } from "./report-model";
+
+export interface SeriesDraft {
+  /** Empty: every event. */
+  event: string;
+  aggregation: AggregationDraft;
+}
+
+export const WINDOW_UNITS = { minutes: 60, hours: 3600, days: 86_400 } as const;
+export type WindowUnit = keyof typeof WINDOW_UNITS;
+
+export interface BuilderDraft {
+  kind: ReportKind;
+  range: RangeChoice;
+  interval: Interval | "auto";
+  filters: FilterDraft[];
+  trend: { series: SeriesDraft[]; compare: boolean };
+  funnel: { steps: string[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
+  segment: { event: string; breakdown: string; aggregation: AggregationDraft; topN: string };
+  retention: { cohortEvent: string; returnEvent: string; interval: "day" | "week"; periods: string };
+  query: { /** Comma-separated; empty: every event. */ events: string; groupBy: [string, string]; aggregation: AggregationDraft; limit: string };
+}
+
+export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
+  return {
+    kind,
+    range: { preset: "7d" },
+    interval: "auto",
+    filters: [],
+    trend: { series: [{ event: "", aggregation: { op: "count", field: "" } }], compare: false },
+    funnel: { steps: ["", ""], windowValue: "1", windowUnit: "days", breakdown: "" },
+    segment: { event: "", breakdown: "event_name", aggregation: { op: "count", field: "" }, topN: "10" },
+    retention: { cohortEvent: "", returnEvent: "", interval: "day", periods: "14" },
+    query: { events: "", groupBy: ["event_name", ""], aggregation: { op: "count", field: "" }, limit: "100" },
+  };
+}
+
+const nameOrNull = (text: string) => (text.trim() === "" ? null : text.trim());
+
+function wholeNumber(text: string, label: string, min: number, max: number): number | string {
+  const value = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) return `${label} must be a whole number from ${min} to ${max}.`;
+  return value;
+}
+
+/** The draft as a spec the service accepts, or the messages saying what to fix (first problem per part). */
+export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new Date()): { spec: ReportSpec } | { errors: string[] } {
+  const errors: string[] = [];
+  const range = resolveRange(draft.range, timeZone, now);
+  if ("error" in range) errors.push(range.error);
+  const filters = filtersFromDrafts(draft.filters);
+  if ("error" in filters) errors.push(filters.error);
+  if (errors.length > 0 || "error" in range || "error" in filters) return { errors };
+  const interval: Interval = draft.interval === "auto" ? defaultInterval(range) : draft.interval;
+  const common = { range, filters: filters.filters };
+
+  let candidate: unknown;
+  switch (draft.kind) {
+    case "trend": {
+      const series = draft.trend.series.map((item) => {
+        const aggregation = aggregationFromDraft(item.aggregation);
+        if ("error" in aggregation) errors.push(aggregation.error);
+        return { event: nameOrNull(item.event), filters: [] as Filter[], aggregation: "error" in aggregation ? { op: "count" as const } : aggregation };
+      });
+      if (series.length === 0) errors.push("Add at least one series.");
+      candidate = { kind: "trend", definition: { ...common, interval, series, compare: draft.trend.compare } };
+      break;
+    }
+    case "funnel": {
+      const steps = draft.funnel.steps.map((step) => step.trim());
+      if (steps.length < 2) errors.push("A funnel needs at least two steps.");
+      steps.forEach((step, index) => {
+        if (!step) errors.push(`Step ${index + 1} needs an event name.`);
+      });
+      const windowValue = wholeNumber(draft.funnel.windowValue, "The conversion window", 1, 10_000);
+      if (typeof windowValue === "string") errors.push(windowValue);
+      const windowSeconds = typeof windowValue === "number" ? windowValue * WINDOW_UNITS[draft.funnel.windowUnit] : 86_400;
+      if (windowSeconds > 90 * 86_400) errors.push("The conversion window may be at most 90 days.");
+      candidate = {
+        kind: "funnel",
+        definition: { ...common, interval, steps: steps.map((event) => ({ event, filters: [] })), windowSeconds, breakdown: nameOrNull(draft.funnel.breakdown) },
+      };
+      break;
+    }
+    case "segment": {
+      const aggregation = aggregationFromDraft(draft.segment.aggregation);
+      if ("error" in aggregation) errors.push(aggregation.error);
+      const topN = wholeNumber(draft.segment.topN, "Top N", 1, 100);
+      if (typeof topN === "string") errors.push(topN);
+      if (!draft.segment.breakdown.trim()) errors.push("Pick a property to break down by.");
+      candidate = {
+        kind: "segment",
+        definition: {
+          ...common,
+          event: nameOrNull(draft.segment.event),
+          breakdown: draft.segment.breakdown.trim(),
+          aggregation: "error" in aggregation ? { op: "count" } : aggregation,
+          topN: typeof topN === "number" ? topN : 10,
+        },
+      };
+      break;
+    }
+    case "retention": {
+      const periods = wholeNumber(draft.retention.periods, "Periods", 1, 60);
+      if (typeof periods === "string") errors.push(periods);
+      candidate = {
+        kind: "retention",
+        definition: {
+          ...common,
+          cohortEvent: nameOrNull(draft.retention.cohortEvent),
+          returnEvent: nameOrNull(draft.retention.returnEvent),
+          interval: draft.retention.interval,
+          periods: typeof periods === "number" ? periods : 14,
+        },
+      };
+      break;
+    }
+    case "query": {
+      const aggregation = aggregationFromDraft(draft.query.aggregation);
+      if ("error" in aggregation) errors.push(aggregation.error);
+      const limit = wholeNumber(draft.query.limit, "The row limit", 1, 1000);
+      if (typeof limit === "string") errors.push(limit);
+      candidate = {
+        kind: "query",
+        definition: {
+          ...common,
+          events: draft.query.events
+            .split(",")
+            .map((name) => name.trim())
+            .filter(Boolean),
+          groupBy: draft.query.groupBy.map((field) => field.trim()).filter(Boolean),
+          aggregation: "error" in aggregation ? { op: "count" } : aggregation,
+          limit: typeof limit === "number" ? limit : 100,
+        },
+      };
+      break;
+    }
+  }
+  if (errors.length > 0) return { errors };
+  const parsed = reportSpecSchema.safeParse(candidate);
+  if (!parsed.success) {
+    return { errors: parsed.error.issues.slice(0, 3).map((issue) => issue.message) };
+  }
+  return { spec: parsed.data };
+}
+
+/** A stored spec back as form state (for "open in the builder"). */
+export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date()): BuilderDraft {
+  const draft = emptyDraft(spec.kind);
+  const definition = spec.definition;
+  draft.range = choiceOfRange(definition.range, timeZone, now);
+  draft.filters = definition.filters.map(draftFromFilter);
+  switch (spec.kind) {
+    case "trend":
+      draft.interval = spec.definition.interval;
+      draft.trend = {
+        series: spec.definition.series.map((series) => ({ event: series.event ?? "", aggregation: draftFromAggregation(series.aggregation) })),
+        compare: spec.definition.compare,
+      };
+      break;
+    case "funnel": {
+      const seconds = spec.definition.windowSeconds;
+      const unit: WindowUnit = seconds % 86_400 === 0 ? "days" : seconds % 3600 === 0 ? "hours" : "minutes";
+      draft.interval = spec.definition.interval;
+      draft.funnel = {
+        steps: spec.definition.steps.map((step) => step.event),
+        windowValue: String(Math.max(1, Math.round(seconds / WINDOW_UNITS[unit]))),
+        windowUnit: unit,
+        breakdown: spec.definition.breakdown ?? "",
+      };
+      break;
+    }
+    case "segment":
+      draft.segment = {
+        event: spec.definition.event ?? "",
+        breakdown: spec.definition.breakdown,
+        aggregation: draftFromAggregation(spec.definition.aggregation),
+        topN: String(spec.definition.topN),
+      };
+      break;
+    case "retention":
+      draft.retention = {
+        cohortEvent: spec.definition.cohortEvent ?? "",
+        returnEvent: spec.definition.returnEvent ?? "",
+        interval: spec.definition.interval,
+        periods: String(spec.definition.periods),
+      };
+      break;
+    case "query":
+      draft.query = {
+        events: spec.definition.events.join(", "),
+        groupBy: [spec.definition.groupBy[0] ?? "", spec.definition.groupBy[1] ?? ""],
+        aggregation: draftFromAggregation(spec.definition.aggregation),
+        limit: String(spec.definition.limit),
+      };
+      break;
+  }
+  return draft;
+}
+
+/** A name to suggest when saving: what the report measures. */
+export function suggestedName(spec: ReportSpec): string {
+  switch (spec.kind) {
+    case "trend":
+      return spec.definition.series.map((series) => series.event ?? "All events").join(", ") + " trend";
+    case "funnel":
+      return spec.definition.steps.map((step) => step.event).join(" → ");
+    case "segment":
+      return `${spec.definition.event ?? "All events"} by ${spec.definition.breakdown}`;
+    case "retention":
+      return `Retention${spec.definition.cohortEvent ? ` after ${spec.definition.cohortEvent}` : ""}`;
+    case "query":
+      return `Events${spec.definition.groupBy.length > 0 ? ` by ${spec.definition.groupBy.join(", ")}` : ""}`;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * npm run bench:reports — report latency on 10,000,000 generated events (100k profiles, ten event
+ * names, 35 days) in a temp DuckDB file. Each report runs through the query service's code path
+ * (zod, SQL building, runner) and is compared with the same question written by hand in DuckDB
+ * SQL, in the same run: median of 5 after a warm-up. The temp dir is removed afterwards.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { createLogger } from "../../src/lib/logger";
+import { ensureAnalyticsSchema } from "../sink/schema";
+import { createQueryCaller } from "../query/router";
+import { QueryRunner } from "../query/runner";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const PROFILES = 100_000;
+const DAYS = 35;
+const RUNS = 5;
+const PROJECT = "proj_bench";
+const START = Date.parse("2024-01-01T00:00:00Z");
+const iso = (day: number) => new Date(START + day * 86_400_000).toISOString();
+const RANGE = { from: iso(DAYS - 30), to: iso(DAYS) };
+
+interface Case {
+  name: string;
+  targetMs: number;
+  service: () => Promise<unknown>;
+  hand: string;
+}
+
+async function median(work: () => Promise<unknown>): Promise<number> {
+  await work();
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    await work();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(RUNS / 2)]!;
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "prism-bench-reports-"));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  try {
+    const duckdb = await DuckDBInstance.create(path.join(dir, "bench.duckdb"));
+    const connection = await duckdb.connect();
+    await ensureAnalyticsSchema(connection);
+
+    let started = performance.now();
+    // Events arrive in time order, as the sink writes them; names follow a realistic mix.
+    await connection.run(`
+      INSERT INTO events
+      SELECT '${PROJECT}', 'e' || lpad(i::VARCHAR, 9, '0'), name, 'u' || (hash(i * 31) % ${PROFILES}), event_at, event_at,
+             CASE WHEN name = 'purchase' THEN json_object('amount', 5 + hash(i) % 500, 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1], 'path', '/checkout')
+                  ELSE json_object('path', '/p/' || (hash(i * 5) % 200), 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1]) END,
+             json_object('country', ['DE', 'US', 'FR', 'GB', 'IN'][(hash(i * 7) % 5)::BIGINT + 1]),
+             '{}', ['Chrome', 'Firefox', 'Safari'][(hash(i * 11) % 3)::BIGINT + 1], ['Linux', 'macOS', 'Windows', 'iOS'][(hash(i * 13) % 4)::BIGINT + 1], 'desktop', NULL
+        FROM (SELECT i, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_microseconds(i * ${Math.floor((DAYS * 86_400_000_000) / EVENTS)}) AS event_at,
+                     CASE WHEN r < 0.50 THEN 'page_view' WHEN r < 0.62 THEN 'click' WHEN r < 0.70 THEN 'search' WHEN r < 0.77 THEN 'add_to_cart'
+                          WHEN r < 0.81 THEN 'checkout' WHEN r < 0.84 THEN 'purchase' WHEN r < 0.88 THEN 'signup' WHEN r < 0.93 THEN 'login'
+                          WHEN r < 0.97 THEN 'share' ELSE 'logout' END AS name
+                FROM (SELECT i, (hash(i * 17) % 10000) / 10000.0 AS r FROM range(${EVENTS}) t(i)))`);
+    await connection.run(
+      `INSERT INTO profiles SELECT '${PROJECT}', 'u' || i, json_object('plan', ['free', 'pro', 'team'][i % 3 + 1], 'vip_level', i % 5), now(), now() FROM range(${PROFILES}) t(i)`,
+    );
+    await connection.run("CHECKPOINT");
+    console.log(`generated ${EVENTS.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const runner = new QueryRunner(duckdb, { timeoutMs: 120_000, maxRows: 100_000 });
+    const service = createQueryCaller({ runner, log: createLogger("bench", "silent") });
+    const hand = async (sql: string) => {
+      const c = await duckdb.connect();
+      try {
+        await (await c.streamAndReadUntil(sql, 100_001)).getRowObjectsJS();
+      } finally {
+        c.closeSync();
+      }
+    };
+    const tz = "Europe/Berlin";
+    const where = `project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}' AND ts < TIMESTAMPTZ '${RANGE.to}'`;
+    const funnelNames = (names: string[]) => names.map((name) => ({ event: name }));
+    const handFunnel = (names: string[]) => {
+      const distinct = [...new Set(names)].map((name) => `'${name}'`).join(", ");
+      const steps = names.map((name, index) =>
+        index === 0
+          ? `f1 AS (SELECT profile_id, min(ts) AS t1 FROM ev WHERE event_name = '${name}' AND ts < TIMESTAMPTZ '${RANGE.to}' GROUP BY profile_id)`
+          : `f${index + 1} AS (SELECT ev.profile_id, min(ev.ts) AS t${index + 1}, any_value(p.t1) AS t1 FROM ev JOIN f${index} p USING (profile_id)
+                WHERE ev.event_name = '${name}' AND ev.ts > p.t${index} AND ev.ts <= p.t1 + INTERVAL 1 DAY GROUP BY ev.profile_id)`,
+      );
+      return `WITH ev AS MATERIALIZED (SELECT profile_id, ts, event_name FROM events WHERE project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}'
+                  AND ts < TIMESTAMPTZ '${RANGE.to}' + INTERVAL 1 DAY AND event_name IN (${distinct}) AND profile_id IS NOT NULL), ${steps.join(", ")}
+              SELECT ${names.map((_, index) => `(SELECT count(*) FROM f${index + 1})`).join(", ")}`;
+    };
+    const three = ["page_view", "add_to_cart", "purchase"];
+    const ten = ["page_view", "click", "page_view", "search", "page_view", "add_to_cart", "checkout", "purchase", "page_view", "share"];
+    const cases: Case[] = [
+      {
+        name: "trend, 30 days daily",
+        targetMs: 300,
+        service: () =>
+          service.report.trend({
+            projectId: PROJECT,
+            timezone: tz,
+            definition: { range: RANGE, interval: "day", series: [{ event: "page_view", filters: [] }] },
+          }),
+        hand: `SELECT date_trunc('day', timezone('${tz}', ts)) AS d, count(*) FROM events WHERE ${where} AND event_name = 'page_view' GROUP BY d ORDER BY d`,
+      },
+      {
+        name: "funnel, 3 steps",
+        targetMs: 1500,
+        service: () =>
+          service.report.funnel({ projectId: PROJECT, timezone: tz, definition: { range: RANGE, steps: funnelNames(three), windowSeconds: 86_400 } }),
+        hand: handFunnel(three),
+      },
+      {
+        name: "funnel, 10 steps",
+        targetMs: 3000,
+        service: () =>
+          service.report.funnel({ projectId: PROJECT, timezone: tz, definition: { range: RANGE, steps: funnelNames(ten), windowSeconds: 86_400 } }),
+        hand: handFunnel(ten),
+      },
+      {
+        name: "segmentation by campaign",
+        targetMs: 500,
+        service: () =>
+          service.report.segment({
+            projectId: PROJECT,
+            definition: { range: RANGE, event: "purchase", breakdown: "props.campaign", aggregation: { op: "sum", field: "props.amount" }, topN: 10 },
+          }),
+        hand: `SELECT props->>'campaign' AS g, sum(TRY_CAST(props->>'amount' AS DOUBLE)) AS v FROM events WHERE ${where} AND event_name = 'purchase' GROUP BY g ORDER BY v DESC LIMIT 10`,
+      },
+      {
+        name: "events page (newest 50)",
+        targetMs: 100,
+        service: () => service.events.list({ projectId: PROJECT, limit: 50 }),
+        hand: `SELECT event_id, event_name, profile_id, ts, props FROM events WHERE project_id = '${PROJECT}' ORDER BY ts DESC, event_id DESC LIMIT 51`,
+      },
+    ];
+
+    console.log(`\n${"report".padEnd(28)}${"service".padStart(12)}${"by hand".padStart(12)}${"ratio".padStart(8)}${"target".padStart(10)}  verdict`);
+    let failed = false;
+    for (const item of cases) {
+      started = performance.now();
+      const serviceMs = await median(item.service);
+      const handMs = await median(() => hand(item.hand));
+      const ratio = serviceMs / handMs;
+      const ok = serviceMs <= item.targetMs && ratio <= 1.3;
+      failed ||= !ok;
+      console.log(
+        `${item.name.padEnd(28)}${`${serviceMs.toFixed(0)} ms`.padStart(12)}${`${handMs.toFixed(0)} ms`.padStart(12)}${ratio.toFixed(2).padStart(8)}${`${item.targetMs} ms`.padStart(10)}  ${ok ? "ok" : "MISSED"}`,
+      );
+    }
+    connection.closeSync();
+    duckdb.closeSync();
+    if (failed) process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+void main();
