@@ -123,7 +123,8 @@ describe("crash safety", () => {
       return child;
     };
     const running = { gateway: launch("gateway"), processorA: launch("processorA"), processorB: launch("processorB"), sink: launch("sink") };
-    for (const name of Object.keys(ports) as Array<keyof typeof ports>) await waitForHttp(`http://127.0.0.1:${ports[name]}/health`, running[name], name, 60_000);
+    for (const name of Object.keys(ports) as Array<keyof typeof ports>)
+      await waitForHttp(`http://127.0.0.1:${ports[name]}/health`, running[name], name, 60_000);
     // Events each processor handled, summed over its restarts: both must take part.
     const handled = { processorA: 0, processorB: 0 };
     const scrape = async (name: "processorA" | "processorB") => {

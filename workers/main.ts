@@ -124,9 +124,15 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
 
     const prisma = createPrismaClient(env.DATABASE_URL);
     closers.push(() => prisma.$disconnect());
+    // The query service reads the DuckDB file this process owns; ingest's profile lookup goes through it.
+    const queries = parts.sink && duckdb ? createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }) }) : undefined;
+    if (queries) {
+      closers.push(() => queries.close());
+      routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
+    }
     if (parts.gateway) {
       routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-      addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma }));
+      addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma, ...(queries ? { readProfile: queries.readProfile } : {}) }));
       routes.add(
         "POST",
         "/internal/replay",
@@ -144,9 +150,6 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     // batch) before the bus, DuckDB and Postgres they write to are closed.
     const watched: WatchedGroup[] = [];
     if (parts.sink && duckdb) {
-      const queries = createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }) });
-      closers.push(() => queries.close());
-      routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
       const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
       closers.push(() => sink.stop());
       closers.push(scheduleRetentionCloser(duckdb, postgres, log));
@@ -154,7 +157,12 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     }
     if (parts.processor) {
       const rules = new RuleRegistry(postgres, log.child({ component: "rules" }));
-      await rules.start();
+      await rules.start().catch((error: unknown) => {
+        if ((error as { code?: string }).code === "42P01") {
+          throw new ConfigError(`PostgreSQL at ${describeUrl(env.DATABASE_URL)} has no Prism tables; run \`npm run db:migrate\` first.`);
+        }
+        throw error;
+      });
       closers.push(async () => rules.stop());
       const processor = await startProcessor({
         bus,

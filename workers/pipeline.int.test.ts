@@ -87,7 +87,9 @@ describe("stream worker on the real broker", () => {
     receiver = await startReceiver();
     // Loopback targets are refused at creation unless allow-listed, so the row is made directly.
     webhookSecret = newWebhookSecret();
-    const endpoint = await app.db.webhookEndpoint.create({ data: { id: newWebhookEndpointId(), projectId, url: receiver.url("/hooks/prism"), secret: webhookSecret } });
+    const endpoint = await app.db.webhookEndpoint.create({
+      data: { id: newWebhookEndpointId(), projectId, url: receiver.url("/hooks/prism"), secret: webhookSecret },
+    });
     await caller.triggers.create({
       projectId,
       trigger: {
@@ -149,7 +151,11 @@ describe("stream worker on the real broker", () => {
     const call = await until("the signed webhook call", async () => receiver.received[0]);
     expect(call.url).toBe("/hooks/prism");
     expect(verifyStandardWebhook(webhookSecret, call.headers, call.body, Math.floor(Date.now() / 1000))).toBe(true);
-    expect(JSON.parse(call.body)).toMatchObject({ type: "trigger.fired", trigger: { name: "Big purchase" }, event: { event_name: "purchase", profile_id: "alice" } });
+    expect(JSON.parse(call.body)).toMatchObject({
+      type: "trigger.fired",
+      trigger: { name: "Big purchase" },
+      event: { event_name: "purchase", profile_id: "alice" },
+    });
     expect(receiver.received).toHaveLength(1);
   }, 60_000);
 

@@ -8,6 +8,8 @@ import os from "node:os";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { migrateDatabase } from "../prisma/tools/migrate";
+import { createTestDatabase } from "../src/testing/postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -80,13 +82,15 @@ describe("worker start-up with bad configuration", () => {
 describe("worker lifecycle", () => {
   it("serves /health with each dependency and stops cleanly on SIGTERM", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "prism-worker-test-"));
+    const database = await createTestDatabase(inject("postgresServerUrl"));
+    await migrateDatabase(database.url);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "main.ts")], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? "",
         NODE_ENV: "test",
         WORKER_PORT: "0",
-        DATABASE_URL: inject("postgresServerUrl"),
+        DATABASE_URL: database.url,
         DUCKDB_PATH: path.join(dir, "prism.duckdb"),
         LOG_LEVEL: "info",
       },
@@ -114,6 +118,16 @@ describe("worker lifecycle", () => {
     } finally {
       child.kill("SIGKILL");
       await rm(dir, { recursive: true, force: true });
+      await database.drop();
+    }
+  });
+
+  it("names a database that was never migrated", async () => {
+    const database = await createTestDatabase(inject("postgresServerUrl"));
+    try {
+      expectOneLine(await runWorker({ DATABASE_URL: database.url, DUCKDB_PATH: ":memory:" }), /has no Prism tables; run `npm run db:migrate` first\.$/);
+    } finally {
+      await database.drop();
     }
   });
 });

@@ -186,7 +186,11 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
   };
 }
 
-function profileChangeOf(firing: FiringWithEvent, action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>, actionId: string): ProduceRecord {
+function profileChangeOf(
+  firing: FiringWithEvent,
+  action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>,
+  actionId: string,
+): ProduceRecord {
   const record: ProfileRecord = {
     type: "profile",
     event_id: actionId,

@@ -128,7 +128,13 @@ async function main() {
     // BENCH_TOPOLOGY=all runs one process with every part; split (default) runs a processor and a
     // sink process, as a deployment on a multi-core machine would.
     const topology = process.env.BENCH_TOPOLOGY === "all" ? "all" : "split";
-    const roles = topology === "all" ? [["all", WORKER_PORT]] : [["sink", WORKER_PORT], ["processor", WORKER_PORT + 1]];
+    const roles =
+      topology === "all"
+        ? [["all", WORKER_PORT]]
+        : [
+            ["sink", WORKER_PORT],
+            ["processor", WORKER_PORT + 1],
+          ];
     const groupPrefix = `bench-${Date.now()}`;
     for (const [role, port] of roles) {
       // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the worker processes there.

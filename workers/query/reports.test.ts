@@ -173,7 +173,7 @@ function expectClose(actual: unknown, expected: unknown, path = "result"): void 
   expect(actual, path).toEqual(expected);
 }
 
-const RUNS = { numRuns: 60 };
+const RUNS = { numRuns: Number(process.env.REPORT_RUNS ?? 60) };
 
 describe("reports match the TypeScript reference", () => {
   it("query: filters, group by up to two fields, every aggregation", async () => {

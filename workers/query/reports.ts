@@ -8,7 +8,7 @@
  * event matched for step k-1 — "after" in (ts, event_id) order, so ties are broken by event id and
  * one event never counts for two steps — and no later than window seconds after step 1. Steps after
  * step 1 may fall after the range ends (within the window). The breakdown value is the field's value
- * on the attempt's first event (or the profile's latest state for profile.* fields).
+ * on the attempt's first event, missing included (or the profile's latest state for profile.* fields).
  *
  * Retention: a profile's cohort is the local day/week of its first cohort event (ever, up to the
  * range end); cohorts starting in the range are shown. Period k counts cohort members with a return
@@ -29,8 +29,9 @@ import {
   type segmentDefinitionSchema,
   type trendDefinitionSchema,
   type Aggregation,
+  type Interval,
 } from "../../src/domain/reports";
-import { aggregateSql, approximateBuckets, BUCKET_FORMAT, bucketSeries, INTERVAL_SQL, localBucket, Params, Scope, type BuiltQuery } from "./sql";
+import { aggregateSql, approximateBuckets, BUCKET_FORMAT, bucketSeries, localBucket, Params, Scope, type BuiltQuery } from "./sql";
 
 export type QueryDef = z.output<typeof queryDefinitionSchema>;
 export type TrendDef = z.output<typeof trendDefinitionSchema>;
@@ -47,7 +48,7 @@ export class ReportInputError extends Error {}
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
-function checkBuckets(from: string, to: string, interval: string & keyof typeof INTERVAL_SQL): void {
+function checkBuckets(from: string, to: string, interval: Interval): void {
   const buckets = approximateBuckets(from, to, interval);
   if (buckets > MAX_BUCKETS) {
     throw new ReportInputError(`That is about ${buckets} ${interval} buckets; the limit is ${MAX_BUCKETS}. Choose a larger interval or a shorter range.`);
@@ -209,7 +210,7 @@ export function buildFunnel(projectId: string, def: FunnelDef, timezone: string)
        SELECT e.profile_id AS pid, {'t': e.ts, 'id': e.event_id} AS k, ${breakdown}, ${stepFlags.join(", ")}
          FROM ${scope.from(project)}
         WHERE ${where.join(" AND ")})`,
-    `f1 AS (SELECT pid, min(k) AS k1, arg_min(bd, k) AS bd FROM ev WHERE s1 AND struct_extract(k, 't') < ${to} GROUP BY pid)`,
+    `f1 AS (SELECT pid, min(k) AS k1, arg_min_null(bd, k) AS bd FROM ev WHERE s1 AND struct_extract(k, 't') < ${to} GROUP BY pid)`,
   ];
   // Each step joins only the previous one; k1 (the start) travels along for the window check.
   for (let step = 2; step <= def.steps.length; step++) {

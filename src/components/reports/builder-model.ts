@@ -84,7 +84,13 @@ export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new D
       if (windowSeconds > 90 * 86_400) errors.push("The conversion window may be at most 90 days.");
       candidate = {
         kind: "funnel",
-        definition: { ...common, interval, steps: steps.map((event) => ({ event, filters: [] })), windowSeconds, breakdown: nameOrNull(draft.funnel.breakdown) },
+        definition: {
+          ...common,
+          interval,
+          steps: steps.map((event) => ({ event, filters: [] })),
+          windowSeconds,
+          breakdown: nameOrNull(draft.funnel.breakdown),
+        },
       };
       break;
     }

@@ -17,7 +17,17 @@ const tooltipNumber = (value: unknown) => (typeof value === "number" ? formatNum
 
 // Trend ------------------------------------------------------------------------------------------
 
-export function TrendChart({ result, interval, height = 300, showTable = true }: { result: TrendResult; interval: Interval; height?: number; showTable?: boolean }) {
+export function TrendChart({
+  result,
+  interval,
+  height = 300,
+  showTable = true,
+}: {
+  result: TrendResult;
+  interval: Interval;
+  height?: number;
+  showTable?: boolean;
+}) {
   const compare = result.series.some((series) => series.previous !== null);
   const data = result.buckets.map((bucket, index) => {
     const row: Record<string, string | number | null> = { bucket: formatBucket(bucket, interval) };
@@ -132,7 +142,17 @@ export function ChangeBadge({ value }: { value: number | null }) {
 
 // Funnel -----------------------------------------------------------------------------------------
 
-export function FunnelChart({ result, interval, height = 280, compact = false }: { result: FunnelResult; interval: Interval; height?: number; compact?: boolean }) {
+export function FunnelChart({
+  result,
+  interval,
+  height = 280,
+  compact = false,
+}: {
+  result: FunnelResult;
+  interval: Interval;
+  height?: number;
+  compact?: boolean;
+}) {
   const data = result.steps.map((step, index) => ({ step: `${index + 1}. ${step.label}`, converted: step.count, dropped: index === 0 ? 0 : step.dropOff }));
   const last = result.steps[result.steps.length - 1];
   return (
@@ -226,7 +246,10 @@ export function FunnelChart({ result, interval, height = 280, compact = false }:
               <h3 className="text-sm font-medium">Conversion over time</h3>
               <div style={{ height: 180 }} className="w-full">
                 <ResponsiveContainer width="100%" height="100%">
-                  <LineChart data={result.overTime.map((point) => ({ ...point, label: formatBucket(point.bucket, interval) }))} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+                  <LineChart
+                    data={result.overTime.map((point) => ({ ...point, label: formatBucket(point.bucket, interval) }))}
+                    margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+                  >
                     <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e4e4e7" />
                     <XAxis dataKey="label" tick={AXIS} tickLine={false} axisLine={false} minTickGap={24} />
                     <YAxis tick={AXIS} tickLine={false} axisLine={false} width={48} domain={[0, 100]} tickFormatter={(value: number) => `${value}%`} />
@@ -245,7 +268,17 @@ export function FunnelChart({ result, interval, height = 280, compact = false }:
 
 // Segment ----------------------------------------------------------------------------------------
 
-export function SegmentChart({ result, breakdown, height = 300, compact = false }: { result: SegmentResult; breakdown: string; height?: number; compact?: boolean }) {
+export function SegmentChart({
+  result,
+  breakdown,
+  height = 300,
+  compact = false,
+}: {
+  result: SegmentResult;
+  breakdown: string;
+  height?: number;
+  compact?: boolean;
+}) {
   const rows = [...result.rows.map((row) => ({ label: row.value ?? "(none)", value: row.result ?? 0, other: false }))];
   if (result.other !== null) rows.push({ label: "(other)", value: result.other, other: true });
   return (

@@ -118,7 +118,10 @@ export function ExportButtons({ projectId, source, disabled }: { projectId: stri
         </>
       )}
       {message ? (
-        <p role={message.tone === "error" ? "alert" : "status"} className={message.tone === "error" ? "text-xs text-destructive" : "text-xs text-muted-foreground"}>
+        <p
+          role={message.tone === "error" ? "alert" : "status"}
+          className={message.tone === "error" ? "text-xs text-destructive" : "text-xs text-muted-foreground"}
+        >
           {message.text}
         </p>
       ) : null}

@@ -4,7 +4,10 @@ import { cn } from "~/lib/utils";
 export function JsonView({ value, className, label }: { value: unknown; className?: string; label?: string }) {
   const text = JSON.stringify(value, null, 2) ?? "null";
   return (
-    <pre aria-label={label} className={cn("max-h-80 overflow-auto rounded-md border bg-muted/40 p-3 font-mono text-xs leading-relaxed whitespace-pre-wrap break-all", className)}>
+    <pre
+      aria-label={label}
+      className={cn("max-h-80 overflow-auto rounded-md border bg-muted/40 p-3 font-mono text-xs leading-relaxed whitespace-pre-wrap break-all", className)}
+    >
       {text}
     </pre>
   );

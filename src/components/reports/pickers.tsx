@@ -32,8 +32,14 @@ export function SuggestInput({
   }) {
   const listId = useId();
   const { onValueChange, ...rest } = props;
+  // The datalist comes first: it is never displayed, and the input stays its parent's last child for space-y margins.
   return (
     <>
+      <datalist id={listId}>
+        {options.map((option) => (
+          <option key={option} value={option} />
+        ))}
+      </datalist>
       <Input
         {...rest}
         list={listId}
@@ -43,11 +49,6 @@ export function SuggestInput({
         maxLength={300}
         onChange={(event) => onValueChange(event.target.value)}
       />
-      <datalist id={listId}>
-        {options.map((option) => (
-          <option key={option} value={option} />
-        ))}
-      </datalist>
     </>
   );
 }
@@ -78,7 +79,13 @@ export function DateRangePicker({ value, onChange, error }: { value: RangeChoice
           <Label htmlFor={`${id}-from`} className="sr-only">
             From
           </Label>
-          <Input id={`${id}-from`} type="date" className="w-40" value={value.from ?? ""} onChange={(event) => onChange({ ...value, from: event.target.value })} />
+          <Input
+            id={`${id}-from`}
+            type="date"
+            className="w-40"
+            value={value.from ?? ""}
+            onChange={(event) => onChange({ ...value, from: event.target.value })}
+          />
           <span className="text-muted-foreground">to</span>
           <Label htmlFor={`${id}-to`} className="sr-only">
             To

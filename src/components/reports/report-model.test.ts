@@ -65,7 +65,9 @@ describe("date ranges in the project's time zone", () => {
       from: "2024-05-01T00:00:00.000Z",
       to: "2024-05-04T00:00:00.000Z",
     });
-    expect(resolveRange({ preset: "custom", from: "2024-05-03", to: "2024-05-01" }, "UTC")).toEqual({ error: "The end date must not be before the start date." });
+    expect(resolveRange({ preset: "custom", from: "2024-05-03", to: "2024-05-01" }, "UTC")).toEqual({
+      error: "The end date must not be before the start date.",
+    });
     expect(resolveRange({ preset: "custom", from: "", to: "2024-05-01" }, "UTC")).toEqual({ error: "Pick both a start and an end date." });
   });
 
@@ -122,7 +124,9 @@ describe("filter rows of the form", () => {
 
   it("every valid filter survives the round trip through a form row", () => {
     const field = fc.constantFrom("event_name", "props.amount", "ctx.country", "profile.plan");
-    const text = fc.string({ maxLength: 20 }).filter((value) => !value.includes(",") && value.trim() === value && value !== "" && typeof scalarOf(value) === "string");
+    const text = fc
+      .string({ maxLength: 20 })
+      .filter((value) => !value.includes(",") && value.trim() === value && value !== "" && typeof scalarOf(value) === "string");
     const filter = fc.oneof(
       fc.record({ field, op: fc.constantFrom("eq" as const, "neq" as const), value: fc.oneof(text, fc.integer()) }),
       fc.record({ field, op: fc.constantFrom("gt" as const, "lte" as const), value: fc.integer() }),

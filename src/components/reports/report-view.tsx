@@ -75,7 +75,17 @@ function NoEvents({ height }: { height: number }) {
 }
 
 /** The shared frame of the five views: one query's pending, error, empty and success states. */
-function Frame<T>({ query, height, isEmpty, children }: { query: { isPending: boolean; error: unknown; data: T | undefined }; height: number; isEmpty: (data: T) => boolean; children: (data: T) => ReactNode }) {
+function Frame<T>({
+  query,
+  height,
+  isEmpty,
+  children,
+}: {
+  query: { isPending: boolean; error: unknown; data: T | undefined };
+  height: number;
+  isEmpty: (data: T) => boolean;
+  children: (data: T) => ReactNode;
+}) {
   if (query.isPending) return <ReportSkeleton height={height} />;
   if (query.error || query.data === undefined) {
     return (

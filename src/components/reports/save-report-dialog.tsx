@@ -35,7 +35,14 @@ export function SaveReportDialog({
 }) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title="Save report" description="Saved reports can be reopened in the builder and shown on the dashboard.">
-      <SaveForm projectId={projectId} spec={spec} defaultName={defaultName} defaultOnDashboard={defaultOnDashboard} onSaved={onSaved} onCancel={() => onOpenChange(false)} />
+      <SaveForm
+        projectId={projectId}
+        spec={spec}
+        defaultName={defaultName}
+        defaultOnDashboard={defaultOnDashboard}
+        onSaved={onSaved}
+        onCancel={() => onOpenChange(false)}
+      />
     </Dialog>
   );
 }

@@ -1,11 +1,12 @@
 /** Saved reports (PostgreSQL): a name, a kind and a definition validated by the same schemas the query service uses. */
+import { plainText } from "~/domain/text";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { reportSpecSchema, type ReportSpec } from "~/domain/reports";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 
 const select = { id: true, name: true, kind: true, definition: true, onDashboard: true, position: true, createdAt: true, updatedAt: true } as const;
-const nameSchema = z.string().trim().min(1, "Give the report a name.").max(200);
+const nameSchema = plainText(200);
 const reportId = z.string().min(1).max(64);
 
 /** Stored definitions are re-validated on the way out; one that no longer parses comes back with `spec: null`. */

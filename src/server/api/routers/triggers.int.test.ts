@@ -107,9 +107,9 @@ describe("triggers.check", () => {
       warnings: [],
       windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }],
     });
-    expect(await caller.triggers.check({ projectId, rule: "x".repeat(5000) })).toMatchObject({
-      ok: false,
-      errors: [{ message: expect.stringContaining("limit is 4000") }],
+    await expect(caller.triggers.check({ projectId, rule: "x".repeat(5000) })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("longer than 4000 characters"),
     });
   });
 });

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { checkRule, compileRule, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/domain/rules";
-import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, FORBIDDEN_KEYS } from "~/domain/tracking-plan";
+import { checkRule, compileRule, MAX_RULE_LENGTH, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/domain/rules";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema, FORBIDDEN_KEYS } from "~/domain/tracking-plan";
 import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/domain/triggers";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
@@ -59,10 +59,11 @@ const sampleProps = z
   .pipe(z.record(z.string().max(128), z.json()).refine((props) => JSON.stringify(props).length <= 32_768, "are larger than 32 KB"))
   .default({});
 
-const eventName = z.string().trim().min(1, "is required").max(128);
+// The same names the tracking plan accepts, so a sample event cannot carry markup.
+const eventName = eventTypeSchema.shape.name;
 
 /** A rule being typed may be long or empty: checkRule reports that inline rather than zod refusing it. */
-const ruleText = z.string().max(65_536);
+const ruleText = z.string().max(MAX_RULE_LENGTH, `is longer than ${MAX_RULE_LENGTH} characters`);
 
 export interface RuleTestResult {
   result: boolean;

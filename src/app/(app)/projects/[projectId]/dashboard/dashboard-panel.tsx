@@ -16,7 +16,7 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Skeleton, SkeletonRows } from "~/components/ui/skeleton";
+import { Skeleton } from "~/components/ui/skeleton";
 import { atLeast, type RoleName } from "~/domain/roles";
 import { useTRPC } from "~/trpc/react";
 
@@ -187,7 +187,12 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
                   </div>
                   {canEdit ? (
                     <div className="flex items-center gap-1">
-                      <Button size="sm" variant="outline" disabled={pin.isPending} onClick={() => pin.mutate({ projectId, reportId: report.id, onDashboard: true })}>
+                      <Button
+                        size="sm"
+                        variant="outline"
+                        disabled={pin.isPending}
+                        onClick={() => pin.mutate({ projectId, reportId: report.id, onDashboard: true })}
+                      >
                         <LayoutDashboard className="h-3.5 w-3.5" aria-hidden="true" />
                         Add to dashboard
                       </Button>
@@ -201,8 +206,6 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
             </ul>
           </CardContent>
         </Card>
-      ) : reports.isPending ? (
-        <SkeletonRows rows={0} />
       ) : null}
       <ConfirmDialog
         open={deleting !== null}

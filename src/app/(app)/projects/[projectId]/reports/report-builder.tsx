@@ -297,7 +297,9 @@ function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
       <ol className="space-y-2">
         {series.map((item, index) => (
           <li key={index} className="flex flex-wrap items-center gap-2">
-            <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">{String.fromCharCode(65 + index)}</span>
+            <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">
+              {String.fromCharCode(65 + index)}
+            </span>
             <SuggestInput
               aria-label={`Series ${index + 1} event`}
               className="w-56"
@@ -368,7 +370,15 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
                 value={step}
                 onValueChange={(event) => setSteps(steps.map((other, at) => (at === index ? event : other)))}
               />
-              <PlainButton type="button" variant="ghost" size="icon" className="h-8 w-8" aria-label={`Move step ${index + 1} up`} disabled={index === 0} onClick={() => move(index, -1)}>
+              <PlainButton
+                type="button"
+                variant="ghost"
+                size="icon"
+                className="h-8 w-8"
+                aria-label={`Move step ${index + 1} up`}
+                disabled={index === 0}
+                onClick={() => move(index, -1)}
+              >
                 <ArrowUp className="h-4 w-4" aria-hidden="true" />
               </PlainButton>
               <PlainButton
@@ -397,7 +407,14 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
             </li>
           ))}
         </ol>
-        <PlainButton type="button" variant="ghost" size="sm" className="text-muted-foreground" disabled={steps.length >= 20} onClick={() => setSteps([...steps, ""])}>
+        <PlainButton
+          type="button"
+          variant="ghost"
+          size="sm"
+          className="text-muted-foreground"
+          disabled={steps.length >= 20}
+          onClick={() => setSteps([...steps, ""])}
+        >
           <Plus className="h-3.5 w-3.5" aria-hidden="true" />
           Add step
         </PlainButton>
@@ -469,7 +486,13 @@ function SegmentFields({ draft, patch, eventNames, fields }: { draft: BuilderDra
         />
       </Section>
       <Section title="Top">
-        <Input aria-label="Top N" className="w-20" inputMode="numeric" value={segment.topN} onChange={(event) => patch("segment", { ...segment, topN: event.target.value })} />
+        <Input
+          aria-label="Top N"
+          className="w-20"
+          inputMode="numeric"
+          value={segment.topN}
+          onChange={(event) => patch("segment", { ...segment, topN: event.target.value })}
+        />
       </Section>
     </div>
   );
@@ -560,9 +583,14 @@ function QueryFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
         </div>
       </Section>
       <Section title="Rows">
-        <Input aria-label="Row limit" className="w-20" inputMode="numeric" value={query.limit} onChange={(event) => patch("query", { ...query, limit: event.target.value })} />
+        <Input
+          aria-label="Row limit"
+          className="w-20"
+          inputMode="numeric"
+          value={query.limit}
+          onChange={(event) => patch("query", { ...query, limit: event.target.value })}
+        />
       </Section>
     </div>
   );
 }
-

@@ -1,0 +1,161 @@
+import { readFile } from "node:fs/promises";
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO, signIn, trpc } from "./helpers";
+
+/** Set E2E_SCREENSHOTS=dir to keep a full-page picture of every page the journey visits. */
+async function shot(page: Page, name: string) {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/reports-${name}.png`, fullPage: true });
+}
+
+/** Minimal CSV reading for the export check: our cells hold no quotes or line breaks here. */
+function parseCsv(text: string): string[][] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line !== "")
+    .map((line) => line.split(","));
+}
+
+// Who does what: a small checkout funnel.
+const JOURNEYS: Record<string, string[]> = {
+  "shopper-a": ["page_view", "add_to_cart", "purchase"],
+  "shopper-b": ["page_view", "add_to_cart"],
+  "shopper-c": ["page_view"],
+};
+
+test("events sent through the SDK show up live, in a trend and a funnel, on the dashboard and in the CSV export", async ({ page, context }) => {
+  test.setTimeout(240_000);
+  await signIn(page, DEMO.email, DEMO.password);
+  const organizations = await trpc<Array<{ id: string }>>(page, "organizations.list", null, "query");
+  const project = await trpc<{ id: string }>(page, "projects.create", { orgId: organizations[0]!.id, name: `Reports ${Date.now()}` });
+  const key = await trpc<{ secret: string }>(page, "apiKeys.create", { projectId: project.id, name: "browser" });
+  const base = `/projects/${project.id}`;
+
+  // The events browser, live, before anything is sent.
+  await page.goto(`${base}/events`);
+  await expect(page.getByText("No events match")).toBeVisible();
+  await page.getByRole("button", { name: "Live" }).click();
+  await expect(page.getByRole("button", { name: "Live: on" })).toBeVisible();
+
+  // Send the funnel through the SDK of the playground page (the same module instance the page loaded).
+  const sdkPage = await context.newPage();
+  await sdkPage.goto(`/sdk/demo.html#key=${key.secret}`);
+  await expect(sdkPage.locator("#status")).toHaveText("Ready.");
+  await sdkPage.evaluate(async (journeys) => {
+    type Sdk = {
+      identify: (id: string, props?: Record<string, unknown>) => void;
+      track: (name: string, props?: Record<string, unknown>) => void;
+      flush: () => Promise<void>;
+    };
+    const sdk = (await import(new URL("/sdk/prism.js", location.href).href)) as Sdk;
+    for (const [profile, steps] of Object.entries(journeys)) {
+      sdk.identify(profile, { plan: profile === "shopper-a" ? "pro" : "free" });
+      for (const step of steps) {
+        sdk.track(step, { path: "/shop" });
+        // Funnel steps must be strictly ordered in time.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await sdk.flush();
+  }, JOURNEYS);
+  await sdkPage.close();
+
+  // The live tail picks them up without a reload, highlighted.
+  const rows = page.getByTestId("event-row");
+  await expect(rows).toHaveCount(6, { timeout: 60_000 });
+  await expect(page.locator('[data-testid="event-row"][data-fresh="true"]').first()).toBeVisible();
+  await shot(page, "events-live");
+
+  // After a reload the list itself holds them, newest first, and a row opens its detail.
+  await page.reload();
+  await expect(rows).toHaveCount(6, { timeout: 30_000 });
+  await expect(rows.first().getByTestId("event-name")).toHaveText("page_view");
+  await rows.filter({ hasText: "purchase" }).click();
+  const detail = page.getByTestId("event-detail");
+  await expect(detail).toBeVisible();
+  await expect(detail.getByLabel("Properties")).toContainText('"path": "/shop"');
+  await expect(detail.getByRole("link", { name: "shopper-a" })).toBeVisible();
+  await shot(page, "event-detail");
+  await page.keyboard.press("Escape");
+
+  // A trend of page views and purchases.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Reports" }).click();
+  await expect(page.getByRole("tab", { name: "Trend" })).toHaveAttribute("aria-selected", "true");
+  await page.getByLabel("Series 1 event").fill("page_view");
+  await page.getByRole("button", { name: "Add series" }).click();
+  await page.getByLabel("Series 2 event").fill("purchase");
+  const totals = page.getByTestId("trend-series-total");
+  await expect(totals).toHaveText(["3", "1"], { timeout: 30_000 });
+  await shot(page, "trend");
+
+  await page.getByRole("button", { name: "Add to dashboard" }).click();
+  const saveDialog = page.getByRole("dialog", { name: "Save report" });
+  await saveDialog.getByLabel("Report name").fill("Views and purchases");
+  await expect(saveDialog.getByLabel("Show on the project dashboard")).toBeChecked();
+  await saveDialog.getByRole("button", { name: "Save report" }).click();
+  await expect(page).toHaveURL(/\?report=/);
+  await expect(page.getByRole("heading", { name: "Views and purchases" })).toBeVisible();
+
+  // Export the trend as CSV: the file's numbers are the chart's.
+  const downloadPromise = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toMatch(/^prism-trend-.*\.csv$/);
+  const csv = parseCsv(await readFile((await download.path())!, "utf8"));
+  expect(csv[0]).toEqual(["series", "bucket", "value", "previous_value"]);
+  const sumOf = (series: string) => csv.slice(1).reduce((sum, row) => sum + (row[0] === series ? Number(row[2] || 0) : 0), 0);
+  const labels = await page.getByTestId("trend-series-label").allTextContents();
+  expect(labels).toHaveLength(2);
+  const shown = (await totals.allTextContents()).map(Number);
+  expect([sumOf(labels[0]!), sumOf(labels[1]!)]).toEqual(shown);
+  await expect(page.getByText(/Downloaded \d+ rows/)).toBeVisible();
+
+  // A funnel: page_view → add_to_cart → purchase.
+  await page.getByRole("link", { name: "New report" }).click();
+  await page.getByRole("tab", { name: "Funnel" }).click();
+  await page.getByLabel("Step 1 event").fill("page_view");
+  await page.getByLabel("Step 2 event").fill("add_to_cart");
+  await page.getByRole("button", { name: "Add step" }).click();
+  await page.getByLabel("Step 3 event").fill("purchase");
+  await expect(page.getByTestId("funnel-step-count")).toHaveText(["3", "2", "1"], { timeout: 30_000 });
+  await expect(page.getByTestId("funnel-conversion")).toHaveText("33.3%");
+  await shot(page, "funnel");
+  await page.getByRole("button", { name: "Add to dashboard" }).click();
+  await saveDialog.getByLabel("Report name").fill("Checkout funnel");
+  await saveDialog.getByRole("button", { name: "Save report" }).click();
+  await expect(page.getByRole("heading", { name: "Checkout funnel" })).toBeVisible();
+
+  // Both on the dashboard, each running, under the key numbers.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Dashboard" }).click();
+  const cards = page.getByTestId("dashboard-card");
+  await expect(cards).toHaveCount(2);
+  await expect(cards.nth(0).getByRole("heading")).toHaveText("Views and purchases");
+  await expect(cards.nth(1).getByRole("heading")).toHaveText("Checkout funnel");
+  await expect(cards.nth(0).getByTestId("trend-series-total")).toHaveText(["3", "1"], { timeout: 30_000 });
+  await expect(cards.nth(1).getByTestId("funnel-conversion")).toHaveText("33.3%");
+  await expect(page.getByTestId("key-events-today")).toHaveText("6");
+  await expect(page.getByTestId("key-active-profiles")).toHaveText("3");
+  await shot(page, "dashboard");
+
+  // Reordering puts the funnel first.
+  await page.getByRole("button", { name: "Move Checkout funnel earlier" }).click();
+  await expect(cards.nth(0).getByRole("heading")).toHaveText("Checkout funnel");
+
+  // Profiles: the browser finds the shopper, its page shows the timeline.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Profiles" }).click();
+  await page.getByLabel("Id starts with").fill("shopper-");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("profile-row")).toHaveCount(3, { timeout: 30_000 });
+  await page.getByRole("link", { name: "shopper-a" }).click();
+  await expect(page.getByTestId("profile-id")).toHaveText("shopper-a");
+  await expect(page.getByTestId("event-row")).toHaveCount(3);
+  await shot(page, "profile");
+
+  // The other pages render for this project too.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Dead letters" }).click();
+  await expect(page.getByText("No dead letters")).toBeVisible();
+  await shot(page, "dead-letters");
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByTestId("key-events-today")).toHaveText("6");
+  await shot(page, "overview");
+});

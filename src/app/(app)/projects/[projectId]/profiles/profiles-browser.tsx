@@ -1,0 +1,168 @@
+"use client";
+
+import { Search } from "lucide-react";
+import Link from "next/link";
+import { useMemo, useState, type FormEvent } from "react";
+import { DateTime } from "~/components/date-time";
+import { EmptyState } from "~/components/empty-state";
+import { errorMessage } from "~/components/form-errors";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { SuggestInput } from "~/components/reports/pickers";
+import { usePlanSuggestions } from "~/components/reports/use-tracking-plan";
+import { Alert } from "~/components/ui/alert";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import { SkeletonRows } from "~/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { useCursorPages } from "~/components/reports/cursor-pages";
+import { useTRPCClient } from "~/trpc/react";
+
+interface Search {
+  prefix?: string;
+  prop?: { key: string; value: string };
+}
+
+const PROP_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/;
+
+function propsPreview(props: Record<string, unknown>): string {
+  const text = JSON.stringify(props);
+  return text === "{}" ? "" : text.length > 90 ? `${text.slice(0, 89)}…` : text;
+}
+
+export function ProfilesBrowser({ projectId }: { projectId: string }) {
+  const client = useTRPCClient();
+  const plan = usePlanSuggestions(projectId);
+  const [prefix, setPrefix] = useState("");
+  const [propKey, setPropKey] = useState("");
+  const [propValue, setPropValue] = useState("");
+  const [applied, setApplied] = useState<Search>({});
+  const [error, setError] = useState<string | null>(null);
+  const list = useCursorPages(["profiles.search", projectId, applied], (cursor: string | null) =>
+    client.profiles.search.query({ projectId, ...applied, cursor, limit: 50 }),
+  );
+  const profiles = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const next: Search = {};
+    if (prefix.trim()) next.prefix = prefix.trim();
+    if (propKey.trim() || propValue.trim()) {
+      if (!PROP_KEY.test(propKey.trim())) {
+        setError("A property name uses letters, digits, _ $ - and dots for nesting, e.g. plan or address.city.");
+        return;
+      }
+      next.prop = { key: propKey.trim(), value: propValue };
+    }
+    setError(null);
+    setApplied(next);
+  }
+
+  return (
+    <Card>
+      <CardHeader className="pb-4">
+        <CardTitle>
+          <h2>Profiles</h2>
+        </CardTitle>
+        <CardDescription>The latest state of every profile. Search by id prefix or by one property&apos;s value.</CardDescription>
+      </CardHeader>
+      <CardContent className="space-y-4">
+        <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3" aria-label="Profile search">
+          <div className="space-y-1.5">
+            <Label htmlFor="profiles-prefix">Id starts with</Label>
+            <Input
+              id="profiles-prefix"
+              className="w-56"
+              maxLength={256}
+              placeholder="user-"
+              value={prefix}
+              onChange={(event) => setPrefix(event.target.value)}
+            />
+          </div>
+          <div className="space-y-1.5">
+            <Label htmlFor="profiles-key">Property</Label>
+            <SuggestInput id="profiles-key" className="w-44" placeholder="plan" options={plan.profileKeys} value={propKey} onValueChange={setPropKey} />
+          </div>
+          <div className="space-y-1.5">
+            <Label htmlFor="profiles-value">equals</Label>
+            <Input
+              id="profiles-value"
+              className="w-44"
+              maxLength={2000}
+              placeholder="pro"
+              value={propValue}
+              onChange={(event) => setPropValue(event.target.value)}
+            />
+          </div>
+          <Button type="submit">
+            <Search className="h-4 w-4" aria-hidden="true" />
+            Search
+          </Button>
+        </form>
+        {error ? (
+          <p role="alert" className="text-sm text-destructive">
+            {error}
+          </p>
+        ) : null}
+        {list.isPending ? (
+          <SkeletonRows rows={8} />
+        ) : list.isError ? (
+          <Alert variant="destructive">{errorMessage(list.error)}</Alert>
+        ) : profiles.length === 0 ? (
+          <EmptyState
+            title="No profiles match"
+            description={
+              applied.prefix || applied.prop
+                ? "Try a shorter prefix or another value."
+                : "Profiles appear once events with a profile id or identify calls arrive."
+            }
+          />
+        ) : (
+          <>
+            <Table aria-label="Profiles">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Profile</TableHead>
+                  <TableHead>Properties</TableHead>
+                  <TableHead className="w-44">Created</TableHead>
+                  <TableHead className="w-44">Updated</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {profiles.map((profile) => (
+                  <TableRow key={profile.profileId} data-testid="profile-row">
+                    <TableCell className="max-w-56 truncate font-mono text-xs">
+                      <Link
+                        href={`/projects/${projectId}/profiles/${encodeURIComponent(profile.profileId)}`}
+                        className="text-primary underline-offset-4 hover:underline"
+                      >
+                        {profile.profileId}
+                      </Link>
+                    </TableCell>
+                    <TableCell className="max-w-80 truncate font-mono text-xs text-muted-foreground">{propsPreview(profile.props)}</TableCell>
+                    <TableCell className="whitespace-nowrap text-muted-foreground">
+                      <DateTime value={profile.createdAt} />
+                    </TableCell>
+                    <TableCell className="whitespace-nowrap text-muted-foreground">
+                      <DateTime value={profile.updatedAt} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+            <div className="flex items-center justify-between text-xs text-muted-foreground">
+              <span>
+                {profiles.length} profile{profiles.length === 1 ? "" : "s"} shown
+              </span>
+              {list.hasNextPage ? (
+                <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                  {list.isFetchingNextPage ? "Loading…" : "Load more"}
+                </Button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
