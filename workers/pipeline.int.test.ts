@@ -37,7 +37,10 @@ async function query(duckdb: DuckDBInstance, sql: string, values: string[] = [])
   }
 }
 
-describe("stream worker on the real broker", () => {
+describe.each([
+  ["the real broker", "kafka"],
+  ["the embedded log (npm start)", "embedded"],
+] as const)("stream worker on %s", (_title, bus) => {
   let app: TestApp;
   let dir: string;
   let worker: RunningWorker | undefined;
@@ -51,7 +54,7 @@ describe("stream worker on the real broker", () => {
     worker = await startWorker(
       workerEnv({
         DATABASE_URL: app.url,
-        KAFKA_BROKERS: inject("kafkaBrokers"),
+        ...(bus === "kafka" ? { KAFKA_BROKERS: inject("kafkaBrokers") } : {}),
         DUCKDB_PATH: path.join(dir, "prism.duckdb"),
         WORKER_PORT: "0",
         CONSUMER_GROUP_PREFIX: prefix,
