@@ -73,7 +73,7 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await rows.filter({ hasText: "purchase" }).click();
   const detail = page.getByTestId("event-detail");
   await expect(detail).toBeVisible();
-  await expect(detail.getByLabel("Properties")).toContainText('"path": "/shop"');
+  await expect(detail.getByLabel("Properties", { exact: true })).toContainText('"path": "/shop"');
   await expect(detail.getByRole("link", { name: "shopper-a" })).toBeVisible();
   await shot(page, "event-detail");
   await page.keyboard.press("Escape");

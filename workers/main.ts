@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { ConfigError } from "../src/lib/config-parse";
 import { createLogger, type Logger } from "../src/lib/logger";
 import { createBus } from "./bus";
+import type { EmbeddedBus } from "./bus/embedded-bus";
 import type { Bus } from "./bus/types";
 import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
@@ -84,6 +85,15 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
     });
     busReady = true;
+    if (bus.kind === "embedded") {
+      // The embedded log keeps records in DuckDB; drop those every group has committed for an hour.
+      const embedded = bus as EmbeddedBus;
+      const timer = setInterval(() => {
+        void embedded.prune({ olderThanMs: 3600_000 }).catch((error: unknown) => log.warn({ err: error }, "could not prune the embedded log"));
+      }, 600_000);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
 
     const checks: Record<string, HealthCheck> = {
       postgres: async () => {

@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyAddress, newWebhookEndpointId, newWebhookSecret, webhookEndpointInputSchema, webhookUrlProblem } from "./webhooks";
+import {
+  classifyAddress,
+  newWebhookEndpointId,
+  newWebhookSecret,
+  WebhookAllowList,
+  webhookAllowHostsSchema,
+  webhookEndpointFormSchema,
+  webhookEndpointInputSchema,
+  webhookUrlProblem,
+} from "./webhooks";
 
 /**
  * An oracle written from the IANA special-purpose registry, independent of ipaddr.js: the IPv4
@@ -134,6 +143,71 @@ describe("webhook URLs at creation", () => {
     expect(parse({ url: 42 }).success).toBe(false);
     expect(parse(JSON.parse('{"url":"https://example.com/","__proto__":{"admin":true}}')).success).toBe(false);
     expect(parse({ url: "https://example.com/", description: "<script>" }).success).toBe(false);
+  });
+});
+
+describe("WEBHOOK_ALLOW_HOSTS at creation", () => {
+  const allow = (entries: string) => {
+    const list = new WebhookAllowList(webhookAllowHostsSchema.parse(entries));
+    return { allowList: () => list };
+  };
+
+  it("admits the named hosts, IPs and CIDRs, and nothing next to them", () => {
+    const check = allow(" hooks.internal, 127.0.0.1 ,10.20.0.0/16,fd00::/8,Localhost.");
+    expect(webhookUrlProblem("http://hooks.internal:8080/x", check)).toBeNull();
+    expect(webhookUrlProblem("http://HOOKS.internal./x", check)).toBeNull();
+    expect(webhookUrlProblem("http://127.0.0.1:3000/", check)).toBeNull();
+    expect(webhookUrlProblem("http://0x7f.1/", check)).toBeNull();
+    expect(webhookUrlProblem("http://[::ffff:127.0.0.1]/", check)).toBeNull();
+    expect(webhookUrlProblem("http://10.20.255.1/", check)).toBeNull();
+    expect(webhookUrlProblem("http://[fd12::1]/", check)).toBeNull();
+    expect(webhookUrlProblem("http://localhost/", check)).toBeNull();
+    expect(webhookUrlProblem("http://127.0.0.2/", check)).toContain("loopback");
+    expect(webhookUrlProblem("http://10.21.0.1/", check)).toContain("WEBHOOK_ALLOW_HOSTS");
+    expect(webhookUrlProblem("http://api.hooks.internal/", check)).toContain("local name");
+    // The allow list never excuses a bad scheme or credentials.
+    expect(webhookUrlProblem("ftp://hooks.internal/", check)).toContain("http:// or https://");
+    expect(webhookUrlProblem("http://u:p@hooks.internal/", check)).toContain("user name or password");
+  });
+
+  it("is read only for URLs that would otherwise be refused", () => {
+    let reads = 0;
+    const check = {
+      allowList: () => {
+        reads++;
+        return new WebhookAllowList(["10.0.0.0/8"]);
+      },
+    };
+    expect(webhookUrlProblem("https://hooks.example.com/", check)).toBeNull();
+    expect(reads).toBe(0);
+    expect(webhookUrlProblem("http://10.1.1.1/", check)).toBeNull();
+    expect(reads).toBe(1);
+  });
+
+  it("admits every address inside an allowed private range and none in the private ranges outside it", () => {
+    const check = allow("10.20.0.0/16");
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(fc.property(octet, octet, (c, d) => webhookUrlProblem(`http://10.20.${c}.${d}/`, check) === null));
+    fc.assert(
+      fc.property(
+        octet.filter((b) => b !== 20),
+        octet,
+        octet,
+        (b, c, d) => webhookUrlProblem(`http://10.${b}.${c}.${d}/`, check)?.includes("private network address") === true,
+      ),
+    );
+  });
+
+  it("refuses malformed settings", () => {
+    expect(webhookAllowHostsSchema.safeParse("http://hooks.internal/").success).toBe(false);
+    expect(webhookAllowHostsSchema.safeParse("hooks internal").success).toBe(false);
+    expect(webhookAllowHostsSchema.parse("")).toEqual([]);
+  });
+
+  it("the browser's form schema checks the URL's form and leaves the host to the server", () => {
+    expect(webhookEndpointFormSchema.safeParse({ url: "http://10.0.0.1/" }).success).toBe(true);
+    expect(webhookEndpointFormSchema.safeParse({ url: "ftp://example.com/" }).success).toBe(false);
+    expect(webhookEndpointInputSchema.safeParse({ url: "http://10.0.0.1/" }).success).toBe(false);
   });
 });
 

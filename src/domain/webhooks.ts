@@ -96,12 +96,83 @@ function embeddedIPv4(v6: ipaddr.IPv6, range: string): string | null {
 
 const LOCAL_NAME = /(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/i;
 
+const normalHost = (hostname: string) =>
+  hostname
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+
+/**
+ * WEBHOOK_ALLOW_HOSTS as configured: host names, IPs or CIDRs, comma-separated. Self-hosted teams
+ * list internal receivers here; the app (saving endpoints) and the worker (calling them) read the same value.
+ */
+export const webhookAllowHostsSchema = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.every((item) => ipaddr.isValid(item) || ipaddr.isValidCIDR(item) || /^[A-Za-z0-9.-]{1,253}$/.test(item)),
+    "must be host names, IPs or CIDRs, comma-separated",
+  );
+
+/** Host names, IPs and CIDRs that webhooks may call although private or loopback (WEBHOOK_ALLOW_HOSTS). */
+export class WebhookAllowList {
+  private readonly hosts = new Set<string>();
+  private readonly ranges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
+
+  constructor(entries: readonly string[]) {
+    for (const raw of entries) {
+      const entry = normalHost(raw);
+      if (entry === "") continue;
+      if (ipaddr.isValidCIDR(entry)) this.ranges.push(ipaddr.parseCIDR(entry));
+      else if (ipaddr.isValid(entry)) {
+        const address = ipaddr.process(entry);
+        this.ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
+      } else this.hosts.add(entry);
+    }
+  }
+
+  get isEmpty(): boolean {
+    return this.hosts.size === 0 && this.ranges.length === 0;
+  }
+
+  allowsHost(hostname: string): boolean {
+    return this.hosts.has(normalHost(hostname));
+  }
+
+  allowsAddress(address: string): boolean {
+    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      parsed = ipaddr.process(normalHost(address));
+    } catch {
+      return false;
+    }
+    return this.ranges.some(([base, bits]) => base.kind() === parsed.kind() && parsed.match(base, bits));
+  }
+}
+
+export const NO_ALLOW_LIST = new WebhookAllowList([]);
+
+export interface WebhookUrlCheck {
+  /** The server's WEBHOOK_ALLOW_HOSTS; only asked for when a URL would otherwise be refused for its host. */
+  allowList?: () => WebhookAllowList;
+  /** "form": the browser does not know the allow list, so it checks the URL's form and leaves the host to the server. */
+  hosts?: "check" | "form";
+}
+
+const PUBLIC_ONLY = "webhooks only call public addresses unless the server's WEBHOOK_ALLOW_HOSTS names them";
+
 /**
  * Problems a URL has as a webhook target before any DNS lookup: scheme, credentials, and hosts
- * that are private by their spelling (a private IP literal, localhost). The dispatcher repeats the
- * address check after resolving the name, where WEBHOOK_ALLOW_HOSTS can admit private targets.
+ * that are private by their spelling (a private IP literal, localhost) and not allow-listed. The
+ * dispatcher repeats the address check after resolving the name.
  */
-export function webhookUrlProblem(raw: string): string | null {
+export function webhookUrlProblem(raw: string, check: WebhookUrlCheck = {}): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -112,29 +183,43 @@ export function webhookUrlProblem(raw: string): string | null {
   if (url.username || url.password) return "must not contain a user name or password; authenticate with the signature instead";
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (host === "") return "needs a host name";
+  if (check.hosts === "form") return null;
+  let refusal: string | null = null;
   if (ipaddr.isValid(host)) {
     const verdict = classifyAddress(host);
-    if (!verdict.allowed) return `points at ${verdict.reason}; webhooks only call public addresses`;
+    if (!verdict.allowed) refusal = `names ${verdict.reason.replace(/ is /, ", ")}; ${PUBLIC_ONLY}`;
   } else if (LOCAL_NAME.test(host.replace(/\.$/, ""))) {
-    return `points at ${host}, a local name; webhooks only call public addresses`;
+    refusal = `names ${host}, a local name; ${PUBLIC_ONLY}`;
   }
-  return null;
+  if (refusal === null) return null;
+  const allow = check.allowList?.() ?? NO_ALLOW_LIST;
+  return allow.allowsHost(host) || (ipaddr.isValid(host) && allow.allowsAddress(host)) ? null : refusal;
 }
 
-export const webhookUrlSchema = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(2048, "is at most 2048 characters")
-  .superRefine((value, ctx) => {
-    const problem = webhookUrlProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+export function webhookUrlSchemaWith(check: WebhookUrlCheck) {
+  return z
+    .string()
+    .trim()
+    .min(1, "is required")
+    .max(2048, "is at most 2048 characters")
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value, check);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
 
-export const webhookEndpointInputSchema = z.strictObject({
-  url: webhookUrlSchema,
-  description: plainText(200, { required: false }).default(""),
-});
+export function webhookEndpointInputSchemaWith(check: WebhookUrlCheck) {
+  return z.strictObject({
+    url: webhookUrlSchemaWith(check),
+    description: plainText(200, { required: false }).default(""),
+  });
+}
+
+/** Without an allow list: only public targets. */
+export const webhookUrlSchema = webhookUrlSchemaWith({});
+export const webhookEndpointInputSchema = webhookEndpointInputSchemaWith({});
+/** The browser's pre-check; the server judges the host against its allow list. */
+export const webhookEndpointFormSchema = webhookEndpointInputSchemaWith({ hosts: "form" });
 export type WebhookEndpointInput = z.infer<typeof webhookEndpointInputSchema>;
 
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webhookAllowHostsSchema } from "~/domain/webhooks";
 import { parseConfig, postgresUrl } from "~/lib/config-parse";
 
 /** The web app's configuration, validated once. The launcher fills these for the single-machine mode. */
@@ -32,6 +33,8 @@ const appEnvSchema = z.object({
   INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default("Prism <no-reply@prism.local>"),
+  /** Private hosts webhook endpoints may name (the worker reads the same setting when calling them). */
+  WEBHOOK_ALLOW_HOSTS: webhookAllowHostsSchema.default([]),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

@@ -21,6 +21,7 @@ export interface Tenant {
   triggerId: string;
   webhookEndpointId: string;
   webhookDeliveryId: string;
+  notificationId: string;
   savedReportId: string;
 }
 
@@ -58,7 +59,7 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
   const webhookDelivery = await app.db.webhookDelivery.create({
     data: { id: `msg_${tag}`, endpointId: webhookEndpoint.id, projectId: project.id, triggerId: trigger.id, payload: { tag }, status: "failed" },
   });
-  await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
+  const notification = await app.db.notification.create({ data: { projectId: project.id, title: `secret of ${tag}` } });
   const savedReport = await caller.savedReports.create({
     projectId: project.id,
     name: `Report ${tag}`,
@@ -81,6 +82,7 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     triggerId: trigger.id,
     webhookEndpointId: webhookEndpoint.id,
     webhookDeliveryId: webhookDelivery.id,
+    notificationId: notification.id,
   };
 }
 
@@ -141,6 +143,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "triggers.test": fc.record({ projectId, rule: fc.constant("event.name == 'purchase'"), event: fc.record({ name: word, props: fc.constant({}) }) }),
     "notifications.list": fc.record({ projectId, limit: fc.integer({ min: 1, max: 100 }) }),
     "notifications.markAllRead": fc.record({ projectId }),
+    "notifications.markRead": fc.record({ projectId: projectOrOwn, notificationId: fc.constant(target.notificationId) }),
     "webhooks.list": fc.record({ projectId }),
     "webhooks.create": fc.record({ projectId, endpoint: fc.record({ url: word.map((w) => `https://${w}.example.com/`), description: fc.constant("") }) }),
     "webhooks.update": fc.record({

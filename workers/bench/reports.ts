@@ -3,11 +3,14 @@
  * names, 35 days) in a temp DuckDB file. Each report runs through the query service's code path
  * (zod, SQL building, runner) and is compared with the same question written by hand in DuckDB
  * SQL, in the same run: median of 5 after a warm-up. The temp dir is removed afterwards.
+ *
+ * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates into that file once and
+ * reuses it on later runs; BENCH_ONLY=<text> runs only the cases whose name contains it.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { createLogger } from "../../src/lib/logger";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { createQueryCaller } from "../query/router";
@@ -41,35 +44,41 @@ async function median(work: () => Promise<unknown>): Promise<number> {
   return times[Math.floor(RUNS / 2)]!;
 }
 
+async function generate(connection: DuckDBConnection): Promise<void> {
+  // Events arrive in time order, as the sink writes them; names follow a realistic mix.
+  await connection.run(`
+    INSERT INTO events
+    SELECT '${PROJECT}', 'e' || lpad(i::VARCHAR, 9, '0'), name, 'u' || (hash(i * 31) % ${PROFILES}), event_at, event_at,
+           CASE WHEN name = 'purchase' THEN json_object('amount', 5 + hash(i) % 500, 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1], 'path', '/checkout')
+                ELSE json_object('path', '/p/' || (hash(i * 5) % 200), 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1]) END,
+           json_object('country', ['DE', 'US', 'FR', 'GB', 'IN'][(hash(i * 7) % 5)::BIGINT + 1]),
+           '{}', ['Chrome', 'Firefox', 'Safari'][(hash(i * 11) % 3)::BIGINT + 1], ['Linux', 'macOS', 'Windows', 'iOS'][(hash(i * 13) % 4)::BIGINT + 1], 'desktop', NULL
+      FROM (SELECT i, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_microseconds(i * ${Math.floor((DAYS * 86_400_000_000) / EVENTS)}) AS event_at,
+                   CASE WHEN r < 0.50 THEN 'page_view' WHEN r < 0.62 THEN 'click' WHEN r < 0.70 THEN 'search' WHEN r < 0.77 THEN 'add_to_cart'
+                        WHEN r < 0.81 THEN 'checkout' WHEN r < 0.84 THEN 'purchase' WHEN r < 0.88 THEN 'signup' WHEN r < 0.93 THEN 'login'
+                        WHEN r < 0.97 THEN 'share' ELSE 'logout' END AS name
+              FROM (SELECT i, (hash(i * 17) % 10000) / 10000.0 AS r FROM range(${EVENTS}) t(i)))`);
+  await connection.run(
+    `INSERT INTO profiles SELECT '${PROJECT}', 'u' || i, json_object('plan', ['free', 'pro', 'team'][i % 3 + 1], 'vip_level', i % 5), now(), now() FROM range(${PROFILES}) t(i)`,
+  );
+  await connection.run("CHECKPOINT");
+}
+
 async function main() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "prism-bench-reports-"));
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  // BENCH_DB keeps the generated file between runs (for iterating on queries); otherwise a temp dir is used and removed.
+  const keep = process.env.BENCH_DB;
+  const dir = keep ? path.dirname(keep) : await mkdtemp(path.join(os.tmpdir(), "prism-bench-reports-"));
+  const cleanup = () => (keep ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
   process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
   try {
-    const duckdb = await DuckDBInstance.create(path.join(dir, "bench.duckdb"));
+    const duckdb = await DuckDBInstance.create(keep ?? path.join(dir, "bench.duckdb"));
     const connection = await duckdb.connect();
     await ensureAnalyticsSchema(connection);
+    const existing = Number((await (await connection.runAndReadAll("SELECT count(*) AS n FROM events")).getRowObjectsJS())[0]?.n ?? 0);
 
     let started = performance.now();
-    // Events arrive in time order, as the sink writes them; names follow a realistic mix.
-    await connection.run(`
-      INSERT INTO events
-      SELECT '${PROJECT}', 'e' || lpad(i::VARCHAR, 9, '0'), name, 'u' || (hash(i * 31) % ${PROFILES}), event_at, event_at,
-             CASE WHEN name = 'purchase' THEN json_object('amount', 5 + hash(i) % 500, 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1], 'path', '/checkout')
-                  ELSE json_object('path', '/p/' || (hash(i * 5) % 200), 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1]) END,
-             json_object('country', ['DE', 'US', 'FR', 'GB', 'IN'][(hash(i * 7) % 5)::BIGINT + 1]),
-             '{}', ['Chrome', 'Firefox', 'Safari'][(hash(i * 11) % 3)::BIGINT + 1], ['Linux', 'macOS', 'Windows', 'iOS'][(hash(i * 13) % 4)::BIGINT + 1], 'desktop', NULL
-        FROM (SELECT i, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_microseconds(i * ${Math.floor((DAYS * 86_400_000_000) / EVENTS)}) AS event_at,
-                     CASE WHEN r < 0.50 THEN 'page_view' WHEN r < 0.62 THEN 'click' WHEN r < 0.70 THEN 'search' WHEN r < 0.77 THEN 'add_to_cart'
-                          WHEN r < 0.81 THEN 'checkout' WHEN r < 0.84 THEN 'purchase' WHEN r < 0.88 THEN 'signup' WHEN r < 0.93 THEN 'login'
-                          WHEN r < 0.97 THEN 'share' ELSE 'logout' END AS name
-                FROM (SELECT i, (hash(i * 17) % 10000) / 10000.0 AS r FROM range(${EVENTS}) t(i)))`);
-    await connection.run(
-      `INSERT INTO profiles SELECT '${PROJECT}', 'u' || i, json_object('plan', ['free', 'pro', 'team'][i % 3 + 1], 'vip_level', i % 5), now(), now() FROM range(${PROFILES}) t(i)`,
-    );
-    await connection.run("CHECKPOINT");
-    console.log(`generated ${EVENTS.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
+    if (existing === 0) await generate(connection);
+    console.log(`${existing === 0 ? "generated" : "reusing"} ${EVENTS.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const runner = new QueryRunner(duckdb, { timeoutMs: 120_000, maxRows: 100_000 });
     const service = createQueryCaller({ runner, log: createLogger("bench", "silent") });
     const hand = async (sql: string) => {
@@ -143,7 +152,9 @@ async function main() {
 
     console.log(`\n${"report".padEnd(28)}${"service".padStart(12)}${"by hand".padStart(12)}${"ratio".padStart(8)}${"target".padStart(10)}  verdict`);
     let failed = false;
-    for (const item of cases) {
+    // BENCH_ONLY=funnel runs just the cases whose name contains that text.
+    const only = process.env.BENCH_ONLY;
+    for (const item of cases.filter((entry) => !only || entry.name.includes(only))) {
       started = performance.now();
       const serviceMs = await median(item.service);
       const handMs = await median(() => hand(item.hand));

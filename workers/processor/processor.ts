@@ -284,7 +284,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<Subscripti
     groupId: processorGroup(opts.groupPrefix),
     topics: [TOPIC.raw],
     fromBeginning: true,
-    maxBatchSize: 1000,
+    maxBatchSize: 5000,
     concurrentPartitions: 4,
     handleBatch: createRawBatchHandler(opts),
   });

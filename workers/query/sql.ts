@@ -1,10 +1,11 @@
 /**
  * SQL building for reports: pure functions from validated definitions to `{ sql, params }`.
  *
- * Nothing from a request is ever spliced into SQL text. Values are bound parameters; property
- * names only reach SQL as JSON paths (`$."key"."sub"`), which are themselves bound parameters and
- * are built from keys that `parseField` has already restricted to [A-Za-z0-9_$-]. Column names come
- * from a fixed list. The project id is always the first parameter and every query filters by it.
+ * Values from a request are always bound parameters. Property names reach SQL only as JSON path
+ * literals (`'$."key"."sub"'`) built from keys that `parseField` restricted to [A-Za-z0-9_$-] and
+ * that `jsonPathLiteral` checks again: DuckDB parses a literal path once per query, a bound one per
+ * row. Column names come from a fixed list. The project id is always the first parameter and every
+ * query filters by it. Numbers the engine computed itself (time zone offsets) are inlined as integers.
  */
 import { parseField, type Aggregation, type Filter, type FilterScalar, type Interval } from "../../src/domain/reports";
 
@@ -36,6 +37,16 @@ export function jsonPath(path: string[]): string {
   return "$" + path.map((key) => `."${key}"`).join("");
 }
 
+const SAFE_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/** The JSON path as a quoted SQL literal; refuses any key that could end the literal or the path. */
+export function jsonPathLiteral(path: string[]): string {
+  if (path.length === 0 || !path.every((key) => SAFE_KEY.test(key))) {
+    throw new Error(`invalid property path reached the SQL builder: ${JSON.stringify(path).slice(0, 80)}`);
+  }
+  return `'${jsonPath(path)}'`;
+}
+
 /** A query's view of the events table: the `e` alias, and `p` (latest profile) joined on demand. */
 export class Scope {
   needsProfile = false;
@@ -48,7 +59,7 @@ export class Scope {
     if (parsed.kind === "column") return `e.${parsed.column}`;
     if (parsed.source === "profile") this.needsProfile = true;
     const column = parsed.source === "profile" ? "p.props" : `e.${parsed.source}`;
-    return `json_extract_string(${column}, ${this.params.add(jsonPath(parsed.path))})`;
+    return `json_extract_string(${column}, ${jsonPathLiteral(parsed.path)})`;
   }
 
   /** The field's value as a number; text that is not a number counts as missing. */

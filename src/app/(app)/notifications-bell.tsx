@@ -5,6 +5,7 @@ import { Bell } from "lucide-react";
 import { useParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { DateTime } from "~/components/date-time";
+import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
@@ -21,12 +22,11 @@ function ProjectNotifications({ projectId }: { projectId: string }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const container = useRef<HTMLDivElement>(null);
-  const notifications = useQuery(trpc.notifications.list.queryOptions({ projectId, limit: 20 }, { refetchInterval: 30_000, retry: false }));
-  const markAllRead = useMutation(
-    trpc.notifications.markAllRead.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey({ projectId, limit: 20 }) }),
-    }),
-  );
+  // Polled so a trigger's notification shows up within seconds, without a reload.
+  const notifications = useQuery(trpc.notifications.list.queryOptions({ projectId, limit: 20 }, { refetchInterval: 10_000, retry: false }));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey({ projectId, limit: 20 }) });
+  const markAllRead = useMutation(trpc.notifications.markAllRead.mutationOptions({ onSuccess: refresh }));
+  const markRead = useMutation(trpc.notifications.markRead.mutationOptions({ onSuccess: refresh }));
 
   useEffect(() => {
     if (!open) return;
@@ -83,6 +83,11 @@ function ProjectNotifications({ projectId }: { projectId: string }) {
               {markAllRead.isPending ? "Marking…" : "Mark all as read"}
             </Button>
           </div>
+          {markAllRead.error || markRead.error ? (
+            <p role="alert" className="border-b px-4 py-2 text-xs text-destructive">
+              {errorMessage(markAllRead.error ?? markRead.error)}
+            </p>
+          ) : null}
           {notifications.isPending ? (
             <p className="px-4 py-6 text-center text-sm text-muted-foreground">Loading…</p>
           ) : items.length === 0 ? (
@@ -90,8 +95,25 @@ function ProjectNotifications({ projectId }: { projectId: string }) {
           ) : (
             <ul className="max-h-96 divide-y overflow-y-auto">
               {items.map((item) => (
-                <li key={item.id} className={cn("space-y-1 px-4 py-3", !item.readAt && "bg-primary/5")}>
-                  <p className="text-sm font-medium">{item.title}</p>
+                <li key={item.id} data-testid="notification" data-unread={!item.readAt} className={cn("space-y-1 px-4 py-3", !item.readAt && "bg-primary/5")}>
+                  <div className="flex items-start justify-between gap-2">
+                    <p className="flex min-w-0 items-center gap-2 break-words text-sm font-medium">
+                      {!item.readAt ? <span className="h-2 w-2 shrink-0 rounded-full bg-primary" aria-label="Unread" /> : null}
+                      {item.title}
+                    </p>
+                    {!item.readAt ? (
+                      <Button
+                        variant="link"
+                        size="sm"
+                        className="h-auto shrink-0 px-0 text-xs"
+                        aria-label={`Mark “${item.title}” as read`}
+                        disabled={markRead.isPending && markRead.variables.notificationId === item.id}
+                        onClick={() => markRead.mutate({ projectId, notificationId: item.id })}
+                      >
+                        Mark read
+                      </Button>
+                    ) : null}
+                  </div>
                   {item.body ? <p className="whitespace-pre-wrap break-words text-sm text-muted-foreground">{item.body}</p> : null}
                   <p className="text-xs text-muted-foreground">
                     <DateTime value={item.createdAt} />

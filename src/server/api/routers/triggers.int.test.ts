@@ -95,6 +95,42 @@ describe("triggers: save-time rule checking", () => {
   });
 });
 
+describe("triggers: webhook actions", () => {
+  const webhookTrigger = (name: string, endpointId: string) => ({
+    ...trigger(name, "event.name == 'purchase'"),
+    actions: [{ type: "webhook" as const, endpointId }],
+  });
+
+  it("accepts the project's own endpoints and refuses another project's or a made-up one, naming it", async () => {
+    const caller = app.caller(owner);
+    const ours = await caller.webhooks.create({ projectId, endpoint: { url: "https://crm.example.com/hooks", description: "" } });
+    const other = await app.signUp("rules-other@example.com");
+    const otherProject = await app.caller(other.user).projects.create({ orgId: other.orgId, name: "Theirs" });
+    const theirs = await app
+      .caller(other.user)
+      .webhooks.create({ projectId: otherProject.id, endpoint: { url: "https://theirs.example.com/", description: "" } });
+
+    const saved = await caller.triggers.create({ projectId, trigger: webhookTrigger("To our CRM", ours.id) });
+    expect(saved.actions).toEqual([{ type: "webhook", endpointId: ours.id }]);
+
+    for (const endpointId of [theirs.id, "whe_doesnotexist00000"]) {
+      await expect(caller.triggers.create({ projectId, trigger: webhookTrigger(`To ${endpointId}`, endpointId) })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringContaining(`“${endpointId}” is not one of this project's endpoints`),
+      });
+      await expect(caller.triggers.update({ projectId, triggerId: saved.id, trigger: webhookTrigger("To our CRM", endpointId) })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringContaining(endpointId),
+      });
+    }
+    expect(await app.db.trigger.findUniqueOrThrow({ where: { id: saved.id } })).toMatchObject({
+      version: 1,
+      actions: [{ type: "webhook", endpointId: ours.id }],
+    });
+    expect(await app.db.trigger.count({ where: { projectId, name: { startsWith: "To whe_" } } })).toBe(0);
+  });
+});
+
 describe("triggers.check", () => {
   it("returns problems with offsets for the editor, to viewers too", async () => {
     const caller = app.caller(viewer);

@@ -45,6 +45,21 @@ function assertRuleChecks(rule: string, attributes: AttributeDef[]): void {
   }
 }
 
+/** Refuses webhook actions whose endpoint is not one of the project's (another project's, deleted, or made up). */
+async function assertWebhookEndpointsExist(db: PrismaClient, projectId: string, actions: readonly TriggerAction[]): Promise<void> {
+  const wanted = [...new Set(actions.flatMap((action) => (action.type === "webhook" ? [action.endpointId] : [])))];
+  if (wanted.length === 0) return;
+  const found = await db.webhookEndpoint.findMany({ where: { projectId, id: { in: wanted } }, select: { id: true } });
+  const missing = wanted.filter((id) => !found.some((endpoint) => endpoint.id === id));
+  if (missing.length > 0) {
+    const named = missing.map((id) => `“${id}”`).join(", ");
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `The webhook endpoint ${named} is not one of this project's endpoints; pick one from the Webhooks page.`,
+    });
+  }
+}
+
 /** True when a prototype key appears anywhere in a JSON value (zod's record drops `__proto__` silently). */
 function hasReservedKey(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasReservedKey);
@@ -87,6 +102,7 @@ export const triggersRouter = createTRPCRouter({
 
   create: projectProcedure("member", { trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
     assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
+    await assertWebhookEndpointsExist(ctx.db, ctx.project.id, input.trigger.actions);
     return withParsedActions(
       await withConflict(() => ctx.db.trigger.create({ data: { projectId: ctx.project.id, ...input.trigger }, select: triggerSelect }), duplicate),
     );
@@ -96,6 +112,7 @@ export const triggersRouter = createTRPCRouter({
     const existing = await ctx.db.trigger.findFirst({ where: { id: input.triggerId, projectId: ctx.project.id }, select: { id: true } });
     if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
     assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
+    await assertWebhookEndpointsExist(ctx.db, ctx.project.id, input.trigger.actions);
     return withParsedActions(
       await withConflict(
         () => ctx.db.trigger.update({ where: { id: existing.id }, data: { ...input.trigger, version: { increment: 1 } }, select: triggerSelect }),

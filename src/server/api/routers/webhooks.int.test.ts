@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "~/server/api/trpc";
 import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
 
@@ -16,8 +16,14 @@ async function joinAs(email: string, role: "viewer" | "member" | "admin"): Promi
   return { id: userId, email, name: email };
 }
 
+// A self-hosted setup that allow-lists one internal name and one private range for its worker;
+// the app reads the same setting (appEnv is parsed on first use, so it is set before any call).
+const ALLOW_HOSTS = "hooks.internal, 10.20.0.0/16";
+
 beforeAll(async () => {
   app = await createTestApp();
+  vi.stubEnv("DATABASE_URL", app.url);
+  vi.stubEnv("WEBHOOK_ALLOW_HOSTS", ALLOW_HOSTS);
   ({ user: owner, orgId } = await app.signUp("webhooks-owner@example.com"));
   projectId = (await app.caller(owner).projects.create({ orgId, name: "Shop" })).id;
   const other = await app.signUp("webhooks-outsider@example.com");
@@ -25,6 +31,7 @@ beforeAll(async () => {
   outsiderProjectId = (await app.caller(outsider).projects.create({ orgId: other.orgId, name: "Theirs" })).id;
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await app?.close();
 });
 
@@ -60,6 +67,28 @@ describe("webhook endpoints", () => {
     ["https://user:secret@example.com/", "user name or password"],
   ])("refuses %s with a clear message", async (url, message) => {
     await expect(create(owner, url)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(message) });
+  });
+
+  it("saves private targets that WEBHOOK_ALLOW_HOSTS names, and only those", async () => {
+    const byName = await create(owner, "http://hooks.internal:8080/prism");
+    expect(byName).toMatchObject({ url: "http://hooks.internal:8080/prism" });
+    const inRange = await create(owner, "http://10.20.3.4/hooks");
+    expect(inRange).toMatchObject({ url: "http://10.20.3.4/hooks" });
+    // Neighbours of the allowed entries stay refused.
+    await expect(create(owner, "http://10.21.0.1/hooks")).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("WEBHOOK_ALLOW_HOSTS"),
+    });
+    await expect(create(owner, "http://other.internal/")).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("local name") });
+    // Updates are judged the same way.
+    const moved = await app
+      .caller(owner)
+      .webhooks.update({ projectId, endpointId: inRange.id, endpoint: { url: "http://hooks.internal/v2", description: "" } });
+    expect(moved.url).toBe("http://hooks.internal/v2");
+    await expect(
+      app.caller(owner).webhooks.update({ projectId, endpointId: inRange.id, endpoint: { url: "http://127.0.0.1/", description: "" } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("loopback") });
+    expect((await app.db.webhookEndpoint.findUniqueOrThrow({ where: { id: inRange.id } })).url).toBe("http://hooks.internal/v2");
   });
 
   it("refuses hostile input: unknown and __proto__ keys, wrong types, huge strings", async () => {

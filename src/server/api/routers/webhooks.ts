@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { newWebhookEndpointId, newWebhookSecret, WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchema } from "~/domain/webhooks";
+import { newWebhookEndpointId, newWebhookSecret, WebhookAllowList, WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchemaWith } from "~/domain/webhooks";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { appEnv } from "~/server/env";
 
 /** The secret is never selected here: it is returned by create and rotateSecret only. */
 const endpointSelect = {
@@ -15,6 +16,12 @@ const endpointSelect = {
   updatedAt: true,
 } as const;
 
+let allowList: WebhookAllowList | undefined;
+/** Read when a URL names a private host only, so public URLs never need the app's configuration. */
+const serverAllowList = () => (allowList ??= new WebhookAllowList(appEnv().WEBHOOK_ALLOW_HOSTS));
+/** Public targets, or private ones that WEBHOOK_ALLOW_HOSTS names (as the worker's dispatcher allows). */
+const endpointInput = webhookEndpointInputSchemaWith({ allowList: serverAllowList });
+
 const endpointId = z.string().min(1).max(64);
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Webhook endpoint not found." });
 
@@ -25,7 +32,7 @@ export const webhooksRouter = createTRPCRouter({
   }),
 
   /** Returns the signing secret exactly once. */
-  create: projectProcedure("admin", { endpoint: webhookEndpointInputSchema }).mutation(async ({ ctx, input }) => {
+  create: projectProcedure("admin", { endpoint: endpointInput }).mutation(async ({ ctx, input }) => {
     const secret = newWebhookSecret();
     const endpoint = await ctx.db.webhookEndpoint.create({
       data: { id: newWebhookEndpointId(), projectId: ctx.project.id, url: input.endpoint.url, description: input.endpoint.description, secret },
@@ -34,7 +41,7 @@ export const webhooksRouter = createTRPCRouter({
     return { ...endpoint, secret };
   }),
 
-  update: projectProcedure("admin", { endpointId, endpoint: webhookEndpointInputSchema }).mutation(async ({ ctx, input }) => {
+  update: projectProcedure("admin", { endpointId, endpoint: endpointInput }).mutation(async ({ ctx, input }) => {
     const result = await ctx.db.webhookEndpoint.updateMany({
       where: { id: input.endpointId, projectId: ctx.project.id },
       data: { url: input.endpoint.url, description: input.endpoint.description },

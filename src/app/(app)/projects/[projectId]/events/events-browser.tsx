@@ -23,6 +23,19 @@ import { EventDetailDrawer } from "./event-detail";
 import { EventsTable } from "./events-table";
 
 const POLL_MS = 2000;
+const TAIL_PAGE = 200;
+/**
+ * Events land in storage from several partitions, not in arrival-stamp order, so a row stamped
+ * just before the newest one seen can still appear a moment later. Each poll therefore looks back
+ * this far again (rows already shown are skipped by id); a full page moves on without looking back.
+ */
+const TAIL_OVERLAP_MS = 15_000;
+
+function laggingCursor(cursor: { receivedAt: string; eventId: string } | null): { receivedAt: string; eventId: string } | null {
+  if (!cursor) return null;
+  // "0" sorts before every event id, so the whole overlap second is read again.
+  return { receivedAt: new Date(Date.parse(cursor.receivedAt) - TAIL_OVERLAP_MS).toISOString(), eventId: "0" };
+}
 const FRESH_MS = 4000;
 type BrowseRange = Exclude<RangePreset, "custom"> | "all";
 
@@ -87,13 +100,16 @@ export function EventsBrowser({ projectId, timezone }: { projectId: string; time
     let cursor: { receivedAt: string; eventId: string } | null = null;
     const poll = async () => {
       try {
-        const answer = await client.events.tail.query({ projectId, after: cursor, limit: cursor ? 200 : 50 });
+        const limit = cursor ? TAIL_PAGE : 50;
+        const answer = await client.events.tail.query({ projectId, after: cursor, limit });
         if (cancelled) return;
-        cursor = answer.cursor;
+        cursor = answer.events.length === limit ? answer.cursor : laggingCursor(answer.cursor);
         const added = answer.events.filter((event) => !known.current.has(event.eventId) && matchesLive(event, applied));
         if (added.length > 0) {
           for (const event of added) known.current.add(event.eventId);
-          setLiveEvents((previous) => [...[...added].reverse(), ...previous].slice(0, 500));
+          // One poll's events arrive together; newest first by event time, like the list below.
+          const newestFirst = [...added].sort((a, b) => b.ts.localeCompare(a.ts) || b.eventId.localeCompare(a.eventId));
+          setLiveEvents((previous) => [...newestFirst, ...previous].slice(0, 500));
           const ids = added.map((event) => event.eventId);
           setFresh((previous) => new Set([...previous, ...ids]));
           setTimeout(() => setFresh((previous) => new Set([...previous].filter((id) => !ids.includes(id)))), FRESH_MS);

@@ -12,6 +12,7 @@ import { Textarea } from "~/components/ui/textarea";
 import type { TriggerAction } from "~/domain/triggers";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
+import { useWebhookEndpointUrls } from "./endpoint-urls";
 
 type JsonObject = Record<string, never>;
 
@@ -51,6 +52,7 @@ export function RuleTestPanel({
   const [history, setHistory] = useState("");
   const [inputError, setInputError] = useState<string | null>(null);
   const test = useMutation(trpc.triggers.test.mutationOptions());
+  const endpointUrls = useWebhookEndpointUrls(projectId);
 
   function run() {
     const parsed = [
@@ -168,7 +170,7 @@ export function RuleTestPanel({
           {result.actionsThatWouldRun.map((action, index) => (
             <li key={index} className="flex items-center gap-2">
               <Badge variant="outline">{action.type}</Badge>
-              <span className="truncate">{describeAction(action)}</span>
+              <span className="truncate">{describeAction(action, endpointUrls)}</span>
             </li>
           ))}
         </ul>

@@ -18,6 +18,8 @@ import { SkeletonRows } from "~/components/ui/skeleton";
 import { atLeast, type RoleName } from "~/domain/roles";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
+import { useWebhookEndpointUrls } from "./endpoint-urls";
+import { RecentFirings } from "./recent-firings";
 import { TriggerForm } from "./trigger-form";
 
 type Trigger = RouterOutputs["triggers"]["list"][number];
@@ -25,6 +27,7 @@ type Trigger = RouterOutputs["triggers"]["list"][number];
 export function TriggersPanel({ projectId, role }: { projectId: string; role: RoleName }) {
   const trpc = useTRPC();
   const triggers = useQuery(trpc.triggers.list.queryOptions({ projectId }));
+  const endpointUrls = useWebhookEndpointUrls(projectId);
   const [editing, setEditing] = useState<string | "new" | null>(null);
   const canEdit = atLeast(role, "member");
 
@@ -71,7 +74,7 @@ export function TriggersPanel({ projectId, role }: { projectId: string; role: Ro
                 {editing === trigger.id ? (
                   <TriggerForm projectId={projectId} existing={trigger} onDone={() => setEditing(null)} />
                 ) : (
-                  <TriggerCard projectId={projectId} trigger={trigger} canEdit={canEdit} onEdit={() => setEditing(trigger.id)} />
+                  <TriggerCard projectId={projectId} trigger={trigger} endpointUrls={endpointUrls} canEdit={canEdit} onEdit={() => setEditing(trigger.id)} />
                 )}
               </li>
             ))}
@@ -82,7 +85,15 @@ export function TriggersPanel({ projectId, role }: { projectId: string; role: Ro
   );
 }
 
-function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: string; trigger: Trigger; canEdit: boolean; onEdit: () => void }) {
+interface TriggerCardProps {
+  projectId: string;
+  trigger: Trigger;
+  endpointUrls: ReadonlyMap<string, string>;
+  canEdit: boolean;
+  onEdit: () => void;
+}
+
+function TriggerCard({ projectId, trigger, endpointUrls, canEdit, onEdit }: TriggerCardProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -166,12 +177,12 @@ function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: strin
           {trigger.actions.map((action, index) => (
             <li key={index} className="flex items-center gap-2">
               <Badge variant="secondary">{action.type}</Badge>
-              <span className="truncate">{describeAction(action)}</span>
+              <span className="truncate">{describeAction(action, endpointUrls)}</span>
             </li>
           ))}
         </ul>
       )}
-      <RecentFirings triggerId={trigger.id} />
+      <RecentFirings projectId={projectId} triggerId={trigger.id} triggerName={trigger.name} />
       <ConfirmDialog
         open={confirming}
         onOpenChange={(open) => {
@@ -186,22 +197,6 @@ function TriggerCard({ projectId, trigger, canEdit, onEdit }: { projectId: strin
         error={errorMessage(remove.error)}
         onConfirm={() => remove.mutate({ projectId, triggerId: trigger.id })}
       />
-    </section>
-  );
-}
-
-/**
- * RECENT FIRINGS: placeholder for the lead to fill with the firing log from the query service
- * (a `triggers.firings` procedure over DuckDB's trigger log, newest first).
- */
-function RecentFirings({ triggerId }: { triggerId: string }) {
-  const headingId = `trigger-firings-${triggerId}`;
-  return (
-    <section aria-labelledby={headingId} className="space-y-1 border-t pt-3">
-      <h4 id={headingId} className="text-sm font-medium">
-        Recent firings
-      </h4>
-      <p className="text-xs text-muted-foreground">The firing log will appear here.</p>
     </section>
   );
 }

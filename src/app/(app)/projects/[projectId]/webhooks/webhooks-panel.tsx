@@ -19,7 +19,7 @@ import { Input } from "~/components/ui/input";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { atLeast, type RoleName } from "~/domain/roles";
-import { WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchema } from "~/domain/webhooks";
+import { WEBHOOK_DELIVERY_POLICY, webhookEndpointFormSchema } from "~/domain/webhooks";
 import { useTRPC } from "~/trpc/react";
 
 type Endpoint = RouterOutputs["webhooks"]["list"]["endpoints"][number];
@@ -164,13 +164,15 @@ function CreateEndpointCard({ projectId, onCreated }: { projectId: string; onCre
     }),
   );
   const server = errorsFromServer(create.error);
-  const serverField = (name: string) => server.fields[`endpoint.${name}`] ?? server.fields[name];
+  // The server's input errors are keyed by the top-level field ("endpoint"). The form pre-checks
+  // everything but the host, which only the server can judge (its WEBHOOK_ALLOW_HOSTS), so those are the URL's.
+  const serverField = (name: string) => server.fields[`endpoint.${name}`] ?? server.fields[name] ?? (name === "url" ? server.fields.endpoint : undefined);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const element = event.currentTarget;
     const data = new FormData(element);
-    const parsed = webhookEndpointInputSchema.safeParse({ url: String(data.get("url") ?? ""), description: String(data.get("description") ?? "") });
+    const parsed = webhookEndpointFormSchema.safeParse({ url: String(data.get("url") ?? ""), description: String(data.get("description") ?? "") });
     if (!parsed.success) {
       setClientErrors(fieldErrorsFromZod(parsed.error));
       return;
@@ -185,7 +187,9 @@ function CreateEndpointCard({ projectId, onCreated }: { projectId: string; onCre
         <CardTitle>
           <h2>Add a webhook endpoint</h2>
         </CardTitle>
-        <CardDescription>A public http(s) URL that accepts POST requests. Private and local addresses are refused.</CardDescription>
+        <CardDescription>
+          A public http(s) URL that accepts POST requests. Private and local addresses are refused unless the server&apos;s WEBHOOK_ALLOW_HOSTS names them.
+        </CardDescription>
       </CardHeader>
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="space-y-3">
