@@ -158,4 +158,34 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Overview" }).click();
   await expect(page.getByTestId("key-events-today")).toHaveText("6");
   await shot(page, "overview");
+
+  // Dead letters: an enforcing project refuses an unplanned event; once the plan allows it, a replay is accepted.
+  const strict = await trpc<{ id: string }>(page, "projects.create", { orgId: organizations[0]!.id, name: `Strict ${Date.now()}` });
+  await trpc(page, "projects.updateSettings", { projectId: strict.id, settings: { planEnforcement: "enforce" } });
+  await trpc(page, "trackingPlan.createEventType", { projectId: strict.id, eventType: { name: "page_view", description: "", fields: [] } });
+  const strictKey = await trpc<{ secret: string }>(page, "apiKeys.create", { projectId: strict.id, name: "server" });
+  const refused = await page.request.post("/api/v1/events", {
+    headers: { "x-api-key": strictKey.secret },
+    data: { event_name: "checkout", profile_id: "shopper-d", props: { total: 42 } },
+  });
+  expect(refused.status(), await refused.text()).toBeGreaterThanOrEqual(400);
+  expect(refused.status()).toBeLessThan(500);
+
+  await page.goto(`/projects/${strict.id}/dead-letters`);
+  const letters = page.getByTestId("dead-letter-row");
+  await expect(async () => {
+    await page.reload();
+    await expect(letters).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(letters.first()).toContainText("Unplanned event");
+  await expect(letters.first()).toContainText("checkout");
+  await page.getByLabel("Reason").selectOption("required_missing");
+  await expect(page.getByText("No dead letters for this reason")).toBeVisible();
+  await page.getByLabel("Reason").selectOption("");
+  await trpc(page, "trackingPlan.createEventType", { projectId: strict.id, eventType: { name: "checkout", description: "", fields: [] } });
+  await letters.first().getByRole("checkbox").check();
+  await page.getByRole("button", { name: "Replay 1" }).click();
+  await expect(page.getByTestId("replay-result")).toContainText("1 accepted");
+  await expect(letters.first()).toContainText("replayed");
+  await shot(page, "dead-letters-replayed");
 });

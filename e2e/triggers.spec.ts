@@ -45,7 +45,8 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   await page.goto(`${base}/webhooks`);
   await page.getByLabel("URL").fill("http://127.0.0.1:9/hook");
   await page.getByRole("button", { name: "Add endpoint" }).click();
-  await expect(page.getByText(/loopback address/)).toBeVisible();
+  await expect(page.getByText(/127\.0\.0\.1, a loopback address/)).toBeVisible();
+  await shot(page, "webhooks-refused");
   await page.getByLabel("URL").fill("https://hooks.example.com/prism");
   await page.getByLabel("Description").fill("CRM sync");
   await page.getByRole("button", { name: "Add endpoint" }).click();
@@ -159,4 +160,10 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   await expect(row).toContainText("Webhook");
   await expect(log).not.toContainText("buyer-2");
   await shot(page, "firing-log");
+
+  // The webhook action queued a delivery to the endpoint (whether it arrives depends on this machine's network).
+  await page.goto(`${base}/webhooks`);
+  await page.getByRole("button", { name: "Deliveries of https://hooks.example.com/prism" }).click();
+  await expect(page.getByRole("table", { name: "Webhook deliveries" })).toBeVisible({ timeout: 30_000 });
+  await shot(page, "webhook-deliveries");
 });

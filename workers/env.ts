@@ -19,6 +19,8 @@ const workerEnvSchema = z.object({
   INTERNAL_SECRET: z.string().min(16).default("prism-internal-development-secret"),
   /** Basic-auth password the edge's Upstash client uses against the gateway. */
   GATEWAY_TOKEN: z.string().min(16).default("prism-gateway-development-token"),
+  /** How long worker-served ingest caches an API key's project and plan. */
+  INGEST_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Consumer groups are `<prefix>-processor`, `<prefix>-sink`, `<prefix>-actions`; tests sharing a broker use their own. */
   CONSUMER_GROUP_PREFIX: z
     .string()

@@ -142,7 +142,10 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     }
     if (parts.gateway) {
       routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-      addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma, ...(queries ? { readProfile: queries.readProfile } : {}) }));
+      addIngestRoutes(
+        routes,
+        createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS, ...(queries ? { readProfile: queries.readProfile } : {}) }),
+      );
       routes.add(
         "POST",
         "/internal/replay",

@@ -8,6 +8,8 @@ import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { newWebhookEndpointId, newWebhookSecret } from "../src/domain/webhooks";
+import { setQueryServiceTarget } from "../src/server/query-client";
+import type { SessionUser } from "../src/server/api/trpc";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { startReceiver, verifyStandardWebhook, type TestReceiver } from "./actions/webhook-testing";
 import { startWorker, type RunningWorker } from "./main";
@@ -47,6 +49,7 @@ describe.each([
   let projectId: string;
   let apiKey: string;
   let receiver: TestReceiver;
+  let owner: SessionUser;
   let webhookSecret: string;
   const prefix = `pipeline-${Date.now()}`;
 
@@ -59,6 +62,7 @@ describe.each([
         WORKER_PORT: "0",
         CONSUMER_GROUP_PREFIX: prefix,
         WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+        INGEST_KEY_CACHE_MS: "0",
         LOG_LEVEL: "warn",
       }),
     );
@@ -78,6 +82,7 @@ describe.each([
     app = await createTestApp();
     dir = await mkdtemp(path.join(tmpdir(), "prism-pipeline-"));
     const { user, orgId } = await app.signUp("pipeline@example.com");
+    owner = user;
     const caller = app.caller(user);
     const project = await caller.projects.create({ orgId, name: "Shop" });
     projectId = project.id;
@@ -118,9 +123,11 @@ describe.each([
       },
     });
     await start();
+    setQueryServiceTarget({ url: `http://127.0.0.1:${worker!.port}`, secret: workerEnv({ DATABASE_URL: app.url }).INTERNAL_SECRET });
   }, 60_000);
 
   afterAll(async () => {
+    setQueryServiceTarget(null);
     await worker?.stop();
     await receiver?.close();
     await app?.close();
@@ -171,6 +178,7 @@ describe.each([
     await until("carol's purchases processed", async () => (await app.db.profileState.findFirst({ where: { projectId, profileId: "carol" } }))?.windows);
     await worker!.stop();
     await start();
+    setQueryServiceTarget({ url: `http://127.0.0.1:${worker!.port}`, secret: workerEnv({ DATABASE_URL: app.url }).INTERNAL_SECRET });
     await send([{ event_name: "purchase", profile_id: "carol", cts: t0 + 2000, props: { amount: 10 } }]);
     const rows = await until("the third-purchase firing", async () => {
       const found = await query(worker!.duckdb!, "SELECT trigger_name FROM trigger_logs WHERE project_id = $1 AND profile_id = 'carol'", [projectId]);
@@ -178,4 +186,37 @@ describe.each([
     });
     expect(rows).toEqual([{ trigger_name: "Third purchase" }]);
   }, 90_000);
+
+  it("keeps refused events as dead letters an admin can replay after fixing the tracking plan", async () => {
+    const caller = app.caller(owner);
+    const eventType = await caller.trackingPlan.createEventType({
+      projectId,
+      eventType: { name: "checkout", description: "", fields: [{ name: "total", dataType: "number", required: true }] },
+    });
+    await caller.projects.updateSettings({ projectId, settings: { planEnforcement: "enforce" } });
+    const refused = await fetch(`http://127.0.0.1:${worker!.port}/api/v1/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify({ event_name: "checkout", profile_id: "dave", props: {} }),
+    });
+    expect(refused.status).toBe(422);
+    const letters = await until("the dead letter", async () => {
+      const page = await caller.deadLetters.list({ projectId });
+      return page.items.length > 0 && page.items;
+    });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ reason: "required_missing" });
+
+    await caller.trackingPlan.updateEventType({
+      projectId,
+      eventTypeId: eventType.id,
+      eventType: { name: "checkout", description: "", fields: [{ name: "total", dataType: "number", required: false }] },
+    });
+    const replayed = await caller.deadLetters.replay({ projectId, ids: [letters[0]!.dlqId] });
+    expect(replayed, JSON.stringify(replayed)).toMatchObject({ accepted: 1 });
+    await until("the replayed event in DuckDB", async () => {
+      const rows = await query(worker!.duckdb!, "SELECT profile_id FROM events WHERE project_id = $1 AND event_name = 'checkout'", [projectId]);
+      return rows.length === 1;
+    });
+  }, 60_000);
 });

@@ -31,7 +31,19 @@ import {
   type Aggregation,
   type Interval,
 } from "../../src/domain/reports";
-import { aggregateSql, approximateBuckets, BUCKET_FORMAT, bucketSeries, localBucket, Params, Scope, type BuiltQuery } from "./sql";
+import {
+  aggregateSql,
+  approximateBuckets,
+  BUCKET_FORMAT,
+  bucketSeries,
+  fastLocalBucket,
+  localBucket,
+  Params,
+  Scope,
+  zoneOffsets,
+  type BuiltQuery,
+  type ZoneOffsets,
+} from "./sql";
 
 export type QueryDef = z.output<typeof queryDefinitionSchema>;
 export type TrendDef = z.output<typeof trendDefinitionSchema>;
@@ -106,16 +118,19 @@ export function previousRange(range: { from: string; to: string }): { from: stri
   return { from: new Date(from - length).toISOString(), to: new Date(from).toISOString() };
 }
 
-/** One scan per series over [previous from, to): period 0 is the range, 1 the previous one; GROUPING SETS add the totals. */
-export function buildTrendSeries(projectId: string, def: TrendDef, timezone: string, seriesIndex: number): BuiltQuery {
+/**
+ * One scan per series over [previous from, to): period 0 is the range, 1 the previous one; GROUPING
+ * SETS add the totals. Rows are grouped by an integer bucket key; labels are made per group.
+ */
+export function buildTrendSeries(projectId: string, def: TrendDef, offsets: ZoneOffsets, seriesIndex: number): BuiltQuery {
   const series = def.series[seriesIndex]!;
   const params = new Params();
   const project = params.add(projectId);
-  const tz = params.add(timezone);
   const scope = new Scope(params);
   const from = params.timestamp(def.range.from);
   const value = scope.aggregate(series.aggregation);
   const scanFrom = def.compare ? previousRange(def.range).from : def.range.from;
+  const bucket = fastLocalBucket("e.ts", def.interval, offsets, scanFrom, def.range.to);
   const where = eventWhere(
     scope,
     project,
@@ -123,22 +138,22 @@ export function buildTrendSeries(projectId: string, def: TrendDef, timezone: str
     series.event === null ? [] : [series.event],
     scope.filters([...def.filters, ...series.filters]),
   );
-  const sql = `SELECT CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END AS period,
-                      strftime(${localBucket("e.ts", def.interval, tz)}, ${BUCKET_FORMAT}) AS bucket,
-                      ${value} AS value
-      FROM ${scope.from(project)}
-     WHERE ${where.join(" AND ")}
-     GROUP BY GROUPING SETS ((period, bucket), (period))`;
+  const sql = `SELECT period, CASE WHEN bucket IS NULL THEN NULL ELSE strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) END AS bucket, value
+      FROM (SELECT CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END AS period, ${bucket.key} AS bucket, ${value} AS value
+              FROM ${scope.from(project)}
+             WHERE ${where.join(" AND ")}
+             GROUP BY GROUPING SETS ((period, bucket), (period)))`;
   return { sql, params: params.values };
 }
 
 export async function trendReport(run: RunQuery, projectId: string, def: TrendDef, timezone: string): Promise<TrendResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
   const previous = def.compare ? previousRange(def.range) : null;
+  const offsets = await zoneOffsets(run, timezone, previous?.from ?? def.range.from, def.range.to);
   const [buckets, previousBuckets, ...seriesRows] = await Promise.all([
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
     previous ? run(bucketSeries(previous.from, previous.to, def.interval, timezone)) : Promise.resolve([]),
-    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, timezone, index))),
+    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index))),
   ]);
   const labels = buckets.map((row) => String(row.bucket));
   const previousLabels = previousBuckets.map((row) => String(row.bucket));
