@@ -125,6 +125,21 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await saveDialog.getByRole("button", { name: "Save report" }).click();
   await expect(page.getByRole("heading", { name: "Checkout funnel" })).toBeVisible();
 
+  // The other kinds run on the same events: a segment by event name, retention cohorts, a grouped query.
+  await page.getByRole("link", { name: "New report" }).click();
+  await page.getByRole("tab", { name: "Segment" }).click();
+  const segmentTable = page.getByRole("table", { name: "Segment values" });
+  await expect(segmentTable.getByRole("row", { name: /page_view/ })).toContainText("3", { timeout: 30_000 });
+  await expect(segmentTable.getByRole("row", { name: /add_to_cart/ })).toContainText("2");
+  await shot(page, "segment");
+  await page.getByRole("tab", { name: "Retention" }).click();
+  await expect(page.getByRole("table", { name: "Retention by cohort" }).getByRole("row")).toHaveCount(2, { timeout: 30_000 });
+  await shot(page, "retention");
+  await page.getByRole("tab", { name: "Query" }).click();
+  await page.getByLabel("Group by 2").fill("profile_id");
+  await expect(page.getByRole("table", { name: "Query result" }).getByRole("row")).toHaveCount(7, { timeout: 30_000 });
+  await shot(page, "query");
+
   // Both on the dashboard, each running, under the key numbers.
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Dashboard" }).click();
   const cards = page.getByTestId("dashboard-card");
@@ -182,7 +197,10 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await page.getByLabel("Reason").selectOption("required_missing");
   await expect(page.getByText("No dead letters for this reason")).toBeVisible();
   await page.getByLabel("Reason").selectOption("");
-  await trpc(page, "trackingPlan.createEventType", { projectId: strict.id, eventType: { name: "checkout", description: "", fields: [] } });
+  await trpc(page, "trackingPlan.createEventType", {
+    projectId: strict.id,
+    eventType: { name: "checkout", description: "", fields: [{ name: "total", dataType: "number", required: false }] },
+  });
   await letters.first().getByRole("checkbox").check();
   await page.getByRole("button", { name: "Replay 1" }).click();
   await expect(page.getByTestId("replay-result")).toContainText("1 accepted");

@@ -219,4 +219,43 @@ describe.each([
       return rows.length === 1;
     });
   }, 60_000);
+
+  it("picks up a new rule within seconds, logs a failing rule without stopping, and honours cooldowns", async () => {
+    const caller = app.caller(owner);
+    const failing = await caller.triggers.create({
+      projectId,
+      trigger: {
+        name: "Divides by zero",
+        rule: "event.name == 'refund' && 1 / int(event.props.amount - 5.0) > 0",
+        actions: [],
+        enabled: true,
+        cooldownSeconds: 0,
+      },
+    });
+    const cooled = await caller.triggers.create({
+      projectId,
+      trigger: { name: "Refund, once an hour", rule: "event.name == 'refund'", actions: [], enabled: true, cooldownSeconds: 3600 },
+    });
+    // The registry reloads every 2 s; the issue allows 5.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const t0 = Date.now() - 10_000;
+    await send([
+      { event_name: "refund", profile_id: "erin", cts: t0, props: { amount: 5 } },
+      { event_name: "refund", profile_id: "erin", cts: t0 + 1000, props: { amount: 5 } },
+    ]);
+    const logs = await until("both rules logged", async () => {
+      const rows = await query(
+        worker!.duckdb!,
+        "SELECT trigger_id, result, error FROM trigger_logs WHERE project_id = $1 AND profile_id = 'erin' ORDER BY trigger_id, fired_at",
+        [projectId],
+      );
+      return rows.length >= 3 && rows;
+    });
+    const failures = logs.filter((row) => row.trigger_id === failing.id);
+    expect(failures).toHaveLength(2);
+    for (const row of failures) expect(row).toMatchObject({ result: "error", error: expect.stringMatching(/division by zero|divide/i) });
+    expect(logs.filter((row) => row.trigger_id === cooled.id)).toEqual([{ trigger_id: cooled.id, result: "fired", error: null }]);
+    // The worker is still healthy and processing.
+    expect((await fetch(`http://127.0.0.1:${worker!.port}/health`)).status).toBe(200);
+  }, 60_000);
 });

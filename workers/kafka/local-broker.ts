@@ -214,9 +214,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A random cluster id in Kafka's Uuid text form: 16 bytes, unpadded base64url. */
-function clusterId(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * A random cluster id in Kafka's Uuid text form: 16 bytes, unpadded base64url. One id in 32 would
+ * start with "-", which kafka-storage's argument parser takes for an option, so the first byte is
+ * chosen to start with a letter.
+ */
+export function clusterId(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f; // base64url of 0b0xxxxx… starts with A–Z or a–f
+  return bytes.toString("base64url");
 }
 
 function serverProperties(p: { port: number; controllerPort: number; dataDir: string }): string {

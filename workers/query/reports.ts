@@ -130,7 +130,7 @@ export function buildTrendSeries(projectId: string, def: TrendDef, offsets: Zone
   const from = params.timestamp(def.range.from);
   const value = scope.aggregate(series.aggregation);
   const scanFrom = def.compare ? previousRange(def.range).from : def.range.from;
-  const bucket = fastLocalBucket("e.ts", def.interval, offsets, scanFrom, def.range.to);
+  const bucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, scanFrom, def.range.to);
   const where = eventWhere(
     scope,
     project,
@@ -204,59 +204,78 @@ function describeSeries(event: string | null, aggregation: Aggregation): string 
 
 // funnel ----------------------------------------------------------------------------------------
 
-export function buildFunnel(projectId: string, def: FunnelDef, timezone: string): BuiltQuery {
+/**
+ * Only one attempt per profile, bounded by the window, so the scan is cut down early: `starts`
+ * finds each profile's first step-1 time (one aggregation over the step-1 events), and `ranked`
+ * keeps only the events inside that profile's window, numbered in (ts, event_id) order. Every later
+ * step is then a small join on those few rows, compared by that number (ties broken by event id,
+ * and one event never counts for two steps).
+ */
+export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
-  const tz = params.add(timezone);
-  const window = params.number(def.windowSeconds);
-  const scope = new Scope(params);
-  const to = params.timestamp(def.range.to);
+  const window = `to_seconds(${params.number(def.windowSeconds)})`;
   const names = [...new Set(def.steps.map((step) => step.event))];
+  // Later steps may come up to one window after the range ends.
+  const scanTo = new Date(Date.parse(def.range.to) + def.windowSeconds * 1000).toISOString();
+
+  const startScope = new Scope(params);
+  const first = def.steps[0]!;
+  const startWhere = eventWhere(startScope, project, def.range, [first.event], [
+    "e.profile_id IS NOT NULL",
+    ...startScope.filters(first.filters),
+    ...startScope.filters(def.filters),
+  ]);
+
+  const scope = new Scope(params);
   const stepFlags = def.steps.map((step, index) => {
     const conditions = [`e.event_name = ${params.add(step.event)}`, ...scope.filters(step.filters)];
     return `(${conditions.join(" AND ")}) AS s${index + 1}`;
   });
   const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
-  // Later steps may come up to one window after the range ends.
-  const scanTo = new Date(Date.parse(def.range.to) + def.windowSeconds * 1000).toISOString();
-  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, ["e.profile_id IS NOT NULL", ...scope.filters(def.filters)]);
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, scope.filters(def.filters));
+  const anyStep = def.steps.map((_, index) => `s${index + 1}`).join(" OR ");
   const ctes = [
-    `ev AS MATERIALIZED (
-       SELECT e.profile_id AS pid, {'t': e.ts, 'id': e.event_id} AS k, ${breakdown}, ${stepFlags.join(", ")}
-         FROM ${scope.from(project)}
+    `starts AS (SELECT e.profile_id AS pid, min(e.ts) AS t1 FROM ${startScope.from(project)} WHERE ${startWhere.join(" AND ")} GROUP BY e.profile_id)`,
+    `windowed AS (
+       SELECT s.pid, e.ts, e.event_id, ${breakdown}, ${stepFlags.join(", ")}
+         FROM ${scope.from(project)} JOIN starts s ON s.pid = e.profile_id AND e.ts >= s.t1 AND e.ts <= s.t1 + ${window}
         WHERE ${where.join(" AND ")})`,
-    `f1 AS (SELECT pid, min(k) AS k1, arg_min_null(bd, k) AS bd FROM ev WHERE s1 AND struct_extract(k, 't') < ${to} GROUP BY pid)`,
+    `ranked AS MATERIALIZED (
+       SELECT pid, epoch_us(ts) AS us, row_number() OVER (PARTITION BY pid ORDER BY ts, event_id) AS r, bd, ${def.steps.map((_, index) => `s${index + 1}`).join(", ")}
+         FROM windowed WHERE ${anyStep})`,
+    // The start: the first step-1 event at the profile's first step-1 time.
+    `f1 AS (SELECT pid, min(r) AS r1, min(us) AS t1, arg_min_null(bd, r) AS bd FROM ranked WHERE s1 GROUP BY pid)`,
   ];
-  // Each step joins only the previous one; k1 (the start) travels along for the window check.
   for (let step = 2; step <= def.steps.length; step++) {
     ctes.push(
-      `f${step} AS (SELECT ev.pid, min(ev.k) AS k${step}, any_value(prev.k1) AS k1
-          FROM ev JOIN f${step - 1} prev ON prev.pid = ev.pid
-         WHERE ev.s${step} AND ev.k > prev.k${step - 1} AND struct_extract(ev.k, 't') <= struct_extract(prev.k1, 't') + to_seconds(${window})
-         GROUP BY ev.pid)`,
+      `f${step} AS (SELECT c.pid, min(c.r) AS r${step}, min(c.us) AS t${step}
+          FROM ranked c JOIN f${step - 1} prev ON prev.pid = c.pid
+         WHERE c.s${step} AND c.r > prev.r${step - 1}
+         GROUP BY c.pid)`,
     );
   }
   const joins = def.steps
     .slice(1)
     .map((_, index) => `LEFT JOIN f${index + 2} ON f${index + 2}.pid = f1.pid`)
     .join(" ");
-  const times = def.steps.map((_, index) => `struct_extract(f${index + 1}.k${index + 1}, 't') AS t${index + 1}`).join(", ");
+  const times = def.steps.map((_, index) => `f${index + 1}.t${index + 1}`).join(", ");
   ctes.push(`attempts AS (SELECT f1.bd, ${times} FROM f1 ${joins})`);
   const stepColumns = def.steps
     .map((_, index) => {
       const k = index + 1;
       const count = `CAST(count(t${k}) AS DOUBLE) AS c${k}`;
-      return k === 1 ? count : `${count}, median(epoch(t${k}) - epoch(t${k - 1})) AS m${k}`;
+      return k === 1 ? count : `${count}, median((t${k} - t${k - 1}) / 1e6) AS m${k}`;
     })
     .join(", ");
   const last = def.steps.length;
+  const bucket = fastLocalBucket("t1", def.interval, offsets, def.range.from, def.range.to);
   const sql = `WITH ${ctes.join(",\n")}
     SELECT 'steps' AS part, bd, NULL AS bucket, grouping(bd) AS all_rows, ${stepColumns}, NULL AS completed
       FROM attempts GROUP BY GROUPING SETS ((bd), ())
     UNION ALL BY NAME
-    SELECT 'time' AS part, NULL AS bd, strftime(${localBucket("t1", def.interval, tz)}, ${BUCKET_FORMAT}) AS bucket, 1 AS all_rows,
-           CAST(count(*) AS DOUBLE) AS c1, CAST(count(t${last}) AS DOUBLE) AS completed
-      FROM attempts GROUP BY bucket`;
+    SELECT 'time' AS part, NULL AS bd, strftime(${bucket.start("b")}, ${BUCKET_FORMAT}) AS bucket, 1 AS all_rows, c1, completed
+      FROM (SELECT ${bucket.key} AS b, CAST(count(*) AS DOUBLE) AS c1, CAST(count(t${last}) AS DOUBLE) AS completed FROM attempts GROUP BY b)`;
   return { sql, params: params.values };
 }
 
@@ -280,8 +299,9 @@ function funnelSteps(def: FunnelDef, row: Row | undefined): FunnelStepResult[] {
 
 export async function funnelReport(run: RunQuery, projectId: string, def: FunnelDef, timezone: string): Promise<FunnelResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
+  const offsets = await zoneOffsets(run, timezone, def.range.from, def.range.to);
   const [rows, buckets] = await Promise.all([
-    run(buildFunnel(projectId, def, timezone)),
+    run(buildFunnel(projectId, def, offsets)),
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
   ]);
   const stepRows = rows.filter((row) => row.part === "steps");

@@ -234,8 +234,8 @@ export async function zoneOffsets(
 
 const ms = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 
-/** Local time in µs (as if the wall clock were UTC) of a TIMESTAMPTZ expression known to lie in [from, to). */
-export function localMicros(expr: string, offsets: ZoneOffsets, from: string, to: string): string {
+/** Local time in µs (as if the wall clock were UTC) of an instant in µs since the epoch, known to lie in [from, to). */
+export function localMicros(epochMicros: string, offsets: ZoneOffsets, from: string, to: string): string {
   const start = ms(from);
   const end = ms(to);
   let current = offsets.initial;
@@ -244,7 +244,7 @@ export function localMicros(expr: string, offsets: ZoneOffsets, from: string, to
     if (change.at <= start) current = change.offset;
     else if (change.at < end) inRange.push(change);
   }
-  const epoch = `epoch_us(${expr})`;
+  const epoch = epochMicros;
   if (inRange.length === 0) return `(${epoch} + ${current})`;
   const branches: string[] = [];
   for (const change of inRange) {
@@ -262,12 +262,18 @@ function offsetAt(offsets: ZoneOffsets, at: bigint): bigint {
 }
 
 /**
- * Buckets of a TIMESTAMPTZ expression in [from, to), without converting each row's time zone: a
+ * Buckets of instants in [from, to) (µs since the epoch) without converting each row's time zone: a
  * BIGINT key per row (cheap to group by) and the SQL that turns a key back into the bucket's local
  * start as TIMESTAMP (run it after grouping). Same buckets as `localBucket`.
  */
-export function fastLocalBucket(expr: string, interval: Interval, offsets: ZoneOffsets, from: string, to: string): { key: string; start: (key: string) => string } {
-  const local = localMicros(expr, offsets, from, to);
+export function fastLocalBucket(
+  epochMicros: string,
+  interval: Interval,
+  offsets: ZoneOffsets,
+  from: string,
+  to: string,
+): { key: string; start: (key: string) => string } {
+  const local = localMicros(epochMicros, offsets, from, to);
   if (interval === "month") {
     const key = `epoch_us(date_trunc('month', make_timestamp(${local})))`;
     return { key, start: (k) => `make_timestamp(${k})` };
