@@ -22,7 +22,14 @@ describe("watchConsumers", () => {
     });
     await bus.produce([{ topic: "work", value: "a" }]);
     const metrics = new Registry();
-    const watch = watchConsumers({ bus, groups: [{ groupId: "g", topics: ["work"] }], metrics, log: createLogger("test", "silent"), intervalMs: 3_600_000, stallMs: 100 });
+    const watch = watchConsumers({
+      bus,
+      groups: [{ groupId: "g", topics: ["work"] }],
+      metrics,
+      log: createLogger("test", "silent"),
+      intervalMs: 3_600_000,
+      stallMs: 100,
+    });
     try {
       let now = Date.now();
       await watch.sample(now);

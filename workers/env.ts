@@ -1,6 +1,6 @@
 import path from "node:path";
-import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { webhookAllowHostsSchema } from "../src/domain/webhooks";
 import { brokerList, parseConfig, port, postgresUrl } from "../src/lib/config-parse";
 
 export const WORKER_ROLES = ["all", "gateway", "processor", "sink"] as const;
@@ -28,19 +28,7 @@ const workerEnvSchema = z.object({
     .default("prism"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Comma-separated host names, IPs or CIDRs that webhooks may call although private or loopback. */
-  WEBHOOK_ALLOW_HOSTS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (list) => list.every((item) => ipaddr.isValid(item) || ipaddr.isValidCIDR(item) || /^[A-Za-z0-9.-]{1,253}$/.test(item)),
-      "must be host names, IPs or CIDRs, comma-separated",
-    )
-    .default([]),
+  WEBHOOK_ALLOW_HOSTS: webhookAllowHostsSchema.default([]),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

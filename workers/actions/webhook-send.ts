@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
-import { classifyAddress } from "../../src/domain/webhooks";
+import { classifyAddress, type WebhookAllowList } from "../../src/domain/webhooks";
 
 /**
  * One webhook attempt, guarded against SSRF: the host is resolved once, every address is checked,
@@ -22,40 +22,8 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 const systemResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
 
-/** WEBHOOK_ALLOW_HOSTS: host names, IPs or CIDRs that may be called although private. */
-export class AllowList {
-  private readonly hosts = new Set<string>();
-  private readonly ranges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
-
-  constructor(entries: readonly string[]) {
-    for (const raw of entries) {
-      const entry = raw
-        .trim()
-        .toLowerCase()
-        .replace(/^\[|\]$/g, "");
-      if (entry === "") continue;
-      if (ipaddr.isValidCIDR(entry)) this.ranges.push(ipaddr.parseCIDR(entry));
-      else if (ipaddr.isValid(entry)) {
-        const address = ipaddr.parse(entry);
-        this.ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
-      } else this.hosts.add(entry.replace(/\.$/, ""));
-    }
-  }
-
-  allowsHost(hostname: string): boolean {
-    return this.hosts.has(normalHost(hostname));
-  }
-
-  allowsAddress(address: string): boolean {
-    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      parsed = ipaddr.process(address);
-    } catch {
-      return false;
-    }
-    return this.ranges.some(([base, bits]) => base.kind() === parsed.kind() && parsed.match(base, bits));
-  }
-}
+/** WEBHOOK_ALLOW_HOSTS, shared with the app's check when an endpoint is saved. */
+export { WebhookAllowList as AllowList } from "../../src/domain/webhooks";
 
 const normalHost = (hostname: string) =>
   hostname
@@ -66,7 +34,7 @@ const normalHost = (hostname: string) =>
 export type TargetCheck = { ok: true; addresses: ResolvedAddress[] } | { ok: false; refused: boolean; reason: string };
 
 /** Resolves `hostname` and checks every address it has; `refused` marks a policy refusal rather than a lookup failure. */
-export async function checkWebhookTarget(hostname: string, allow: AllowList, resolve: Resolver = systemResolver): Promise<TargetCheck> {
+export async function checkWebhookTarget(hostname: string, allow: WebhookAllowList, resolve: Resolver = systemResolver): Promise<TargetCheck> {
   const host = normalHost(hostname);
   let addresses: ResolvedAddress[];
   if (ipaddr.isValid(host)) {
@@ -106,7 +74,7 @@ export interface SendOptions {
   url: string;
   body: string;
   headers: Record<string, string>;
-  allow: AllowList;
+  allow: WebhookAllowList;
   timeoutMs: number;
   resolve?: Resolver;
 }
