@@ -112,6 +112,7 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
 
   // A funnel: page_view → add_to_cart → purchase.
   await page.getByRole("link", { name: "New report" }).click();
+  await expect(page.getByRole("heading", { name: "New report" })).toBeVisible();
   await page.getByRole("tab", { name: "Funnel" }).click();
   await page.getByLabel("Step 1 event").fill("page_view");
   await page.getByLabel("Step 2 event").fill("add_to_cart");
@@ -127,6 +128,7 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
 
   // The other kinds run on the same events: a segment by event name, retention cohorts, a grouped query.
   await page.getByRole("link", { name: "New report" }).click();
+  await expect(page.getByRole("heading", { name: "New report" })).toBeVisible();
   await page.getByRole("tab", { name: "Segment" }).click();
   const segmentTable = page.getByRole("table", { name: "Segment values" });
   await expect(segmentTable.getByRole("row", { name: /page_view/ })).toContainText("3", { timeout: 30_000 });

@@ -9,10 +9,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { TOPIC } from "../src/domain/events";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { createKafkaBus } from "./bus/kafka-bus";
+import { startLocalBroker, type LocalBroker } from "./kafka/local-broker";
 import { waitForHttp } from "./launcher";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -77,9 +78,11 @@ describe("crash safety", () => {
   let app: TestApp | undefined;
   let dir: string | undefined;
   const children = new Set<ChildProcess>();
+  let broker: LocalBroker | undefined;
 
   afterAll(async () => {
     for (const child of children) child.kill("SIGKILL");
+    await broker?.stop();
     await app?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -96,7 +99,10 @@ describe("crash safety", () => {
     const big = await caller.triggers.create({ projectId, trigger: { name: "big", rule: BIG, actions: [], enabled: true, cooldownSeconds: 0 } });
     const third = await caller.triggers.create({ projectId, trigger: { name: "third", rule: THIRD, actions: [], enabled: true, cooldownSeconds: 0 } });
 
-    const brokers = inject("kafkaBrokers");
+    // A broker of its own: its 100,000 records would otherwise be read from the beginning by every
+    // other test's consumer groups on the shared one.
+    broker = await startLocalBroker();
+    const brokers = broker.brokers.join(",");
     const prefix = `crash-${Date.now()}`;
     const duckdbPath = path.join(dir, "prism.duckdb");
     const ports = { gateway: 4611, processorA: 4612, processorB: 4614, sink: 4613 };

@@ -218,6 +218,7 @@ describe.each([
       const rows = await query(worker!.duckdb!, "SELECT profile_id FROM events WHERE project_id = $1 AND event_name = 'checkout'", [projectId]);
       return rows.length === 1;
     });
+    await caller.projects.updateSettings({ projectId, settings: { planEnforcement: "observe" } });
   }, 60_000);
 
   it("picks up a new rule within seconds, logs a failing rule without stopping, and honours cooldowns", async () => {

@@ -70,7 +70,11 @@ export function buildEventList(projectId: string, filter: EventFilterDef, cursor
     // The first term lets DuckDB skip row groups by their ts range.
     where.push(`e.ts <= ${ts}`, `(e.ts < ${ts} OR e.event_id < ${params.add(cursor.eventId)})`);
   }
-  const sql = `SELECT ${EVENT_COLUMNS} FROM ${scope.from(project)} WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.event_id DESC LIMIT ${limit + 1}`;
+  // The page is picked on raw columns first and only its rows are converted: computing the columns
+  // (JSON, casts) before the limit would do that work for every row the ORDER BY looks at.
+  const sql = `SELECT ${EVENT_COLUMNS}
+      FROM (SELECT e.* FROM ${scope.from(project)} WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.event_id DESC LIMIT ${limit + 1}) e
+     ORDER BY e.ts DESC, e.event_id DESC`;
   return { sql, params: params.values };
 }
 

@@ -138,7 +138,7 @@ export function buildTrendSeries(projectId: string, def: TrendDef, offsets: Zone
     series.event === null ? [] : [series.event],
     scope.filters([...def.filters, ...series.filters]),
   );
-  const sql = `SELECT period, CASE WHEN bucket IS NULL THEN NULL ELSE strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) END AS bucket, value
+  const sql = `SELECT period, strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) AS bucket, value
       FROM (SELECT CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END AS period, ${bucket.key} AS bucket, ${value} AS value
               FROM ${scope.from(project)}
              WHERE ${where.join(" AND ")}
@@ -221,11 +221,13 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
 
   const startScope = new Scope(params);
   const first = def.steps[0]!;
-  const startWhere = eventWhere(startScope, project, def.range, [first.event], [
-    "e.profile_id IS NOT NULL",
-    ...startScope.filters(first.filters),
-    ...startScope.filters(def.filters),
-  ]);
+  const startWhere = eventWhere(
+    startScope,
+    project,
+    def.range,
+    [first.event],
+    ["e.profile_id IS NOT NULL", ...startScope.filters(first.filters), ...startScope.filters(def.filters)],
+  );
 
   const scope = new Scope(params);
   const stepFlags = def.steps.map((step, index) => {
@@ -236,10 +238,10 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
   const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, scope.filters(def.filters));
   const anyStep = def.steps.map((_, index) => `s${index + 1}`).join(" OR ");
   const ctes = [
-    `starts AS (SELECT e.profile_id AS pid, min(e.ts) AS t1 FROM ${startScope.from(project)} WHERE ${startWhere.join(" AND ")} GROUP BY e.profile_id)`,
+    `starts AS (SELECT pid, t1, t1 + ${window} AS t_end FROM (SELECT e.profile_id AS pid, min(e.ts) AS t1 FROM ${startScope.from(project)} WHERE ${startWhere.join(" AND ")} GROUP BY e.profile_id))`,
     `windowed AS (
        SELECT s.pid, e.ts, e.event_id, ${breakdown}, ${stepFlags.join(", ")}
-         FROM ${scope.from(project)} JOIN starts s ON s.pid = e.profile_id AND e.ts >= s.t1 AND e.ts <= s.t1 + ${window}
+         FROM ${scope.from(project)} JOIN starts s ON s.pid = e.profile_id AND e.ts >= s.t1 AND e.ts <= s.t_end
         WHERE ${where.join(" AND ")})`,
     `ranked AS MATERIALIZED (
        SELECT pid, epoch_us(ts) AS us, row_number() OVER (PARTITION BY pid ORDER BY ts, event_id) AS r, bd, ${def.steps.map((_, index) => `s${index + 1}`).join(", ")}
@@ -340,6 +342,18 @@ export function compareText(a: string | null, b: string | null): number {
 
 // segment ---------------------------------------------------------------------------------------
 
+/** How count, sum, avg, min and max combine from per-group parts, so "other" and the total need no second scan. */
+const SEGMENT_PARTS: Partial<Record<Aggregation["op"], { parts: string[]; combine: string }>> = {
+  count: { parts: [], combine: "CAST(sum(rows) AS DOUBLE)" },
+  sum: { parts: ["CAST(sum(n) AS DOUBLE) AS part_sum"], combine: "CAST(sum(part_sum) AS DOUBLE)" },
+  avg: {
+    parts: ["CAST(sum(n) AS DOUBLE) AS part_sum", "count(n) AS part_count"],
+    combine: "CASE WHEN sum(part_count) > 0 THEN sum(part_sum) / sum(part_count) END",
+  },
+  min: { parts: ["CAST(min(n) AS DOUBLE) AS part_min"], combine: "CAST(min(part_min) AS DOUBLE)" },
+  max: { parts: ["CAST(max(n) AS DOUBLE) AS part_max"], combine: "CAST(max(part_max) AS DOUBLE)" },
+};
+
 export function buildSegment(projectId: string, def: SegmentDef): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
@@ -348,8 +362,23 @@ export function buildSegment(projectId: string, def: SegmentDef): BuiltQuery {
   const measure = scope.measure(def.aggregation);
   const where = eventWhere(scope, project, def.range, def.event === null ? [] : [def.event], scope.filters(def.filters));
   const value = aggregateSql(def.aggregation, "b.n", "b.pid");
-  const sql = `WITH b AS MATERIALIZED (
-         SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project)} WHERE ${where.join(" AND ")}),
+  const scan = `SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project)} WHERE ${where.join(" AND ")}`;
+  const decomposable = SEGMENT_PARTS[def.aggregation.op];
+  if (decomposable) {
+    // One scan: each group carries its parts, and re-aggregating those few rows gives "other" and the total.
+    const sql = `WITH grouped AS (
+           SELECT g, ${value} AS v, count(*) AS rows${decomposable.parts.map((part) => `, ${part}`).join("")}
+             FROM (${scan}) b GROUP BY g),
+         ranked AS (SELECT *, row_number() OVER (ORDER BY v DESC NULLS LAST, g NULLS LAST) AS position FROM grouped)
+      SELECT 'top' AS part, g, v, NULL AS n FROM ranked WHERE position <= ${def.topN}
+      UNION ALL
+      SELECT 'other' AS part, NULL AS g, ${decomposable.combine} AS v, CAST(sum(rows) AS DOUBLE) AS n FROM ranked WHERE position > ${def.topN}
+      UNION ALL
+      SELECT 'total' AS part, NULL AS g, ${decomposable.combine} AS v, CAST(sum(rows) AS DOUBLE) AS n FROM ranked`;
+    return { sql, params: params.values };
+  }
+  // Distinct profiles and percentiles do not combine from parts: "other" is computed from the rows.
+  const sql = `WITH b AS MATERIALIZED (${scan}),
        grouped AS (SELECT g, ${value} AS v FROM b GROUP BY g),
        top AS (SELECT g, v FROM grouped ORDER BY v DESC NULLS LAST, g NULLS LAST LIMIT ${def.topN})
     SELECT 'top' AS part, g, v, NULL AS n FROM top
@@ -381,7 +410,7 @@ export function compareNullableDesc(a: number | null, b: number | null): number 
 
 // retention -------------------------------------------------------------------------------------
 
-export function buildRetention(projectId: string, def: RetentionDef, timezone: string): BuiltQuery {
+export function buildRetention(projectId: string, def: RetentionDef, timezone: string, offsets: ZoneOffsets): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const tz = params.add(timezone);
@@ -399,11 +428,15 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
   ]);
   const from = params.timestamp(def.range.from);
   const lastBucket = localBucket(`${params.timestamp(def.range.to)} - INTERVAL 1 MICROSECOND`, def.interval, tz);
+  // Both in [from, to): cohorts are kept from `from` on, returns are scanned in the range.
+  const cohortBucket = fastLocalBucket("epoch_us(first_ts)", def.interval, offsets, def.range.from, def.range.to);
+  const returnBucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, def.range.from, def.range.to);
   const sql = `WITH firsts AS (
          SELECT e.profile_id AS pid, min(e.ts) AS first_ts FROM ${cohortScope.from(project)} WHERE ${cohortWhere.join(" AND ")} GROUP BY e.profile_id),
-       cohorts AS (SELECT pid, ${localBucket("first_ts", def.interval, tz)} AS cb FROM firsts WHERE first_ts >= ${from}),
+       cohorts AS (SELECT pid, ${cohortBucket.start(cohortBucket.key)} AS cb FROM firsts WHERE first_ts >= ${from}),
        returns AS (
-         SELECT DISTINCT e.profile_id AS pid, ${localBucket("e.ts", def.interval, tz)} AS rb FROM ${returnScope.from(project)} WHERE ${returnWhere.join(" AND ")})
+         SELECT pid, ${returnBucket.start("rk")} AS rb
+           FROM (SELECT DISTINCT e.profile_id AS pid, ${returnBucket.key} AS rk FROM ${returnScope.from(project)} WHERE ${returnWhere.join(" AND ")}))
     SELECT strftime(cb, ${BUCKET_FORMAT}) AS cohort, -1 AS period, CAST(count(*) AS DOUBLE) AS n,
            CAST(date_diff('day', cb, ${lastBucket}) // ${step} AS DOUBLE) AS available
       FROM cohorts GROUP BY cb
@@ -417,7 +450,8 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
 }
 
 export async function retentionReport(run: RunQuery, projectId: string, def: RetentionDef, timezone: string): Promise<RetentionResult> {
-  const rows = await run(buildRetention(projectId, def, timezone));
+  const offsets = await zoneOffsets(run, timezone, def.range.from, def.range.to);
+  const rows = await run(buildRetention(projectId, def, timezone, offsets));
   const periods = Array.from({ length: def.periods + 1 }, (_, index) => index);
   const cohorts = new Map<string, { size: number; available: number; counts: Map<number, number> }>();
   for (const row of rows) {

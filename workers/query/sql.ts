@@ -182,10 +182,11 @@ export interface ZoneOffsets {
  * whole seconds, and never twice in one hour).
  */
 export function zoneOffsetsQuery(timezone: string, from: string, to: string): { query: BuiltQuery; key: string } {
-  const firstYear = new Date(from).getUTCFullYear() - 1;
-  const lastYear = new Date(to).getUTCFullYear() + 1;
-  const start = new Date(Date.UTC(firstYear, 0, 1)).toISOString();
-  const end = new Date(Date.UTC(lastYear, 0, 1)).toISOString();
+  const firstYear = Math.max(1, new Date(from).getUTCFullYear() - 1);
+  const lastYear = Math.min(9999, new Date(to).getUTCFullYear() + 1);
+  const start = yearStart(firstYear).toISOString();
+  // The last hour DuckDB can still step past: ranges end by 9999 at the latest.
+  const end = new Date(Math.min(yearStart(lastYear).getTime(), Date.UTC(9999, 11, 31, 23))).toISOString();
   const params = new Params();
   const tz = params.add(timezone);
   const offset = (t: string) => `epoch_us(timezone(${tz}, ${t})) - epoch_us(${t})`;
@@ -201,6 +202,13 @@ export function zoneOffsetsQuery(timezone: string, from: string, to: string): { 
     SELECT epoch_us(s) AS at_us, off AS offset_us FROM (SELECT s, off, lag(off) OVER (PARTITION BY hour ORDER BY s) AS prev FROM seconds) WHERE off <> prev
     ORDER BY at_us NULLS FIRST`;
   return { query: { sql, params: params.values }, key: `${timezone}\u0000${firstYear}\u0000${lastYear}` };
+}
+
+/** Jan 1 of a year, UTC (Date.UTC would read years 0-99 as 1900-1999). */
+function yearStart(year: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, 0, 1);
+  return date;
 }
 
 export function parseZoneOffsets(timezone: string, rows: Array<Record<string, unknown>>): ZoneOffsets {
@@ -244,14 +252,13 @@ export function localMicros(epochMicros: string, offsets: ZoneOffsets, from: str
     if (change.at <= start) current = change.offset;
     else if (change.at < end) inRange.push(change);
   }
-  const epoch = epochMicros;
-  if (inRange.length === 0) return `(${epoch} + ${current})`;
+  if (inRange.length === 0) return `(${epochMicros} + ${current})`;
   const branches: string[] = [];
   for (const change of inRange) {
-    branches.push(`WHEN ${epoch} < ${change.at} THEN ${current}`);
+    branches.push(`WHEN ${epochMicros} < ${change.at} THEN ${current}`);
     current = change.offset;
   }
-  return `(${epoch} + CASE ${branches.join(" ")} ELSE ${current} END)`;
+  return `(${epochMicros} + CASE ${branches.join(" ")} ELSE ${current} END)`;
 }
 
 /** The local offset at an instant, from the looked-up changes. */
@@ -279,8 +286,8 @@ export function fastLocalBucket(
     return { key, start: (k) => `make_timestamp(${k})` };
   }
   const unit = MICROS[interval];
-  // An origin aligned to the unit (Mondays for weeks) and a day before the range's local start, so
-  // every key is a non-negative count of units even across a daylight-saving change.
+  // An origin aligned to the unit (Mondays for weeks) and two days before the range's local start, so
+  // every key is a non-negative count of units even where local time steps back.
   const localStart = ms(from) + offsetAt(offsets, ms(from)) - 2n * MICROS.day;
   const base = interval === "week" ? MONDAY_US : 0n;
   const origin = base + floorDiv(localStart - base, unit) * unit;
