@@ -2,7 +2,8 @@
  * npm run bench:reports — report latency on 10,000,000 generated events (100k profiles, ten event
  * names, 35 days) in a temp DuckDB file. Each report runs through the query service's code path
  * (zod, SQL building, runner) and is compared with the same question written by hand in DuckDB
- * SQL, in the same run: median of 5 after a warm-up. The temp dir is removed afterwards.
+ * SQL, in the same run: medians of alternating runs after a warm-up (see `medians`). The temp dir
+ * is removed afterwards.
  *
  * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates into that file once and
  * reuses it on later runs; BENCH_ONLY=<text> runs only the cases whose name contains it.
@@ -40,16 +41,27 @@ interface Case {
 /** Rounded so float summation order does not count as a difference. */
 const round = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
 
-async function median(work: () => Promise<unknown>): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+/**
+ * Median latency of each side. Runs alternate (service, hand, service, …) so a burst of load from
+ * elsewhere on the machine hits both sides alike; quick reports get more runs (at least RUNS, and
+ * about two seconds' worth, up to 25) because their medians are the most easily disturbed.
+ */
+async function medians(service: () => Promise<unknown>, hand: () => Promise<unknown>): Promise<{ serviceMs: number; handMs: number }> {
+  const time = async (work: () => Promise<unknown>) => {
     const started = performance.now();
     await work();
-    times.push(performance.now() - started);
+    return performance.now() - started;
+  };
+  const warmUp = Math.max(await time(service), await time(hand), 1);
+  const runs = Math.min(25, Math.max(RUNS, Math.ceil(2000 / warmUp)));
+  const serviceTimes: number[] = [];
+  const handTimes: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    serviceTimes.push(await time(service));
+    handTimes.push(await time(hand));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(RUNS / 2)]!;
+  const median = (times: number[]) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return { serviceMs: median(serviceTimes), handMs: median(handTimes) };
 }
 
 async function generate(connection: DuckDBConnection): Promise<void> {
@@ -210,8 +222,7 @@ async function main() {
         console.log(
           `${item.name}: the service and the hand query disagree\n  service ${JSON.stringify(answers.service)}\n  hand    ${JSON.stringify(answers.hand)}`,
         );
-      const serviceMs = await median(item.service);
-      const handMs = await median(() => hand(item.hand));
+      const { serviceMs, handMs } = await medians(item.service, () => hand(item.hand));
       const ratio = serviceMs / handMs;
       const ok = same && serviceMs <= item.targetMs && ratio <= 1.3;
       failed ||= !ok;

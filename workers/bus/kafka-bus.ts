@@ -2,6 +2,7 @@
  * The Bus on Apache Kafka, through kafkajs: one idempotent producer for the process, and one
  * kafkajs consumer per subscription, consuming with eachBatch and committing by hand.
  */
+import "./kafkajs-grouping";
 import {
   Kafka,
   logLevel as KafkaLogLevel,
