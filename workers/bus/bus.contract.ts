@@ -133,6 +133,25 @@ export function busContract(name: string, makeBus: () => Promise<ContractBus>, o
     });
 
     it(
+      "takes a produce larger than one broker request, in order and with each record's offset",
+      async () => {
+        // 3,000 records of 1 KB on one key: 3 MB, over Kafka's default 1 MB per record batch.
+        const padding = "x".repeat(1000);
+        const records = range(0, 3000).map((seq) => record(seq, { value: JSON.stringify({ run, seq, padding }) }));
+        const produced = await bus().produce(records);
+        expect(produced).toHaveLength(3000);
+        const offsets = produced.map((offset) => BigInt(offset.offset));
+        for (let i = 1; i < offsets.length; i++) expect(offsets[i]! > offsets[i - 1]!).toBe(true);
+
+        const consumer = await consume(group("large"));
+        await waitFor("all 3,000 records", () => hasAll(consumer.processed, range(0, 3000)));
+        expect(seqs(consumer.processed)).toEqual(range(0, 3000));
+        consumer.processed.forEach((message, seq) => expect(message.offset).toBe(produced[seq]?.offset));
+      },
+      testTimeout,
+    );
+
+    it(
       "delivers records with their key, value, headers, partition and offset",
       async () => {
         const before = Date.now();

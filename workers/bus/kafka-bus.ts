@@ -169,22 +169,32 @@ class KafkaJsBus implements KafkaBus {
       byTopic.set(record.topic, list);
     });
 
-    // acks -1: every in-sync replica has the records before the send resolves.
-    const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
-
-    // A partition's messages went in one record batch, in order, starting at its baseOffset.
-    const base = new Map<string, bigint>();
-    for (const entry of metadata) base.set(`${entry.topicName}\u0000${entry.partition}`, baseOffsetOf(entry));
-    const seen = new Map<string, bigint>();
+    // acks -1: every in-sync replica has the records before the send resolves. A broker refuses a
+    // record batch over message.max.bytes (1 MB by default), so large produces go in sequential
+    // requests of at most MAX_REQUEST_BYTES; with one request in flight, order is kept.
+    const offsets = new Map<Message, string>();
+    for (const chunk of chunksBySize(byTopic, MAX_REQUEST_BYTES)) {
+      const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: chunk });
+      // A partition's messages of one request went in one record batch, in order, from its baseOffset.
+      const base = new Map<string, bigint>();
+      for (const entry of metadata) base.set(`${entry.topicName}\u0000${entry.partition}`, baseOffsetOf(entry));
+      const seen = new Map<string, bigint>();
+      for (const { topic, messages: sent } of chunk) {
+        for (const message of sent) {
+          const partition = this.chosenPartition.get(message);
+          if (partition === undefined) throw new Error(`kafkajs did not partition a record for ${topic}`);
+          const key = `${topic}\u0000${partition}`;
+          const start = base.get(key);
+          if (start === undefined) throw new Error(`No produce acknowledgement for ${topic}/${partition}`);
+          const index = seen.get(key) ?? 0n;
+          seen.set(key, index + 1n);
+          offsets.set(message, (start + index).toString());
+        }
+      }
+    }
     return records.map((record, i) => {
-      const partition = this.chosenPartition.get(messages[i] as Message);
-      if (partition === undefined) throw new Error(`kafkajs did not partition a record for ${record.topic}`);
-      const key = `${record.topic}\u0000${partition}`;
-      const start = base.get(key);
-      if (start === undefined) throw new Error(`No produce acknowledgement for ${record.topic}/${partition}`);
-      const index = seen.get(key) ?? 0n;
-      seen.set(key, index + 1n);
-      return { topic: record.topic, partition, offset: (start + index).toString() };
+      const message = messages[i] as Message;
+      return { topic: record.topic, partition: this.chosenPartition.get(message)!, offset: offsets.get(message)! };
     });
   }
 
@@ -368,6 +378,34 @@ function baseOffsetOf(entry: RecordMetadata): bigint {
   const offset = entry.baseOffset ?? entry.offset;
   if (offset === undefined) throw new Error(`No offset in the produce acknowledgement for ${entry.topicName}/${entry.partition}`);
   return BigInt(offset);
+}
+
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits a produce into requests whose keys and values add up to at most maxBytes (a single larger record goes alone). */
+function chunksBySize(byTopic: Map<string, Message[]>, maxBytes: number): Array<Array<{ topic: string; messages: Message[] }>> {
+  const chunks: Array<Map<string, Message[]>> = [new Map()];
+  let size = 0;
+  for (const [topic, messages] of byTopic) {
+    for (const message of messages) {
+      const bytes = byteLength(message.value) + byteLength(message.key) + 64;
+      if (size > 0 && size + bytes > maxBytes) {
+        chunks.push(new Map());
+        size = 0;
+      }
+      const current = chunks[chunks.length - 1]!;
+      const list = current.get(topic) ?? [];
+      list.push(message);
+      current.set(topic, list);
+      size += bytes;
+    }
+  }
+  return chunks.map((chunk) => [...chunk].map(([topic, messages]) => ({ topic, messages })));
+}
+
+function byteLength(value: Message["value"] | Message["key"]): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === "string" ? Buffer.byteLength(value) : value.length;
 }
 
 /** Memoizes an async connect; a failed attempt is forgotten so the next call tries again. */
