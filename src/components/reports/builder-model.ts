@@ -10,6 +10,28 @@ export interface SeriesDraft {
   /** Empty: every event. */
   event: string;
   aggregation: AggregationDraft;
+  /** Empty: the chart names the series after its event. */
+  label: string;
+  /** Only this series' events; the report's filters apply as well. */
+  filters: FilterDraft[];
+}
+
+export interface FunnelStepDraft {
+  event: string;
+  /** Empty: the step is named after its event. */
+  label: string;
+  /** Only events matching these count as this step; the report's filters apply as well. */
+  filters: FilterDraft[];
+}
+
+export const MAX_LABEL_LENGTH = 100;
+
+export function emptySeries(): SeriesDraft {
+  return { event: "", aggregation: { op: "count", field: "" }, label: "", filters: [] };
+}
+
+export function emptyStep(): FunnelStepDraft {
+  return { event: "", label: "", filters: [] };
 }
 
 export const WINDOW_UNITS = { minutes: 60, hours: 3600, days: 86_400 } as const;
@@ -21,7 +43,7 @@ export interface BuilderDraft {
   interval: Interval | "auto";
   filters: FilterDraft[];
   trend: { series: SeriesDraft[]; compare: boolean };
-  funnel: { steps: string[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
+  funnel: { steps: FunnelStepDraft[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
   segment: { event: string; breakdown: string; aggregation: AggregationDraft; topN: string };
   retention: { cohortEvent: string; returnEvent: string; interval: "day" | "week"; periods: string };
   query: { /** Comma-separated; empty: every event. */ events: string; groupBy: [string, string]; aggregation: AggregationDraft; limit: string };
@@ -33,8 +55,8 @@ export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
     range: { preset: "7d" },
     interval: "auto",
     filters: [],
-    trend: { series: [{ event: "", aggregation: { op: "count", field: "" } }], compare: false },
-    funnel: { steps: ["", ""], windowValue: "1", windowUnit: "days", breakdown: "" },
+    trend: { series: [emptySeries()], compare: false },
+    funnel: { steps: [emptyStep(), emptyStep()], windowValue: "1", windowUnit: "days", breakdown: "" },
     segment: { event: "", breakdown: "event_name", aggregation: { op: "count", field: "" }, topN: "10" },
     retention: { cohortEvent: "", returnEvent: "", interval: "day", periods: "14" },
     query: { events: "", groupBy: ["event_name", ""], aggregation: { op: "count", field: "" }, limit: "100" },
@@ -42,6 +64,21 @@ export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
 }
 
 const nameOrNull = (text: string) => (text.trim() === "" ? null : text.trim());
+
+/** A row's own filters and label, or the messages naming the row (e.g. "Step 2") and what to fix. */
+function partsOfRow(row: { label: string; filters: FilterDraft[] }, name: string, errors: string[]): { filters: Filter[]; label?: string } {
+  const filters = filtersFromDrafts(row.filters);
+  if ("error" in filters) errors.push(`${name}: ${filters.error}`);
+  const label = row.label.trim();
+  if (label.length > MAX_LABEL_LENGTH) errors.push(`${name}: a label is at most ${MAX_LABEL_LENGTH} characters.`);
+  // No `label` key at all when empty, so a saved spec has no `"label": undefined` to differ on.
+  return { filters: "error" in filters ? [] : filters.filters, ...(label ? { label } : {}) };
+}
+
+/** "A", "B", … as the series are badged in the builder and the chart. */
+export function seriesLetter(index: number): string {
+  return String.fromCharCode(65 + index);
+}
 
 function wholeNumber(text: string, label: string, min: number, max: number): number | string {
   const value = Number(text.trim());
@@ -63,20 +100,25 @@ export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new D
   let candidate: unknown;
   switch (draft.kind) {
     case "trend": {
-      const series = draft.trend.series.map((item) => {
+      const series = draft.trend.series.map((item, index) => {
         const aggregation = aggregationFromDraft(item.aggregation);
         if ("error" in aggregation) errors.push(aggregation.error);
-        return { event: nameOrNull(item.event), filters: [] as Filter[], aggregation: "error" in aggregation ? { op: "count" as const } : aggregation };
+        return {
+          event: nameOrNull(item.event),
+          ...partsOfRow(item, `Series ${seriesLetter(index)}`, errors),
+          aggregation: "error" in aggregation ? { op: "count" as const } : aggregation,
+        };
       });
       if (series.length === 0) errors.push("Add at least one series.");
       candidate = { kind: "trend", definition: { ...common, interval, series, compare: draft.trend.compare } };
       break;
     }
     case "funnel": {
-      const steps = draft.funnel.steps.map((step) => step.trim());
-      if (steps.length < 2) errors.push("A funnel needs at least two steps.");
-      steps.forEach((step, index) => {
-        if (!step) errors.push(`Step ${index + 1} needs an event name.`);
+      if (draft.funnel.steps.length < 2) errors.push("A funnel needs at least two steps.");
+      const steps = draft.funnel.steps.map((step, index) => {
+        const event = step.event.trim();
+        if (!event) errors.push(`Step ${index + 1} needs an event name.`);
+        return { event, ...partsOfRow(step, `Step ${index + 1}`, errors) };
       });
       const windowValue = wholeNumber(draft.funnel.windowValue, "The conversion window", 1, 10_000);
       if (typeof windowValue === "string") errors.push(windowValue);
@@ -87,7 +129,7 @@ export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new D
         definition: {
           ...common,
           interval,
-          steps: steps.map((event) => ({ event, filters: [] })),
+          steps,
           windowSeconds,
           breakdown: nameOrNull(draft.funnel.breakdown),
         },
@@ -166,7 +208,12 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
     case "trend":
       draft.interval = spec.definition.interval;
       draft.trend = {
-        series: spec.definition.series.map((series) => ({ event: series.event ?? "", aggregation: draftFromAggregation(series.aggregation) })),
+        series: spec.definition.series.map((series) => ({
+          event: series.event ?? "",
+          aggregation: draftFromAggregation(series.aggregation),
+          label: series.label ?? "",
+          filters: series.filters.map(draftFromFilter),
+        })),
         compare: spec.definition.compare,
       };
       break;
@@ -175,7 +222,7 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
       const unit: WindowUnit = seconds % 86_400 === 0 ? "days" : seconds % 3600 === 0 ? "hours" : "minutes";
       draft.interval = spec.definition.interval;
       draft.funnel = {
-        steps: spec.definition.steps.map((step) => step.event),
+        steps: spec.definition.steps.map((step) => ({ event: step.event, label: step.label ?? "", filters: step.filters.map(draftFromFilter) })),
         windowValue: String(Math.max(1, Math.round(seconds / WINDOW_UNITS[unit]))),
         windowUnit: unit,
         breakdown: spec.definition.breakdown ?? "",
@@ -214,9 +261,9 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
 export function suggestedName(spec: ReportSpec): string {
   switch (spec.kind) {
     case "trend":
-      return spec.definition.series.map((series) => series.event ?? "All events").join(", ") + " trend";
+      return spec.definition.series.map((series) => series.label ?? series.event ?? "All events").join(", ") + " trend";
     case "funnel":
-      return spec.definition.steps.map((step) => step.event).join(" → ");
+      return spec.definition.steps.map((step) => step.label ?? step.event).join(" → ");
     case "segment":
       return `${spec.definition.event ?? "All events"} by ${spec.definition.breakdown}`;
     case "retention":

@@ -160,7 +160,8 @@ export function operatorTakesValue(op: FilterOperator): boolean {
 /** Typed text as a filter value: numbers and true/false become what they look like, anything else stays text. */
 export function scalarOf(text: string): FilterScalar {
   const trimmed = text.trim();
-  if (trimmed !== "" && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(trimmed) && Number.isFinite(Number(trimmed))) return Number(trimmed);
+  // `+ 0` turns "-0" into 0: a saved spec is JSON, which has no -0, so the report reopens the same.
+  if (trimmed !== "" && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(trimmed) && Number.isFinite(Number(trimmed))) return Number(trimmed) + 0;
   if (trimmed === "true") return true;
   if (trimmed === "false") return false;
   return text;

@@ -7,10 +7,24 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
-import { suggestedName, draftFromSpec, emptyDraft, specFromDraft, WINDOW_UNITS, type BuilderDraft, type WindowUnit } from "~/components/reports/builder-model";
+import {
+  draftFromSpec,
+  emptyDraft,
+  emptySeries,
+  emptyStep,
+  MAX_LABEL_LENGTH,
+  seriesLetter,
+  specFromDraft,
+  suggestedName,
+  WINDOW_UNITS,
+  type BuilderDraft,
+  type FunnelStepDraft,
+  type SeriesDraft,
+  type WindowUnit,
+} from "~/components/reports/builder-model";
 import { ExportButtons } from "~/components/reports/export-buttons";
 import { AggregationPicker, DateRangePicker, FiltersEditor, SuggestInput } from "~/components/reports/pickers";
-import { INTERVAL_LABELS, INTERVALS, REPORT_KIND_LABELS } from "~/components/reports/report-model";
+import { INTERVAL_LABELS, INTERVALS, REPORT_KIND_LABELS, type FilterDraft } from "~/components/reports/report-model";
 import { ReportView } from "~/components/reports/report-view";
 import { SaveReportDialog, type SavedReport } from "~/components/reports/save-report-dialog";
 import { usePlanSuggestions } from "~/components/reports/use-tracking-plan";
@@ -289,42 +303,89 @@ function IntervalPicker({ value, onChange }: { value: Interval | "auto"; onChang
   );
 }
 
+/**
+ * A step's or series' own filters stay collapsed to a "+ filter" link in its row while there are
+ * none, and show the full editor under the row once there is one. Removing the last filter collapses
+ * it again, so no open/closed state is kept apart from the filters themselves.
+ */
+function AddRowFilter({ name, onAdd }: { name: string; onAdd: (filters: FilterDraft[]) => void }) {
+  return (
+    <button
+      type="button"
+      className="px-1 text-xs text-muted-foreground underline-offset-4 hover:text-foreground hover:underline"
+      aria-label={`Add a filter to ${name.toLowerCase()}`}
+      onClick={() => onAdd([{ field: "", op: "eq", value: "" }])}
+    >
+      + filter
+    </button>
+  );
+}
+
+function RowFilters({ value, onChange, fields, name }: { value: FilterDraft[]; onChange: (filters: FilterDraft[]) => void; fields: string[]; name: string }) {
+  return (
+    <div className="ml-8 border-l pl-3">
+      <FiltersEditor value={value} onChange={onChange} fields={fields} label={`${name} filter`} />
+    </div>
+  );
+}
+
+function LabelInput({ value, onChange, name, placeholder }: { value: string; onChange: (label: string) => void; name: string; placeholder: string }) {
+  return (
+    <Input
+      aria-label={`${name} label`}
+      className="w-40"
+      maxLength={MAX_LABEL_LENGTH}
+      placeholder={placeholder}
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+    />
+  );
+}
+
 function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft; patch: Patch; eventNames: string[]; fields: string[] }) {
   const series = draft.trend.series;
-  const setSeries = (next: BuilderDraft["trend"]["series"]) => patch("trend", { ...draft.trend, series: next });
+  const setSeries = (next: SeriesDraft[]) => patch("trend", { ...draft.trend, series: next });
+  const change = (index: number, part: Partial<SeriesDraft>) => setSeries(series.map((other, at) => (at === index ? { ...other, ...part } : other)));
   return (
     <Section title="Series" hint="Up to 10 lines; leave the event empty to count every event.">
       <ol className="space-y-2">
         {series.map((item, index) => (
-          <li key={index} className="flex flex-wrap items-center gap-2">
-            <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">
-              {String.fromCharCode(65 + index)}
-            </span>
-            <SuggestInput
-              aria-label={`Series ${index + 1} event`}
-              className="w-56"
-              placeholder="All events"
-              options={eventNames}
-              value={item.event}
-              onValueChange={(event) => setSeries(series.map((other, at) => (at === index ? { ...other, event } : other)))}
-            />
-            <AggregationPicker
-              label={`Series ${index + 1} measure`}
-              value={item.aggregation}
-              fields={fields}
-              onChange={(aggregation) => setSeries(series.map((other, at) => (at === index ? { ...other, aggregation } : other)))}
-            />
-            {series.length > 1 ? (
-              <PlainButton
-                type="button"
-                variant="ghost"
-                size="icon"
-                className="h-8 w-8"
-                aria-label={`Remove series ${index + 1}`}
-                onClick={() => setSeries(series.filter((_, at) => at !== index))}
-              >
-                <X className="h-4 w-4" aria-hidden="true" />
-              </PlainButton>
+          <li key={index} className="space-y-2">
+            <div className="flex flex-wrap items-center gap-2">
+              <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">
+                {seriesLetter(index)}
+              </span>
+              <SuggestInput
+                aria-label={`Series ${index + 1} event`}
+                className="w-56"
+                placeholder="All events"
+                options={eventNames}
+                value={item.event}
+                onValueChange={(event) => change(index, { event })}
+              />
+              <AggregationPicker
+                label={`Series ${index + 1} measure`}
+                value={item.aggregation}
+                fields={fields}
+                onChange={(aggregation) => change(index, { aggregation })}
+              />
+              <LabelInput name={`Series ${index + 1}`} placeholder="Label (optional)" value={item.label} onChange={(label) => change(index, { label })} />
+              {item.filters.length === 0 ? <AddRowFilter name={`Series ${index + 1}`} onAdd={(filters) => change(index, { filters })} /> : null}
+              {series.length > 1 ? (
+                <PlainButton
+                  type="button"
+                  variant="ghost"
+                  size="icon"
+                  className="h-8 w-8"
+                  aria-label={`Remove series ${index + 1}`}
+                  onClick={() => setSeries(series.filter((_, at) => at !== index))}
+                >
+                  <X className="h-4 w-4" aria-hidden="true" />
+                </PlainButton>
+              ) : null}
+            </div>
+            {item.filters.length > 0 ? (
+              <RowFilters name={`Series ${index + 1}`} value={item.filters} fields={fields} onChange={(filters) => change(index, { filters })} />
             ) : null}
           </li>
         ))}
@@ -335,7 +396,7 @@ function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
         size="sm"
         className="text-muted-foreground"
         disabled={series.length >= 10}
-        onClick={() => setSeries([...series, { event: "", aggregation: { op: "count", field: "" } }])}
+        onClick={() => setSeries([...series, emptySeries()])}
       >
         <Plus className="h-3.5 w-3.5" aria-hidden="true" />
         Add series
@@ -347,11 +408,12 @@ function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
 function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft; patch: Patch; eventNames: string[]; fields: string[] }) {
   const funnel = draft.funnel;
   const steps = funnel.steps;
-  const setSteps = (next: string[]) => patch("funnel", { ...funnel, steps: next });
+  const setSteps = (next: FunnelStepDraft[]) => patch("funnel", { ...funnel, steps: next });
+  const change = (index: number, part: Partial<FunnelStepDraft>) => setSteps(steps.map((other, at) => (at === index ? { ...other, ...part } : other)));
   const move = (index: number, by: number) => {
     const next = [...steps];
     const [step] = next.splice(index, 1);
-    next.splice(index + by, 0, step ?? "");
+    next.splice(index + by, 0, step ?? emptyStep());
     setSteps(next);
   };
   const windowId = useId();
@@ -360,49 +422,56 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
       <Section title="Steps" hint="2 to 20 events, in the order a profile must do them.">
         <ol className="space-y-2">
           {steps.map((step, index) => (
-            <li key={index} className="flex flex-wrap items-center gap-2">
-              <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">{index + 1}</span>
-              <SuggestInput
-                aria-label={`Step ${index + 1} event`}
-                className="w-56"
-                placeholder="event name"
-                options={eventNames}
-                value={step}
-                onValueChange={(event) => setSteps(steps.map((other, at) => (at === index ? event : other)))}
-              />
-              <PlainButton
-                type="button"
-                variant="ghost"
-                size="icon"
-                className="h-8 w-8"
-                aria-label={`Move step ${index + 1} up`}
-                disabled={index === 0}
-                onClick={() => move(index, -1)}
-              >
-                <ArrowUp className="h-4 w-4" aria-hidden="true" />
-              </PlainButton>
-              <PlainButton
-                type="button"
-                variant="ghost"
-                size="icon"
-                className="h-8 w-8"
-                aria-label={`Move step ${index + 1} down`}
-                disabled={index === steps.length - 1}
-                onClick={() => move(index, 1)}
-              >
-                <ArrowDown className="h-4 w-4" aria-hidden="true" />
-              </PlainButton>
-              {steps.length > 2 ? (
+            <li key={index} className="space-y-2">
+              <div className="flex flex-wrap items-center gap-2">
+                <span className="flex h-6 w-6 items-center justify-center rounded-full bg-primary/10 text-xs font-medium text-primary">{index + 1}</span>
+                <SuggestInput
+                  aria-label={`Step ${index + 1} event`}
+                  className="w-56"
+                  placeholder="event name"
+                  options={eventNames}
+                  value={step.event}
+                  onValueChange={(event) => change(index, { event })}
+                />
+                <LabelInput name={`Step ${index + 1}`} placeholder="Label (optional)" value={step.label} onChange={(label) => change(index, { label })} />
+                {step.filters.length === 0 ? <AddRowFilter name={`Step ${index + 1}`} onAdd={(filters) => change(index, { filters })} /> : null}
                 <PlainButton
                   type="button"
                   variant="ghost"
                   size="icon"
                   className="h-8 w-8"
-                  aria-label={`Remove step ${index + 1}`}
-                  onClick={() => setSteps(steps.filter((_, at) => at !== index))}
+                  aria-label={`Move step ${index + 1} up`}
+                  disabled={index === 0}
+                  onClick={() => move(index, -1)}
                 >
-                  <X className="h-4 w-4" aria-hidden="true" />
+                  <ArrowUp className="h-4 w-4" aria-hidden="true" />
                 </PlainButton>
+                <PlainButton
+                  type="button"
+                  variant="ghost"
+                  size="icon"
+                  className="h-8 w-8"
+                  aria-label={`Move step ${index + 1} down`}
+                  disabled={index === steps.length - 1}
+                  onClick={() => move(index, 1)}
+                >
+                  <ArrowDown className="h-4 w-4" aria-hidden="true" />
+                </PlainButton>
+                {steps.length > 2 ? (
+                  <PlainButton
+                    type="button"
+                    variant="ghost"
+                    size="icon"
+                    className="h-8 w-8"
+                    aria-label={`Remove step ${index + 1}`}
+                    onClick={() => setSteps(steps.filter((_, at) => at !== index))}
+                  >
+                    <X className="h-4 w-4" aria-hidden="true" />
+                  </PlainButton>
+                ) : null}
+              </div>
+              {step.filters.length > 0 ? (
+                <RowFilters name={`Step ${index + 1}`} value={step.filters} fields={fields} onChange={(filters) => change(index, { filters })} />
               ) : null}
             </li>
           ))}
@@ -413,7 +482,7 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
           size="sm"
           className="text-muted-foreground"
           disabled={steps.length >= 20}
-          onClick={() => setSteps([...steps, ""])}
+          onClick={() => setSteps([...steps, emptyStep()])}
         >
           <Plus className="h-3.5 w-3.5" aria-hidden="true" />
           Add step
