@@ -372,16 +372,7 @@ function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
               <LabelInput name={`Series ${index + 1}`} placeholder="Label (optional)" value={item.label} onChange={(label) => change(index, { label })} />
               {item.filters.length === 0 ? <AddRowFilter name={`Series ${index + 1}`} onAdd={(filters) => change(index, { filters })} /> : null}
               {series.length > 1 ? (
-                <PlainButton
-                  type="button"
-                  variant="ghost"
-                  size="icon"
-                  className="h-8 w-8"
-                  aria-label={`Remove series ${index + 1}`}
-                  onClick={() => setSeries(series.filter((_, at) => at !== index))}
-                >
-                  <X className="h-4 w-4" aria-hidden="true" />
-                </PlainButton>
+                <RemoveRowButton label={`Remove series ${index + 1}`} onClick={() => setSeries(series.filter((_, at) => at !== index))} />
               ) : null}
             </div>
             {item.filters.length > 0 ? (
@@ -390,17 +381,9 @@ function TrendFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
           </li>
         ))}
       </ol>
-      <PlainButton
-        type="button"
-        variant="ghost"
-        size="sm"
-        className="text-muted-foreground"
-        disabled={series.length >= 10}
-        onClick={() => setSeries([...series, emptySeries()])}
-      >
-        <Plus className="h-3.5 w-3.5" aria-hidden="true" />
+      <AddRowButton disabled={series.length >= 10} onClick={() => setSeries([...series, emptySeries()])}>
         Add series
-      </PlainButton>
+      </AddRowButton>
     </Section>
   );
 }
@@ -458,16 +441,7 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
                   <ArrowDown className="h-4 w-4" aria-hidden="true" />
                 </PlainButton>
                 {steps.length > 2 ? (
-                  <PlainButton
-                    type="button"
-                    variant="ghost"
-                    size="icon"
-                    className="h-8 w-8"
-                    aria-label={`Remove step ${index + 1}`}
-                    onClick={() => setSteps(steps.filter((_, at) => at !== index))}
-                  >
-                    <X className="h-4 w-4" aria-hidden="true" />
-                  </PlainButton>
+                  <RemoveRowButton label={`Remove step ${index + 1}`} onClick={() => setSteps(steps.filter((_, at) => at !== index))} />
                 ) : null}
               </div>
               {step.filters.length > 0 ? (
@@ -476,17 +450,9 @@ function FunnelFields({ draft, patch, eventNames, fields }: { draft: BuilderDraf
             </li>
           ))}
         </ol>
-        <PlainButton
-          type="button"
-          variant="ghost"
-          size="sm"
-          className="text-muted-foreground"
-          disabled={steps.length >= 20}
-          onClick={() => setSteps([...steps, emptyStep()])}
-        >
-          <Plus className="h-3.5 w-3.5" aria-hidden="true" />
+        <AddRowButton disabled={steps.length >= 20} onClick={() => setSteps([...steps, emptyStep()])}>
           Add step
-        </PlainButton>
+        </AddRowButton>
       </Section>
       <div className="flex flex-wrap gap-6">
         <Section title="Conversion window">
@@ -661,5 +627,22 @@ function QueryFields({ draft, patch, eventNames, fields }: { draft: BuilderDraft
         />
       </Section>
     </div>
+  );
+}
+
+function RemoveRowButton({ label, onClick }: { label: string; onClick: () => void }) {
+  return (
+    <PlainButton type="button" variant="ghost" size="icon" className="h-8 w-8" aria-label={label} onClick={onClick}>
+      <X className="h-4 w-4" aria-hidden="true" />
+    </PlainButton>
+  );
+}
+
+function AddRowButton({ disabled, onClick, children }: { disabled: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <PlainButton type="button" variant="ghost" size="sm" className="text-muted-foreground" disabled={disabled} onClick={onClick}>
+      <Plus className="h-3.5 w-3.5" aria-hidden="true" />
+      {children}
+    </PlainButton>
   );
 }
