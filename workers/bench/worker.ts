@@ -21,53 +21,19 @@ import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing
 import { startLocalBroker } from "../kafka/local-broker";
 import { waitForHttp } from "../launcher";
 import { benchRuleEvaluation } from "./rules";
+import { BENCH_PROJECT, benchEvents, benchRules } from "./workload";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LATENCY_RATE = Number(process.env.BENCH_RATE ?? 15_000);
 const WORKER_PORT = 4330;
-const PROJECT = "proj_benchworker";
-const PROFILES = 20_000;
+const PROJECT = BENCH_PROJECT;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
-/** 20 rules: comparisons on event and profile props, and a few windows, as a shop would write them. */
-function rules(): string[] {
-  const list: string[] = [];
-  for (let i = 0; i < 14; i++) list.push(`event.name == 'purchase' && event.props.amount > ${5000 + i * 1000}`);
-  list.push("event.name == 'page_view' && event.props.campaign == 'summer_sale' && profile.props.vip_level >= 3");
-  list.push("event.name == 'login' && profile.props.login_count == 0");
-  list.push("event.name == 'purchase' && event.props.amount > 10000 && window.count('purchase', '5m') >= 1");
-  list.push("event.name == 'purchase' && window.count('purchase', '1h') >= 5");
-  list.push("event.name == 'purchase' && window.sum('purchase', 'amount', '24h') > 100000");
-  list.push("event.name == 'add_to_cart' && window.distinct('add_to_cart', 'sku', '1h') >= 3");
-  return list;
-}
-
-let sequence = 0;
-function event(now: number): InternalEvent {
-  const i = sequence++;
-  const roll = i % 20;
-  const name = roll < 12 ? "page_view" : roll < 16 ? "add_to_cart" : roll < 18 ? "purchase" : "login";
-  return {
-    type: "event",
-    event_id: `bench-${i}`,
-    project_id: PROJECT,
-    event_name: name,
-    cts: now,
-    sts: now,
-    profile_id: `user-${(i * 7919) % PROFILES}`,
-    props:
-      name === "purchase"
-        ? { amount: (i * 37) % 20000 }
-        : name === "add_to_cart"
-          ? { sku: `sku-${i % 50}` }
-          : { path: "/products/lamp", campaign: i % 3 === 0 ? "summer_sale" : "none" },
-    ctx: { user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" },
-  };
-}
+const event = benchEvents();
 
 async function metric(name: string, port = WORKER_PORT): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -97,7 +63,7 @@ async function main() {
     });
     await prisma.project.create({ data: { id: PROJECT, organizationId: org.id, name: "Bench" } });
     await prisma.trigger.createMany({
-      data: rules().map((rule, index) => ({ projectId: PROJECT, name: `rule ${index + 1}`, rule, actions: [] })),
+      data: benchRules().map((rule, index) => ({ projectId: PROJECT, name: `rule ${index + 1}`, rule, actions: [] })),
     });
     await prisma.$disconnect();
     const dir = await mkdtemp(path.join(tmpdir(), "prism-bench-worker-"));

@@ -104,6 +104,8 @@ class KafkaJsBus implements KafkaBus {
   /** The partition kafkajs's partitioner chose for each message object we sent. */
   private readonly chosenPartition = new WeakMap<Message, number>();
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly waitingSends: Array<{ outgoing: Outgoing[]; resolve: (offsets: string[]) => void; reject: (error: unknown) => void }> = [];
+  private sending = false;
   private closing = false;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -151,29 +153,56 @@ class KafkaJsBus implements KafkaBus {
     };
   }
 
+  /**
+   * Concurrent produce calls are coalesced: calls that arrive while a send is in flight wait and go
+   * together in the next one. The idempotent producer keeps one request in flight, so without this
+   * N concurrent callers (the gateway under load) would queue N round trips behind each other.
+   */
   async produce(records: ProduceRecord[]): Promise<ProducedOffset[]> {
     this.assertOpen();
     if (records.length === 0) return [];
     await this.connectProducer();
-
-    const messages = records.map((record): Message => {
+    const outgoing = records.map((record): Outgoing => {
       if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
       const message: Message = { key: record.key ?? null, value: record.value, headers: { ...record.headers } };
       if (record.partition !== undefined && record.partition !== null) message.partition = record.partition;
-      return message;
+      return { topic: record.topic, message };
     });
-    const byTopic = new Map<string, Message[]>();
-    records.forEach((record, i) => {
-      const list = byTopic.get(record.topic) ?? [];
-      list.push(messages[i] as Message);
-      byTopic.set(record.topic, list);
+    const offsets = await new Promise<string[]>((resolve, reject) => {
+      this.waitingSends.push({ outgoing, resolve, reject });
+      if (!this.sending) void this.sendWaiting();
     });
+    return outgoing.map(({ topic, message }, i) => ({ topic, partition: this.chosenPartition.get(message)!, offset: offsets[i]! }));
+  }
 
+  private async sendWaiting(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.waitingSends.length > 0) {
+        const calls = this.waitingSends.splice(0, this.waitingSends.length);
+        try {
+          const offsets = await this.send(calls.flatMap((call) => call.outgoing));
+          let at = 0;
+          for (const call of calls) {
+            call.resolve(offsets.slice(at, at + call.outgoing.length));
+            at += call.outgoing.length;
+          }
+        } catch (error) {
+          for (const call of calls) call.reject(error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /** Sends in order and answers each message's offset. */
+  private async send(outgoing: Outgoing[]): Promise<string[]> {
     // acks -1: every in-sync replica has the records before the send resolves. A broker refuses a
     // record batch over message.max.bytes (1 MB by default), so large produces go in sequential
     // requests of at most MAX_REQUEST_BYTES; with one request in flight, order is kept.
     const offsets = new Map<Message, string>();
-    for (const chunk of chunksBySize(byTopic, MAX_REQUEST_BYTES)) {
+    for (const chunk of chunksBySize(outgoing, MAX_REQUEST_BYTES)) {
       const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: chunk });
       // A partition's messages of one request went in one record batch, in order, from its baseOffset.
       const base = new Map<string, bigint>();
@@ -192,10 +221,7 @@ class KafkaJsBus implements KafkaBus {
         }
       }
     }
-    return records.map((record, i) => {
-      const message = messages[i] as Message;
-      return { topic: record.topic, partition: this.chosenPartition.get(message)!, offset: offsets.get(message)! };
-    });
+    return outgoing.map(({ message }) => offsets.get(message)!);
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
@@ -382,23 +408,26 @@ function baseOffsetOf(entry: RecordMetadata): bigint {
 
 const MAX_REQUEST_BYTES = 512 * 1024;
 
+interface Outgoing {
+  topic: string;
+  message: Message;
+}
+
 /** Splits a produce into requests whose keys and values add up to at most maxBytes (a single larger record goes alone). */
-function chunksBySize(byTopic: Map<string, Message[]>, maxBytes: number): Array<Array<{ topic: string; messages: Message[] }>> {
+function chunksBySize(outgoing: Outgoing[], maxBytes: number): Array<Array<{ topic: string; messages: Message[] }>> {
   const chunks: Array<Map<string, Message[]>> = [new Map()];
   let size = 0;
-  for (const [topic, messages] of byTopic) {
-    for (const message of messages) {
-      const bytes = byteLength(message.value) + byteLength(message.key) + 64;
-      if (size > 0 && size + bytes > maxBytes) {
-        chunks.push(new Map());
-        size = 0;
-      }
-      const current = chunks[chunks.length - 1]!;
-      const list = current.get(topic) ?? [];
-      list.push(message);
-      current.set(topic, list);
-      size += bytes;
+  for (const { topic, message } of outgoing) {
+    const bytes = byteLength(message.value) + byteLength(message.key) + 64;
+    if (size > 0 && size + bytes > maxBytes) {
+      chunks.push(new Map());
+      size = 0;
     }
+    const current = chunks[chunks.length - 1]!;
+    const list = current.get(topic);
+    if (list) list.push(message);
+    else current.set(topic, [message]);
+    size += bytes;
   }
   return chunks.map((chunk) => [...chunk].map(([topic, messages]) => ({ topic, messages })));
 }
