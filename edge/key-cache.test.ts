@@ -9,7 +9,7 @@ function fakeLookup() {
     state.calls++;
     if (state.hold) await state.hold;
     if (state.fail) throw new Error("lookup down");
-    return state.live ? ({ projectId: `project-of-${apiKey}` } as unknown as ResolvedKey) : null;
+    return state.live ? ({ keyId: `key-of-${apiKey}` } as unknown as ResolvedKey) : null;
   };
   return { state, lookup };
 }
@@ -28,7 +28,7 @@ describe("API key cache", () => {
     let clock = 0;
     const resolve = createKeyCache(lookup, 1000, () => clock);
     const answers = await Promise.all([resolve("k1"), resolve("k1"), resolve("k1")]);
-    expect(answers.map((answer) => answer?.projectId)).toEqual(["project-of-k1", "project-of-k1", "project-of-k1"]);
+    expect(answers.map((answer) => answer?.keyId)).toEqual(["key-of-k1", "key-of-k1", "key-of-k1"]);
     expect(state.calls).toBe(1);
     clock = 999;
     await resolve("k1");
@@ -45,8 +45,8 @@ describe("API key cache", () => {
     state.hold = slow.promise;
     clock = 1500;
     // Requests during the refresh do not wait for it.
-    expect((await resolve("k1"))?.projectId).toBe("project-of-k1");
-    expect((await resolve("k1"))?.projectId).toBe("project-of-k1");
+    expect((await resolve("k1"))?.keyId).toBe("key-of-k1");
+    expect((await resolve("k1"))?.keyId).toBe("key-of-k1");
     expect(state.calls).toBe(2);
     slow.open();
     state.hold = null;
@@ -74,7 +74,7 @@ describe("API key cache", () => {
     await resolve("k1");
     state.fail = true;
     clock = 1200;
-    expect((await resolve("k1"))?.projectId).toBe("project-of-k1");
+    expect((await resolve("k1"))?.keyId).toBe("key-of-k1");
     await flush();
     clock = 2500;
     await expect(resolve("k1")).rejects.toThrow("lookup down");
@@ -91,7 +91,7 @@ describe("API key cache", () => {
   it("keeps keys apart", async () => {
     const { lookup } = fakeLookup();
     const resolve = createKeyCache(lookup, 1000, () => 0);
-    expect((await resolve("a"))?.projectId).toBe("project-of-a");
-    expect((await resolve("b"))?.projectId).toBe("project-of-b");
+    expect((await resolve("a"))?.keyId).toBe("key-of-a");
+    expect((await resolve("b"))?.keyId).toBe("key-of-b");
   });
 });

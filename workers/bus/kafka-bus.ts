@@ -3,6 +3,7 @@
  * kafkajs consumer per subscription, consuming with eachBatch and committing by hand.
  */
 import "./kafkajs-grouping";
+import "./kafkajs-records";
 import {
   Kafka,
   logLevel as KafkaLogLevel,
