@@ -133,6 +133,31 @@ export class SinkWriter {
   }
 
   async write(messages: BusMessage[]): Promise<SinkWriteResult> {
+    try {
+      return await this.writeOnce(messages);
+    } catch (error) {
+      await this.discardStaged();
+      throw error;
+    }
+  }
+
+  /**
+   * After a failed write the appenders may hold part of a row and the staging tables part of the
+   * batch; both are dropped so the retry starts clean instead of failing on the leftovers forever.
+   */
+  private async discardStaged(): Promise<void> {
+    for (const appender of this.appenders.values()) {
+      try {
+        appender.closeSync();
+      } catch {
+        // An appender with a partial row refuses to flush on close; it is dropped all the same.
+      }
+    }
+    this.appenders.clear();
+    for (const stage of Object.keys(STAGES)) await this.connection?.run(`DELETE FROM stage_${stage}`).catch(() => undefined);
+  }
+
+  private async writeOnce(messages: BusMessage[]): Promise<SinkWriteResult> {
     const connection = await this.open();
     const result: SinkWriteResult = { events: 0, profileChanges: 0, firings: 0, deadLetters: 0, undecodable: [] };
     const used = new Set<Stage>();
