@@ -57,8 +57,7 @@ export const ANALYTICS_DDL = [
     fired_at TIMESTAMPTZ NOT NULL,
     result VARCHAR NOT NULL,
     error VARCHAR,
-    actions JSON NOT NULL,
-    PRIMARY KEY (project_id, firing_id)
+    actions JSON NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS action_results (
     project_id VARCHAR NOT NULL,
@@ -84,4 +83,26 @@ export const ANALYTICS_DDL = [
 
 export async function ensureAnalyticsSchema(connection: DuckDBConnection): Promise<void> {
   for (const statement of ANALYTICS_DDL) await connection.run(statement);
+  await dropTriggerLogsKey(connection);
+}
+
+/**
+ * Files written before the sink de-duplicated firings itself carry a primary key on trigger_logs.
+ * DuckDB cannot drop a constraint, so the table is rebuilt once, in one transaction.
+ */
+async function dropTriggerLogsKey(connection: DuckDBConnection): Promise<void> {
+  const keyed = await connection.runAndReadAll(
+    `SELECT 1 FROM duckdb_constraints() WHERE schema_name = 'main' AND table_name = 'trigger_logs' AND constraint_type = 'PRIMARY KEY'`,
+  );
+  if (keyed.currentRowCount === 0) return;
+  await connection.run("BEGIN TRANSACTION");
+  try {
+    await connection.run("CREATE TABLE trigger_logs_unkeyed AS SELECT * FROM trigger_logs ORDER BY fired_at");
+    await connection.run("DROP TABLE trigger_logs");
+    await connection.run("ALTER TABLE trigger_logs_unkeyed RENAME TO trigger_logs");
+    await connection.run("COMMIT");
+  } catch (error) {
+    await connection.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
 }

@@ -199,19 +199,22 @@ describe("SinkWriter with any records", () => {
         os: null,
         device_type: null,
       };
-      const result = await writer.write(
-        asMessages([
-          { topic: TOPIC.enriched, value: JSON.stringify(event) },
-          { topic: TOPIC.enriched, value: JSON.stringify({ ...event, event_id: "e2", profile_id: "bob" }) },
-        ]),
-      );
-      expect(result.events).toBe(2);
+      const batch = asMessages([
+        { topic: TOPIC.enriched, value: JSON.stringify(event) },
+        { topic: TOPIC.enriched, value: JSON.stringify({ ...event, event_id: "e2", profile_id: "bob" }) },
+        { topic: TOPIC.enriched, value: JSON.stringify({ ...event, event_id: "e3-\udfff" }) },
+      ]);
+      const result = await writer.write(batch);
+      expect(result.events).toBe(3);
+      // A redelivery finds the stored ids although they now read U+FFFD.
+      await writer.write(batch);
       const connection = await duckdb.connect();
       const rows = (await connection.runAndReadAll("SELECT event_id, profile_id, props::VARCHAR AS props FROM events ORDER BY event_id")).getRowObjectsJson();
       connection.closeSync();
       expect(rows).toEqual([
         { event_id: "e1", profile_id: "user-\ufffd", props: '{"note":"\\udc00"}' },
         { event_id: "e2", profile_id: "bob", props: '{"note":"\\udc00"}' },
+        { event_id: "e3-\ufffd", profile_id: "user-\ufffd", props: '{"note":"\\udc00"}' },
       ]);
     });
   });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TOPIC } from "../../src/domain/events";
 import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
 import type { BusMessage } from "../bus/types";
+import { ANALYTICS_DDL } from "./schema";
 import { SinkWriter } from "./writer";
 
 let offset = 0;
@@ -32,6 +33,22 @@ const event = (id: string, overrides: Partial<EnrichedEvent> = {}): EnrichedEven
   device_type: null,
   ...overrides,
 });
+
+const firing: Firing = {
+  firing_id: "fir_1",
+  project_id: "proj_a",
+  trigger_id: "t1",
+  trigger_version: 1,
+  trigger_name: "Big purchase",
+  event_id: "e1",
+  event_name: "purchase",
+  profile_id: "alice",
+  fired_at: 1_700_000_000_500,
+  result: "fired",
+  error: null,
+  actions: [{ type: "notification", title: "Big", body: "" }],
+  event: event("e1"),
+};
 
 const change = (id: string, at: number, props: ProfileChange["props"]): ProfileChange => ({
   type: "profile",
@@ -86,21 +103,6 @@ describe("SinkWriter", () => {
   });
 
   it("logs each firing once and hands back undecodable records for the dead-letter topic", async () => {
-    const firing: Firing = {
-      firing_id: "fir_1",
-      project_id: "proj_a",
-      trigger_id: "t1",
-      trigger_version: 1,
-      trigger_name: "Big purchase",
-      event_id: "e1",
-      event_name: "purchase",
-      profile_id: "alice",
-      fired_at: 1_700_000_000_500,
-      result: "fired",
-      error: null,
-      actions: [{ type: "notification", title: "Big", body: "" }],
-      event: event("e1"),
-    };
     const result = await writer.write([
       message(TOPIC.triggered, firing),
       message(TOPIC.triggered, firing),
@@ -125,5 +127,50 @@ describe("SinkWriter", () => {
     await writer.write([dead]);
     await writer.write([dead]);
     expect(await rows("SELECT reason, payload::VARCHAR AS payload FROM dead_letters")).toEqual([{ reason: "datatype_mismatch", payload: '{"a":1}' }]);
+  });
+
+  it("commits nothing of a failed write, and the retry stores every record once", async () => {
+    await writer.write([message(TOPIC.enriched, event("e0"))]);
+    const admin = await duckdb.connect();
+    // A table the write needs disappears, as a full disk or a bad file would fail it half-way.
+    await admin.run("DROP TABLE profiles");
+    const batch = [
+      message(TOPIC.enriched, event("e1")),
+      message(TOPIC.triggered, { ...firing, firing_id: "fir_9", event_id: "e1" }),
+      message(TOPIC.enriched, change("c1", 2000, { plan: "pro" })),
+      message(TOPIC.enriched, event("e2")),
+    ];
+    await expect(writer.write(batch)).rejects.toThrow(/profiles/);
+    expect(await rows("SELECT event_id FROM events ORDER BY event_id")).toEqual([{ event_id: "e0" }]);
+    expect(await rows("SELECT count(*)::INTEGER AS n FROM trigger_logs")).toEqual([{ n: 0 }]);
+
+    await admin.run(ANALYTICS_DDL.find((statement) => statement.includes("TABLE IF NOT EXISTS profiles"))!);
+    admin.closeSync();
+    await writer.write(batch);
+    await writer.write(batch);
+    expect(await rows("SELECT event_id FROM events ORDER BY event_id")).toEqual([{ event_id: "e0" }, { event_id: "e1" }, { event_id: "e2" }]);
+    expect(await rows("SELECT firing_id FROM trigger_logs")).toEqual([{ firing_id: "fir_9" }]);
+    expect(await rows("SELECT props::VARCHAR AS props FROM profiles")).toEqual([{ props: '{"plan":"pro"}' }]);
+  });
+});
+
+describe("the analytics schema", () => {
+  it("rebuilds a trigger_logs table of an older file without its primary key, keeping its rows", async () => {
+    const duckdb = await DuckDBInstance.create(":memory:");
+    const connection = await duckdb.connect();
+    await connection.run(`CREATE TABLE trigger_logs (project_id VARCHAR NOT NULL, firing_id VARCHAR NOT NULL, trigger_id VARCHAR NOT NULL,
+      trigger_version INTEGER NOT NULL, trigger_name VARCHAR NOT NULL, event_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL, profile_id VARCHAR,
+      fired_at TIMESTAMPTZ NOT NULL, result VARCHAR NOT NULL, error VARCHAR, actions JSON NOT NULL, PRIMARY KEY (project_id, firing_id))`);
+    await connection.run(`INSERT INTO trigger_logs VALUES ('proj_a', 'fir_old', 't1', 1, 'Big', 'e1', 'purchase', 'alice', '2026-01-01', 'fired', NULL, '[]')`);
+    const writer = new SinkWriter(duckdb);
+    await writer.write([message(TOPIC.triggered, firing), message(TOPIC.triggered, firing)]);
+    const read = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJson();
+    expect(await read("SELECT firing_id FROM trigger_logs ORDER BY firing_id")).toEqual([{ firing_id: "fir_1" }, { firing_id: "fir_old" }]);
+    expect(await read("SELECT count(*)::INTEGER AS n FROM duckdb_constraints() WHERE table_name = 'trigger_logs' AND constraint_type = 'PRIMARY KEY'")).toEqual(
+      [{ n: 0 }],
+    );
+    writer.close();
+    connection.closeSync();
+    duckdb.closeSync();
   });
 });

@@ -14,38 +14,25 @@ import {
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { ensureAnalyticsSchema } from "./schema";
 
-/** Staging tables mirror their targets; each write appends there, then moves new rows over in one statement. */
+/**
+ * Low-volume kinds are staged: appended to a temp table mirroring their target, then moved over in
+ * one statement that de-duplicates and upserts. Events and firings, the bulk of the traffic, are
+ * appended straight to their tables inside the write's transaction (see `DIRECT`).
+ */
 const STAGES = {
-  events: `project_id VARCHAR, event_id VARCHAR, event_name VARCHAR, profile_id VARCHAR, ts TIMESTAMPTZ, received_at TIMESTAMPTZ,
-           props JSON, ctx JSON, profile_props JSON, browser VARCHAR, os VARCHAR, device_type VARCHAR, violations JSON, seq BIGINT`,
   profile_changes: `project_id VARCHAR, profile_id VARCHAR, change_id VARCHAR, changed_at TIMESTAMPTZ, "set" JSON, set_once JSON, "unset" JSON, props JSON,
            created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, seq BIGINT`,
-  trigger_logs: `project_id VARCHAR, firing_id VARCHAR, trigger_id VARCHAR, trigger_version INTEGER, trigger_name VARCHAR, event_id VARCHAR, event_name VARCHAR,
-           profile_id VARCHAR, fired_at TIMESTAMPTZ, result VARCHAR, error VARCHAR, actions JSON`,
   action_results: `project_id VARCHAR, firing_id VARCHAR, action_index INTEGER, action_type VARCHAR, status VARCHAR, detail VARCHAR, recorded_at TIMESTAMPTZ`,
   dead_letters: `project_id VARCHAR, dlq_id VARCHAR, received_at TIMESTAMPTZ, reason VARCHAR, violations JSON, payload JSON, source VARCHAR`,
+  event_keys: `project_id VARCHAR, id VARCHAR`,
+  firing_keys: `project_id VARCHAR, id VARCHAR`,
 } as const;
 type Stage = keyof typeof STAGES;
 
-const MOVE: Record<Stage, string> = {
-  // No index on events.event_id (see schema.ts): a redelivered event has the same received_at, so
-  // the check only reads the row groups of the batch's received_at range.
-  events: `INSERT INTO events
-    SELECT project_id, event_id, event_name, profile_id, ts, received_at, props, ctx, profile_props, browser, os, device_type, violations
-      FROM stage_events s
-     WHERE NOT EXISTS (
-       SELECT 1 FROM events e
-        WHERE e.received_at BETWEEN (SELECT min(received_at) FROM stage_events) AND (SELECT max(received_at) FROM stage_events)
-          AND e.event_id = s.event_id AND e.project_id = s.project_id)
-   QUALIFY row_number() OVER (PARTITION BY project_id, event_id ORDER BY seq) = 1
-     ORDER BY seq`,
+const MOVE: Partial<Record<Stage, string>> = {
   profile_changes: `INSERT INTO profile_changes
     SELECT project_id, profile_id, change_id, changed_at, "set", set_once, "unset", props FROM stage_profile_changes
    QUALIFY row_number() OVER (PARTITION BY project_id, change_id ORDER BY seq) = 1
-    ON CONFLICT DO NOTHING`,
-  trigger_logs: `INSERT INTO trigger_logs
-    SELECT project_id, firing_id, trigger_id, trigger_version, trigger_name, event_id, event_name, profile_id, fired_at, result, error, actions
-      FROM stage_trigger_logs QUALIFY row_number() OVER (PARTITION BY project_id, firing_id) = 1
     ON CONFLICT DO NOTHING`,
   action_results: `INSERT INTO action_results
     SELECT project_id, firing_id, action_index, action_type, status, detail, recorded_at
@@ -56,6 +43,26 @@ const MOVE: Record<Stage, string> = {
       FROM stage_dead_letters QUALIFY row_number() OVER (PARTITION BY dlq_id) = 1
     ON CONFLICT DO NOTHING`,
 };
+
+/**
+ * Events and firings carry no index (an ART index over tens of millions of ids costs memory, and
+ * DuckDB rewrites it whole at every checkpoint). A redelivered record keeps its time (`received_at`,
+ * `fired_at`), so the duplicates of a batch are found among the rows of the batch's time range:
+ * only the keys are staged, and the rows whose keys already exist are skipped.
+ */
+const DIRECT = {
+  events: {
+    keys: "event_keys",
+    existing: `SELECT k.project_id, k.id FROM stage_event_keys k JOIN events e ON e.project_id = k.project_id AND e.event_id = k.id
+      WHERE e.received_at BETWEEN $1 AND $2`,
+  },
+  trigger_logs: {
+    keys: "firing_keys",
+    existing: `SELECT k.project_id, k.id FROM stage_firing_keys k JOIN trigger_logs t ON t.project_id = k.project_id AND t.firing_id = k.id
+      WHERE t.fired_at BETWEEN $1 AND $2`,
+  },
+} as const satisfies Record<string, { keys: Stage; existing: string }>;
+type Direct = keyof typeof DIRECT;
 
 /** The latest state of each profile in the write; older changes arriving late never overwrite newer ones. */
 const UPSERT_PROFILES = `INSERT INTO profiles
@@ -84,13 +91,33 @@ export interface SinkWriteResult {
 
 const timestamp = (ms: number) => new DuckDBTimestampTZValue(BigInt(Math.trunc(ms)) * 1000n);
 
+/** The rows of one write headed for a direct table, first delivery wins within the batch. */
+class DirectRows<T> {
+  readonly rows = new Map<string, { projectId: string; id: string; row: T }>();
+  earliest = Infinity;
+  latest = -Infinity;
+
+  add(projectId: string, id: string, at: number, row: T): void {
+    const key = DirectRows.key(projectId, id);
+    if (this.rows.has(key)) return;
+    this.rows.set(key, { projectId, id, row });
+    this.earliest = Math.min(this.earliest, at);
+    this.latest = Math.max(this.latest, at);
+  }
+
+  /** DuckDB stores a lone surrogate as U+FFFD, so keys are compared in that form. */
+  static key(projectId: unknown, id: unknown): string {
+    return JSON.stringify([wellFormed(String(projectId)), wellFormed(String(id))]);
+  }
+}
+
 /**
  * Writes bus records to the analytics tables in one DuckDB transaction per call. Idempotent:
  * writing the same records again changes nothing, which is what makes at-least-once delivery safe.
  */
 export class SinkWriter {
   private connection: DuckDBConnection | undefined;
-  private appenders = new Map<Stage, DuckDBAppender>();
+  private appenders = new Map<Stage | Direct, DuckDBAppender>();
   private seq = 0;
   private readonly writeLatency: Histogram | undefined;
   private readonly written: Counter<"kind"> | undefined;
@@ -123,11 +150,12 @@ export class SinkWriter {
     return connection;
   }
 
-  private async appender(stage: Stage): Promise<DuckDBAppender> {
-    let appender = this.appenders.get(stage);
+  private async appender(target: Stage | Direct): Promise<DuckDBAppender> {
+    let appender = this.appenders.get(target);
     if (!appender) {
-      appender = await (await this.open()).createAppender(`stage_${stage}`, "main", "temp");
-      this.appenders.set(stage, appender);
+      const connection = await this.open();
+      appender = target in DIRECT ? await connection.createAppender(target, "main") : await connection.createAppender(`stage_${target}`, "main", "temp");
+      this.appenders.set(target, appender);
     }
     return appender;
   }
@@ -144,13 +172,16 @@ export class SinkWriter {
   /**
    * After a failed write the appenders may hold part of a row and the staging tables part of the
    * batch; both are dropped so the retry starts clean instead of failing on the leftovers forever.
+   * Buffered rows are cleared, never flushed: a direct appender flushed outside the write's
+   * transaction would commit them on its own.
    */
   private async discardStaged(): Promise<void> {
     for (const appender of this.appenders.values()) {
       try {
+        appender.clear();
         appender.closeSync();
       } catch {
-        // An appender with a partial row refuses to flush on close; it is dropped all the same.
+        // An appender with a partial row refuses to close; it is dropped all the same.
       }
     }
     this.appenders.clear();
@@ -160,7 +191,9 @@ export class SinkWriter {
   private async writeOnce(messages: BusMessage[]): Promise<SinkWriteResult> {
     const connection = await this.open();
     const result: SinkWriteResult = { events: 0, profileChanges: 0, firings: 0, deadLetters: 0, undecodable: [] };
-    const used = new Set<Stage>();
+    const staged = new Set<Stage>();
+    const events = new DirectRows<EnrichedEvent>();
+    const firings = new DirectRows<Firing>();
     const stopTimer = this.writeLatency?.startTimer();
 
     for (const message of messages) {
@@ -172,18 +205,16 @@ export class SinkWriter {
       this.seq++;
       switch (decoded.kind) {
         case "event":
-          this.appendEvent(await this.appender("events"), decoded.event);
-          used.add("events");
+          events.add(decoded.event.project_id, decoded.event.event_id, decoded.event.sts, decoded.event);
           result.events++;
           break;
         case "profile":
           this.appendProfileChange(await this.appender("profile_changes"), decoded.change);
-          used.add("profile_changes");
+          staged.add("profile_changes");
           result.profileChanges++;
           break;
         case "firing":
-          this.appendFiring(await this.appender("trigger_logs"), decoded.firing);
-          used.add("trigger_logs");
+          firings.add(decoded.firing.project_id, decoded.firing.firing_id, decoded.firing.fired_at, decoded.firing);
           result.firings++;
           break;
         case "action_result":
@@ -196,7 +227,7 @@ export class SinkWriter {
             decoded.result.detail,
             timestamp(decoded.result.at),
           ]);
-          used.add("action_results");
+          staged.add("action_results");
           break;
         case "dead_letter":
           appendRow(await this.appender("dead_letters"), [
@@ -208,26 +239,45 @@ export class SinkWriter {
             JSON.stringify(decoded.letter.payload),
             decoded.source,
           ]);
-          used.add("dead_letters");
+          staged.add("dead_letters");
           result.deadLetters++;
           break;
       }
     }
 
-    if (used.size > 0) {
-      for (const stage of used) this.appenders.get(stage)?.flushSync();
+    const direct: Array<[Direct, DirectRows<EnrichedEvent> | DirectRows<Firing>]> = [];
+    if (events.rows.size > 0) direct.push(["events", events]);
+    if (firings.rows.size > 0) direct.push(["trigger_logs", firings]);
+    for (const [table, rows] of direct) {
+      const keys = await this.appender(DIRECT[table].keys);
+      for (const { projectId, id } of rows.rows.values()) appendRow(keys, [projectId, id]);
+      staged.add(DIRECT[table].keys);
+    }
+
+    if (staged.size > 0) {
+      for (const stage of staged) this.appenders.get(stage)?.flushSync();
       await connection.run("BEGIN TRANSACTION");
       try {
-        for (const stage of used) {
-          await connection.run(MOVE[stage]);
+        for (const [table, rows] of direct) {
+          const existing = await connection.runAndReadAll(DIRECT[table].existing, [timestamp(rows.earliest), timestamp(rows.latest)]);
+          for (const [projectId, id] of existing.getRows()) rows.rows.delete(DirectRows.key(projectId, id));
+          const appender = await this.appender(table);
+          if (table === "events") for (const { row } of (rows as DirectRows<EnrichedEvent>).rows.values()) this.appendEvent(appender, row);
+          else for (const { row } of (rows as DirectRows<Firing>).rows.values()) this.appendFiring(appender, row);
+          appender.flushSync();
+        }
+        for (const stage of staged) {
+          const move = MOVE[stage];
+          if (move) await connection.run(move);
           if (stage === "profile_changes") await connection.run(UPSERT_PROFILES);
         }
         await connection.run("COMMIT");
       } catch (error) {
+        for (const [table] of direct) this.appenders.get(table)?.clear();
         await connection.run("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
-        for (const stage of used) await connection.run(`DELETE FROM stage_${stage}`);
+        for (const stage of staged) await connection.run(`DELETE FROM stage_${stage}`);
       }
     }
     stopTimer?.();
@@ -255,7 +305,6 @@ export class SinkWriter {
       event.os,
       event.device_type,
       event.violations && event.violations.length > 0 ? JSON.stringify(event.violations) : null,
-      BigInt(this.seq),
     ]);
   }
 
@@ -299,6 +348,8 @@ export class SinkWriter {
     this.connection = undefined;
   }
 }
+
+const wellFormed = (text: string): string => (text as string & { toWellFormed(): string }).toWellFormed();
 
 type Cell = string | number | bigint | null | DuckDBTimestampTZValue;
 
