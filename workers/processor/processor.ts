@@ -208,7 +208,10 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
         event: { id: event.event_id, name: event.event_name, time: event.cts, profile_id: event.profile_id, props: event.props, ctx: event.ctx },
         profile: { id: event.profile_id, props: state?.props ?? {} },
       };
-      for (const trigger of rules.triggers) {
+      const applicable = rules.triggersFor(event.event_name);
+      // The others are false for this event name without being run (CompiledRule.eventNames).
+      evaluationsQuiet += rules.triggers.length - applicable.length;
+      for (const trigger of applicable) {
         let fired: boolean;
         let error: string | null = null;
         try {

@@ -16,13 +16,35 @@ export interface LoadedTrigger {
 
 export interface ProjectRules {
   triggers: LoadedTrigger[];
+  /** The triggers that can fire on an event of this name (see CompiledRule.eventNames), in order. */
+  triggersFor(eventName: string): readonly LoadedTrigger[];
   /** Event names some rule reads through window.*, with the props it needs of them. */
   windowProps: Map<string, Set<string>>;
   /** The longest window in use: state older than this (plus lateness) is dropped. */
   maxWindowMs: number;
 }
 
-const NO_RULES: ProjectRules = Object.freeze({ triggers: [], windowProps: new Map(), maxWindowMs: 0 });
+/** Event names are client data: past this many, the per-name lists are computed, not kept. */
+const MAX_CACHED_NAMES = 1000;
+
+function projectRules(triggers: LoadedTrigger[]): ProjectRules {
+  const byName = new Map<string, readonly LoadedTrigger[]>();
+  const rules: ProjectRules = {
+    triggers,
+    windowProps: new Map(),
+    maxWindowMs: 0,
+    triggersFor(eventName) {
+      const cached = byName.get(eventName);
+      if (cached) return cached;
+      const applicable = triggers.filter((trigger) => trigger.rule.eventNames === null || trigger.rule.eventNames.has(eventName));
+      if (byName.size < MAX_CACHED_NAMES) byName.set(eventName, applicable);
+      return applicable;
+    },
+  };
+  return rules;
+}
+
+const NO_RULES: ProjectRules = Object.freeze(projectRules([]));
 const actionsSchema = z.array(triggerActionSchema).catch([]);
 
 interface TriggerRow {
@@ -101,7 +123,7 @@ export class RuleRegistry {
       }
       compiled.set(row.id, entry);
       if (!entry.trigger) continue;
-      const rules: ProjectRules = byProject.get(row.project_id) ?? { triggers: [], windowProps: new Map(), maxWindowMs: 0 };
+      const rules: ProjectRules = byProject.get(row.project_id) ?? projectRules([]);
       rules.triggers.push(entry.trigger);
       for (const need of entry.trigger.rule.windowNeeds) {
         const props = rules.windowProps.get(need.name) ?? new Set<string>();

@@ -53,7 +53,14 @@ const stringClause: fc.Arbitrary<Clause> = fc
       return value === undefined ? "error" : compare(op, value as string, lit);
     },
   }));
-const nameClause: fc.Arbitrary<Clause> = word.map((name) => ({ cel: `event.name == '${name}'`, js: (input) => input.event.name === name }));
+const nameClause: fc.Arbitrary<Clause> = fc.oneof(
+  word.map((name) => ({ cel: `event.name == '${name}'`, js: (input: RuleInput) => input.event.name === name })),
+  word.map((name) => ({ cel: `'${name}' == event.name`, js: (input: RuleInput) => input.event.name === name })),
+  fc.uniqueArray(word, { minLength: 1, maxLength: 3 }).map((names) => ({
+    cel: `event.name in [${names.map((name) => `'${name}'`).join(", ")}]`,
+    js: (input: RuleInput) => (names as string[]).includes(input.event.name),
+  })),
+);
 
 const and = (a: Outcome, b: Outcome): Outcome => (a === false || b === false ? false : a === "error" || b === "error" ? "error" : true);
 const or = (a: Outcome, b: Outcome): Outcome => (a === true || b === true ? true : a === "error" || b === "error" ? "error" : false);
@@ -118,5 +125,24 @@ describe("compiled rules", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("are false without an error for every event name outside the names they declare, so the worker may skip them", () => {
+    const anyProps = fc.dictionary(fc.constantFrom(...NUMBER_ATTRS, ...STRING_ATTRS, "x"), fc.jsonValue({ maxDepth: 2 }));
+    let skippable = 0;
+    fc.assert(
+      fc.property(ruleArb, word, anyProps, anyProps, (rule, name, eventProps, profileProps) => {
+        const compiled = compileRule(rule.cel, ATTRIBUTES);
+        if (compiled.eventNames === null || compiled.eventNames.has(name)) return;
+        skippable++;
+        const input: RuleInput = {
+          event: { id: "e", name, time: 0, profile_id: null, props: eventProps, ctx: {} },
+          profile: { id: null, props: profileProps },
+        };
+        expect(compiled.evaluate(input, EMPTY_WINDOW_READER), rule.cel).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(skippable).toBeGreaterThan(100);
   });
 });

@@ -82,6 +82,11 @@ export interface RuleInput {
 export interface CompiledRule {
   source: string;
   windowNeeds: WindowNeed[];
+  /**
+   * The event names the rule can fire on, or null for any. For any other name the rule is false
+   * without an error, so the worker skips evaluating it.
+   */
+  eventNames: ReadonlySet<string> | null;
   /** True when the rule fires. Throws only RuleRuntimeError. */
   evaluate(input: RuleInput, windows: WindowReader): boolean;
 }
@@ -416,17 +421,21 @@ function problemOf(error: unknown, source: string): RuleProblem {
 
 /** Checks a rule against the project's attributes: syntax, names, window arguments, types, bool result. */
 export function checkRule(source: string, attributes: readonly AttributeDef[]): RuleCheck {
-  if (typeof source !== "string") return { ok: false, errors: [{ message: "the rule must be text" }] };
-  if (source.length > MAX_RULE_LENGTH)
-    return { ok: false, errors: [{ message: `the rule is ${source.length} characters long; the limit is ${MAX_RULE_LENGTH}` }] };
-  if (source.trim() === "") return { ok: false, errors: [{ message: "the rule is empty" }] };
+  return inspectRule(source, attributes).check;
+}
+
+function inspectRule(source: string, attributes: readonly AttributeDef[]): { check: RuleCheck; ast: ASTNode | null } {
+  const refuse = (errors: RuleProblem[]) => ({ check: { ok: false as const, errors }, ast: null });
+  if (typeof source !== "string") return refuse([{ message: "the rule must be text" }]);
+  if (source.length > MAX_RULE_LENGTH) return refuse([{ message: `the rule is ${source.length} characters long; the limit is ${MAX_RULE_LENGTH}` }]);
+  if (source.trim() === "") return refuse([{ message: "the rule is empty" }]);
   try {
     const env = checkingEnvironment(attributes);
     const parsed = env.parse(source);
     const analysis = analyse(parsed.ast, attributes);
-    if (analysis.errors.length > 0) return { ok: false, errors: analysis.errors };
+    if (analysis.errors.length > 0) return refuse(analysis.errors);
     const typed = parsed.check();
-    if (!typed.valid) return { ok: false, errors: [problemOf(typed.error, source)] };
+    if (!typed.valid) return refuse([problemOf(typed.error, source)]);
     const warnings = analysis.warnings;
     if (typed.type === "dyn")
       warnings.push({
@@ -435,13 +444,49 @@ export function checkRule(source: string, attributes: readonly AttributeDef[]): 
         to: source.length,
       });
     else if (typed.type !== "bool")
-      return {
-        ok: false,
-        errors: [{ message: `a rule must evaluate to a bool (true or false), but this one gives ${typed.type}`, from: 0, to: source.length }],
-      };
-    return { ok: true, warnings, windowNeeds: analysis.windowNeeds };
+      return refuse([{ message: `a rule must evaluate to a bool (true or false), but this one gives ${typed.type}`, from: 0, to: source.length }]);
+    return { check: { ok: true, warnings, windowNeeds: analysis.windowNeeds }, ast: parsed.ast };
   } catch (error) {
-    return { ok: false, errors: [problemOf(error, source)] };
+    return refuse([problemOf(error, source)]);
+  }
+}
+
+/** `event.name` */
+function isEventName(node: ASTNode): boolean {
+  if (node.op !== ".") return false;
+  const [inner, key] = node.args;
+  return key === "name" && inner.op === "id" && inner.args === "event";
+}
+
+/**
+ * The event names for which `node` can be true, or null for any: `event.name == 'x'` and
+ * `event.name in ['x', 'y']` name them, `&&` narrows and `||` widens. Outside the set the node is
+ * false, never an error (CEL's `false && error` is false), which makes skipping it exact.
+ */
+export function eventNamesOf(node: ASTNode): ReadonlySet<string> | null {
+  switch (node.op) {
+    case "==": {
+      const [left, right] = node.args as [ASTNode, ASTNode];
+      const literal = isEventName(left) ? stringLiteral(right) : isEventName(right) ? stringLiteral(left) : null;
+      return literal === null ? null : new Set([literal]);
+    }
+    case "in": {
+      const [left, right] = node.args as [ASTNode, ASTNode];
+      if (!isEventName(left) || right.op !== "list") return null;
+      const names = (right.args as ASTNode[]).map(stringLiteral);
+      return names.every((name): name is string => name !== null) ? new Set(names) : null;
+    }
+    case "&&": {
+      const [left, right] = (node.args as [ASTNode, ASTNode]).map(eventNamesOf);
+      if (!left || !right) return left ?? right ?? null;
+      return new Set([...left].filter((name) => right.has(name)));
+    }
+    case "||": {
+      const [left, right] = (node.args as [ASTNode, ASTNode]).map(eventNamesOf);
+      return left && right ? new Set([...left, ...right]) : null;
+    }
+    default:
+      return null;
   }
 }
 
@@ -456,7 +501,7 @@ function describeValue(value: unknown): string {
 
 /** Checks and compiles a rule for repeated evaluation. Throws RuleCompileError with the problems. */
 export function compileRule(source: string, attributes: readonly AttributeDef[]): CompiledRule {
-  const check = checkRule(source, attributes);
+  const { check, ast } = inspectRule(source, attributes);
   if (!check.ok) throw new RuleCompileError(check.errors);
   let program: (context: Record<string, unknown>) => unknown;
   try {
@@ -470,6 +515,7 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
   return {
     source,
     windowNeeds: check.windowNeeds,
+    eventNames: ast ? eventNamesOf(ast) : null,
     evaluate(input, windows) {
       context.event = input.event;
       context.profile = input.profile;
