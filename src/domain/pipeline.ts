@@ -39,6 +39,9 @@ export type ProfileChange = z.infer<typeof profileChangeSchema>;
 export const enrichedRecordSchema = z.discriminatedUnion("type", [enrichedEventSchema, profileChangeSchema]);
 export type EnrichedRecord = z.infer<typeof enrichedRecordSchema>;
 
+/** Set on an `event.triggered` firing that has no actions, so the action runner skips it unread. */
+export const NO_ACTIONS_HEADER = "prism-no-actions";
+
 /** One rule evaluation that fired or failed; `firing_id` is derived from trigger and event, so a redelivery cannot fire twice. */
 export const firingSchema = z.object({
   firing_id: z.string().min(1),

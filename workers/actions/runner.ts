@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { ProfileRecord } from "../../src/domain/events";
 import { TOPIC } from "../../src/domain/events";
-import { firingSchema, type ActionResult, type Firing } from "../../src/domain/pipeline";
+import { firingSchema, NO_ACTIONS_HEADER, type ActionResult, type Firing } from "../../src/domain/pipeline";
 import type { TriggerAction } from "../../src/domain/triggers";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
@@ -75,6 +75,7 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
   return async (batch) => {
     const firings: FiringWithEvent[] = [];
     for (const message of batch.messages) {
+      if (message.headers[NO_ACTIONS_HEADER] === "1") continue; // most firings: nothing to run, nothing to parse
       let payload: unknown;
       try {
         payload = JSON.parse(message.value);

@@ -11,7 +11,7 @@ import {
   type JsonValue,
   type ProfileRecord,
 } from "../../src/domain/events";
-import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
+import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/domain/pipeline";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
 import { type RuleRegistry, type ProjectRules } from "./rule-registry";
@@ -253,7 +253,12 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
           actions: error === null ? trigger.actions : [],
           ...(error === null && trigger.actions.length > 0 ? { event: enriched } : {}),
         };
-        outputs.push({ topic: TOPIC.triggered, key: kafkaKeyOf(event), value: JSON.stringify(firing), headers });
+        outputs.push({
+          topic: TOPIC.triggered,
+          key: kafkaKeyOf(event),
+          value: JSON.stringify(firing),
+          headers: firing.actions.length > 0 ? headers : { ...headers, [NO_ACTIONS_HEADER]: "1" },
+        });
       }
     }
 
