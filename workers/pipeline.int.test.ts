@@ -207,6 +207,21 @@ describe.each([
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ reason: "required_missing" });
 
+    // Replayed before the plan is fixed, the letter is refused again and stays the only copy.
+    const early = await caller.deadLetters.replay({ projectId, ids: [letters[0]!.dlqId] });
+    expect(early).toMatchObject({ accepted: 0, refused: [{ dlqId: letters[0]!.dlqId, reason: "required_missing" }] });
+    // A second refused event on the same dead-letter partition shows the sink has caught up.
+    await fetch(`http://127.0.0.1:${worker!.port}/api/v1/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify({ event_name: "checkout", profile_id: "erin", props: {} }),
+    });
+    const afterEarly = await until("the second dead letter", async () => {
+      const page = await caller.deadLetters.list({ projectId });
+      return page.items.some((item) => item.dlqId !== letters[0]!.dlqId) && page.items;
+    });
+    expect(afterEarly).toHaveLength(2);
+
     await caller.trackingPlan.updateEventType({
       projectId,
       eventTypeId: eventType.id,

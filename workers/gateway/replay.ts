@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { createIngestHandler, type OutgoingRecord } from "../../edge/ingest";
+import { TOPIC } from "../../src/domain/events";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { resolveProjectPlan } from "../../src/server/resolve-key";
 import { sameSecret } from "../../src/server/internal-auth";
@@ -24,6 +25,7 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
  * POST /internal/replay: re-sends dead-lettered payloads through the same ingest validation as
  * the public API, against the project's current tracking plan. Called by the app for an admin,
  * with the internal secret; answers what ingest answers for a batch (accepted and refused, by index).
+ * Refused payloads are not dead-lettered again: the letter they came from stays, unreplayed.
  */
 export function createReplayHandler(opts: { db: PrismaClient; secret: string; produce: (records: OutgoingRecord[]) => Promise<void> }) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -45,7 +47,8 @@ export function createReplayHandler(opts: { db: PrismaClient; secret: string; pr
     // The project's own rate limit does not apply to an admin's replay.
     const handler = createIngestHandler({
       resolveKey: async () => ({ ...plan, project: { ...plan.project, rateLimitPerSecond: 1_000_000 } }),
-      produce: opts.produce,
+      // A payload refused again is already a dead letter: it stays that one, not a new copy per attempt.
+      produce: (records) => opts.produce(records.filter((record) => record.topic !== TOPIC.dlq)),
     });
     const response = await handler.batch(
       new Request("http://internal/api/v1/events/batch", {

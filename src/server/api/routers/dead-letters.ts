@@ -57,7 +57,7 @@ export const deadLettersRouter = createTRPCRouter({
     if (accepted.length > 0) await callQueryService((service) => service.deadLetters.markReplayed.mutate({ projectId: ctx.project.id, ids: accepted }));
     return {
       accepted: accepted.length,
-      /** Refused again (the payload still breaks the plan); ingest dead-letters them anew. */
+      /** Refused again (the payload still breaks the plan); these letters stay as they are, unreplayed. */
       refused: letters.flatMap((letter, index) => (refusedIndexes.has(index) ? [{ dlqId: letter.dlqId, reason: refusedIndexes.get(index)! }] : [])),
       missing: input.ids.filter((id) => !letters.some((letter) => letter.dlqId === id)),
     };

@@ -150,7 +150,7 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
                     </li>
                   ))}
                 </ul>
-                <p className="mt-1">Refused events are dead-lettered again; adjust the tracking plan and retry.</p>
+                <p className="mt-1">Refused events stay in this list, unreplayed; adjust the tracking plan and retry.</p>
               </AlertDescription>
             ) : null}
           </Alert>
