@@ -55,8 +55,14 @@ describe("notifications", () => {
 
     expect(await caller.notifications.markAllRead({ projectId })).toEqual({ marked: 1 });
     expect((await caller.notifications.list({ projectId })).unread).toBe(0);
-    // The viewer's own notification was not the owner's to mark.
-    expect((await app.caller(viewer).notifications.list({ projectId })).unread).toBe(1);
+    // The owner's reading is the owner's: the viewer still has both project-wide ones and their own unread.
+    const viewerList = await app.caller(viewer).notifications.list({ projectId });
+    expect(viewerList.unread).toBe(3);
+    expect(viewerList.items.every((item) => item.readAt === null)).toBe(true);
+    expect(await app.caller(viewer).notifications.markAllRead({ projectId })).toEqual({ marked: 3 });
+    expect((await app.caller(viewer).notifications.list({ projectId })).unread).toBe(0);
+    // The owner's first read time of "Big purchase" survived both mark-all calls.
+    expect((await caller.notifications.list({ projectId })).items.find((item) => item.id === first.id)?.readAt).toEqual(marked.readAt);
   });
 
   it("refuses to mark another user's, another project's or a made-up notification", async () => {
@@ -70,10 +76,7 @@ describe("notifications", () => {
       });
     }
     await expect(caller.notifications.markRead({ projectId: outsiderProjectId, notificationId: theirs.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(await app.db.notification.findMany({ where: { id: { in: [forViewer.id, theirs.id] } }, select: { readAt: true } })).toEqual([
-      { readAt: null },
-      { readAt: null },
-    ]);
+    expect(await app.db.notificationRead.count({ where: { notificationId: { in: [forViewer.id, theirs.id] } } })).toBe(0);
     await expect(caller.notifications.markRead({ projectId, notificationId: "x".repeat(10_000) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(caller.notifications.markRead({ projectId, notificationId: forViewer.id, extra: 1 } as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
