@@ -135,7 +135,11 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await expect(segmentTable.getByRole("row", { name: /add_to_cart/ })).toContainText("2");
   await shot(page, "segment");
   await page.getByRole("tab", { name: "Retention" }).click();
-  await expect(page.getByRole("table", { name: "Retention by cohort" }).getByRole("row")).toHaveCount(2, { timeout: 30_000 });
+  // One row per day of the 7-day range, empty cohorts included; today's holds the profiles, all active on day 0.
+  const cohortRows = page.getByRole("table", { name: "Retention by cohort" }).getByRole("row");
+  await expect(cohortRows).toHaveCount(8, { timeout: 30_000 });
+  await expect(cohortRows.nth(1).getByRole("cell").nth(1)).toHaveText("0");
+  await expect(cohortRows.last().getByRole("cell").nth(2)).toHaveText("100%");
   await shot(page, "retention");
   await page.getByRole("tab", { name: "Query" }).click();
   await page.getByLabel("Group by 2").fill("profile_id");

@@ -368,7 +368,7 @@ export function refRetention(data: RefData, projectId: string, def: RetentionDef
     if (first === undefined || event.ts < first) firsts.set(event.profile_id!, event.ts);
   }
   const lastBucket = dayIndex(bucketOf(to - 1, def.interval, tz));
-  const cohorts = new Map<string, Set<string>>();
+  const cohorts = new Map<string, Set<string>>(buckets(from, to, def.interval, tz).map((bucket) => [bucket, new Set<string>()]));
   for (const [profile, first] of firsts) {
     if (first < from) continue;
     const bucket = bucketOf(first, def.interval, tz);
@@ -390,7 +390,12 @@ export function refRetention(data: RefData, projectId: string, def: RetentionDef
           if (period >= 0 && period <= def.periods) active[period]!.add(event.profile_id!);
         }
         const counts = periods.map((period) => (period > available ? null : active[period]!.size));
-        return { cohort, size: members.size, counts, percents: counts.map((count) => (count === null ? null : (count / members.size) * 100)) };
+        return {
+          cohort,
+          size: members.size,
+          counts,
+          percents: counts.map((count) => (count === null || members.size === 0 ? null : (count / members.size) * 100)),
+        };
       }),
   };
 }

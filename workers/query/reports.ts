@@ -450,10 +450,18 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
 }
 
 export async function retentionReport(run: RunQuery, projectId: string, def: RetentionDef, timezone: string): Promise<RetentionResult> {
+  checkBuckets(def.range.from, def.range.to, def.interval);
   const offsets = await zoneOffsets(run, timezone, def.range.from, def.range.to);
-  const rows = await run(buildRetention(projectId, def, timezone, offsets));
+  const [buckets, rows] = await Promise.all([
+    run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
+    run(buildRetention(projectId, def, timezone, offsets)),
+  ]);
   const periods = Array.from({ length: def.periods + 1 }, (_, index) => index);
   const cohorts = new Map<string, { size: number; available: number; counts: Map<number, number> }>();
+  // Every day or week of the range is a row, an empty cohort too: a gap is news, not noise.
+  for (const [index, row] of buckets.entries()) {
+    cohorts.set(String(row.bucket), { size: 0, available: buckets.length - 1 - index, counts: new Map() });
+  }
   for (const row of rows) {
     if (Number(row.period) !== -1) continue;
     cohorts.set(String(row.cohort), { size: num(row.n) ?? 0, available: num(row.available) ?? 0, counts: new Map() });
@@ -468,7 +476,13 @@ export async function retentionReport(run: RunQuery, projectId: string, def: Ret
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([cohort, data]) => {
         const counts = periods.map((period) => (period > data.available ? null : (data.counts.get(period) ?? 0)));
-        return { cohort, size: data.size, counts, percents: counts.map((count) => (count === null ? null : percent(count, data.size))) };
+        return {
+          cohort,
+          size: data.size,
+          counts,
+          // An empty cohort has no rate to show.
+          percents: counts.map((count) => (count === null || data.size === 0 ? null : percent(count, data.size))),
+        };
       }),
   };
 }

@@ -349,7 +349,13 @@ export function RetentionTable({ result, interval }: { result: RetentionResult; 
               <TableCell
                 key={index}
                 className="p-0.5 text-center text-xs tabular-nums"
-                title={percent === null ? "Not yet" : `${formatNumber(cohort.counts[index])} of ${formatNumber(cohort.size)}`}
+                title={
+                  cohort.size === 0
+                    ? "No profiles in this cohort"
+                    : percent === null
+                      ? "Not yet"
+                      : `${formatNumber(cohort.counts[index])} of ${formatNumber(cohort.size)}`
+                }
               >
                 {percent === null ? (
                   <span className="block rounded px-1.5 py-1.5 text-muted-foreground/50">·</span>
