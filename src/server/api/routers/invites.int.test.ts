@@ -109,6 +109,32 @@ describe("organisation roles", () => {
     expect((await app.db.membership.findMany({ where: { organizationId: orgId }, select: { role: true } })).map((m) => m.role)).toEqual(["owner"]);
   });
 
+  it("keeps an owner when two owners demote each other or leave at the same moment", async () => {
+    const { user: first, orgId } = await app.signUp("pair1@example.com");
+    await app.caller(first).invites.create({ orgId, email: "pair2@example.com", role: "admin" });
+    const token = tokenFromMail(app.mails, "pair2@example.com", "/invite/");
+    const { userId } = await app.caller(null).account.signUp({ email: "pair2@example.com", name: "Pair", password: "a long password", inviteToken: token });
+    const second = { id: userId, email: "pair2@example.com", name: "Pair" };
+    const members = await app.caller(first).organizations.members({ orgId });
+    const membershipOf = (email: string) => members.find((member) => member.email === email)!.membershipId;
+    const owners = async () => app.db.membership.count({ where: { organizationId: orgId, role: "owner" } });
+
+    for (let round = 0; round < 3; round++) {
+      await app.db.membership.updateMany({ where: { organizationId: orgId }, data: { role: "owner" } });
+      const outcomes = await Promise.allSettled([
+        app.caller(first).organizations.changeRole({ orgId, membershipId: membershipOf("pair2@example.com"), role: "admin" }),
+        app.caller(second).organizations.changeRole({ orgId, membershipId: membershipOf("pair1@example.com"), role: "admin" }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(["fulfilled", "rejected"]);
+      expect(await owners()).toBe(1);
+    }
+
+    await app.db.membership.updateMany({ where: { organizationId: orgId }, data: { role: "owner" } });
+    const left = await Promise.allSettled([app.caller(first).organizations.leave({ orgId }), app.caller(second).organizations.leave({ orgId })]);
+    expect(left.map((outcome) => outcome.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(await owners()).toBe(1);
+  });
+
   it("does not let an admin promote anyone to owner", async () => {
     const { user: owner, orgId } = await app.signUp("boss@example.com");
     await app.caller(owner).invites.create({ orgId, email: "adm@example.com", role: "admin" });

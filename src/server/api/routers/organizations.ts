@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { displayNameSchema } from "~/domain/account";
-import { ROLES } from "~/domain/roles";
+import { ROLES, type RoleName } from "~/domain/roles";
+import type { PrismaClient } from "~/generated/prisma/client";
 import { createTRPCRouter, orgProcedure, protectedProcedure } from "~/server/api/trpc";
 
 export function slugify(name: string): string {
@@ -80,40 +81,63 @@ export const organizationsRouter = createTRPCRouter({
   }),
 
   /** Admins change roles below owner; only owners grant or take owner. The last owner stays. */
-  changeRole: orgProcedure("admin", { membershipId: z.string().min(1).max(64), role: roleSchema }).mutation(async ({ ctx, input }) => {
-    const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
-    if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-    if ((target.role === "owner" || input.role === "owner") && ctx.role !== "owner") {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can grant or take the owner role." });
-    }
-    if (target.role === "owner" && input.role !== "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "demote");
-    return ctx.db.membership.update({ where: { id: target.id }, data: { role: input.role }, select: { id: true, role: true } });
-  }),
+  changeRole: orgProcedure("admin", { membershipId: z.string().min(1).max(64), role: roleSchema }).mutation(({ ctx, input }) =>
+    withMembersLocked(ctx.db, ctx.orgId, ctx.user.id, async (tx, { callerRole, owners }) => {
+      const target = await tx.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if ((target.role === "owner" || input.role === "owner") && callerRole !== "owner") {
+        throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can grant or take the owner role." });
+      }
+      if (target.role === "owner" && input.role !== "owner") assertAnotherOwner(owners, "demote");
+      return tx.membership.update({ where: { id: target.id }, data: { role: input.role }, select: { id: true, role: true } });
+    }),
+  ),
 
-  removeMember: orgProcedure("admin", { membershipId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
-    const target = await ctx.db.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
-    if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-    if (target.role === "owner") {
-      if (ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can remove an owner." });
-      await assertAnotherOwner(ctx.db, ctx.orgId, "remove");
-    }
-    await ctx.db.membership.delete({ where: { id: target.id } });
-    return { removed: true };
-  }),
+  removeMember: orgProcedure("admin", { membershipId: z.string().min(1).max(64) }).mutation(({ ctx, input }) =>
+    withMembersLocked(ctx.db, ctx.orgId, ctx.user.id, async (tx, { callerRole, owners }) => {
+      const target = await tx.membership.findFirst({ where: { id: input.membershipId, organizationId: ctx.orgId }, select: { id: true, role: true } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if (target.role === "owner") {
+        if (callerRole !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can remove an owner." });
+        assertAnotherOwner(owners, "remove");
+      }
+      await tx.membership.delete({ where: { id: target.id } });
+      return { removed: true };
+    }),
+  ),
 
-  leave: orgProcedure("viewer").mutation(async ({ ctx }) => {
-    if (ctx.role === "owner") await assertAnotherOwner(ctx.db, ctx.orgId, "leave");
-    await ctx.db.membership.delete({ where: { userId_organizationId: { userId: ctx.user.id, organizationId: ctx.orgId } } });
-    return { left: true };
-  }),
+  leave: orgProcedure("viewer").mutation(({ ctx }) =>
+    withMembersLocked(ctx.db, ctx.orgId, ctx.user.id, async (tx, { callerRole, owners }) => {
+      if (callerRole === "owner") assertAnotherOwner(owners, "leave");
+      await tx.membership.deleteMany({ where: { userId: ctx.user.id, organizationId: ctx.orgId } });
+      return { left: true };
+    }),
+  ),
 });
 
-async function assertAnotherOwner(
-  db: { membership: { count(args: { where: { organizationId: string; role: "owner" } }): Promise<number> } },
+type Transaction = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * Runs a change of membership with the organisation's row locked, so two concurrent changes (two
+ * owners demoting each other, or both leaving) cannot each count the other as "another owner" and
+ * leave none. The caller's role is read again under the lock: it may have changed since the
+ * request was authorised.
+ */
+async function withMembersLocked<T>(
+  db: PrismaClient,
   orgId: string,
-  verb: "demote" | "remove" | "leave",
-) {
-  const owners = await db.membership.count({ where: { organizationId: orgId, role: "owner" } });
+  userId: string,
+  change: (tx: Transaction, members: { callerRole: RoleName | null; owners: number }) => Promise<T>,
+): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM organizations WHERE id = ${orgId} FOR UPDATE`;
+    const caller = await tx.membership.findUnique({ where: { userId_organizationId: { userId, organizationId: orgId } }, select: { role: true } });
+    const owners = await tx.membership.count({ where: { organizationId: orgId, role: "owner" } });
+    return change(tx, { callerRole: caller?.role ?? null, owners });
+  });
+}
+
+function assertAnotherOwner(owners: number, verb: "demote" | "remove" | "leave"): void {
   if (owners <= 1) {
     const what = verb === "leave" ? "The last owner cannot leave" : verb === "demote" ? "The last owner cannot be demoted" : "The last owner cannot be removed";
     throw new TRPCError({ code: "BAD_REQUEST", message: `${what}; make someone else an owner first.` });
