@@ -11,15 +11,17 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { Kafka, logLevel, CompressionTypes } from "kafkajs";
+import pg from "pg";
 import { migrateDatabase } from "../../prisma/tools/migrate";
 import { TOPIC, kafkaKeyOf, type InternalEvent } from "../../src/domain/events";
 import { createPrismaClient } from "../../src/server/db";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing/postgres";
 import { startLocalBroker } from "../kafka/local-broker";
 import { waitForHttp } from "../launcher";
+import { CpuMeter } from "./cpu";
 import { benchRuleEvaluation } from "./rules";
 import { BENCH_PROJECT, benchEvents, benchRules } from "./workload";
 
@@ -47,10 +49,12 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     let brokers = process.env.KAFKA_BROKERS;
+    let brokerPid: number | null = null;
     if (!brokers) {
       const broker = await startLocalBroker();
       cleanup.push(() => broker.stop());
       brokers = broker.brokers.join(",");
+      brokerPid = broker.pid;
     }
     const database = await createTestDatabase(process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL, "prism_bench");
     cleanup.push(() => database.drop());
@@ -124,6 +128,20 @@ async function main() {
       await waitForHttp(`http://127.0.0.1:${port}/health`, worker, `the ${role} worker`);
     }
     const processorPort = topology === "all" ? WORKER_PORT : WORKER_PORT + 1;
+    // Postgres backends of the bench database (on this machine when its pids are in /proc).
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    cleanup.push(() => admin.end());
+    const postgresPids = async () =>
+      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows.map(
+        (row) => row.pid,
+      );
+    const meter = new CpuMeter({
+      ...Object.fromEntries(roles.map(([role], index) => [String(role), async () => [children[index]!.pid!]])),
+      broker: async () => (brokerPid === null ? [] : [brokerPid]),
+      Postgres: postgresPids,
+    });
+    await meter.start();
     const started = Date.now();
     let written = 0;
     while (written < EVENTS) {
@@ -132,6 +150,7 @@ async function main() {
       if (Date.now() - started > 600_000) throw new Error(`only ${written} of ${EVENTS} events reached DuckDB in 10 minutes`);
     }
     const drainSeconds = (Date.now() - started) / 1000;
+    const cpu = await meter.stop();
     const throughput = EVENTS / drainSeconds;
     const evaluations = await metric("trigger_evaluations_total", processorPort);
 
@@ -171,6 +190,12 @@ async function main() {
       `| end to end, raw → DuckDB (20 rules) | ${Math.round(throughput).toLocaleString("en")} events/s (${drainSeconds.toFixed(1)} s) | | | ≥ 30,000 events/s |`,
     );
     say(`| rule evaluations during the drain | ${Math.round(evaluations / drainSeconds).toLocaleString("en")} /s | | | |`);
+    const perEvent = (seconds: number) => `${((seconds * 1e6) / EVENTS).toFixed(0)} µs`;
+    const measured = Object.entries(cpu).filter((entry): entry is [string, number] => entry[1] !== null);
+    const cores = availableParallelism();
+    say(
+      `| CPU per event during the drain | ${measured.map(([name, seconds]) => `${name} ${perEvent(seconds)}`).join(" · ")} · total ${perEvent(measured.reduce((sum, [, seconds]) => sum + seconds, 0))} | | | ≤ ${((cores * 1e6) / 30_000).toFixed(0)} µs for 30,000 events/s on ${cores} cores |`,
+    );
     say(
       `| event → trigger at ${Math.round(achievedRate).toLocaleString("en")} events/s | p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} firings) | | | p99 < 500 ms |`,
     );
