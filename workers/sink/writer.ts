@@ -97,12 +97,21 @@ class DirectRows<T> {
   earliest = Infinity;
   latest = -Infinity;
 
+  constructor(
+    readonly table: Direct,
+    private readonly appendOne: (appender: DuckDBAppender, row: T) => void,
+  ) {}
+
   add(projectId: string, id: string, at: number, row: T): void {
     const key = DirectRows.key(projectId, id);
     if (this.rows.has(key)) return;
     this.rows.set(key, { projectId, id, row });
     this.earliest = Math.min(this.earliest, at);
     this.latest = Math.max(this.latest, at);
+  }
+
+  appendTo(appender: DuckDBAppender): void {
+    for (const { row } of this.rows.values()) this.appendOne(appender, row);
   }
 
   /** DuckDB stores a lone surrogate as U+FFFD, so keys are compared in that form. */
@@ -192,8 +201,8 @@ export class SinkWriter {
     const connection = await this.open();
     const result: SinkWriteResult = { events: 0, profileChanges: 0, firings: 0, deadLetters: 0, undecodable: [] };
     const staged = new Set<Stage>();
-    const events = new DirectRows<EnrichedEvent>();
-    const firings = new DirectRows<Firing>();
+    const events = new DirectRows<EnrichedEvent>("events", (appender, event) => this.appendEvent(appender, event));
+    const firings = new DirectRows<Firing>("trigger_logs", (appender, firing) => this.appendFiring(appender, firing));
     const stopTimer = this.writeLatency?.startTimer();
 
     for (const message of messages) {
@@ -245,25 +254,22 @@ export class SinkWriter {
       }
     }
 
-    const direct: Array<[Direct, DirectRows<EnrichedEvent> | DirectRows<Firing>]> = [];
-    if (events.rows.size > 0) direct.push(["events", events]);
-    if (firings.rows.size > 0) direct.push(["trigger_logs", firings]);
-    for (const [table, rows] of direct) {
-      const keys = await this.appender(DIRECT[table].keys);
+    const direct = [events, firings].filter((rows) => rows.rows.size > 0);
+    for (const rows of direct) {
+      const keys = await this.appender(DIRECT[rows.table].keys);
       for (const { projectId, id } of rows.rows.values()) appendRow(keys, [projectId, id]);
-      staged.add(DIRECT[table].keys);
+      staged.add(DIRECT[rows.table].keys);
     }
 
     if (staged.size > 0) {
       for (const stage of staged) this.appenders.get(stage)?.flushSync();
       await connection.run("BEGIN TRANSACTION");
       try {
-        for (const [table, rows] of direct) {
-          const existing = await connection.runAndReadAll(DIRECT[table].existing, [timestamp(rows.earliest), timestamp(rows.latest)]);
+        for (const rows of direct) {
+          const existing = await connection.runAndReadAll(DIRECT[rows.table].existing, [timestamp(rows.earliest), timestamp(rows.latest)]);
           for (const [projectId, id] of existing.getRows()) rows.rows.delete(DirectRows.key(projectId, id));
-          const appender = await this.appender(table);
-          if (table === "events") for (const { row } of (rows as DirectRows<EnrichedEvent>).rows.values()) this.appendEvent(appender, row);
-          else for (const { row } of (rows as DirectRows<Firing>).rows.values()) this.appendFiring(appender, row);
+          const appender = await this.appender(rows.table);
+          rows.appendTo(appender);
           appender.flushSync();
         }
         for (const stage of staged) {
@@ -273,7 +279,7 @@ export class SinkWriter {
         }
         await connection.run("COMMIT");
       } catch (error) {
-        for (const [table] of direct) this.appenders.get(table)?.clear();
+        for (const rows of direct) this.appenders.get(rows.table)?.clear();
         await connection.run("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
