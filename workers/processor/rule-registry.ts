@@ -29,7 +29,7 @@ const MAX_CACHED_NAMES = 1000;
 
 function projectRules(triggers: LoadedTrigger[]): ProjectRules {
   const byName = new Map<string, readonly LoadedTrigger[]>();
-  const rules: ProjectRules = {
+  return {
     triggers,
     windowProps: new Map(),
     maxWindowMs: 0,
@@ -41,7 +41,6 @@ function projectRules(triggers: LoadedTrigger[]): ProjectRules {
       return applicable;
     },
   };
-  return rules;
 }
 
 const NO_RULES: ProjectRules = Object.freeze(projectRules([]));
