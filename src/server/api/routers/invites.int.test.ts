@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionUser } from "~/server/api/trpc";
 import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
 
 let app: TestApp;
@@ -8,6 +9,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
+
+/** Invites `email` to the organisation and signs them up through the mailed link. */
+async function joinByInvite(inviter: SessionUser, orgId: string, email: string, role: "admin" | "member" | "viewer"): Promise<SessionUser> {
+  await app.caller(inviter).invites.create({ orgId, email, role });
+  const token = tokenFromMail(app.mails, email, "/invite/");
+  const { userId } = await app.caller(null).account.signUp({ email, name: "Teammate", password: "a long password", inviteToken: token });
+  return { id: userId, email, name: "Teammate" };
+}
 
 describe("team invites", () => {
   it("lets an invitee sign up through the mailed link and join with the invited role", async () => {
@@ -100,9 +109,7 @@ describe("organisation roles", () => {
 
   it("lets an owner hand over ownership and then leave", async () => {
     const { user: owner, orgId } = await app.signUp("handover@example.com");
-    await app.caller(owner).invites.create({ orgId, email: "heir@example.com", role: "admin" });
-    const token = tokenFromMail(app.mails, "heir@example.com", "/invite/");
-    await app.caller(null).account.signUp({ email: "heir@example.com", name: "Heir", password: "a long password", inviteToken: token });
+    await joinByInvite(owner, orgId, "heir@example.com", "admin");
     const heir = (await app.caller(owner).organizations.members({ orgId })).find((member) => member.email === "heir@example.com")!;
     await app.caller(owner).organizations.changeRole({ orgId, membershipId: heir.membershipId, role: "owner" });
     await app.caller(owner).organizations.leave({ orgId });
@@ -111,10 +118,7 @@ describe("organisation roles", () => {
 
   it("keeps an owner when two owners demote each other or leave at the same moment", async () => {
     const { user: first, orgId } = await app.signUp("pair1@example.com");
-    await app.caller(first).invites.create({ orgId, email: "pair2@example.com", role: "admin" });
-    const token = tokenFromMail(app.mails, "pair2@example.com", "/invite/");
-    const { userId } = await app.caller(null).account.signUp({ email: "pair2@example.com", name: "Pair", password: "a long password", inviteToken: token });
-    const second = { id: userId, email: "pair2@example.com", name: "Pair" };
+    const second = await joinByInvite(first, orgId, "pair2@example.com", "admin");
     const members = await app.caller(first).organizations.members({ orgId });
     const membershipOf = (email: string) => members.find((member) => member.email === email)!.membershipId;
     const owners = async () => app.db.membership.count({ where: { organizationId: orgId, role: "owner" } });
@@ -137,10 +141,7 @@ describe("organisation roles", () => {
 
   it("does not let an admin promote anyone to owner", async () => {
     const { user: owner, orgId } = await app.signUp("boss@example.com");
-    await app.caller(owner).invites.create({ orgId, email: "adm@example.com", role: "admin" });
-    const token = tokenFromMail(app.mails, "adm@example.com", "/invite/");
-    const { userId } = await app.caller(null).account.signUp({ email: "adm@example.com", name: "Adm", password: "a long password", inviteToken: token });
-    const admin = { id: userId, email: "adm@example.com", name: "Adm" };
+    const admin = await joinByInvite(owner, orgId, "adm@example.com", "admin");
     const self = (await app.caller(admin).organizations.members({ orgId })).find((member) => member.isYou)!;
     await expect(app.caller(admin).organizations.changeRole({ orgId, membershipId: self.membershipId, role: "owner" })).rejects.toMatchObject({
       code: "FORBIDDEN",
