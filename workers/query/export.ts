@@ -24,6 +24,9 @@ export const exportRequestSchema = z.strictObject({
 });
 export type ExportRequest = z.input<typeof exportRequestSchema>;
 
+export const EVENT_EXPORT_COLUMNS = ["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"];
+export const EVENT_EXPORT_JSON_COLUMNS = ["props", "ctx"];
+
 /** Raw events matching a filter, in storage (arrival) order: no sort, so nothing has to be held. */
 export function buildEventExport(projectId: string, filter: EventFilterDef): { rows: BuiltQuery; count: BuiltQuery } {
   const params = new Params();
@@ -119,6 +122,8 @@ function jsonCell(value: unknown): unknown {
 export class ExportWriter {
   private first = true;
   private columns: string[] = [];
+  /** Columns whose cells are JSON text (event props and ctx): nested as objects in JSON formats, kept as text in CSV. */
+  private jsonColumns = new Set<number>();
   rows = 0;
 
   constructor(
@@ -145,8 +150,9 @@ export class ExportWriter {
     }
   }
 
-  async start(columns: string[]): Promise<void> {
+  async start(columns: string[], jsonColumns: readonly string[] = []): Promise<void> {
     this.columns = columns;
+    this.jsonColumns = new Set(columns.flatMap((column, index) => (jsonColumns.includes(column) ? [index] : [])));
     if (this.format === "csv") await this.write(columns.map(csvCell).join(",") + "\r\n");
     if (this.format === "json") await this.write("[");
   }
@@ -156,15 +162,26 @@ export class ExportWriter {
     for (const row of rows) {
       if (this.format === "csv") text += row.map(csvCell).join(",") + "\r\n";
       else {
-        const object: Record<string, unknown> = {};
-        this.columns.forEach((column, index) => (object[column] = jsonCell(row[index])));
-        const line = JSON.stringify(object);
+        const line = this.jsonLine(row);
         text += this.format === "ndjson" ? line + "\n" : (this.first ? "\n" : ",\n") + line;
       }
       this.first = false;
     }
     this.rows += rows.length;
     if (text) await this.write(text);
+  }
+
+  /**
+   * One row as a JSON object. JSON-text cells come from DuckDB's JSON type, which holds only valid
+   * JSON, so they are spliced in as they are rather than parsed and written out again.
+   */
+  private jsonLine(row: unknown[]): string {
+    const parts = this.columns.map((column, index) => {
+      const value = row[index];
+      const json = this.jsonColumns.has(index) && typeof value === "string" ? value : JSON.stringify(jsonCell(value ?? null));
+      return `${JSON.stringify(column)}:${json}`;
+    });
+    return `{${parts.join(",")}}`;
   }
 
   async finish(): Promise<void> {

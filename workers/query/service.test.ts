@@ -228,6 +228,18 @@ describe("exports", () => {
     expect(lines.at(-1)).toBe("(other),8");
   });
 
+  it("nests props and ctx as objects in JSON and NDJSON exports, and keeps them as JSON text in CSV", async () => {
+    const source = { kind: "events", filter: { events: ["purchase"], filters: [{ field: "props.amount", op: "eq", value: 3 }] } };
+    const json = (await (await post({ projectId: "p1", format: "json", source })).json()) as Array<Record<string, unknown>>;
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ event_name: "purchase", props: { note: HOSTILE[3], amount: 3 }, ctx: { country: "DE" } });
+    const ndjson = (await (await post({ projectId: "p1", format: "ndjson", source })).text()).trimEnd().split("\n");
+    expect(ndjson.map((line) => JSON.parse(line) as unknown)).toEqual(json);
+    const csv = (await (await post({ projectId: "p1", format: "csv", source })).text()).trimEnd().split("\r\n");
+    expect(csv[0]).toBe("event_id,event_name,profile_id,ts,received_at,browser,os,device_type,props,ctx");
+    expect(csv[1]).toContain(`"{""country"":""DE""}"`);
+  });
+
   it("refuses a malformed export request with 400", async () => {
     const response = await post({ projectId: "p1", format: "xlsx", source: { kind: "events" } });
     expect(response.status).toBe(400);

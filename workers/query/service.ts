@@ -10,7 +10,16 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "../../src/lib/logger";
 import { sameSecret } from "../../src/server/internal-auth";
 import { sendJson, type RouteHandler } from "../http-server";
-import { buildEventExport, CONTENT_TYPES, exportFilename, ExportWriter, exportRequestSchema, reportTable } from "./export";
+import {
+  buildEventExport,
+  CONTENT_TYPES,
+  EVENT_EXPORT_COLUMNS,
+  EVENT_EXPORT_JSON_COLUMNS,
+  exportFilename,
+  ExportWriter,
+  exportRequestSchema,
+  reportTable,
+} from "./export";
 import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
 import { ReportInputError } from "./reports";
 import { queryRouter } from "./router";
@@ -82,13 +91,11 @@ export function createQueryService(opts: { duckdb: DuckDBInstance; secret: strin
           built.rows,
           () => undefined,
           async (rows) => {
-            if (writer.rows === 0)
-              await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
+            if (writer.rows === 0) await writer.start(EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS);
             await writer.rowsOf(rows);
           },
         );
-        if (writer.rows === 0)
-          await writer.start(["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"]);
+        if (writer.rows === 0) await writer.start(EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS);
       } else {
         const table = await reportTable((q) => runner.all(q), request.projectId, request.timezone, request.source.report);
         res.writeHead(200, { ...headers, "x-total-rows": String(table.rows.length) });
