@@ -1,35 +1,38 @@
 import path from "node:path";
 import { z } from "zod";
 import { webhookAllowHostsSchema } from "../src/domain/webhooks";
-import { brokerList, parseConfig, port, postgresUrl } from "../src/lib/config-parse";
+import { brokerList, parseConfig, port, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "../src/lib/config-parse";
 
 export const WORKER_ROLES = ["all", "gateway", "processor", "sink"] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /** The worker's configuration, validated once at boot. */
-const workerEnvSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  PRISM_ROLE: z.enum(WORKER_ROLES).default("all"),
-  DATABASE_URL: postgresUrl,
-  /** Unset: the embedded log in DuckDB stands in for Kafka (role `all` only). */
-  KAFKA_BROKERS: brokerList.optional(),
-  DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
-  WORKER_HOST: z.string().default("127.0.0.1"),
-  WORKER_PORT: port.default(4100),
-  INTERNAL_SECRET: z.string().min(16).default("prism-internal-development-secret"),
-  /** Basic-auth password the edge's Upstash client uses against the gateway. */
-  GATEWAY_TOKEN: z.string().min(16).default("prism-gateway-development-token"),
-  /** How long worker-served ingest caches an API key's project and plan. */
-  INGEST_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** Consumer groups are `<prefix>-processor`, `<prefix>-sink`, `<prefix>-actions`; tests sharing a broker use their own. */
-  CONSUMER_GROUP_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, "may use letters, digits, . _ -")
-    .default("prism"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Comma-separated host names, IPs or CIDRs that webhooks may call although private or loopback. */
-  WEBHOOK_ALLOW_HOSTS: webhookAllowHostsSchema.default([]),
-});
+const workerEnvSchema = requirePrivateSecretsInProduction(
+  z.object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    PRISM_ROLE: z.enum(WORKER_ROLES).default("all"),
+    DATABASE_URL: postgresUrl,
+    /** Unset: the embedded log in DuckDB stands in for Kafka (role `all` only). */
+    KAFKA_BROKERS: brokerList.optional(),
+    DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
+    WORKER_HOST: z.string().default("127.0.0.1"),
+    WORKER_PORT: port.default(4100),
+    INTERNAL_SECRET: secretSetting("INTERNAL_SECRET"),
+    /** Basic-auth password the edge's Upstash client uses against the gateway. */
+    GATEWAY_TOKEN: secretSetting("GATEWAY_TOKEN"),
+    /** How long worker-served ingest caches an API key's project and plan. */
+    INGEST_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    /** Consumer groups are `<prefix>-processor`, `<prefix>-sink`, `<prefix>-actions`; tests sharing a broker use their own. */
+    CONSUMER_GROUP_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, "may use letters, digits, . _ -")
+      .default("prism"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Comma-separated host names, IPs or CIDRs that webhooks may call although private or loopback. */
+    WEBHOOK_ALLOW_HOSTS: webhookAllowHostsSchema.default([]),
+  }),
+  ["INTERNAL_SECRET", "GATEWAY_TOKEN"],
+);
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
