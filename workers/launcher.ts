@@ -1,13 +1,14 @@
 /**
- * `npm start`: the whole platform on one machine. Embedded PostgreSQL (PGlite) unless
- * DATABASE_URL is set, the embedded log unless KAFKA_BROKERS is set, DuckDB under .data/.
- * Builds the web app when sources are newer than the last build, migrates, seeds the demo,
- * then runs the worker (role `all`) and `next start` as children and prints where to go.
+ * `npm start`: the whole platform on one machine. An embedded PostgreSQL 17 unless DATABASE_URL
+ * is set, the embedded log unless KAFKA_BROKERS is set, DuckDB under .data/. Locks the data
+ * folder, builds the web app when sources are newer than the last build, migrates, seeds the
+ * demo, then supervises the worker (role `all`) and `next start` (restarted with backoff when
+ * they die) and prints where to go.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,7 +18,9 @@ import { migrateDatabase } from "../prisma/tools/migrate";
 import { createPrismaClient } from "../src/server/db";
 import { loadSampleData } from "../src/server/demo/load-sample-data";
 import { DEMO_LOGIN, seedDemo } from "../src/server/demo/seed";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { acquireDataDirLock } from "./data-dir-lock";
+import { freeLoopbackPort, restrictDataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { restartDelayMs, Supervisor } from "./supervisor";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -51,21 +54,23 @@ async function assertPortFree(host: string, portNumber: number, variable: string
   });
 }
 
-/** Secrets generated once per installation, so sessions survive restarts. */
-async function installationSecrets(dataDir: string): Promise<Record<"NEXTAUTH_SECRET" | "INTERNAL_SECRET" | "GATEWAY_TOKEN", string>> {
+const SECRET_NAMES = ["NEXTAUTH_SECRET", "INTERNAL_SECRET", "GATEWAY_TOKEN", "POSTGRES_PASSWORD"] as const;
+type InstallationSecrets = Record<(typeof SECRET_NAMES)[number], string>;
+
+/** Secrets generated once per installation (kept owner-only), so sessions survive restarts; ones an older version lacked are added. */
+async function installationSecrets(dataDir: string): Promise<InstallationSecrets> {
   const file = path.join(dataDir, "secrets.json");
-  const schema = z.object({ NEXTAUTH_SECRET: z.string().min(16), INTERNAL_SECRET: z.string().min(16), GATEWAY_TOKEN: z.string().min(16) });
-  if (existsSync(file)) {
-    const parsed = schema.safeParse(JSON.parse(await readFile(file, "utf8")));
-    if (parsed.success) return parsed.data;
-  }
-  const fresh = {
-    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
-    INTERNAL_SECRET: randomBytes(32).toString("hex"),
-    GATEWAY_TOKEN: randomBytes(24).toString("hex"),
-  };
-  await writeFile(file, JSON.stringify(fresh, null, 2), { mode: 0o600 });
-  return fresh;
+  const stored = z.record(z.string(), z.unknown()).safeParse(existsSync(file) ? JSON.parse(await readFile(file, "utf8").catch(() => "{}")) : {});
+  const known = stored.success ? stored.data : {};
+  const secrets = Object.fromEntries(
+    SECRET_NAMES.map((name) => {
+      const value = known[name];
+      return [name, typeof value === "string" && value.length >= 16 ? value : randomBytes(32).toString("hex")];
+    }),
+  ) as InstallationSecrets;
+  if (SECRET_NAMES.some((name) => known[name] !== secrets[name])) await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secrets;
 }
 
 async function newestMtime(entry: string): Promise<number> {
@@ -110,28 +115,96 @@ export async function waitForHttp(url: string, child: ChildProcess, what: string
   throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s.`);
 }
 
-export async function launch(env: LauncherEnv): Promise<void> {
-  await mkdir(env.DATA_DIR, { recursive: true });
-  await assertPortFree(env.HOST, env.PORT, "PORT");
-  await assertPortFree("127.0.0.1", env.WORKER_PORT, "WORKER_PORT");
+const LEGACY_PGLITE_DIR = "postgres";
+const POSTGRES_DIR = "pg";
 
-  const children: ChildProcess[] = [];
+async function stopOrphans(orphans: Array<{ name: string; pid: number }>): Promise<void> {
+  for (const orphan of orphans) {
+    say(`• Stopping the ${orphan.name} (pid ${orphan.pid}) left running by an earlier start that was killed`);
+    try {
+      process.kill(orphan.pid, "SIGTERM");
+    } catch {
+      continue;
+    }
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      try {
+        process.kill(orphan.pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Files an older version created with the default umask: make them owner-only too. */
+async function restrictExistingFiles(dataDir: string): Promise<void> {
+  const entries = await readdir(dataDir, { withFileTypes: true });
+  await Promise.all(entries.filter((entry) => entry.isFile()).map((entry) => chmod(path.join(dataDir, entry.name), 0o600).catch(() => undefined)));
+}
+
+export async function launch(env: LauncherEnv): Promise<void> {
+  await restrictDataDir(env.DATA_DIR);
+  const lock = await acquireDataDirLock(env.DATA_DIR);
+  await stopOrphans(lock.orphans);
+  // Everything the children write from here on (DuckDB files, WAL, secrets) is readable by its owner only.
+  process.umask(0o077);
+  await restrictExistingFiles(env.DATA_DIR);
+
+  const supervisor = new Supervisor({
+    started: () => void lock.update(supervisor.pids()).catch(() => undefined),
+    died: (name, why, restartInMs) => process.stderr.write(`prism: the ${name} ${why}; restarting it in ${Math.round(restartInMs / 1000)} s.\n`),
+  });
   let embedded: EmbeddedPostgres | undefined;
+  let stopping = false;
   const shutdown = async (code: number) => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)));
+    if (stopping) return;
+    stopping = true;
+    await supervisor.stop();
     await embedded?.stop().catch(() => undefined);
+    await lock.release();
     process.exit(code);
   };
   process.once("SIGINT", () => void shutdown(0));
   process.once("SIGTERM", () => void shutdown(0));
 
   try {
+    await assertPortFree(env.HOST, env.PORT, "PORT");
+    await assertPortFree("127.0.0.1", env.WORKER_PORT, "WORKER_PORT");
+    const secrets = await installationSecrets(env.DATA_DIR);
+
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres({ dataDir: path.join(env.DATA_DIR, "postgres") });
+      if (existsSync(path.join(env.DATA_DIR, LEGACY_PGLITE_DIR)) && !existsSync(path.join(env.DATA_DIR, POSTGRES_DIR))) {
+        say(
+          `• Note: ${path.join(env.DATA_DIR, LEGACY_PGLITE_DIR)} holds the PGlite database of an earlier Prism, which is no longer used; ` +
+            `Prism now keeps PostgreSQL 17 in ${path.join(env.DATA_DIR, POSTGRES_DIR)} and starts it fresh. Delete the old folder when you no longer need it.`,
+        );
+      }
+      const dataDir = path.join(env.DATA_DIR, POSTGRES_DIR);
+      const port = await freeLoopbackPort();
+      const startDatabase = async (): Promise<EmbeddedPostgres> => {
+        const server = await startEmbeddedPostgres({ dataDir, password: secrets.POSTGRES_PASSWORD, port });
+        // Supervised like the other children: a database that dies on its own comes back on the same port.
+        void server.exited.then(async (code) => {
+          if (stopping) return;
+          process.stderr.write(`prism: the embedded PostgreSQL exited with code ${code}; restarting it.\n`);
+          for (let attempt = 1; !stopping; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, restartDelayMs(attempt)));
+            if (stopping) return;
+            try {
+              embedded = await startDatabase();
+              return;
+            } catch (error) {
+              process.stderr.write(`prism: ${error instanceof Error ? error.message : String(error)}\n`);
+            }
+          }
+        });
+        return server;
+      };
+      embedded = await startDatabase();
       databaseUrl = embedded.url;
-      say(`• Embedded PostgreSQL (PGlite) at ${databaseUrl.replace(/\?.*$/, "")}, data in ${path.relative(ROOT, env.DATA_DIR)}/postgres`);
+      say(`• Embedded PostgreSQL 17 at 127.0.0.1:${port}, data in ${path.relative(ROOT, dataDir) || dataDir}`);
     }
     const applied = await migrateDatabase(databaseUrl);
     say(`• Database migrated (${applied.length} new migration${applied.length === 1 ? "" : "s"})`);
@@ -140,11 +213,11 @@ export async function launch(env: LauncherEnv): Promise<void> {
     const demo = await seedDemo(prisma).finally(() => prisma.$disconnect());
     if (demo) say(`• Created the demo user and project ${demo.projectId}`);
 
-    const secrets = await installationSecrets(env.DATA_DIR);
     const workerUrl = `http://127.0.0.1:${env.WORKER_PORT}`;
+    const { POSTGRES_PASSWORD: _databasePassword, ...appSecrets } = secrets;
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
-      ...secrets,
+      ...appSecrets,
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,
       DUCKDB_PATH: path.join(env.DATA_DIR, "prism.duckdb"),
@@ -162,17 +235,21 @@ export async function launch(env: LauncherEnv): Promise<void> {
       await run(process.execPath, [nextBin, "build"], { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" });
     }
 
-    const worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "main.ts")], { cwd: ROOT, env: childEnv, stdio: "inherit" });
-    children.push(worker);
+    const worker = supervisor.start({
+      name: "worker",
+      command: process.execPath,
+      args: ["--import", "tsx", path.join(ROOT, "workers", "main.ts")],
+      options: { cwd: ROOT, env: childEnv, stdio: "inherit" },
+    });
     await waitForHttp(`${workerUrl}/health`, worker, "The worker");
     say(`• Worker (role all) healthy at ${workerUrl}/health`);
 
-    const web = spawn(process.execPath, [nextBin, "start", "-p", String(env.PORT), "-H", env.HOST], {
-      cwd: ROOT,
-      env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", "ignore", "inherit"],
+    const web = supervisor.start({
+      name: "web app",
+      command: process.execPath,
+      args: [nextBin, "start", "-p", String(env.PORT), "-H", env.HOST],
+      options: { cwd: ROOT, env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "ignore", "inherit"] },
     });
-    children.push(web);
     const appUrl = childEnv.NEXTAUTH_URL ?? "";
     await waitForHttp(`${appUrl}/api/health`, web, "The web app");
 
@@ -204,13 +281,6 @@ export async function launch(env: LauncherEnv): Promise<void> {
       `  Worker health ${workerUrl}/health · Postgres ${env.DATABASE_URL ? "external" : "embedded"} · Kafka ${env.KAFKA_BROKERS ? env.KAFKA_BROKERS.join(",") : "embedded log"}`,
     );
     say("  Press Ctrl+C to stop.");
-
-    for (const child of children) {
-      child.once("exit", (code) => {
-        process.stderr.write(`prism: a child process exited (code ${code}); stopping.\n`);
-        void shutdown(code ?? 1);
-      });
-    }
   } catch (error) {
     process.stderr.write(`prism: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
     await shutdown(1);

@@ -6,13 +6,14 @@
  * `prisma migrate deploy` does (same `_prisma_migrations` bookkeeping, same advisory lock), and
  * the SQL between two datamodels. The wasm engine always opens a database connection when it is
  * created (it asks the server for its version), even for a pure datamodel diff; without a URL,
- * `diffSql` gives it a throwaway in-memory PGlite.
+ * `diffSql` gives it a throwaway database: on the test server when one answers, else an embedded
+ * PostgreSQL in a temporary folder.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory, type ErrorRegistry } from "@prisma/driver-adapter-utils";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
@@ -28,6 +29,8 @@ import type {
   SchemaFilter,
 } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
+import { createTestDatabase, DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "../../src/testing/postgres";
+import { restrictDataDir, startEmbeddedPostgres } from "../../workers/embedded-postgres";
 
 /** One Prisma schema file: a path (used in error messages) and its text. */
 export type SchemaFile = SchemaContainer;
@@ -203,16 +206,25 @@ export async function withSchemaEngine<T>(databaseUrl: string, fn: (engine: Sche
   }
 }
 
-/** A throwaway in-memory PGlite served on a loopback port, for engine commands that touch no data. */
+/** A throwaway database for engine commands that touch no data: a fresh one on the test server, else an embedded PostgreSQL. */
 export async function withScratchPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const db = await PGlite.create();
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  if (await postgresAnswers(serverUrl)) {
+    const database = await createTestDatabase(serverUrl, "prism_scratch");
+    try {
+      return await fn(database.url);
+    } finally {
+      await database.drop().catch(() => undefined);
+    }
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "prism-scratch-pg-"));
+  await restrictDataDir(dir);
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), password: randomBytes(16).toString("hex") });
   try {
-    await server.start();
-    return await fn(`postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`);
+    return await fn(embedded.url);
   } finally {
-    await server.stop().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    await embedded.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -254,8 +266,8 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
 
 export interface DiffOptions extends EngineOptions {
   /**
-   * A server the engine may connect to (it only reads the server version). Without one, an
-   * in-memory PGlite is started for the duration of the call.
+   * A server the engine may connect to (it only reads the server version). Without one, a
+   * scratch database is made for the duration of the call.
    */
   databaseUrl?: string;
 }
