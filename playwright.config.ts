@@ -1,10 +1,11 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/browser";
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
 export const E2E_BASE_URL = `http://127.0.0.1:${PORT}`;
 
-/** Debian's Chromium, never a downloaded browser build. */
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A system or npm-packaged Chromium, never a downloaded browser build (see e2e/browser.ts). */
+const executablePath = await chromiumExecutable();
 
 export default defineConfig({
   testDir: "e2e",
@@ -20,15 +21,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
