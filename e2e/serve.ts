@@ -21,13 +21,13 @@ const smtp = await startTestSmtpServer();
 const kafkaBrokers = process.env.KAFKA_BROKERS ?? (await startLocalBroker()).brokers.join(",");
 
 // GET /mails?to=address → the decoded raw mails sent to that address, oldest first.
-// GET /env → where the test services are.
+// GET /env → where the test services and the platform's data folder are.
 http
   .createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     res.writeHead(200, { "content-type": "application/json" });
     if (url.pathname === "/env") {
-      res.end(JSON.stringify({ kafkaBrokers }));
+      res.end(JSON.stringify({ kafkaBrokers, dataDir }));
       return;
     }
     const to = url.searchParams.get("to") ?? "";
