@@ -108,6 +108,11 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   const actions = card.getByRole("list", { name: "Actions of Big purchase" });
   await expect(actions).toContainText("Notify “Big purchase”");
   await expect(actions).toContainText("POST https://hooks.example.com/prism");
+  // The firing log starts collapsed to today's count; opened, it is empty.
+  const firingsToggle = card.getByRole("button", { name: /firings today/ });
+  await expect(firingsToggle).toHaveAttribute("aria-expanded", "false");
+  await expect(card.getByTestId("firings-today")).toHaveText("0 firings today");
+  await firingsToggle.click();
   await expect(card.getByText("No firings yet.")).toBeVisible();
   await shot(page, "triggers");
 
@@ -159,6 +164,7 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   await expect(row).toContainText(/In-app notification\s*succeeded/, { timeout: 30_000 });
   await expect(row).toContainText("Webhook");
   await expect(log).not.toContainText("buyer-2");
+  await expect(card.getByTestId("firings-today")).toHaveText(/^[1-9]\d* firings? today$/, { timeout: 30_000 });
   await shot(page, "firing-log");
 
   // The webhook action queued a delivery to the endpoint (whether it arrives depends on this machine's network).

@@ -52,7 +52,10 @@ export const firingSchema = z.object({
   event_id: z.string().min(1),
   event_name: z.string(),
   profile_id: z.string().nullable(),
+  /** Processing time: when the event reached the server (its `sts`). */
   fired_at: z.number().int(),
+  /** The event's own time (its `cts`): "today" and the firing log go by it. Absent on firings written before it existed. */
+  event_ts: z.number().int().optional(),
   result: z.enum(["fired", "error"]),
   error: z.string().nullable(),
   actions: z.array(triggerActionSchema),

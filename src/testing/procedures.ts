@@ -162,6 +162,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "reports.segment": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, event: null, breakdown: "event_name" }) }),
     "reports.retention": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, cohortEvent: null, returnEvent: null }) }),
     "reports.keyNumbers": fc.record({ projectId }),
+    "reports.firingsToday": fc.record({ projectId }),
     "reports.triggerFirings": fc.record({ projectId, triggerId: fc.constant(target.triggerId) }),
     "events.list": fc.record({ projectId }),
     "events.get": fc.record({ projectId, eventId: word }),

@@ -14,8 +14,9 @@ import {
 import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/domain/pipeline";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
+import { consumerDeadLetter, deadLetterCounter, isolatingBatchHandler, type PoisonReason } from "../poison";
 import { type RuleRegistry, type ProjectRules } from "./rule-registry";
-import { ProfileStateStore, stateKey, type ProfileState } from "./state-store";
+import { ProfileStateStore, seenKey, stateKey, type ProfileState } from "./state-store";
 import { createUserAgentParser } from "./user-agent";
 import { ProfileWindows } from "./windows";
 
@@ -24,12 +25,21 @@ export const processorGroup = (prefix: string) => `${prefix}-processor`;
 export interface ProcessorMetrics {
   eventsProcessed: Counter<"kind">;
   evaluations: Counter<"result">;
+  deduplicated: Counter<"kind">;
+  deadLettered?: Counter<"stage" | "reason">;
 }
 
 export function processorMetrics(registry: Registry): ProcessorMetrics {
   return {
     eventsProcessed: new Counter({ name: "events_processed_total", help: "Records handled by the processor", labelNames: ["kind"], registers: [registry] }),
     evaluations: new Counter({ name: "trigger_evaluations_total", help: "Rule evaluations by result", labelNames: ["result"], registers: [registry] }),
+    deadLettered: deadLetterCounter(registry),
+    deduplicated: new Counter({
+      name: "events_deduplicated_total",
+      help: "Records dropped because their event_id was already handled within the idempotency window (a client resend)",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
   };
 }
 
@@ -61,39 +71,23 @@ export function firingIdOf(triggerId: string, eventId: string): string {
   return `fir_${createHash("sha256").update(`${triggerId}\u0000${eventId}`).digest("base64url").slice(0, 22)}`;
 }
 
-type Decoded = { kind: "record"; message: BusMessage; record: InternalEvent | ProfileRecord } | { kind: "dead"; message: BusMessage; letter: DeadLetter };
+type Decoded =
+  | { kind: "record"; message: BusMessage; record: InternalEvent | ProfileRecord }
+  | { kind: "dead"; message: BusMessage; letter: ProduceRecord; reason: PoisonReason };
 
+/** Records that cannot be decoded are dead-lettered inline, beside the batch's outputs, without isolation. */
 function decode(message: BusMessage): Decoded {
   let payload: unknown;
   try {
     payload = JSON.parse(message.value);
   } catch {
-    return { kind: "dead", message, letter: deadLetter(null, "record is not JSON", message.value) };
+    return { kind: "dead", message, letter: consumerDeadLetter({ stage: "processor", message, error: "record is not JSON" }), reason: "not_json" };
   }
   const parsed = rawRecordWireSchema.safeParse(payload);
   if (parsed.success) return { kind: "record", message, record: parsed.data };
-  const projectId =
-    typeof payload === "object" && payload !== null && "project_id" in payload && typeof payload.project_id === "string" ? payload.project_id : null;
   const issue = parsed.error.issues[0];
-  return {
-    kind: "dead",
-    message,
-    letter: deadLetter(
-      projectId,
-      `record does not match the internal form: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "invalid"}`,
-      payload as JsonValue,
-    ),
-  };
-}
-
-function deadLetter(projectId: string | null, message: string, payload: JsonValue): DeadLetter {
-  return {
-    project_id: projectId,
-    received_at: Date.now(),
-    reason: "malformed",
-    violations: [{ type: "malformed", message: `processor: ${message}` }],
-    payload,
-  };
+  const error = `record does not match the internal form: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "invalid"}`;
+  return { kind: "dead", message, letter: consumerDeadLetter({ stage: "processor", message, error }), reason: "invalid" };
 }
 
 export interface ProcessorOptions {
@@ -111,6 +105,10 @@ export interface ProcessorOptions {
  * durable first, then the profile state is saved, then (by the bus) the offsets are committed. A
  * crash at any point replays the batch against the state before it, giving the same outputs,
  * which the sink and the action runner de-duplicate by event_id and firing_id.
+ *
+ * A record whose event_id was handled before (an earlier batch within IDEMPOTENCY_WINDOW_MS, or
+ * earlier in this batch) is dropped before windows and rules: a client resend is stored and fired
+ * once. Resends carry the same key, so they reach the same partition, in order.
  */
 export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchContext) => Promise<void> {
   const store = new ProfileStateStore(opts.pool);
@@ -124,7 +122,22 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
         keys.set(stateKey(item.record.project_id, item.record.profile_id), { projectId: item.record.project_id, profileId: item.record.profile_id });
       }
     }
-    const states = await store.load([...keys.values()]);
+    const idKeys = decoded.map((item) => (item.kind === "record" ? seenKey(item.record) : null));
+    const [states, seen] = await Promise.all([store.load([...keys.values()]), store.seen(idKeys.filter((key) => key !== null))]);
+    const fresh = new Set<string>();
+    let duplicateEvents = 0;
+    let duplicateProfiles = 0;
+    const handled = decoded.filter((item, index) => {
+      const idKey = idKeys[index];
+      if (!idKey || item.kind !== "record") return true;
+      if (seen.has(idKey) || fresh.has(idKey)) {
+        if (item.record.type === "event") duplicateEvents++;
+        else duplicateProfiles++;
+        return false;
+      }
+      fresh.add(idKey);
+      return true;
+    });
     const windows = new Map<string, ProfileWindows>();
     const changed = new Map<string, ProfileState>();
     const touchedRules = new Map<string, ProjectRules>();
@@ -132,10 +145,12 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
     let evaluationsFired = 0;
     let evaluationsQuiet = 0;
     let evaluationsFailed = 0;
+    const deadLettered: PoisonReason[] = [];
 
-    for (const item of decoded) {
+    for (const item of handled) {
       if (item.kind === "dead") {
-        outputs.push({ topic: TOPIC.dlq, key: item.letter.project_id, value: JSON.stringify(item.letter), headers: item.message.headers });
+        outputs.push(item.letter);
+        deadLettered.push(item.reason);
         continue;
       }
       const { record } = item;
@@ -248,6 +263,7 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
           event_name: event.event_name,
           profile_id: event.profile_id,
           fired_at: event.sts,
+          event_ts: event.cts,
           result: error === null ? "fired" : "error",
           error,
           actions: error === null ? trigger.actions : [],
@@ -270,13 +286,16 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
     }
 
     if (outputs.length > 0) await opts.bus.produce(outputs);
-    await store.save([...changed.values()]);
+    await store.save([...changed.values()], [...fresh]);
 
     if (opts.metrics) {
       opts.metrics.eventsProcessed.inc({ kind: "record" }, decoded.length);
       if (evaluationsFired) opts.metrics.evaluations.inc({ result: "fired" }, evaluationsFired);
       if (evaluationsQuiet) opts.metrics.evaluations.inc({ result: "not_fired" }, evaluationsQuiet);
       if (evaluationsFailed) opts.metrics.evaluations.inc({ result: "error" }, evaluationsFailed);
+      for (const reason of deadLettered) opts.metrics.deadLettered?.inc({ stage: "processor", reason });
+      if (duplicateEvents) opts.metrics.deduplicated.inc({ kind: "event" }, duplicateEvents);
+      if (duplicateProfiles) opts.metrics.deduplicated.inc({ kind: "profile" }, duplicateProfiles);
     }
   };
 }
@@ -287,13 +306,42 @@ function newState(projectId: string, profileId: string, at: number): ProfileStat
   return { projectId, profileId, props: {}, windows: [], cooldowns: {}, createdAt: at, updatedAt: at };
 }
 
+const PRUNE_EVERY_MS = 3600_000;
+
 export async function startProcessor(opts: ProcessorOptions): Promise<Subscription> {
-  return opts.bus.subscribe({
+  const subscription = await opts.bus.subscribe({
     groupId: processorGroup(opts.groupPrefix),
     topics: [TOPIC.raw],
     fromBeginning: true,
     maxBatchSize: 5000,
     concurrentPartitions: 4,
-    handleBatch: createRawBatchHandler(opts),
+    // A record a later step cannot handle (a value Postgres refuses, a step throwing for it) is
+    // isolated and dead-lettered by poison.ts instead of stalling the partition.
+    handleBatch: isolatingBatchHandler({
+      stage: "processor",
+      handle: createRawBatchHandler(opts),
+      produce: (records) => opts.bus.produce(records),
+      counter: opts.metrics?.deadLettered,
+      log: opts.log,
+    }),
   });
+  // Every processor prunes; the deletes are idempotent, so several at once only repeat work.
+  const store = new ProfileStateStore(opts.pool);
+  const prune = () =>
+    store
+      .pruneSeen()
+      .then((deleted) => deleted > 0 && opts.log.info({ deleted }, "forgot event ids past the idempotency window"))
+      .catch((error: unknown) => opts.log.warn({ err: error }, "pruning seen event ids failed; will retry at the next run"));
+  const first = setTimeout(prune, 60_000);
+  const timer = setInterval(prune, PRUNE_EVERY_MS);
+  first.unref();
+  timer.unref();
+  return {
+    assignments: () => subscription.assignments(),
+    async stop(options) {
+      clearTimeout(first);
+      clearInterval(timer);
+      await subscription.stop(options);
+    },
+  };
 }

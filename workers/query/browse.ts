@@ -196,35 +196,60 @@ export function buildProfileActivity(projectId: string, profileId: string): Buil
 
 // key numbers, trigger firings, dead letters ----------------------------------------------------------
 
+/** Today's bounds in the project's time zone ($2), computed on local wall time so DST days are 23 or 25 hours long. */
+const TODAY_BOUNDS = `SELECT timezone($2, date_trunc('day', timezone($2, now()))) AS today,
+    timezone($2, date_trunc('day', timezone($2, now())) + INTERVAL 1 DAY) AS tomorrow, now() - INTERVAL 7 DAY AS week_ago`;
+
+/**
+ * A firing's time is its event's time (`event_ts`), so backfilled or late events count on the day they
+ * happened, the same day "events today" counts them; rows from before the column existed use fired_at.
+ */
+const FIRING_TIME = "coalesce(event_ts, fired_at)";
+
 export function buildKeyNumbers(projectId: string, timezone: string): BuiltQuery {
   return {
-    sql: `WITH bounds AS (SELECT timezone($2, date_trunc('day', timezone($2, now()))) AS today, now() - INTERVAL 7 DAY AS week_ago)
+    sql: `WITH bounds AS (${TODAY_BOUNDS})
       SELECT
-        (SELECT CAST(count(*) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today) AS events_today,
-        (SELECT CAST(count(DISTINCT profile_id) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today) AS active_today,
+        (SELECT CAST(count(*) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today AND ts < tomorrow) AS events_today,
+        (SELECT CAST(count(DISTINCT profile_id) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today AND ts < tomorrow) AS active_today,
         (SELECT CAST(count(DISTINCT profile_id) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= week_ago) AS active_7d,
-        (SELECT CAST(count(*) AS DOUBLE) FROM trigger_logs, bounds WHERE project_id = $1 AND fired_at >= today AND result = 'fired') AS triggers_today`,
+        (SELECT CAST(count(*) AS DOUBLE) FROM trigger_logs, bounds
+          WHERE project_id = $1 AND ${FIRING_TIME} >= today AND ${FIRING_TIME} < tomorrow AND result = 'fired') AS triggers_today`,
+    params: [projectId, timezone],
+  };
+}
+
+/** Firings of today's events per trigger (project time zone), for the triggers page's collapsed logs. */
+export function buildFiringsToday(projectId: string, timezone: string): BuiltQuery {
+  return {
+    sql: `WITH bounds AS (${TODAY_BOUNDS})
+      SELECT trigger_id, CAST(count(*) AS DOUBLE) AS firings FROM trigger_logs, bounds
+       WHERE project_id = $1 AND ${FIRING_TIME} >= today AND ${FIRING_TIME} < tomorrow AND result = 'fired'
+       GROUP BY trigger_id`,
     params: [projectId, timezone],
   };
 }
 
 export interface FiringCursor {
-  firedAt: string;
+  eventAt: string;
   firingId: string;
 }
 
+/** Newest event first, as a user reads a log; processing order would shuffle backfilled events. */
 export function buildTriggerFirings(projectId: string, triggerId: string, cursor: FiringCursor | null, limit: number): BuiltQuery {
   const params = new Params();
+  const time = `coalesce(t.event_ts, t.fired_at)`;
   const where = [`t.project_id = ${params.add(projectId)}`, `t.trigger_id = ${params.add(triggerId)}`];
   if (cursor) {
-    const at = params.timestamp(cursor.firedAt);
-    where.push(`t.fired_at <= ${at}`, `(t.fired_at < ${at} OR t.firing_id < ${params.add(cursor.firingId)})`);
+    const at = params.timestamp(cursor.eventAt);
+    where.push(`${time} <= ${at}`, `(${time} < ${at} OR t.firing_id < ${params.add(cursor.firingId)})`);
   }
   return {
-    sql: `SELECT t.firing_id, t.trigger_version, t.event_id, t.event_name, t.profile_id, epoch_ms(t.fired_at) AS fired_ms, t.result, t.error,
+    sql: `SELECT t.firing_id, t.trigger_version, t.event_id, t.event_name, t.profile_id, epoch_ms(t.fired_at) AS fired_ms, epoch_ms(${time}) AS event_ms,
+                 t.result, t.error,
                  (SELECT CAST(list({'index': a.action_index, 'type': a.action_type, 'status': a.status, 'detail': a.detail} ORDER BY a.action_index) AS JSON)::VARCHAR
                     FROM action_results a WHERE a.project_id = t.project_id AND a.firing_id = t.firing_id) AS action_results
-            FROM trigger_logs t WHERE ${where.join(" AND ")} ORDER BY t.fired_at DESC, t.firing_id DESC LIMIT ${limit + 1}`,
+            FROM trigger_logs t WHERE ${where.join(" AND ")} ORDER BY ${time} DESC, t.firing_id DESC LIMIT ${limit + 1}`,
     params: params.values,
   };
 }
@@ -235,6 +260,9 @@ export interface FiringRow {
   eventId: string;
   eventName: string;
   profileId: string | null;
+  /** When the event happened (its client time). */
+  eventAt: string;
+  /** When it was processed (reached the server); differs from eventAt for backfilled or delayed events. */
   firedAt: string;
   result: "fired" | "error";
   error: string | null;
@@ -249,6 +277,7 @@ export function toFiringRow(row: ResultRow): FiringRow {
     eventId: String(row.event_id),
     eventName: String(row.event_name),
     profileId: text(row.profile_id),
+    eventAt: iso(row.event_ms),
     firedAt: iso(row.fired_ms),
     result: row.result === "error" ? "error" : "fired",
     error: text(row.error),

@@ -23,6 +23,7 @@ import {
   buildEventGet,
   buildEventList,
   buildEventTail,
+  buildFiringsToday,
   buildKeyNumbers,
   buildMarkReplayed,
   buildProfileActivity,
@@ -184,6 +185,11 @@ const statsRouter = t.router({
       triggersFiredToday: Number(row?.triggers_today ?? 0),
     };
   }),
+  /** Firings of today's events, per trigger id; triggers without any are absent. */
+  firingsToday: procedure.input(z.strictObject({ projectId, timezone: timeZoneSchema })).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildFiringsToday(input.projectId, input.timezone));
+    return Object.fromEntries(rows.map((row) => [String(row.trigger_id), Number(row.firings)])) as Record<string, number>;
+  }),
 });
 
 const triggersRouter = t.router({
@@ -193,7 +199,7 @@ const triggersRouter = t.router({
         projectId,
         triggerId: z.string().min(1).max(64),
         cursor: z
-          .strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
+          .strictObject({ eventAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
           .nullable()
           .default(null),
         limit: limit(200, 50),
@@ -201,7 +207,7 @@ const triggersRouter = t.router({
     )
     .query(async ({ ctx, input }) => {
       const rows = await ctx.runner.all(buildTriggerFirings(input.projectId, input.triggerId, input.cursor, input.limit));
-      return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ firedAt: row.firedAt, firingId: row.firingId }));
+      return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ eventAt: row.eventAt, firingId: row.firingId }));
     }),
 });
 

@@ -57,7 +57,8 @@ export const ANALYTICS_DDL = [
     fired_at TIMESTAMPTZ NOT NULL,
     result VARCHAR NOT NULL,
     error VARCHAR,
-    actions JSON NOT NULL
+    actions JSON NOT NULL,
+    event_ts TIMESTAMPTZ
   )`,
   `CREATE TABLE IF NOT EXISTS action_results (
     project_id VARCHAR NOT NULL,
@@ -77,13 +78,23 @@ export const ANALYTICS_DDL = [
     violations JSON NOT NULL,
     payload JSON NOT NULL,
     source VARCHAR NOT NULL,
-    replayed_at TIMESTAMPTZ
+    replayed_at TIMESTAMPTZ,
+    stage VARCHAR,
+    error VARCHAR,
+    payload_encoding VARCHAR,
+    origin JSON,
+    discarded_at TIMESTAMPTZ
   )`,
 ];
 
 export async function ensureAnalyticsSchema(connection: DuckDBConnection): Promise<void> {
   for (const statement of ANALYTICS_DDL) await connection.run(statement);
   await dropTriggerLogsKey(connection);
+  // Files from before consumers dead-lettered poison records: ingest's letters have no stage, error or origin.
+  for (const column of ["stage VARCHAR", "error VARCHAR", "payload_encoding VARCHAR", "origin JSON", "discarded_at TIMESTAMPTZ"])
+    await connection.run(`ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS ${column}`);
+  // Files from before firings kept their event's time; their rows fall back to fired_at when read.
+  await connection.run("ALTER TABLE trigger_logs ADD COLUMN IF NOT EXISTS event_ts TIMESTAMPTZ");
 }
 
 /**

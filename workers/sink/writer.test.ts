@@ -115,6 +115,17 @@ describe("SinkWriter", () => {
     expect(await rows("SELECT firing_id, trigger_name FROM trigger_logs")).toEqual([{ firing_id: "fir_1", trigger_name: "Big purchase" }]);
   });
 
+  it("keeps a firing's event time beside its processing time, and falls back to the processing time without one", async () => {
+    const backfilled = { ...firing, firing_id: "fir_2", event_id: "e2", event_ts: 1_699_000_000_000 };
+    await writer.write([message(TOPIC.triggered, backfilled), message(TOPIC.triggered, firing)]);
+    expect(
+      await rows("SELECT firing_id, epoch_ms(event_ts)::DOUBLE AS event_ms, epoch_ms(fired_at)::DOUBLE AS fired_ms FROM trigger_logs ORDER BY firing_id"),
+    ).toEqual([
+      { firing_id: "fir_1", event_ms: 1_700_000_000_500, fired_ms: 1_700_000_000_500 },
+      { firing_id: "fir_2", event_ms: 1_699_000_000_000, fired_ms: 1_700_000_000_500 },
+    ]);
+  });
+
   it("stores dead letters keyed by their position, so a redelivery adds nothing", async () => {
     const letter = {
       project_id: "proj_a",

@@ -1,7 +1,7 @@
 import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from "@duckdb/node-api";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
-import { TOPIC, VIOLATION_TYPES, type DeadLetter, type JsonValue } from "../../src/domain/events";
+import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/domain/events";
 import {
   actionResultSchema,
   enrichedRecordSchema,
@@ -12,7 +12,11 @@ import {
   type ProfileChange,
 } from "../../src/domain/pipeline";
 import type { BusMessage, ProduceRecord } from "../bus/types";
+import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { ensureAnalyticsSchema } from "./schema";
+
+/** Why the sink could not decode a record it hands back (for records_dead_lettered_total). */
+export const DEAD_LETTER_REASON_HEADER = "prism-dead-letter-reason";
 
 /**
  * Low-volume kinds are staged: appended to a temp table mirroring their target, then moved over in
@@ -23,7 +27,8 @@ const STAGES = {
   profile_changes: `project_id VARCHAR, profile_id VARCHAR, change_id VARCHAR, changed_at TIMESTAMPTZ, "set" JSON, set_once JSON, "unset" JSON, props JSON,
            created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, seq BIGINT`,
   action_results: `project_id VARCHAR, firing_id VARCHAR, action_index INTEGER, action_type VARCHAR, status VARCHAR, detail VARCHAR, recorded_at TIMESTAMPTZ`,
-  dead_letters: `project_id VARCHAR, dlq_id VARCHAR, received_at TIMESTAMPTZ, reason VARCHAR, violations JSON, payload JSON, source VARCHAR`,
+  dead_letters: `project_id VARCHAR, dlq_id VARCHAR, received_at TIMESTAMPTZ, reason VARCHAR, violations JSON, payload JSON, source VARCHAR,
+           stage VARCHAR, error VARCHAR, payload_encoding VARCHAR, origin JSON`,
   event_keys: `project_id VARCHAR, id VARCHAR`,
   firing_keys: `project_id VARCHAR, id VARCHAR`,
 } as const;
@@ -38,8 +43,8 @@ const MOVE: Partial<Record<Stage, string>> = {
     SELECT project_id, firing_id, action_index, action_type, status, detail, recorded_at
       FROM stage_action_results QUALIFY row_number() OVER (PARTITION BY project_id, firing_id, action_index ORDER BY recorded_at DESC) = 1
     ON CONFLICT (project_id, firing_id, action_index) DO UPDATE SET status = excluded.status, detail = excluded.detail, recorded_at = excluded.recorded_at`,
-  dead_letters: `INSERT INTO dead_letters
-    SELECT project_id, dlq_id, received_at, reason, violations, payload, source, NULL
+  dead_letters: `INSERT INTO dead_letters (project_id, dlq_id, received_at, reason, violations, payload, source, stage, error, payload_encoding, origin)
+    SELECT project_id, dlq_id, received_at, reason, violations, payload, source, stage, error, payload_encoding, origin
       FROM stage_dead_letters QUALIFY row_number() OVER (PARTITION BY dlq_id) = 1
     ON CONFLICT DO NOTHING`,
 };
@@ -78,6 +83,11 @@ const deadLetterSchema = z.object({
   reason: z.enum(VIOLATION_TYPES),
   violations: z.array(z.json()),
   payload: z.json(),
+  /** Set by a consumer that could not handle a record (poison.ts); ingest's letters have none. */
+  stage: z.enum(POISON_STAGES).optional(),
+  error: z.string().optional(),
+  payload_encoding: z.enum(["utf8", "base64"]).optional(),
+  origin: z.json().optional(),
 });
 
 export interface SinkWriteResult {
@@ -208,7 +218,7 @@ export class SinkWriter {
     for (const message of messages) {
       const decoded = decodeForSink(message);
       if (decoded.kind === "undecodable") {
-        result.undecodable.push({ topic: TOPIC.dlq, key: null, value: JSON.stringify(decoded.letter), headers: message.headers });
+        result.undecodable.push(decoded.letter);
         continue;
       }
       this.seq++;
@@ -241,12 +251,17 @@ export class SinkWriter {
         case "dead_letter":
           appendRow(await this.appender("dead_letters"), [
             decoded.letter.project_id,
-            `${message.topic}:${message.partition}:${message.offset}`,
+            // A consumer's letter is keyed by the record it stands for, so finding the poison again adds nothing.
+            message.headers[DEAD_LETTER_ID_HEADER] ?? `${message.topic}:${message.partition}:${message.offset}`,
             timestamp(decoded.letter.received_at),
             decoded.letter.reason,
             JSON.stringify(decoded.letter.violations),
             JSON.stringify(decoded.letter.payload),
             decoded.source,
+            decoded.letter.stage ?? null,
+            decoded.letter.error ?? null,
+            decoded.letter.payload_encoding ?? null,
+            decoded.letter.origin === undefined ? null : JSON.stringify(decoded.letter.origin),
           ]);
           staged.add("dead_letters");
           result.deadLetters++;
@@ -344,6 +359,7 @@ export class SinkWriter {
       firing.result,
       firing.error,
       JSON.stringify(firing.actions),
+      timestamp(firing.event_ts ?? firing.fired_at),
     ]);
   }
 
@@ -376,24 +392,24 @@ type SinkRecord =
   | { kind: "firing"; firing: Firing }
   | { kind: "action_result"; result: ActionResult }
   | { kind: "dead_letter"; letter: z.infer<typeof deadLetterSchema>; source: string }
-  | { kind: "undecodable"; letter: DeadLetter };
+  | { kind: "undecodable"; letter: ProduceRecord };
 
 export function decodeForSink(message: BusMessage): SinkRecord {
   let payload: unknown;
   try {
     payload = JSON.parse(message.value);
   } catch {
-    return undecodable(message, "record is not JSON", message.value);
+    return undecodable(message, "record is not JSON", "not_json");
   }
   if (message.topic === TOPIC.enriched) {
     const parsed = enrichedRecordSchema.safeParse(payload);
-    if (!parsed.success) return undecodable(message, describeIssue(parsed.error), payload as JsonValue);
+    if (!parsed.success) return undecodable(message, describeIssue(parsed.error), "invalid");
     return parsed.data.type === "event" ? { kind: "event", event: parsed.data } : { kind: "profile", change: parsed.data };
   }
   if (message.topic === TOPIC.triggered) {
     const isResult = typeof payload === "object" && payload !== null && "kind" in payload && payload.kind === "action_result";
     const parsed = isResult ? actionResultSchema.safeParse(payload) : firingSchema.safeParse(payload);
-    if (!parsed.success) return undecodable(message, describeIssue(parsed.error), payload as JsonValue);
+    if (!parsed.success) return undecodable(message, describeIssue(parsed.error), "invalid");
     return isResult ? { kind: "action_result", result: parsed.data as ActionResult } : { kind: "firing", firing: parsed.data as Firing };
   }
   if (message.topic === TOPIC.dlq) {
@@ -414,7 +430,7 @@ export function decodeForSink(message: BusMessage): SinkRecord {
     }
     return { kind: "dead_letter", letter: parsed.data, source: message.headers["prism-source"] ?? "ingest" };
   }
-  return undecodable(message, `unexpected topic ${message.topic}`, payload as JsonValue);
+  return undecodable(message, `unexpected topic ${message.topic}`, "invalid");
 }
 
 function describeIssue(error: z.ZodError): string {
@@ -422,15 +438,7 @@ function describeIssue(error: z.ZodError): string {
   return issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid record";
 }
 
-function undecodable(message: BusMessage, why: string, payload: JsonValue): SinkRecord {
-  return {
-    kind: "undecodable",
-    letter: {
-      project_id: null,
-      received_at: Date.now(),
-      reason: "malformed",
-      violations: [{ type: "malformed", message: `sink could not decode a record of ${message.topic}: ${why}` }],
-      payload,
-    },
-  };
+function undecodable(message: BusMessage, why: string, reason: PoisonReason): SinkRecord {
+  const letter = consumerDeadLetter({ stage: "sink", message, error: `sink could not decode a record of ${message.topic}: ${why}` });
+  return { kind: "undecodable", letter: { ...letter, headers: { ...letter.headers, [DEAD_LETTER_REASON_HEADER]: reason } } };
 }

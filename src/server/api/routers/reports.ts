@@ -37,11 +37,16 @@ export const reportsRouter = createTRPCRouter({
     const timezone = await projectTimezone(ctx, ctx.project.id);
     return callQueryService((service) => service.stats.keyNumbers.query({ projectId: ctx.project.id, timezone }));
   }),
-  /** A trigger's recent firings, newest first (result, error, event, time, action outcomes). */
+  /** Firings of today's events (project time zone) per trigger id. */
+  firingsToday: projectProcedure("viewer").query(async ({ ctx }) => {
+    const timezone = await projectTimezone(ctx, ctx.project.id);
+    return callQueryService((service) => service.stats.firingsToday.query({ projectId: ctx.project.id, timezone }));
+  }),
+  /** A trigger's recent firings, newest event first (result, error, event, time, action outcomes). */
   triggerFirings: projectProcedure("viewer", {
     triggerId: z.string().min(1).max(64),
     cursor: z
-      .strictObject({ firedAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
+      .strictObject({ eventAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
       .nullable()
       .default(null),
     limit: z.number().int().min(1).max(200).default(50),

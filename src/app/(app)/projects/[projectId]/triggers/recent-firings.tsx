@@ -1,9 +1,9 @@
 "use client";
 
-import { useInfiniteQuery, type InfiniteData } from "@tanstack/react-query";
-import { RotateCw } from "lucide-react";
+import { useInfiniteQuery, type InfiniteData, type UseInfiniteQueryResult } from "@tanstack/react-query";
+import { ChevronDown, ChevronRight, RotateCw } from "lucide-react";
 import Link from "next/link";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { DateTime } from "~/components/date-time";
 import { errorMessage } from "~/components/form-errors";
@@ -31,9 +31,28 @@ const STATUS_VARIANT: Record<string, BadgeProps["variant"]> = {
 
 const actionLabel = (type: string) => (ACTION_LABELS as Record<string, string>)[type] ?? type;
 
-/** The trigger's firing log from DuckDB, newest first: the event that matched and what each action did. */
-export function RecentFirings({ projectId, triggerId, triggerName }: { projectId: string; triggerId: string; triggerName: string }) {
+/** A firing processed this long after its event happened shows its processing time too (backfills, offline clients). */
+const LATE_MS = 60_000;
+
+const firingsLabel = (count: number | null) => (count === null ? "Firings" : `${count.toLocaleString("en-US")} ${count === 1 ? "firing" : "firings"} today`);
+
+/**
+ * The trigger's firing log from DuckDB, newest event first: the event that matched and what each
+ * action did. Collapsed to a count of today's firings until asked for, so a page of triggers stays short.
+ */
+export function RecentFirings({
+  projectId,
+  triggerId,
+  triggerName,
+  firingsToday,
+}: {
+  projectId: string;
+  triggerId: string;
+  triggerName: string;
+  firingsToday: number | null;
+}) {
   const client = useTRPCClient();
+  const [open, setOpen] = useState(false);
   const firings = useInfiniteQuery<FiringsPage, Error, InfiniteData<FiringsPage, FiringCursor | null>, readonly unknown[], FiringCursor | null>({
     queryKey: ["reports.triggerFirings", projectId, triggerId],
     queryFn: ({ pageParam }) => client.reports.triggerFirings.query({ projectId, triggerId, cursor: pageParam, limit: PAGE_SIZE }),
@@ -41,18 +60,51 @@ export function RecentFirings({ projectId, triggerId, triggerName }: { projectId
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: POLL_MS,
     retry: 1,
+    enabled: open,
   });
   const items = useMemo(() => firings.data?.pages.flatMap((page) => page.items) ?? [], [firings.data]);
   const headingId = `trigger-firings-${triggerId}`;
+  const logId = `trigger-firings-log-${triggerId}`;
+  const Chevron = open ? ChevronDown : ChevronRight;
 
   return (
     <section aria-labelledby={headingId} className="space-y-2 border-t pt-3">
       <div className="flex items-center justify-between gap-2">
         <h4 id={headingId} className="text-sm font-medium">
-          Recent firings
+          <button
+            type="button"
+            className="inline-flex items-center gap-1 rounded-sm hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            aria-expanded={open}
+            aria-controls={logId}
+            onClick={() => setOpen((value) => !value)}
+          >
+            <Chevron className="h-4 w-4" aria-hidden="true" />
+            <span data-testid="firings-today">{firingsLabel(firingsToday)}</span>
+            <span className="font-normal text-muted-foreground">· {open ? "hide" : "show"}</span>
+          </button>
         </h4>
-        {firings.isFetching && !firings.isPending ? <span className="text-xs text-muted-foreground">Updating…</span> : null}
+        {open && firings.isFetching && !firings.isPending ? <span className="text-xs text-muted-foreground">Updating…</span> : null}
       </div>
+      <div id={logId} hidden={!open} className="space-y-2">
+        {open ? <FiringLog projectId={projectId} triggerName={triggerName} firings={firings} items={items} /> : null}
+      </div>
+    </section>
+  );
+}
+
+function FiringLog({
+  projectId,
+  triggerName,
+  firings,
+  items,
+}: {
+  projectId: string;
+  triggerName: string;
+  firings: UseInfiniteQueryResult<InfiniteData<FiringsPage, FiringCursor | null>>;
+  items: Firing[];
+}) {
+  return (
+    <>
       {firings.isPending ? (
         <SkeletonRows rows={2} />
       ) : firings.isError && items.length === 0 ? (
@@ -96,7 +148,7 @@ export function RecentFirings({ projectId, triggerId, triggerName }: { projectId
           ) : null}
         </>
       )}
-    </section>
+    </>
   );
 }
 
@@ -104,7 +156,12 @@ function FiringRow({ projectId, firing }: { projectId: string; firing: Firing })
   return (
     <TableRow data-testid="firing-row" className="align-top">
       <TableCell className="whitespace-nowrap align-top text-xs">
-        <DateTime value={firing.firedAt} />
+        <DateTime value={firing.eventAt} />
+        {Math.abs(Date.parse(firing.firedAt) - Date.parse(firing.eventAt)) > LATE_MS ? (
+          <span className="block text-muted-foreground">
+            processed <DateTime value={firing.firedAt} />
+          </span>
+        ) : null}
         <span className="block text-muted-foreground">rule v{firing.triggerVersion}</span>
       </TableCell>
       <TableCell className="align-top font-mono text-xs">{firing.eventName}</TableCell>

@@ -27,6 +27,8 @@ type Trigger = RouterOutputs["triggers"]["list"][number];
 export function TriggersPanel({ projectId, role }: { projectId: string; role: RoleName }) {
   const trpc = useTRPC();
   const triggers = useQuery(trpc.triggers.list.queryOptions({ projectId }));
+  // Polled like the firing log, so the collapsed summary keeps up with new firings.
+  const firingsToday = useQuery(trpc.reports.firingsToday.queryOptions({ projectId }, { refetchInterval: 10_000, retry: 1 }));
   const endpointUrls = useWebhookEndpointUrls(projectId);
   const [editing, setEditing] = useState<string | "new" | null>(null);
   const canEdit = atLeast(role, "member");
@@ -74,7 +76,14 @@ export function TriggersPanel({ projectId, role }: { projectId: string; role: Ro
                 {editing === trigger.id ? (
                   <TriggerForm projectId={projectId} existing={trigger} onDone={() => setEditing(null)} />
                 ) : (
-                  <TriggerCard projectId={projectId} trigger={trigger} endpointUrls={endpointUrls} canEdit={canEdit} onEdit={() => setEditing(trigger.id)} />
+                  <TriggerCard
+                    projectId={projectId}
+                    trigger={trigger}
+                    firingsToday={firingsToday.data ? (firingsToday.data[trigger.id] ?? 0) : null}
+                    endpointUrls={endpointUrls}
+                    canEdit={canEdit}
+                    onEdit={() => setEditing(trigger.id)}
+                  />
                 )}
               </li>
             ))}
@@ -88,12 +97,14 @@ export function TriggersPanel({ projectId, role }: { projectId: string; role: Ro
 interface TriggerCardProps {
   projectId: string;
   trigger: Trigger;
+  /** Null while loading or when the query service cannot answer. */
+  firingsToday: number | null;
   endpointUrls: ReadonlyMap<string, string>;
   canEdit: boolean;
   onEdit: () => void;
 }
 
-function TriggerCard({ projectId, trigger, endpointUrls, canEdit, onEdit }: TriggerCardProps) {
+function TriggerCard({ projectId, trigger, firingsToday, endpointUrls, canEdit, onEdit }: TriggerCardProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -182,7 +193,7 @@ function TriggerCard({ projectId, trigger, endpointUrls, canEdit, onEdit }: Trig
           ))}
         </ul>
       )}
-      <RecentFirings projectId={projectId} triggerId={trigger.id} triggerName={trigger.name} />
+      <RecentFirings projectId={projectId} triggerId={trigger.id} triggerName={trigger.name} firingsToday={firingsToday} />
       <ConfirmDialog
         open={confirming}
         onOpenChange={(open) => {
