@@ -21,6 +21,6 @@ export async function trpc<T>(page: Page, path: string, input: unknown, kind: "q
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
-export async function testEnv(): Promise<{ kafkaBrokers: string }> {
-  return (await (await fetch(`http://127.0.0.1:${E2E_MAILBOX_PORT}/env`)).json()) as { kafkaBrokers: string };
+export async function testEnv(): Promise<{ kafkaBrokers: string; dataDir: string }> {
+  return (await (await fetch(`http://127.0.0.1:${E2E_MAILBOX_PORT}/env`)).json()) as { kafkaBrokers: string; dataDir: string };
 }
