@@ -44,6 +44,26 @@ const stableId = (prefix: string, ...parts: Array<string | number>) =>
 
 type FiringWithEvent = Firing & { event: NonNullable<Firing["event"]> };
 
+/**
+ * An in-app notification is an alert about something happening now, as in PostHog or Mixpanel,
+ * whose imports of historical events alert nobody. So an event that reached the server this long
+ * after it happened (an import, a backfill, a device offline for hours) notifies no one; its firing
+ * log says why. Measured on the server's clock (`sts`), so a worker catching up after an outage
+ * still notifies about live events.
+ */
+export const NOTIFY_MAX_LATENESS_MS = 60 * 60_000;
+
+/** How late the event reached the server, when that is too late to notify; null otherwise. */
+export function backfillLateness(event: { cts: number; sts: number }): number | null {
+  const lateness = event.sts - event.cts;
+  return lateness > NOTIFY_MAX_LATENESS_MS ? lateness : null;
+}
+
+function formatLateness(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours < 48 ? `${Math.floor(hours)} h` : `${Math.floor(hours / 24)} days`;
+}
+
 /** What a webhook receives and what kafka_publish sends: the firing without internal fields. */
 export function firingPayload(firing: FiringWithEvent) {
   return {
@@ -117,10 +137,16 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
           });
         const actionId = stableId("act", firing.firing_id, index);
         switch (action.type) {
-          case "notification":
+          case "notification": {
+            const late = backfillLateness(firing.event);
+            if (late !== null) {
+              result("skipped", `the event arrived ${formatLateness(late)} after it happened; notifications are for live events`);
+              break;
+            }
             notifications.push({ id: actionId, projectId: firing.project_id, title: action.title, body: action.body });
             result("succeeded", "notification stored");
             break;
+          }
           case "tag_profile":
           case "update_attribute": {
             if (!firing.profile_id) {
