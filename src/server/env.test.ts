@@ -81,7 +81,7 @@ describe("app configuration", () => {
   });
 });
 
-function runNode(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
