@@ -26,7 +26,9 @@ export async function createTestApp(): Promise<TestApp> {
   await migrateDatabase(database.url);
   const db = createPrismaClient(database.url);
   const mails: MailMessage[] = [];
+  // Stands for an SMTP server: the addressee receives what is sent.
   const mailer: Mailer = {
+    delivery: "smtp",
     async send(message) {
       mails.push(message);
     },

@@ -1,4 +1,5 @@
 import { accountRouter } from "~/server/api/routers/account";
+import { adminRouter } from "~/server/api/routers/admin";
 import { apiKeysRouter } from "~/server/api/routers/api-keys";
 import { invitesRouter } from "~/server/api/routers/invites";
 import { notificationsRouter } from "~/server/api/routers/notifications";
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   profiles: profilesRouter,
   deadLetters: deadLettersRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

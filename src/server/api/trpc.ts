@@ -9,7 +9,7 @@ import type { Role } from "~/generated/prisma/client";
 import { ROLE_LEVEL } from "~/domain/roles";
 import { db } from "~/server/db";
 import { appEnv } from "~/server/env";
-import { createMailer, type Mailer } from "~/server/mail";
+import { appMailer, type Mailer } from "~/server/mail";
 
 // 1. Context ------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ export function createTRPCContext(opts: { user: SessionUser | null; db?: ReturnT
   return {
     db: client,
     user: opts.user,
-    mailer: opts.mailer ?? createMailer({ smtpUrl: appEnv().SMTP_URL, from: appEnv().MAIL_FROM, db: client }),
+    mailer: opts.mailer ?? appMailer(),
     appUrl: opts.appUrl ?? appEnv().NEXTAUTH_URL ?? "http://127.0.0.1:3000",
   };
 }
@@ -62,6 +62,13 @@ export const publicProcedure = t.procedure;
 export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** Administrators of the whole instance, who read the outbox; stored on the user. */
+export const instanceAdminProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  const user = await ctx.db.user.findUnique({ where: { id: ctx.user.id }, select: { instanceAdmin: true } });
+  if (!user?.instanceAdmin) throw new TRPCError({ code: "FORBIDDEN", message: "Only an administrator of this Prism instance can see this." });
+  return next();
 });
 
 const idSchema = z.string().min(1).max(64);

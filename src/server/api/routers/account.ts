@@ -50,10 +50,18 @@ export const accountRouter = createTRPCRouter({
     }
     const passwordHash = await hashPassword(input.password);
     const user = await ctx.db.$transaction(async (tx) => {
+      // The first person to sign up with an organisation of their own is the instance's admin (the
+      // seeded demo login never is: its password is printed for everyone). The lock keeps two
+      // simultaneous first sign-ups from both becoming it.
+      let instanceAdmin = false;
+      if (!invite) {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('prism.instance_admin'))`;
+        instanceAdmin = (await tx.user.count({ where: { instanceAdmin: true } })) === 0;
+      }
       // The invite link proves the address, so invited sign-ups start verified.
       const created = await tx.user.create({
-        data: { email: input.email, name: input.name, passwordHash, emailVerifiedAt: invite ? new Date() : null },
-        select: { id: true, email: true },
+        data: { email: input.email, name: input.name, passwordHash, emailVerifiedAt: invite ? new Date() : null, instanceAdmin },
+        select: { id: true, email: true, instanceAdmin: true },
       });
       if (invite) {
         await tx.membership.create({ data: { userId: created.id, organizationId: invite.organizationId, role: invite.role } });
@@ -64,8 +72,10 @@ export const accountRouter = createTRPCRouter({
       }
       return created;
     });
-    if (!invite) await sendVerification(ctx, user);
-    return { userId: user.id, verified: Boolean(invite), organizationId: invite?.organizationId ?? null };
+    // Without SMTP no mail can reach the address, so none is sent: the account works as it is, and
+    // verification is asked for once the instance has mail (the banner appears then).
+    if (!invite && ctx.mailer.delivery === "smtp") await sendVerification(ctx, user);
+    return { userId: user.id, verified: Boolean(invite), organizationId: invite?.organizationId ?? null, instanceAdmin: user.instanceAdmin };
   }),
 
   verifyEmail: publicProcedure.input(z.strictObject({ token: tokenSchema })).mutation(async ({ ctx, input }) => {
@@ -77,6 +87,12 @@ export const accountRouter = createTRPCRouter({
   resendVerification: protectedProcedure.mutation(async ({ ctx }) => {
     const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.user.id }, select: { id: true, email: true, emailVerifiedAt: true } });
     if (user.emailVerifiedAt) return { sent: false };
+    if (ctx.mailer.delivery !== "smtp") {
+      throw new TRPCError({
+        code: "PRECONDITION_FAILED",
+        message: "This Prism has no mail server set up, so no verification mail can be sent; your account works as it is.",
+      });
+    }
     await sendVerification(ctx, user);
     return { sent: true };
   }),
@@ -115,6 +131,7 @@ export const accountRouter = createTRPCRouter({
         email: true,
         name: true,
         emailVerifiedAt: true,
+        instanceAdmin: true,
         memberships: { select: { role: true, organization: { select: { id: true, name: true, slug: true } } }, orderBy: { createdAt: "asc" } },
       },
     });
@@ -124,6 +141,9 @@ export const accountRouter = createTRPCRouter({
       email: user.email,
       name: user.name,
       verified: user.emailVerifiedAt !== null,
+      /** Whether mail reaches addresses; without it, verification is not asked for and links are handed over in the app. */
+      mailDelivered: ctx.mailer.delivery === "smtp",
+      instanceAdmin: user.instanceAdmin,
       organizations: user.memberships.map((membership) => ({ ...membership.organization, role: membership.role })),
     };
   }),

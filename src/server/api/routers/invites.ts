@@ -35,7 +35,11 @@ export async function findUsableInvite(db: PrismaClient, token: string) {
   return invite;
 }
 
-async function mailInvite(ctx: TRPCContext, to: string, token: string, organizationName: string, role: string) {
+/**
+ * Mails the invite. Without SMTP the mail is only kept in the outbox, so the link is returned for the
+ * inviter to hand over, this once: only its hash is stored, and a later "copy link" makes a fresh one.
+ */
+async function mailInvite(ctx: TRPCContext, to: string, token: string, organizationName: string, role: string): Promise<string | null> {
   const link = `${ctx.appUrl}/invite/${token}`;
   await ctx.mailer.send({
     to,
@@ -43,6 +47,7 @@ async function mailInvite(ctx: TRPCContext, to: string, token: string, organizat
     text: `${ctx.user?.name ?? ctx.user?.email ?? "A teammate"} invited you to join ${organizationName} on Prism as ${role}.\n\nAccept the invite (valid 7 days):\n${link}\n`,
     html: `<p>You are invited to join <b>${organizationName.replace(/[<>&]/g, "")}</b> on Prism as ${role}.</p><p><a href="${link}">Accept the invite</a> (valid 7 days).</p>`,
   });
+  return ctx.mailer.delivery === "outbox" ? link : null;
 }
 
 export const invitesRouter = createTRPCRouter({
@@ -86,11 +91,11 @@ export const invitesRouter = createTRPCRouter({
         select: { id: true, email: true, role: true, expiresAt: true },
       });
     });
-    await mailInvite(ctx, input.email, token, organization.name, input.role);
-    return invite;
+    const link = await mailInvite(ctx, input.email, token, organization.name, input.role);
+    return { ...invite, link };
   }),
 
-  /** A fresh token and expiry; the old link stops working. */
+  /** A fresh token and expiry; the old link stops working. Without SMTP, returns the new link to copy. */
   resend: orgProcedure("admin", { inviteId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
     const invite = await ctx.db.invite.findFirst({
       where: { id: input.inviteId, organizationId: ctx.orgId },
@@ -100,8 +105,8 @@ export const invitesRouter = createTRPCRouter({
     if (invite.acceptedAt || invite.revokedAt) throw new TRPCError({ code: "BAD_REQUEST", message: STATE_MESSAGE[invite.acceptedAt ? "accepted" : "revoked"] });
     const token = newSecret();
     await ctx.db.invite.update({ where: { id: invite.id }, data: { tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + INVITE_TTL_MS) } });
-    await mailInvite(ctx, invite.email, token, invite.organization.name, invite.role);
-    return { resent: true };
+    const link = await mailInvite(ctx, invite.email, token, invite.organization.name, invite.role);
+    return { resent: true, link };
   }),
 
   revoke: orgProcedure("admin", { inviteId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
