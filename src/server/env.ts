@@ -9,6 +9,7 @@ const appEnvSchema = requirePrivateSecretsInProduction(
     DATABASE_URL: postgresUrl,
     NEXTAUTH_SECRET: secretSetting("NEXTAUTH_SECRET"),
     NEXTAUTH_URL: z.string().url().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Shared secret between the app, the edge and the workers' internal endpoints. */
     INTERNAL_SECRET: secretSetting("INTERNAL_SECRET"),
     /** The worker's HTTP endpoint (query service, gateway, health). */

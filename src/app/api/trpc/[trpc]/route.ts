@@ -1,17 +1,15 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "~/server/api/root";
+import { handleTRPCRequest } from "~/server/api/http-handler";
 import { createTRPCContext } from "~/server/api/trpc";
 import { getSession } from "~/server/auth/options";
+import { appLogger } from "~/server/logger";
 
 export const dynamic = "force-dynamic";
 
 async function handler(request: Request) {
   const session = await getSession();
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
+  return handleTRPCRequest(request, {
     createContext: () => createTRPCContext({ user: session?.user.id ? session.user : null }),
+    log: appLogger().child({ component: "trpc" }),
   });
 }
 
