@@ -1,4 +1,6 @@
 import type { PrismaClient } from "~/generated/prisma/client";
+import type { ReportSpec } from "~/domain/reports";
+import type { EventFieldType } from "~/domain/tracking-plan";
 import { hashPassword } from "~/server/auth/password";
 import { prefixedId } from "~/lib/ids";
 
@@ -18,6 +20,128 @@ const DEMO_ATTRIBUTES = [
   { entity: "profile", name: "country", type: "string" },
   { entity: "profile", name: "login_count", type: "number" },
 ];
+
+type Field = [name: string, dataType: EventFieldType, required?: boolean];
+
+/**
+ * The tracking plan of the sample shop: every event the sample data sends, with its fields. The
+ * project observes the plan (the default), so an event off the plan is flagged, never refused.
+ */
+export const DEMO_EVENT_TYPES: Array<{ name: string; description: string; fields: Field[] }> = [
+  {
+    name: "page_view",
+    description: "A page of the shop was shown.",
+    fields: [
+      ["path", "string", true],
+      ["campaign", "string"],
+      ["referrer", "string"],
+    ],
+  },
+  {
+    name: "sign_up",
+    description: "A visitor created an account.",
+    fields: [
+      ["method", "string", true],
+      ["campaign", "string"],
+    ],
+  },
+  { name: "login", description: "A customer signed in.", fields: [["method", "string", true]] },
+  {
+    name: "add_to_cart",
+    description: "A product went into the cart; price in cents.",
+    fields: [
+      ["sku", "string", true],
+      ["name", "string"],
+      ["price", "integer", true],
+      ["quantity", "integer", true],
+    ],
+  },
+  {
+    name: "checkout_started",
+    description: "The customer opened the checkout; amount in cents.",
+    fields: [
+      ["items", "integer", true],
+      ["amount", "integer", true],
+    ],
+  },
+  {
+    name: "purchase",
+    description: "An order was paid; amount in cents.",
+    fields: [
+      ["sku", "string", true],
+      ["amount", "integer", true],
+      ["currency", "string", true],
+      ["campaign", "string"],
+    ],
+  },
+];
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The demo dashboard: what a shop owner looks at first. Ranges end at tomorrow's midnight (the
+ * project is on UTC), which makes them "up to today" reports that roll forward every day.
+ */
+export function demoDashboard(now: number): Array<{ name: string; spec: ReportSpec }> {
+  const tomorrow = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+  const lastDays = (days: number) => ({ from: new Date(tomorrow - days * DAY_MS).toISOString(), to: new Date(tomorrow).toISOString() });
+  return [
+    {
+      name: "Daily active users vs the previous two weeks",
+      spec: {
+        kind: "trend",
+        definition: {
+          range: lastDays(14),
+          interval: "day",
+          series: [{ event: null, filters: [], aggregation: { op: "unique_profiles" }, label: "Active users" }],
+          filters: [],
+          compare: true,
+        },
+      },
+    },
+    {
+      name: "Shop funnel",
+      spec: {
+        kind: "funnel",
+        definition: {
+          range: lastDays(28),
+          steps: [
+            { event: "page_view", filters: [], label: "Visited" },
+            { event: "add_to_cart", filters: [], label: "Added to cart" },
+            { event: "checkout_started", filters: [], label: "Started checkout" },
+            { event: "purchase", filters: [], label: "Purchased" },
+          ],
+          windowSeconds: 86_400,
+          filters: [],
+          breakdown: null,
+          breakdownLimit: 10,
+          interval: "week",
+        },
+      },
+    },
+    {
+      name: "Events by type, last 7 days",
+      spec: {
+        kind: "query",
+        definition: { range: lastDays(7), events: [], filters: [], groupBy: ["event_name"], aggregation: { op: "count" }, limit: 20 },
+      },
+    },
+    {
+      name: "Purchases by campaign",
+      spec: {
+        kind: "segment",
+        definition: { range: lastDays(28), event: "purchase", filters: [], breakdown: "props.campaign", aggregation: { op: "count" }, topN: 5 },
+      },
+    },
+    {
+      name: "Weekly retention after sign-up",
+      spec: {
+        kind: "retention",
+        definition: { range: lastDays(28), cohortEvent: "sign_up", returnEvent: "login", interval: "week", periods: 4, filters: [] },
+      },
+    },
+  ];
+}
 
 /** The three rules of the design, verbatim, so the demo's triggers fire on the sample data. */
 const DEMO_TRIGGERS = [
@@ -44,7 +168,7 @@ const DEMO_TRIGGERS = [
  * On an empty database, creates the demo user, organisation and project so a newcomer
  * can sign in straight away. Returns null when users already exist.
  */
-export async function seedDemo(db: PrismaClient): Promise<{ projectId: string } | null> {
+export async function seedDemo(db: PrismaClient, opts: { now?: number } = {}): Promise<{ projectId: string } | null> {
   if ((await db.user.count()) > 0) return null;
   const passwordHash = await hashPassword(DEMO_LOGIN.password);
   const projectId = prefixedId("proj");
@@ -60,6 +184,26 @@ export async function seedDemo(db: PrismaClient): Promise<{ projectId: string } 
     });
     await tx.attributeDefinition.createMany({ data: DEMO_ATTRIBUTES.map((attribute) => ({ projectId, ...attribute })) });
     await tx.trigger.createMany({ data: DEMO_TRIGGERS.map((trigger) => ({ projectId, ...trigger })) });
+    for (const eventType of DEMO_EVENT_TYPES) {
+      await tx.eventType.create({
+        data: {
+          projectId,
+          name: eventType.name,
+          description: eventType.description,
+          fields: { create: eventType.fields.map(([name, dataType, required = false]) => ({ name, dataType, required })) },
+        },
+      });
+    }
+    await tx.savedReport.createMany({
+      data: demoDashboard(opts.now ?? Date.now()).map((report, position) => ({
+        projectId,
+        name: report.name,
+        kind: report.spec.kind,
+        definition: report.spec.definition,
+        onDashboard: true,
+        position,
+      })),
+    });
   });
   return { projectId };
 }
