@@ -42,6 +42,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </div>
           <div className="flex items-center gap-3 text-sm text-muted-foreground">
             {account ? <NotificationsBell /> : null}
+            {account?.me.instanceAdmin ? (
+              <Link href="/admin/outbox" className="rounded-md px-2 py-1 hover:bg-accent hover:text-foreground">
+                Outbox
+              </Link>
+            ) : null}
             <span data-testid="current-user" className="hidden truncate sm:inline">
               {session.user.email}
             </span>
@@ -49,7 +54,8 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
-      {account && !account.me.verified ? <VerifyEmailBanner email={account.me.email} /> : null}
+      {/* Without mail nothing can be verified, so nothing is asked for (see account.signUp). */}
+      {account && !account.me.verified && account.me.mailDelivered ? <VerifyEmailBanner email={account.me.email} /> : null}
       <main className="mx-auto max-w-6xl p-6">
         {account ? (
           children

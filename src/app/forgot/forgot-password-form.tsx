@@ -15,7 +15,7 @@ import { z } from "zod";
 
 const input = z.strictObject({ email: emailSchema });
 
-export function ForgotPasswordForm() {
+export function ForgotPasswordForm({ mailDelivered }: { mailDelivered: boolean }) {
   const trpc = useTRPC();
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
   const request = useMutation(trpc.account.requestPasswordReset.mutationOptions());
@@ -38,14 +38,20 @@ export function ForgotPasswordForm() {
         <CardTitle>
           <h1>Forgot your password?</h1>
         </CardTitle>
-        <CardDescription>Enter your email and we will send you a link to choose a new one.</CardDescription>
+        <CardDescription>
+          {mailDelivered
+            ? "Enter your email and we will send you a link to choose a new one."
+            : "This Prism has no mail server set up: the link goes to its administrator's outbox, so ask them to send it to you."}
+        </CardDescription>
       </CardHeader>
       <CardContent className="space-y-4">
         {request.isSuccess ? (
           <Alert variant="success">
-            <AlertTitle>Check your inbox</AlertTitle>
+            <AlertTitle>{mailDelivered ? "Check your inbox" : "Ask your Prism administrator"}</AlertTitle>
             <AlertDescription>
-              If an account exists for {request.variables.email}, we sent a link to reset its password. The link is valid for 1 hour.
+              {mailDelivered
+                ? `If an account exists for ${request.variables.email}, we sent a link to reset its password. The link is valid for 1 hour.`
+                : `If an account exists for ${request.variables.email}, a link to reset its password is in the administrator's outbox. The link is valid for 1 hour.`}
             </AlertDescription>
           </Alert>
         ) : (

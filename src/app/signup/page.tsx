@@ -5,6 +5,7 @@ import { AuthShell } from "~/components/auth-shell";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { tokenSchema } from "~/domain/account";
 import { getSession } from "~/server/auth/options";
+import { mailIsDelivered } from "~/server/mail";
 import { api } from "~/trpc/server";
 import { SignupForm, type SignupInvite } from "./signup-form";
 
@@ -54,7 +55,7 @@ export default async function SignupPage({ searchParams }: { searchParams: Promi
             </AlertDescription>
           </Alert>
         ) : null}
-        <SignupForm invite={invite} />
+        <SignupForm invite={invite} mailDelivered={mailIsDelivered()} />
       </div>
     </AuthShell>
   );

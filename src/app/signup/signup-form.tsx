@@ -23,7 +23,7 @@ export interface SignupInvite {
 
 const FIELDS = ["name", "email", "password"] as const;
 
-export function SignupForm({ invite }: { invite: SignupInvite | null }) {
+export function SignupForm({ invite, mailDelivered }: { invite: SignupInvite | null; mailDelivered: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
@@ -101,6 +101,13 @@ export function SignupForm({ invite }: { invite: SignupInvite | null }) {
           <Button type="submit" className="w-full" disabled={pending}>
             {signUp.isPending ? "Creating account…" : signingIn ? "Signing in…" : "Create account"}
           </Button>
+          {invite ? null : (
+            <p data-testid="verification-note" className="text-xs text-muted-foreground">
+              {mailDelivered
+                ? "We will email you a link to confirm your address; your account works in the meantime."
+                : "This Prism has no mail server set up: your account works straight away and there is no email to confirm."}
+            </p>
+          )}
         </form>
       </CardContent>
       <div className="flex justify-center border-t px-6 py-4 text-sm text-muted-foreground">

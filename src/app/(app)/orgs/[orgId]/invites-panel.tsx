@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
 import { ConfirmDialog } from "~/components/confirm-dialog";
+import { CopyButton } from "~/components/copy-button";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
@@ -26,7 +27,8 @@ type Invite = RouterOutputs["invites"]["list"][number];
 
 const inviteInput = z.strictObject({ email: emailSchema, role: z.enum(ROLES) });
 
-export function InvitesPanel({ orgId, role }: { orgId: string; role: RoleName }) {
+/** `mailDelivered` false: no SMTP, so links are shown to the inviter to hand over instead of mailed. */
+export function InvitesPanel({ orgId, role, mailDelivered }: { orgId: string; role: RoleName; mailDelivered: boolean }) {
   const trpc = useTRPC();
   const invites = useQuery(trpc.invites.list.queryOptions({ orgId }));
 
@@ -36,7 +38,11 @@ export function InvitesPanel({ orgId, role }: { orgId: string; role: RoleName })
         <CardTitle>
           <h2>Invites</h2>
         </CardTitle>
-        <CardDescription>Invite people by email. Links are valid for 7 days; resending makes a fresh link and the old one stops working.</CardDescription>
+        <CardDescription>
+          {mailDelivered
+            ? "Invite people by email. Links are valid for 7 days; resending makes a fresh link and the old one stops working."
+            : "This Prism has no mail server set up, so you get each invite link to send yourself. Links are valid for 7 days; copying a new link makes the old one stop working."}
+        </CardDescription>
       </CardHeader>
       <CardContent className="space-y-6">
         <InviteForm orgId={orgId} myRole={role} />
@@ -62,7 +68,7 @@ export function InvitesPanel({ orgId, role }: { orgId: string; role: RoleName })
             </TableHeader>
             <TableBody>
               {invites.data.map((invite) => (
-                <InviteRow key={invite.id} orgId={orgId} invite={invite} />
+                <InviteRow key={invite.id} orgId={orgId} invite={invite} mailDelivered={mailDelivered} />
               ))}
             </TableBody>
           </Table>
@@ -121,7 +127,9 @@ function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
         </Button>
       </div>
       <FormError messages={[server.form]} />
-      {create.isSuccess ? (
+      {create.isSuccess && create.data.link ? (
+        <InviteLink email={create.data.email} link={create.data.link} />
+      ) : create.isSuccess ? (
         <p role="status" className="text-sm text-emerald-700">
           Invitation sent to {create.data.email}.
         </p>
@@ -130,7 +138,26 @@ function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
   );
 }
 
-function InviteRow({ orgId, invite }: { orgId: string; invite: Invite }) {
+/** A link to hand over, shown once: only its hash is kept, so it cannot be shown again. */
+function InviteLink({ email, link }: { email: string; link: string }) {
+  return (
+    <div
+      role="status"
+      aria-label={`Invite link for ${email}`}
+      className="space-y-2 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900"
+    >
+      <p>Invite for {email} created. Send them this link yourself; it is shown only once (copy a new link from the list if you lose it).</p>
+      <div className="flex items-center gap-2">
+        <code data-testid="invite-link" className="min-w-0 flex-1 break-all rounded bg-background px-2 py-1 font-mono text-xs text-foreground">
+          {link}
+        </code>
+        <CopyButton text={link} label="Copy link" aria-label={`Copy invite link for ${email}`} />
+      </div>
+    </div>
+  );
+}
+
+function InviteRow({ orgId, invite, mailDelivered }: { orgId: string; invite: Invite; mailDelivered: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirmRevoke, setConfirmRevoke] = useState(false);
@@ -155,7 +182,11 @@ function InviteRow({ orgId, invite }: { orgId: string; invite: Invite }) {
             {resendError}
           </p>
         ) : null}
-        {resend.isSuccess ? (
+        {resend.isSuccess && resend.data.link ? (
+          <div className="mt-2 font-normal">
+            <InviteLink email={invite.email} link={resend.data.link} />
+          </div>
+        ) : resend.isSuccess ? (
           <p role="status" className="text-xs font-normal text-emerald-700">
             A fresh invite was sent.
           </p>
@@ -175,11 +206,11 @@ function InviteRow({ orgId, invite }: { orgId: string; invite: Invite }) {
         <Button
           size="sm"
           variant="outline"
-          aria-label={`Resend invite to ${invite.email}`}
+          aria-label={mailDelivered ? `Resend invite to ${invite.email}` : `Copy a new invite link for ${invite.email}`}
           disabled={resend.isPending}
           onClick={() => resend.mutate({ orgId, inviteId: invite.id })}
         >
-          {resend.isPending ? "Resending…" : "Resend"}
+          {resend.isPending ? (mailDelivered ? "Resending…" : "Making a link…") : mailDelivered ? "Resend" : "New link"}
         </Button>
         <Button size="sm" variant="outline" className="text-destructive" aria-label={`Revoke invite to ${invite.email}`} onClick={() => setConfirmRevoke(true)}>
           Revoke

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { PageHeader } from "~/components/page-header";
 import { RoleBadge } from "~/components/role-badge";
 import { atLeast } from "~/domain/roles";
+import { mailIsDelivered } from "~/server/mail";
 import { api } from "~/trpc/server";
 import { orNotFound } from "../../load";
 import { InvitesPanel } from "./invites-panel";
@@ -40,7 +41,7 @@ export default async function OrganizationPage({
       />
       <OrgProjectsPanel orgId={organization.id} role={role} startCreating={startCreatingProject} />
       <MembersPanel orgId={organization.id} orgName={organization.name} role={role} />
-      {atLeast(role, "admin") ? <InvitesPanel orgId={organization.id} role={role} /> : null}
+      {atLeast(role, "admin") ? <InvitesPanel orgId={organization.id} role={role} mailDelivered={mailIsDelivered()} /> : null}
       <PermissionsTable role={role} />
       {role === "owner" ? <OrgSettingsPanel orgId={organization.id} name={organization.name} /> : null}
     </div>
