@@ -118,6 +118,36 @@ describe("ingest handler", () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("says in a 503 that the events are not known to be stored and gives the event_ids to resend with", async () => {
+    // The write lands after the bound: exactly the records the 503 names are what got stored.
+    let landed: OutgoingRecord[] = [];
+    const late = setup({
+      produce: (records) => new Promise((resolve) => setTimeout(() => resolve(void (landed = records)), 100)),
+      limits: { produceTimeoutMs: 20 },
+    });
+    const batch = await late.post("batch", [
+      { event_name: "purchase", event_id: "client-1", props: { amount: 1 } },
+      { event_name: "purchase", props: {} },
+      { event_name: "purchase", props: { amount: 2 } },
+    ]);
+    expect(batch.status).toBe(503);
+    expect(batch.headers.get("access-control-expose-headers")).toContain("retry-after");
+    const body = (await batch.json()) as { error: string; stored: string; resend: string; events: Array<{ index: number; event_id: string }> };
+    expect(body).toMatchObject({ error: "unavailable", stored: "unknown", resend: "same_event_id" });
+    expect(body.events.map((event) => event.index)).toEqual([0, 2]);
+    expect(body.events[0]!.event_id).toBe("client-1");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const stored = landed.filter((record) => record.topic === "event.raw").map((record) => (JSON.parse(record.value) as { event_id: string }).event_id);
+    expect(stored).toEqual(body.events.map((event) => event.event_id));
+
+    const single = await late.post("events", { event_name: "purchase", props: { amount: 3 } });
+    const singleBody = (await single.json()) as { stored: string; event_id: string };
+    expect(single.status).toBe(503);
+    expect(singleBody.stored).toBe("unknown");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(landed.map((record) => (JSON.parse(record.value) as { event_id: string }).event_id)).toEqual([singleBody.event_id]);
+  });
+
   it("refuses malformed JSON, oversized bodies, oversized and empty batches, and prototype keys", async () => {
     const { post, written } = setup({ limits: { maxRequestBytes: 10_000, maxBatchSize: 3 } });
     expect((await post("events", "{not json")).status).toBe(400);

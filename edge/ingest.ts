@@ -5,7 +5,9 @@
  *
  * Guarantee: a 2xx means every accepted record was acknowledged by the producer (durable);
  * refused records were written to the dead-letter topic. If either write fails or times out
- * the answer is 503 with Retry-After, never a 2xx.
+ * the answer is 503 with Retry-After, never a 2xx. A timed-out write may still land, so a 503 means
+ * "not known to be stored": it names the event_ids to resend with, and the processor drops the
+ * second copy of an event_id (the idempotency key, for IDEMPOTENCY_WINDOW_MS).
  */
 import {
   kafkaKeyOf,
@@ -118,6 +120,8 @@ const CORS_HEADERS = {
   "access-control-allow-methods": "POST, GET, OPTIONS",
   "access-control-allow-headers": "content-type, x-api-key, authorization, x-trace-id",
   "access-control-max-age": "86400",
+  // Browsers hide other response headers from scripts; the SDK waits out Retry-After.
+  "access-control-expose-headers": "retry-after, x-trace-id",
 };
 
 /** Client context from headers: the first forwarded address, user agent, locale and platform geo headers. */
@@ -321,12 +325,13 @@ export function createIngestHandler(deps: IngestDeps) {
     for (const refusal of refusals) out.push(deadLetterFor(plan.project.id, refusal, receivedAt, traceId));
 
     if (!(await write(out))) {
+      const ids = acceptedIds.map(({ index, event_id }) => ({ index, event_id }));
       return finish(
         failure(
           503,
           "unavailable",
-          "Events could not be stored right now; nothing was accepted. Retry shortly.",
-          {},
+          "Storage did not confirm in time, so these events are not known to be stored. Resend them after Retry-After with the same event_id (given here for each); a copy already stored is dropped.",
+          { stored: "unknown", resend: "same_event_id", ...(mode === "batch" ? { events: ids } : ids[0] ? { event_id: ids[0].event_id } : {}) },
           { "retry-after": String(limits.retryAfterSeconds) },
         ),
       );

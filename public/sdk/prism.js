@@ -8,8 +8,12 @@
  *   prism.trackEvent("purchase", { amount: 4900 });   // the tracking format
  *
  * Events are queued, sent in batches (by size and time), retried with backoff on network
- * errors, 429 and 5xx, and flushed with sendBeacon when the page is hidden. Until identify()
- * an anonymous id kept in localStorage stands for the visitor.
+ * errors, 429 and 5xx (never sooner than Retry-After), and flushed with sendBeacon when the page
+ * is hidden. Until identify() an anonymous id kept in localStorage stands for the visitor.
+ *
+ * Every event and identify gets its event_id here, when it is queued, and keeps it on every
+ * retry: a 503 or a lost response means "not known to be stored", and the server drops a second
+ * copy of an event_id, so retrying never duplicates.
  */
 const STORAGE_KEY = "prism_anonymous_id";
 const MAX_BATCH = 100;
@@ -63,14 +67,18 @@ export async function flush() {
   sending = true;
   const batch = queue.slice(0, MAX_BATCH);
   queue = queue.slice(batch.length);
+  let retryAfterMs = 0;
   try {
     const response = await fetch(endpoint(), { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(batch), keepalive: true });
-    if (response.status === 429 || response.status >= 500) throw new Error(`status ${response.status}`);
+    if (response.status === 429 || response.status >= 500) {
+      retryAfterMs = Math.min(Number(response.headers.get("retry-after")) * 1000 || 0, 60000);
+      throw new Error(`status ${response.status}`);
+    }
     // 4xx other than 429: the server refused these events and kept them as dead letters; do not resend.
     backoffMs = 0;
   } catch {
     queue = batch.concat(queue);
-    backoffMs = Math.min(backoffMs ? backoffMs * 2 : 1000, 30000);
+    backoffMs = Math.max(Math.min(backoffMs ? backoffMs * 2 : 1000, 30000), retryAfterMs);
   } finally {
     sending = false;
   }
