@@ -38,4 +38,22 @@ describe("coalesce", () => {
     await Promise.all(calls);
     expect(writes).toEqual([[0], [1, 2], [3, 4, 5]]);
   });
+
+  it("writes an `alone` call by itself, so isolating a poison record never mixes it with other callers' items", async () => {
+    const writes: number[][] = [];
+    let release: () => void = () => undefined;
+    const write = coalesce<number>(async (items) => {
+      writes.push(items);
+      if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      if (items.includes(9)) throw new Error("poison");
+    });
+    const first = write([1]);
+    const alone = write([9], true);
+    const others = [write([2]), write([3])];
+    release();
+    await first;
+    await expect(alone).rejects.toThrow("poison");
+    await Promise.all(others);
+    expect(writes).toEqual([[1], [9], [2, 3]]);
+  });
 });

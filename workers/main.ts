@@ -186,7 +186,13 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
         metrics: processorMetrics(metrics),
       });
       closers.push(() => processor.stop());
-      const webhooks = startWebhookDispatcher({ db: prisma, log: log.child({ component: "webhooks" }), allowHosts: env.WEBHOOK_ALLOW_HOSTS, metrics });
+      const webhooks = startWebhookDispatcher({
+        db: prisma,
+        log: log.child({ component: "webhooks" }),
+        allowHosts: env.WEBHOOK_ALLOW_HOSTS,
+        metrics,
+        deadLetter: (record) => bus.produce([record]),
+      });
       closers.push(() => webhooks.stop());
       const runner = await startActionRunner({
         bus,
@@ -195,6 +201,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
         log: log.child({ component: "actions" }),
         enqueueWebhook: (delivery) => enqueueWebhookDelivery(prisma, delivery),
         onWebhooksQueued: () => webhooks.wake(),
+        metrics,
       });
       closers.push(() => runner.stop());
       watched.push(

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { Registry } from "prom-client";
 import type { ProfileRecord } from "../../src/domain/events";
 import { TOPIC } from "../../src/domain/events";
 import { firingSchema, NO_ACTIONS_HEADER, type ActionResult, type Firing } from "../../src/domain/pipeline";
 import type { TriggerAction } from "../../src/domain/triggers";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
+import { deadLetterCounter, isolatingBatchHandler } from "../poison";
 
 export const actionsGroup = (prefix: string) => `${prefix}-actions`;
 
@@ -26,6 +28,7 @@ export interface ActionRunnerOptions {
   enqueueWebhook: EnqueueWebhook;
   /** Called after webhook deliveries were queued, so the dispatcher sends them now rather than at its next poll. */
   onWebhooksQueued?: () => void;
+  metrics?: Registry;
 }
 
 /** `*` matches any run of characters; everything else is literal. */
@@ -233,11 +236,19 @@ function profileChangeOf(
 }
 
 export function startActionRunner(opts: ActionRunnerOptions): Promise<Subscription> {
+  const handle = createActionBatchHandler(opts);
   return opts.bus.subscribe({
     groupId: actionsGroup(opts.groupPrefix),
     topics: [TOPIC.triggered],
     fromBeginning: true,
     maxBatchSize: 500,
-    handleBatch: createActionBatchHandler(opts),
+    // A firing whose actions fail for it alone (a value Postgres refuses, say) is dead-lettered by poison.ts.
+    handleBatch: isolatingBatchHandler({
+      stage: "actions",
+      handle: (batch) => handle(batch),
+      produce: (records) => opts.bus.produce(records),
+      counter: deadLetterCounter(opts.metrics),
+      log: opts.log,
+    }),
   });
 }

@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { WEBHOOK_DELIVERY_POLICY } from "../../src/domain/webhooks";
 import type { Logger } from "../../src/lib/logger";
+import type { ProduceRecord } from "../bus/types";
+import { consumerDeadLetter, deadLetterCounter, errorText, isolatePoison, reasonOf } from "../poison";
 import { signWebhook } from "./webhook-signing";
 import { AllowList, sendWebhook, type AttemptOutcome, type Resolver } from "./webhook-send";
 
@@ -73,7 +75,12 @@ export interface WebhookDispatcherOptions {
   /** Finished deliveries (and their attempts) older than this are deleted, checked hourly (default 30 days). */
   retainDays?: number;
   resolve?: Resolver;
+  /** Makes a dead letter durable on event.dlq (the bus's produce); without it a poison delivery only fails. */
+  deadLetter?: (record: ProduceRecord) => Promise<unknown>;
 }
+
+/** The origin "topic" of a webhook dead letter: the Postgres queue, the delivery id standing for the offset. */
+export const WEBHOOK_DELIVERIES = "webhook_deliveries";
 
 export interface WebhookDispatcher {
   stop(): Promise<void>;
@@ -84,6 +91,7 @@ export interface WebhookDispatcher {
 interface ClaimedDelivery {
   id: string;
   endpoint_id: string;
+  project_id: string;
   payload: unknown;
   attempts: number;
 }
@@ -131,6 +139,7 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
   const leaseSeconds = (opts.leaseMs ?? 60_000) / 1000;
   const allow = new AllowList(opts.allowHosts);
   const metrics = dispatcherMetrics(opts.metrics);
+  const deadLettered = deadLetterCounter(opts.metrics);
   const retainDays = opts.retainDays ?? 30;
   let prunedAt = 0;
 
@@ -153,7 +162,7 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
                        ORDER BY next_attempt_at
                        LIMIT ${limit}
                        FOR UPDATE SKIP LOCKED)
-      RETURNING d.id, d.endpoint_id, d.payload, d.attempts`;
+      RETURNING d.id, d.endpoint_id, d.project_id, d.payload, d.attempts`;
   }
 
   async function attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -244,8 +253,32 @@ export function startWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookD
     return updates;
   }
 
+  /**
+   * A delivery whose attempt cannot even be recorded, for a reason of its own, would be claimed
+   * again every lease forever: after poison.ts's few attempts it becomes a dead letter and fails.
+   */
+  async function deadLetterDelivery(delivery: ClaimedDelivery, error: unknown): Promise<void> {
+    const value = JSON.stringify({ project_id: delivery.project_id, delivery_id: delivery.id, endpoint_id: delivery.endpoint_id, payload: delivery.payload });
+    await opts.deadLetter?.(
+      consumerDeadLetter({
+        stage: "webhooks",
+        message: { topic: WEBHOOK_DELIVERIES, partition: 0, offset: delivery.id, key: delivery.endpoint_id, value, headers: {} },
+        error,
+      }),
+    );
+    // eslint-disable-next-line no-control-regex -- Postgres text refuses NUL, which the error may quote
+    const lastError = `dead-lettered: ${errorText(error)}`.replace(/\u0000/g, "").slice(0, 1000);
+    await db.webhookDelivery.update({ where: { id: delivery.id }, data: { status: "failed", lastError } });
+    deadLettered?.inc({ stage: "webhooks", reason: reasonOf(error) });
+    log.warn({ deliveryId: delivery.id, err: error }, "a webhook delivery the dispatcher cannot handle went to event.dlq");
+  }
+
   function track(delivery: ClaimedDelivery) {
-    const work = attempt(delivery)
+    const work = isolatePoison([delivery], {
+      handle: ([claimed]) => attempt(claimed!),
+      deadLetter: ([poisoned]) => deadLetterDelivery(delivery, poisoned!.error),
+    })
+      .then(() => undefined)
       .catch((error: unknown) =>
         log.error({ err: error, deliveryId: delivery.id }, "webhook attempt could not be recorded; it is retried when its lease runs out"),
       )

@@ -2,6 +2,7 @@
  * The Bus on Apache Kafka, through kafkajs: one idempotent producer for the process, and one
  * kafkajs consumer per subscription, consuming with eachBatch and committing by hand.
  */
+import { isUtf8 } from "node:buffer";
 import "./kafkajs-grouping";
 import "./kafkajs-records";
 import {
@@ -398,6 +399,8 @@ function toBusMessage(topic: string, partition: number, message: KafkaMessage): 
     value: message.value ? message.value.toString("utf8") : "",
     headers: stringHeaders(message.headers),
     timestamp: Number(message.timestamp),
+    // Decoding replaced invalid bytes; keep the originals so a dead letter holds the exact payload.
+    ...(message.value && !isUtf8(message.value) ? { bytes: message.value } : {}),
   };
 }
 

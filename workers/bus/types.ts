@@ -38,6 +38,8 @@ export interface BusMessage {
   headers: Record<string, string>;
   /** Milliseconds since the epoch at which the record was produced. */
   timestamp: number;
+  /** The value's bytes, only when they are not valid UTF-8 (Kafka; `value` then holds them with U+FFFD). */
+  bytes?: Uint8Array;
 }
 
 export interface BatchContext {

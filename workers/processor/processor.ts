@@ -5,7 +5,6 @@ import {
   rawRecordWireSchema,
   TOPIC,
   kafkaKeyOf,
-  type DeadLetter,
   type InternalEvent,
   type JsonObject,
   type JsonValue,
