@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { getSession } from "~/server/auth/options";
 import { api } from "~/trpc/server";
 import { MainNav } from "./main-nav";
+import { MobileMenu } from "./mobile-menu";
 import { NotificationsBell } from "./notifications-bell";
 import { OrgSwitcher } from "./org-switcher";
 import { SignOutButton } from "./sign-out-button";
@@ -32,25 +33,33 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div className="min-h-screen bg-muted/20">
       <header className="sticky top-0 z-30 border-b bg-background/95 backdrop-blur">
-        <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-6">
+        <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-2 px-4 sm:gap-4 sm:px-6">
           <div className="flex min-w-0 items-center gap-4">
             <Link href="/projects" className="font-semibold tracking-tight">
               Prism
             </Link>
-            {account ? <OrgSwitcher initialOrganizations={account.organizations} /> : null}
+            {/* On phones the switcher lives in the menu sheet, so the bell cannot crowd it. */}
+            {account ? (
+              <div className="hidden md:block">
+                <OrgSwitcher initialOrganizations={account.organizations} />
+              </div>
+            ) : null}
             <MainNav />
           </div>
-          <div className="flex items-center gap-3 text-sm text-muted-foreground">
+          <div className="flex shrink-0 items-center gap-1 text-sm text-muted-foreground sm:gap-3">
             {account ? <NotificationsBell /> : null}
             {account?.me.instanceAdmin ? (
               <Link href="/admin/outbox" className="rounded-md px-2 py-1 hover:bg-accent hover:text-foreground">
                 Outbox
               </Link>
             ) : null}
-            <span data-testid="current-user" className="hidden truncate sm:inline">
+            <span data-testid="current-user" className="hidden truncate md:inline">
               {session.user.email}
             </span>
             <SignOutButton />
+            <MobileMenu email={session.user.email ?? ""}>
+              {account ? <OrgSwitcher initialOrganizations={account.organizations} id="org-switcher-mobile" /> : null}
+            </MobileMenu>
           </div>
         </div>
       </header>

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "~/lib/utils";
 
-const LINKS = [
+export const MAIN_LINKS = [
   { href: "/projects", label: "Projects" },
   { href: "/orgs", label: "Organisations" },
 ] as const;
@@ -13,7 +13,7 @@ export function MainNav() {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="hidden items-center gap-1 md:flex">
-      {LINKS.map((link) => {
+      {MAIN_LINKS.map((link) => {
         const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
         return (
           <Link

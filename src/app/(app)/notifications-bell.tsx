@@ -70,7 +70,12 @@ function ProjectNotifications({ projectId }: { projectId: string }) {
         ) : null}
       </Button>
       {open ? (
-        <div role="region" aria-label="Notifications" className="absolute right-0 top-11 z-40 w-80 rounded-lg border bg-background text-foreground shadow-lg">
+        <div
+          role="region"
+          aria-label="Notifications"
+          // On a phone the panel spans the screen under the header; anchored to the bell it would run off the left edge.
+          className="fixed inset-x-2 top-14 z-40 rounded-lg border bg-background text-foreground shadow-lg sm:absolute sm:inset-x-auto sm:right-0 sm:top-11 sm:w-80"
+        >
           <div className="flex items-center justify-between border-b px-4 py-2">
             <p className="text-sm font-medium">Notifications</p>
             <Button

@@ -10,23 +10,25 @@ import { useTRPC } from "~/trpc/react";
 const ALL = "__all__";
 
 /** Lists the organisations the user belongs to; choosing one opens its page. */
-export function OrgSwitcher({ initialOrganizations }: { initialOrganizations: RouterOutputs["organizations"]["list"] }) {
+export function OrgSwitcher({ initialOrganizations, id = "org-switcher" }: { initialOrganizations: RouterOutputs["organizations"]["list"]; id?: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const params = useParams<{ orgId?: string; projectId?: string }>();
   const organizations = useQuery(trpc.organizations.list.queryOptions(undefined, { initialData: initialOrganizations }));
   const project = useQuery(trpc.projects.get.queryOptions({ projectId: params.projectId ?? "" }, { enabled: Boolean(params.projectId), retry: false }));
-  const current = params.orgId ?? (params.projectId ? project.data?.organization.id : undefined) ?? "";
   const list = organizations.data;
+  // With a single organisation there is nothing to pick: show it rather than a placeholder.
+  const only = list.length === 1 ? list[0]!.id : undefined;
+  const current = params.orgId ?? (params.projectId ? project.data?.organization.id : undefined) ?? only ?? "";
 
   return (
     <div className="flex items-center">
-      <Label htmlFor="org-switcher" className="sr-only">
+      <Label htmlFor={id} className="sr-only">
         Switch organisation
       </Label>
       <Select
-        id="org-switcher"
-        className="h-8 w-44 truncate text-xs sm:w-56"
+        id={id}
+        className="h-8 w-full truncate text-xs md:w-56"
         value={list.some((organization) => organization.id === current) ? current : ""}
         onChange={(event) => {
           const value = event.target.value;

@@ -56,7 +56,14 @@ export function MembersPanel({ orgId, orgName, role }: { orgId: string; orgName:
             </TableHeader>
             <TableBody>
               {members.data.map((member) => (
-                <MemberRow key={member.membershipId} orgId={orgId} orgName={orgName} myRole={role} member={member} />
+                <MemberRow
+                  key={member.membershipId}
+                  orgId={orgId}
+                  orgName={orgName}
+                  myRole={role}
+                  member={member}
+                  owners={members.data.filter((row) => row.role === "owner").length}
+                />
               ))}
             </TableBody>
           </Table>
@@ -66,7 +73,7 @@ export function MembersPanel({ orgId, orgName, role }: { orgId: string; orgName:
   );
 }
 
-function MemberRow({ orgId, orgName, myRole, member }: { orgId: string; orgName: string; myRole: RoleName; member: Member }) {
+function MemberRow({ orgId, orgName, myRole, member, owners }: { orgId: string; orgName: string; myRole: RoleName; member: Member; owners: number }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -152,7 +159,12 @@ function MemberRow({ orgId, orgName, myRole, member }: { orgId: string; orgName:
         <DateTime value={member.joinedAt} />
       </TableCell>
       <TableCell className="text-right">
-        {member.isYou ? (
+        {member.isYou && member.role === "owner" && owners === 1 ? (
+          // The server refuses it anyway; say why up front instead of offering a button that cannot work.
+          <p className="ml-auto max-w-56 text-left text-xs text-muted-foreground" data-testid="only-owner">
+            You are the only owner. Make someone else an owner before you can leave.
+          </p>
+        ) : member.isYou ? (
           <Button size="sm" variant="outline" onClick={() => setConfirming("leave")}>
             Leave
           </Button>

@@ -18,6 +18,45 @@ const TABS = [
   { segment: "/settings", label: "Settings" },
 ] as const;
 
+/** Organisation › project › section, each a link but the page itself. */
+export function ProjectBreadcrumb({ projectId, projectName, orgId, orgName }: { projectId: string; projectName: string; orgId: string; orgName: string }) {
+  const pathname = usePathname();
+  const base = `/projects/${projectId}`;
+  const section = TABS.find((tab) => tab.segment !== "" && (pathname === `${base}${tab.segment}` || pathname.startsWith(`${base}${tab.segment}/`)));
+  const link = "min-w-0 truncate underline-offset-4 hover:text-foreground hover:underline";
+  return (
+    <nav aria-label="Breadcrumb">
+      <ol className="flex min-w-0 flex-wrap items-center gap-1.5 text-sm text-muted-foreground">
+        <li className="flex min-w-0 items-center">
+          <Link href={`/orgs/${orgId}`} className={link}>
+            {orgName}
+          </Link>
+        </li>
+        <li aria-hidden="true">/</li>
+        <li className="flex min-w-0 items-center">
+          {section ? (
+            <Link href={base} className={link}>
+              {projectName}
+            </Link>
+          ) : (
+            <span aria-current="page" className="truncate text-foreground">
+              {projectName}
+            </span>
+          )}
+        </li>
+        {section ? (
+          <>
+            <li aria-hidden="true">/</li>
+            <li aria-current="page" className="truncate text-foreground">
+              {section.label}
+            </li>
+          </>
+        ) : null}
+      </ol>
+    </nav>
+  );
+}
+
 export function ProjectTabs({ projectId }: { projectId: string }) {
   const pathname = usePathname();
   const base = `/projects/${projectId}`;

@@ -1,0 +1,81 @@
+"use client";
+
+import { Menu, X } from "lucide-react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { HydratedButton as Button } from "~/components/hydrated-button";
+import { cn } from "~/lib/utils";
+import { MAIN_LINKS } from "./main-nav";
+
+/**
+ * The header's menu below the md breakpoint, where the main nav, the organisation switcher and the
+ * account do not fit in one row: a sheet under the header, closed by Escape, a tap outside or a navigation.
+ */
+export function MobileMenu({ email, children }: { email: string; children?: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const pathname = usePathname();
+  const container = useRef<HTMLDivElement>(null);
+
+  // A link followed inside the sheet lands on a new page: close it there.
+  const [openedAt, setOpenedAt] = useState(pathname);
+  if (open && openedAt !== pathname) {
+    setOpen(false);
+    setOpenedAt(pathname);
+  }
+
+  useEffect(() => {
+    if (!open) return;
+    function onPointerDown(event: PointerEvent) {
+      if (container.current && !container.current.contains(event.target as Node)) setOpen(false);
+    }
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.key === "Escape") setOpen(false);
+    }
+    document.addEventListener("pointerdown", onPointerDown);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("pointerdown", onPointerDown);
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [open]);
+
+  return (
+    <div ref={container} className="md:hidden">
+      <Button
+        variant="ghost"
+        size="icon"
+        aria-expanded={open}
+        aria-controls="mobile-menu"
+        aria-label={open ? "Close menu" : "Open menu"}
+        onClick={() => {
+          setOpenedAt(pathname);
+          setOpen((value) => !value);
+        }}
+      >
+        {open ? <X className="h-5 w-5" aria-hidden="true" /> : <Menu className="h-5 w-5" aria-hidden="true" />}
+      </Button>
+      {open ? (
+        <div id="mobile-menu" className="fixed inset-x-0 top-14 z-40 border-b bg-background px-4 pb-4 pt-2 text-foreground shadow-lg">
+          <nav aria-label="Main" className="flex flex-col">
+            {MAIN_LINKS.map((link) => {
+              const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+              return (
+                <Link
+                  key={link.href}
+                  href={link.href}
+                  aria-current={active ? "page" : undefined}
+                  className={cn("rounded-md px-3 py-2.5 text-base hover:bg-accent", active && "bg-accent font-medium")}
+                >
+                  {link.label}
+                </Link>
+              );
+            })}
+          </nav>
+          {children ? <div className="mt-3 border-t pt-3">{children}</div> : null}
+          <p className="mt-3 truncate border-t px-3 pt-3 text-sm text-muted-foreground">{email}</p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
