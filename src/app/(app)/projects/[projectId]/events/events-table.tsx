@@ -1,14 +1,12 @@
 "use client";
 
 import { DateTime } from "~/components/date-time";
+import { PropsList } from "~/components/props-list";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import type { EventRow } from "~/domain/reports";
 import { cn } from "~/lib/utils";
 
-function propsPreview(props: Record<string, unknown>): string {
-  const text = JSON.stringify(props);
-  return text === "{}" ? "" : text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
+const none = <span className="text-muted-foreground">—</span>;
 
 /** Events as rows; a click opens the detail panel. Rows in `fresh` are highlighted for a moment. */
 export function EventsTable({
@@ -30,6 +28,7 @@ export function EventsTable({
           <TableHead>Event</TableHead>
           {showProfile ? <TableHead>Profile</TableHead> : null}
           <TableHead>Device</TableHead>
+          <TableHead>OS</TableHead>
           <TableHead>Properties</TableHead>
         </TableRow>
       </TableHeader>
@@ -60,10 +59,16 @@ export function EventsTable({
                 {event.profileId ?? <span className="text-muted-foreground">—</span>}
               </TableCell>
             ) : null}
-            <TableCell className="whitespace-nowrap text-xs text-muted-foreground">
-              {[event.browser, event.os, event.country].filter(Boolean).join(" · ") || "—"}
+            <TableCell className="whitespace-nowrap text-xs capitalize" data-testid="event-device">
+              {event.deviceType ?? none}
             </TableCell>
-            <TableCell className="max-w-72 truncate font-mono text-xs text-muted-foreground">{propsPreview(event.props)}</TableCell>
+            <TableCell className="whitespace-nowrap text-xs" data-testid="event-os">
+              {event.os ?? none}
+              {event.browser ? <span className="block text-muted-foreground">{event.browser}</span> : null}
+            </TableCell>
+            <TableCell className="w-72 min-w-48 max-w-72 align-top">
+              <PropsList props={event.props} label={`Properties of ${event.eventName}`} />
+            </TableCell>
           </TableRow>
         ))}
       </TableBody>

@@ -14,6 +14,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { SkeletonRows } from "~/components/ui/skeleton";
+import { PropsList } from "~/components/props-list";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { useCursorPages } from "~/components/reports/cursor-pages";
 import { useTRPCClient } from "~/trpc/react";
@@ -24,11 +25,6 @@ interface Search {
 }
 
 const PROP_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/;
-
-function propsPreview(props: Record<string, unknown>): string {
-  const text = JSON.stringify(props);
-  return text === "{}" ? "" : text.length > 90 ? `${text.slice(0, 89)}…` : text;
-}
 
 export function ProfilesBrowser({ projectId }: { projectId: string }) {
   const client = useTRPCClient();
@@ -139,7 +135,9 @@ export function ProfilesBrowser({ projectId }: { projectId: string }) {
                         {profile.profileId}
                       </Link>
                     </TableCell>
-                    <TableCell className="max-w-80 truncate font-mono text-xs text-muted-foreground">{propsPreview(profile.props)}</TableCell>
+                    <TableCell className="w-80 min-w-48 max-w-80">
+                      <PropsList props={profile.props} label={`Properties of ${profile.profileId}`} />
+                    </TableCell>
                     <TableCell className="whitespace-nowrap text-muted-foreground">
                       <DateTime value={profile.createdAt} />
                     </TableCell>
