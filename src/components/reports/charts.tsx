@@ -5,6 +5,7 @@ import { Badge } from "~/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import type { FunnelResult, Interval, QueryResult, RetentionResult, SegmentResult, TrendResult } from "~/domain/reports";
 import { cn } from "~/lib/utils";
+import { firstIncompleteBucket, retentionPeriodState } from "./incomplete-periods";
 import { formatBucket, formatChange, formatDuration, formatNumber, formatPercent } from "./report-model";
 
 /** Series colours: distinct hues, readable on white, the first is the theme's violet. */
@@ -17,22 +18,33 @@ const tooltipNumber = (value: unknown) => (typeof value === "number" ? formatNum
 
 // Trend ------------------------------------------------------------------------------------------
 
+const PERIOD_NAMES: Record<Interval, string> = { minute: "this minute", hour: "this hour", day: "today", week: "this week", month: "this month" };
+
 export function TrendChart({
   result,
   interval,
+  timezone,
   height = 300,
   showTable = true,
 }: {
   result: TrendResult;
   interval: Interval;
+  /** The project's time zone, in which the current bucket is found. */
+  timezone: string;
   height?: number;
   showTable?: boolean;
 }) {
   const compare = result.series.some((series) => series.previous !== null);
+  // The bucket still running (and any after it) is drawn dashed, so a half-finished day is not read as a drop.
+  const incompleteFrom = firstIncompleteBucket(result.buckets, interval, timezone);
+  const hasIncomplete = incompleteFrom < result.buckets.length;
   const data = result.buckets.map((bucket, index) => {
     const row: Record<string, string | number | null> = { bucket: formatBucket(bucket, interval) };
     result.series.forEach((series, at) => {
-      row[`s${at}`] = series.values[index] ?? null;
+      const value = series.values[index] ?? null;
+      // The solid line stops at the last complete bucket; the dashed one starts there, so the two join.
+      row[`s${at}`] = index < incompleteFrom ? value : null;
+      row[`i${at}`] = index >= incompleteFrom - 1 ? value : null;
       if (series.previous) row[`p${at}`] = series.previous.values[index] ?? null;
     });
     return row;
@@ -52,10 +64,18 @@ export function TrendChart({
               </span>
               {series.previous ? <ChangeBadge value={series.previous.changePercent} /> : null}
             </div>
-            {series.previous ? <p className="text-xs text-muted-foreground">previous period (dashed): {formatNumber(series.previous.total)}</p> : null}
+            {series.previous ? <p className="text-xs text-muted-foreground">previous period (faint dashes): {formatNumber(series.previous.total)}</p> : null}
           </li>
         ))}
       </ul>
+      {hasIncomplete ? (
+        <p className="flex items-center gap-2 text-xs text-muted-foreground" data-testid="incomplete-period-note">
+          <svg width="22" height="6" aria-hidden="true">
+            <line x1="0" y1="3" x2="22" y2="3" stroke="currentColor" strokeWidth="2" strokeDasharray="4 3" />
+          </svg>
+          Incomplete period: {PERIOD_NAMES[interval]} is not over yet
+        </p>
+      ) : null}
       <div style={{ height }} className="w-full">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
@@ -76,6 +96,23 @@ export function TrendChart({
                 connectNulls
               />
             ))}
+            {hasIncomplete
+              ? result.series.map((series, index) => (
+                  <Line
+                    key={`i${index}`}
+                    type="monotone"
+                    dataKey={`i${index}`}
+                    name={`${series.label} (incomplete)`}
+                    stroke={colour(index)}
+                    strokeWidth={2}
+                    strokeDasharray="4 3"
+                    dot={data.length <= 31 ? { r: 3, fill: "#fff" } : false}
+                    isAnimationActive={false}
+                    legendType="none"
+                    tooltipType="none"
+                  />
+                ))
+              : null}
             {compare
               ? result.series.map((series, index) =>
                   series.previous ? (
@@ -115,7 +152,10 @@ export function TrendChart({
             <TableBody>
               {result.buckets.map((bucket, row) => (
                 <TableRow key={bucket}>
-                  <TableCell className="font-mono text-xs">{bucket}</TableCell>
+                  <TableCell className="font-mono text-xs">
+                    {bucket}
+                    {row >= incompleteFrom ? <span className="ml-2 font-sans text-muted-foreground">(incomplete)</span> : null}
+                  </TableCell>
                   {result.series.map((series, index) => (
                     <TableCell key={index} className="text-right tabular-nums">
                       {formatNumber(series.values[row])}
@@ -326,53 +366,84 @@ export function SegmentChart({
 
 // Retention --------------------------------------------------------------------------------------
 
-export function RetentionTable({ result, interval }: { result: RetentionResult; interval: "day" | "week" }) {
+/** A hatched cell: a period still running, whose number can only grow. */
+const HATCH = "repeating-linear-gradient(135deg, transparent 0 4px, rgba(113, 113, 122, 0.14) 4px 6px)";
+
+export function RetentionTable({ result, interval, timezone }: { result: RetentionResult; interval: "day" | "week"; timezone: string }) {
+  const now = new Date();
+  const incomplete = result.cohorts.some((cohort) =>
+    cohort.percents.some((_, period) => retentionPeriodState(cohort.cohort, period, interval, timezone, now) !== "complete"),
+  );
   return (
-    <Table aria-label="Retention by cohort">
-      <TableHeader>
-        <TableRow>
-          <TableHead>Cohort</TableHead>
-          <TableHead className="text-right">Profiles</TableHead>
-          {result.periods.map((period) => (
-            <TableHead key={period} className="text-center">
-              {interval === "day" ? "Day" : "Week"} {period}
-            </TableHead>
-          ))}
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {result.cohorts.map((cohort) => (
-          <TableRow key={cohort.cohort} className="hover:bg-transparent">
-            <TableCell className="whitespace-nowrap font-medium">{formatBucket(cohort.cohort, interval)}</TableCell>
-            <TableCell className="text-right tabular-nums">{formatNumber(cohort.size)}</TableCell>
-            {cohort.percents.map((percent, index) => (
-              <TableCell
-                key={index}
-                className="p-0.5 text-center text-xs tabular-nums"
-                title={
-                  cohort.size === 0
-                    ? "No profiles in this cohort"
-                    : percent === null
-                      ? "Not yet"
-                      : `${formatNumber(cohort.counts[index])} of ${formatNumber(cohort.size)}`
-                }
-              >
-                {percent === null ? (
-                  <span className="block rounded px-1.5 py-1.5 text-muted-foreground/50">·</span>
-                ) : (
-                  <span
-                    className={cn("block rounded px-1.5 py-1.5", percent >= 55 ? "text-white" : "text-foreground")}
-                    style={{ backgroundColor: `rgba(124, 58, 237, ${(0.06 + (percent / 100) * 0.9).toFixed(3)})` }}
-                  >
-                    {percent.toFixed(0)}%
-                  </span>
-                )}
-              </TableCell>
+    <div className="space-y-2">
+      <Table aria-label="Retention by cohort">
+        <TableHeader>
+          <TableRow>
+            <TableHead>Cohort</TableHead>
+            <TableHead className="text-right">Profiles</TableHead>
+            {result.periods.map((period) => (
+              <TableHead key={period} className="text-center">
+                {interval === "day" ? "Day" : "Week"} {period}
+              </TableHead>
             ))}
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHeader>
+        <TableBody>
+          {result.cohorts.map((cohort) => (
+            <TableRow key={cohort.cohort} className="hover:bg-transparent">
+              <TableCell className="whitespace-nowrap font-medium">{formatBucket(cohort.cohort, interval)}</TableCell>
+              <TableCell className="text-right tabular-nums">{formatNumber(cohort.size)}</TableCell>
+              {cohort.percents.map((percent, index) => {
+                const state = retentionPeriodState(cohort.cohort, index, interval, timezone, now);
+                // A period not begun, or running with nobody back yet, has no rate yet: "–", never a 0 % that reads as churn.
+                const pending = percent === null || state === "future" || (state === "running" && !cohort.counts[index]);
+                return (
+                  <TableCell
+                    key={index}
+                    className="p-0.5 text-center text-xs tabular-nums"
+                    data-period-state={state}
+                    title={
+                      cohort.size === 0
+                        ? "No profiles in this cohort"
+                        : pending
+                          ? state === "running"
+                            ? "Incomplete period: not over yet"
+                            : "Not yet"
+                          : `${formatNumber(cohort.counts[index])} of ${formatNumber(cohort.size)}${state === "running" ? " so far (incomplete period)" : ""}`
+                    }
+                  >
+                    {pending ? (
+                      <span
+                        className="block rounded px-1.5 py-1.5 text-muted-foreground/60"
+                        style={state === "running" ? { backgroundImage: HATCH } : undefined}
+                      >
+                        –
+                      </span>
+                    ) : (
+                      <span
+                        className={cn("block rounded px-1.5 py-1.5", percent >= 55 ? "text-white" : "text-foreground")}
+                        style={{
+                          backgroundColor: `rgba(124, 58, 237, ${(0.06 + (percent / 100) * 0.9).toFixed(3)})`,
+                          ...(state === "running" ? { backgroundImage: HATCH } : {}),
+                        }}
+                      >
+                        {percent.toFixed(0)}%
+                      </span>
+                    )}
+                  </TableCell>
+                );
+              })}
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {incomplete ? (
+        <p className="flex items-center gap-2 text-xs text-muted-foreground" data-testid="incomplete-period-note">
+          <span className="inline-block h-3 w-5 rounded-sm border" style={{ backgroundImage: HATCH }} aria-hidden="true" />
+          Incomplete period: hatched cells are still running; “–” has no rate yet
+        </p>
+      ) : null}
+    </div>
   );
 }
 

@@ -16,21 +16,36 @@ interface ViewProps<K extends ReportSpec["kind"]> {
   height: number;
   /** Dashboard cards: the chart without its detail tables. */
   compact: boolean;
+  /** The project's time zone: which day or week is still running. */
+  timezone: string;
 }
 
 /** Runs a report and draws its result; every state (loading, empty, error) keeps the same height. */
-export function ReportView({ projectId, spec, height = 300, compact = false }: { projectId: string; spec: ReportSpec; height?: number; compact?: boolean }) {
+export function ReportView({
+  projectId,
+  spec,
+  timezone,
+  height = 300,
+  compact = false,
+}: {
+  projectId: string;
+  spec: ReportSpec;
+  timezone: string;
+  height?: number;
+  compact?: boolean;
+}) {
+  const shared = { projectId, height, compact, timezone };
   switch (spec.kind) {
     case "trend":
-      return <TrendView projectId={projectId} spec={spec} height={height} compact={compact} />;
+      return <TrendView {...shared} spec={spec} />;
     case "funnel":
-      return <FunnelView projectId={projectId} spec={spec} height={height} compact={compact} />;
+      return <FunnelView {...shared} spec={spec} />;
     case "segment":
-      return <SegmentView projectId={projectId} spec={spec} height={height} compact={compact} />;
+      return <SegmentView {...shared} spec={spec} />;
     case "retention":
-      return <RetentionView projectId={projectId} spec={spec} height={height} compact={compact} />;
+      return <RetentionView {...shared} spec={spec} />;
     case "query":
-      return <QueryView projectId={projectId} spec={spec} height={height} compact={compact} />;
+      return <QueryView {...shared} spec={spec} />;
   }
 }
 
@@ -101,12 +116,12 @@ function Frame<T>({
 // Keeps the last result on screen while a changed report runs, so the page does not jump.
 const keep = { placeholderData: <T,>(previous: T | undefined) => previous };
 
-function TrendView({ projectId, spec, height, compact }: ViewProps<"trend">) {
+function TrendView({ projectId, spec, height, compact, timezone }: ViewProps<"trend">) {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.reports.trend.queryOptions({ projectId, definition: spec.definition }), ...keep });
   return (
     <Frame query={query} height={height} isEmpty={(data) => data.series.every((series) => series.values.every((value) => !value) && !series.previous?.total)}>
-      {(data) => <TrendChart result={data} interval={spec.definition.interval} height={height} showTable={!compact} />}
+      {(data) => <TrendChart result={data} interval={spec.definition.interval} timezone={timezone} height={height} showTable={!compact} />}
     </Frame>
   );
 }
@@ -131,12 +146,12 @@ function SegmentView({ projectId, spec, height, compact }: ViewProps<"segment">)
   );
 }
 
-function RetentionView({ projectId, spec, height }: ViewProps<"retention">) {
+function RetentionView({ projectId, spec, height, timezone }: ViewProps<"retention">) {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.reports.retention.queryOptions({ projectId, definition: spec.definition }), ...keep });
   return (
     <Frame query={query} height={height} isEmpty={(data) => data.cohorts.length === 0}>
-      {(data) => <RetentionTable result={data} interval={spec.definition.interval} />}
+      {(data) => <RetentionTable result={data} interval={spec.definition.interval} timezone={timezone} />}
     </Frame>
   );
 }

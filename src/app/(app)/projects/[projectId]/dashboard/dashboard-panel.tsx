@@ -90,8 +90,9 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
       ) : (
         <ul className="grid gap-6 lg:grid-cols-2" aria-label="Dashboard reports">
           {pinned.map((report, index) => (
-            <li key={report.id}>
-              <Card className="h-full" data-testid="dashboard-card">
+            // min-w-0: a grid item is as wide as its widest content by default, and a wide table would push the page sideways.
+            <li key={report.id} className="min-w-0">
+              <Card className="h-full min-w-0" data-testid="dashboard-card">
                 <CardHeader className="flex-row items-start justify-between gap-2 space-y-0 pb-3">
                   <div className="min-w-0 space-y-1">
                     <CardTitle className="truncate text-base">
@@ -152,6 +153,7 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
                     <ReportView
                       projectId={projectId}
                       spec={withRange(report.spec, rollRange(report.spec.definition.range, new Date(report.updatedAt), timezone))}
+                      timezone={timezone}
                       height={220}
                       compact
                     />

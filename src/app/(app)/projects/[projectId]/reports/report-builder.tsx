@@ -248,7 +248,7 @@ export function ReportBuilder({
             </Alert>
           ) : null}
           {applied ? (
-            <ReportView projectId={projectId} spec={applied} height={300} />
+            <ReportView projectId={projectId} spec={applied} timezone={timezone} height={300} />
           ) : (
             <div className="flex h-[364px] items-center justify-center rounded-lg border border-dashed text-sm text-muted-foreground">
               Complete the report&apos;s settings above to see its result.
