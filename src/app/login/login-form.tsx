@@ -27,6 +27,12 @@ export function LoginForm({ callbackUrl = "/projects", defaultEmail = "" }: { ca
     setError(null);
     try {
       const result = await signIn("credentials", { email, password, redirect: false });
+      if (result?.status === 429) {
+        // The sign-in route's limit: per account and per address, each further try waits longer.
+        setError("Too many sign-in attempts. Wait a few minutes before trying again, or reset your password.");
+        setPending(false);
+        return;
+      }
       if (!result || result.error) {
         setError("Wrong email or password.");
         setPending(false);
