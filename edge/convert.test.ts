@@ -9,11 +9,13 @@ const cc: ConversionContext = { projectId: "proj_test", now: NOW, requestCtx: { 
 const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,30}$/);
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/);
 const safeKey = name;
-// Valid payloads carry no prototype keys at any depth (those are refused on purpose).
+// Valid payloads carry no prototype keys at any depth and no numbers past 2^53 (both are refused on purpose).
 const reservedKey = /"(__proto__|constructor|prototype)":/;
+const safeNumbers = (_key: string, value: unknown) => (typeof value === "number" && !Number.isSafeInteger(Math.trunc(value)) ? 1.5 : value);
 const props: fc.Arbitrary<JsonObject> = fc
   .dictionary(safeKey, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 })
-  .filter((value) => !reservedKey.test(JSON.stringify(value))) as fc.Arbitrary<JsonObject>;
+  .map((value) => JSON.parse(JSON.stringify(value, safeNumbers)) as JsonObject)
+  .filter((value) => !reservedKey.test(JSON.stringify(value)));
 const timestampMs = fc.integer({ min: NOW - 30 * 86_400_000, max: NOW });
 const iso = timestampMs.map((ms) => new Date(ms).toISOString());
 
@@ -144,13 +146,33 @@ describe("format conversion", () => {
     );
   });
 
-  it("refuses prototype keys at any depth and over-deep nesting as malformed", () => {
+  it("refuses prototype keys at any depth and over-deep nesting as unstorable, naming the path as sent", () => {
     const proto = JSON.parse('{"event_name":"x","props":{"a":{"__proto__":{"admin":true}}}}') as unknown;
-    expect(convertEvent(proto, cc)).toMatchObject({ ok: false, violations: [{ type: "malformed", field: "props.a.__proto__" }] });
+    expect(convertEvent(proto, cc)).toMatchObject({ ok: false, violations: [{ type: "unstorable_value", field: "props.a.__proto__" }] });
     let deep: unknown = 1;
     for (let i = 0; i < 50; i++) deep = { d: deep };
-    expect(convertEvent({ event_name: "x", props: deep }, cc)).toMatchObject({ ok: false, violations: [{ type: "malformed" }] });
+    expect(convertEvent({ type: "track", event: "x", properties: deep }, cc)).toMatchObject({
+      ok: false,
+      violations: [{ type: "unstorable_value", field: `properties${".d".repeat(11)}` }],
+    });
     expect(({} as { admin?: boolean }).admin).toBeUndefined();
+  });
+
+  it("refuses context fields longer than the stored field, and NUL anywhere; stores lone surrogates as U+FFFD", () => {
+    const country = "C".repeat(65);
+    expect(convertEvent({ type: "track", event: "x", context: { location: { country } } }, cc)).toMatchObject({
+      ok: false,
+      violations: [{ type: "unstorable_value", field: "context.location.country" }],
+    });
+    expect(convertEvent({ event_name: "x", ctx: { ip: "1".repeat(65) } }, cc)).toMatchObject({ ok: false, violations: [{ field: "ctx.ip" }] });
+    expect(convertEvent({ event_type: "x", fields: { note: "a\u0000b" } }, cc)).toMatchObject({
+      ok: false,
+      violations: [{ type: "unstorable_value", field: "fields.note" }],
+    });
+    const united = convertEvent({ type: "track", event: "x", context: { location: { country: "United States" } } }, cc);
+    expect(united).toMatchObject({ ok: true, record: { ctx: { country: "United States" } } });
+    const lone = convertEvent({ event_name: "x\ud800", props: { "k\udc00": "v\ud83d" } }, cc);
+    expect(lone).toMatchObject({ ok: true, record: { event_name: "x\ufffd", props: { "k\ufffd": "v\ufffd" } } });
   });
 
   it("names the problem for wrong types and unknown keys", () => {

@@ -1,8 +1,10 @@
 /**
  * Source formats → the internal form. Pure: no I/O, never throws on any JSON value;
- * anything it cannot convert comes back as a `malformed` violation.
+ * anything it cannot convert comes back as a violation: `unstorable_value` (with the JSON path as
+ * sent) for what no stage could store (src/domain/storable), else `malformed`.
  */
 import type { EventContext, InternalEvent, JsonObject, JsonValue, ProfileRecord, Violation } from "../src/domain/events";
+import { CONTEXT_LIMITS, STORABLE_LIMITS, toStorable, type ContextField } from "../src/domain/storable";
 import { uuidv7 } from "./uuidv7";
 
 export type SourceFormat = "internal" | "tracking" | "segment";
@@ -22,17 +24,18 @@ export type Converted =
   | { ok: false; violations: Violation[] };
 
 export const LIMITS = {
-  maxDepth: 10,
   maxNameLength: 128,
   maxIdLength: 256,
-  maxKeysPerObject: 1000,
 } as const;
-
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 const malformed = (message: string, field?: string): { ok: false; violations: Violation[] } => ({
   ok: false,
   violations: [{ type: "malformed", message, ...(field ? { field } : {}) }],
+});
+
+const unstorable = (field: string, message: string): { ok: false; violations: Violation[] } => ({
+  ok: false,
+  violations: [{ type: "unstorable_value", field, message: `${field || "the input"} ${message}` }],
 });
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -40,31 +43,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks that `value` is plain JSON within the depth limit and holds no prototype keys.
- * Returns the first problem found, or null.
+ * The input in storable form (src/domain/storable), judged as a whole so a refusal names the path
+ * as sent (`properties.a.b`, `context.location.country`). Props sit one level inside the input.
  */
-export function jsonProblem(value: unknown, path: string, depth = 0): Violation | null {
-  if (depth > LIMITS.maxDepth) return { type: "malformed", field: path, message: `nesting deeper than ${LIMITS.maxDepth} levels` };
-  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
-  if (typeof value === "number") return Number.isFinite(value) ? null : { type: "malformed", field: path, message: "numbers must be finite" };
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = jsonProblem(value[i], `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
-    }
-    return null;
-  }
-  if (isObject(value)) {
-    const keys = Object.keys(value);
-    if (keys.length > LIMITS.maxKeysPerObject) return { type: "malformed", field: path, message: `more than ${LIMITS.maxKeysPerObject} keys` };
-    for (const key of keys) {
-      if (FORBIDDEN_KEYS.has(key)) return { type: "malformed", field: path ? `${path}.${key}` : key, message: `the key "${key}" is not allowed` };
-      const problem = jsonProblem(value[key], path ? `${path}.${key}` : key, depth + 1);
-      if (problem) return problem;
-    }
-    return null;
-  }
-  return { type: "malformed", field: path, message: "not a JSON value" };
+function storableInput(input: Record<string, unknown>): { ok: true; value: Record<string, unknown> } | { ok: false; violations: Violation[] } {
+  const result = toStorable(input, "", STORABLE_LIMITS.maxDepth + 1);
+  if (!result.ok) return unstorable(result.problem.path, result.problem.message);
+  return { ok: true, value: result.value as Record<string, unknown> };
 }
 
 function optionalString(value: unknown, field: string, max: number): { ok: true; value: string | undefined } | { ok: false; violation: Violation } {
@@ -89,14 +74,18 @@ export function parseTimestamp(value: unknown): number | null {
   return null;
 }
 
-function pickContext(source: Record<string, unknown>): EventContext {
+/** One context value from the payload: the field it fills, where it was sent, and the value. */
+type ContextSource = [field: ContextField, path: string, value: unknown];
+
+/** Context fields from the payload; non-strings are ignored, strings longer than the stored field are refused. */
+function pickContext(sources: ContextSource[]): { ok: true; ctx: EventContext } | { ok: false; violations: Violation[] } {
   const ctx: EventContext = {};
-  const keys = ["ip", "user_agent", "locale", "device_type", "os", "app_version", "country", "region", "city", "session_id"] as const;
-  for (const key of keys) {
-    const value = source[key];
-    if (typeof value === "string" && value.length > 0 && value.length <= 1024) ctx[key] = value;
+  for (const [field, path, value] of sources) {
+    if (typeof value !== "string" || value.length === 0) continue;
+    if (value.length > CONTEXT_LIMITS[field]) return unstorable(path, `is longer than ${CONTEXT_LIMITS[field]} characters`);
+    ctx[field] = value;
   }
-  return ctx;
+  return { ok: true, ctx };
 }
 
 function eventName(value: unknown, field: string): { ok: true; value: string } | { ok: false; violations: Violation[] } {
@@ -151,13 +140,17 @@ function fromInternal(input: Record<string, unknown>, cc: ConversionContext): Co
   const profile = optionalString(input.profile_id, "profile_id", LIMITS.maxIdLength);
   if (!profile.ok) return { ok: false, violations: [profile.violation] };
   if (input.ctx !== undefined && !isObject(input.ctx)) return malformed("ctx must be an object", "ctx");
+  const source = isObject(input.ctx) ? input.ctx : {};
+  const fields = Object.keys(CONTEXT_LIMITS) as ContextField[];
+  const ctx = pickContext(fields.map((field): ContextSource => [field, `ctx.${field}`, source[field]]));
+  if (!ctx.ok) return ctx;
   return buildEvent(cc, "internal", {
     eventId: id.value,
     name: name.value,
     timestamp: input.cts ?? input.timestamp,
     profileId: profile.value,
     props: input.props,
-    ctx: isObject(input.ctx) ? pickContext(input.ctx) : {},
+    ctx: ctx.ctx,
   });
 }
 
@@ -174,27 +167,39 @@ function fromTracking(input: Record<string, unknown>, cc: ConversionContext): Co
   if (!user.ok) return { ok: false, violations: [user.violation] };
   const session = optionalString(input.session_id, "session_id", 128);
   if (!session.ok) return { ok: false, violations: [session.violation] };
-  const ctx = pickContext({ ip: input.ip, user_agent: input.user_agent, session_id: session.value });
-  return buildEvent(cc, "tracking", { eventId: id.value, name: name.value, timestamp: input.timestamp, profileId: user.value, props: input.fields, ctx });
+  const ctx = pickContext([
+    ["ip", "ip", input.ip],
+    ["user_agent", "user_agent", input.user_agent],
+    ["session_id", "session_id", session.value],
+  ]);
+  if (!ctx.ok) return ctx;
+  return buildEvent(cc, "tracking", {
+    eventId: id.value,
+    name: name.value,
+    timestamp: input.timestamp,
+    profileId: user.value,
+    props: input.fields,
+    ctx: ctx.ctx,
+  });
 }
 
-function segmentContext(context: unknown): EventContext {
-  if (!isObject(context)) return {};
+function segmentContext(context: unknown): ReturnType<typeof pickContext> {
+  if (!isObject(context)) return { ok: true, ctx: {} };
   const app = isObject(context.app) ? context.app : {};
   const os = isObject(context.os) ? context.os : {};
   const device = isObject(context.device) ? context.device : {};
   const location = isObject(context.location) ? context.location : {};
-  return pickContext({
-    ip: context.ip,
-    user_agent: context.userAgent,
-    locale: context.locale,
-    app_version: app.version,
-    os: os.name,
-    device_type: device.type,
-    country: location.country,
-    city: location.city,
-    region: location.region,
-  });
+  return pickContext([
+    ["ip", "context.ip", context.ip],
+    ["user_agent", "context.userAgent", context.userAgent],
+    ["locale", "context.locale", context.locale],
+    ["app_version", "context.app.version", app.version],
+    ["os", "context.os.name", os.name],
+    ["device_type", "context.device.type", device.type],
+    ["country", "context.location.country", location.country],
+    ["city", "context.location.city", location.city],
+    ["region", "context.location.region", location.region],
+  ]);
 }
 
 /** Segment-style `track` and `identify` calls. */
@@ -221,13 +226,15 @@ function fromSegment(input: Record<string, unknown>, cc: ConversionContext): Con
   }
   const name = eventName(input.event, "event");
   if (!name.ok) return name;
+  const ctx = segmentContext(input.context);
+  if (!ctx.ok) return ctx;
   return buildEvent(cc, "segment", {
     eventId: id.value,
     name: name.value,
     timestamp: input.timestamp ?? input.originalTimestamp,
     profileId: user.value,
     props: input.properties,
-    ctx: segmentContext(input.context),
+    ctx: ctx.ctx,
   });
 }
 
@@ -240,10 +247,11 @@ export function detectFormat(input: Record<string, unknown>): SourceFormat | nul
 }
 
 /** Any JSON value → an internal event or profile record, or the reasons it is not one. */
-export function convertEvent(input: unknown, cc: ConversionContext): Converted {
-  if (!isObject(input)) return malformed("each event must be a JSON object");
-  const problem = jsonProblem(input, "");
-  if (problem) return { ok: false, violations: [problem] };
+export function convertEvent(raw: unknown, cc: ConversionContext): Converted {
+  if (!isObject(raw)) return malformed("each event must be a JSON object");
+  const storable = storableInput(raw);
+  if (!storable.ok) return storable;
+  const input = storable.value;
   switch (detectFormat(input)) {
     case "internal":
       return fromInternal(input, cc);
@@ -257,10 +265,11 @@ export function convertEvent(input: unknown, cc: ConversionContext): Converted {
 }
 
 /** `POST /api/v1/profiles`: `{profile_id, set?, set_once?, unset?}`, `{profile_id, props}`, or a Segment identify. */
-export function convertProfile(input: unknown, cc: ConversionContext): Converted {
-  if (!isObject(input)) return malformed("the profile must be a JSON object");
-  const problem = jsonProblem(input, "");
-  if (problem) return { ok: false, violations: [problem] };
+export function convertProfile(raw: unknown, cc: ConversionContext): Converted {
+  if (!isObject(raw)) return malformed("the profile must be a JSON object");
+  const storable = storableInput(raw);
+  if (!storable.ok) return storable;
+  const input = storable.value;
   if (input.type === "identify") return fromSegment(input, cc);
   const allowed = new Set(["profile_id", "set", "set_once", "unset", "props", "event_id"]);
   const extra = Object.keys(input).filter((key) => !allowed.has(key));
@@ -275,7 +284,7 @@ export function convertProfile(input: unknown, cc: ConversionContext): Converted
   const unset = input.unset ?? [];
   if (!isObject(set)) return malformed("set must be a JSON object", "set");
   if (!isObject(setOnce)) return malformed("set_once must be a JSON object", "set_once");
-  if (!Array.isArray(unset) || !unset.every((key): key is string => typeof key === "string" && key.length > 0 && key.length <= 128)) {
+  if (!Array.isArray(unset) || !unset.every((key): key is string => typeof key === "string" && key.length > 0 && key.length <= STORABLE_LIMITS.maxKeyLength)) {
     return malformed("unset must be a list of attribute names", "unset");
   }
   const record: ProfileRecord = {

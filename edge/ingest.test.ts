@@ -156,7 +156,8 @@ describe("ingest handler", () => {
     expect((await post("batch", [])).status).toBe(400);
     expect((await post("batch", { nope: true })).status).toBe(400);
     const proto = await post("events", '{"event_name":"purchase","props":{"amount":1,"__proto__":{"polluted":true}}}');
-    expect(proto.status).toBe(400);
+    expect(proto.status).toBe(422);
+    expect(await proto.json()).toMatchObject({ error: "unstorable_value", path: "props.__proto__" });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(written.every((record) => record.topic === "event.dlq")).toBe(true);
   });

@@ -20,6 +20,7 @@ import {
   type Violation,
   type ViolationType,
 } from "../src/domain/events";
+import { boundedCopy, CONTEXT_LIMITS, storableString } from "../src/domain/storable";
 import type { ResolvedKey } from "../src/domain/tracking-plan";
 import { convertEvent, convertProfile, type Converted } from "./convert";
 import { RateLimiter } from "./rate-limit";
@@ -83,6 +84,12 @@ type ErrorCode =
   | "method_not_allowed"
   | "not_implemented";
 
+/** The longest API key ingest looks up (the app's internal key endpoint takes no longer ones). */
+export const MAX_API_KEY_LENGTH = 200;
+
+/** Dead letters keep a refused payload to this depth; deeper levels become a marker string. */
+const DEAD_LETTER_DEPTH = 32;
+
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
 }
@@ -124,23 +131,42 @@ const CORS_HEADERS = {
   "access-control-expose-headers": "retry-after, x-trace-id",
 };
 
+/** A header's value as stored context: at most the field's length, nothing unstorable (then absent). */
+function headerContext(value: string | null | undefined, max: number): string | undefined {
+  if (!value) return undefined;
+  const stored = storableString(value.slice(0, max), "");
+  return stored.ok && stored.value.length > 0 ? stored.value : undefined;
+}
+
+/** Percent-decoding that answers null for malformed escapes (`%ZZ`) instead of throwing. */
+export function safeDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
 /** Client context from headers: the first forwarded address, user agent, locale and platform geo headers. */
 export function requestContext(request: Request): EventContext {
   const headers = request.headers;
   const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || headers.get("x-real-ip") || headers.get("cf-connecting-ip") || undefined;
-  const locale = headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim() || undefined;
-  const ctx: EventContext = {};
-  if (ip) ctx.ip = ip.slice(0, 64);
-  const userAgent = headers.get("user-agent");
-  if (userAgent) ctx.user_agent = userAgent.slice(0, 1024);
-  if (locale) ctx.locale = locale.slice(0, 64);
-  const country = headers.get("x-vercel-ip-country") ?? headers.get("cf-ipcountry");
-  if (country) ctx.country = country.slice(0, 8);
-  const region = headers.get("x-vercel-ip-country-region");
-  if (region) ctx.region = region.slice(0, 64);
+  const locale = headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim();
   const city = headers.get("x-vercel-ip-city");
-  if (city) ctx.city = decodeURIComponent(city).slice(0, 128);
+  const fields: Array<[keyof typeof CONTEXT_LIMITS, string | null | undefined]> = [
+    ["ip", forwarded || headers.get("x-real-ip") || headers.get("cf-connecting-ip")],
+    ["user_agent", headers.get("user-agent")],
+    ["locale", locale],
+    ["country", headers.get("x-vercel-ip-country") ?? headers.get("cf-ipcountry")],
+    ["region", headers.get("x-vercel-ip-country-region")],
+    // Vercel percent-encodes the city; a malformed escape leaves it out rather than failing the request.
+    ["city", city ? safeDecode(city) : null],
+  ];
+  const ctx: EventContext = {};
+  for (const [field, value] of fields) {
+    const stored = headerContext(value, CONTEXT_LIMITS[field]);
+    if (stored !== undefined) ctx[field] = stored;
+  }
   return ctx;
 }
 
@@ -157,7 +183,8 @@ async function readBody(request: Request, limit: number): Promise<string | null>
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not awaited: some runtimes settle the cancel only once the client stops sending.
+      reader.cancel().catch(() => undefined);
       return null;
     }
     chunks.push(value);
@@ -169,6 +196,18 @@ async function readBody(request: Request, limit: number): Promise<string | null>
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(all);
+}
+
+function withCors(response: Response): Response {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+  return response;
+}
+
+/** The profile id of `GET /api/v1/profiles/:id`, percent-decoded; null when an escape is malformed. */
+export function profileIdOf(request: Request): string | null {
+  const path = new URL(request.url).pathname;
+  const marker = "/profiles/";
+  return safeDecode(path.slice(path.lastIndexOf(marker) + marker.length));
 }
 
 interface Refusal {
@@ -186,6 +225,8 @@ export function createIngestHandler(deps: IngestDeps) {
   async function authenticate(request: Request): Promise<{ plan: ResolvedKey } | { response: Response }> {
     const apiKey = apiKeyOf(request);
     if (!apiKey) return { response: failure(401, "unauthorized", "Send your project's API key in the X-API-Key header (or Authorization: Bearer).") };
+    // No key is this long; looking it up would only fail (and a failed lookup answers 503).
+    if (apiKey.length > MAX_API_KEY_LENGTH) return { response: failure(401, "unauthorized", "Unknown or revoked API key.") };
     let plan: ResolvedKey | null;
     try {
       plan = await deps.resolveKey(apiKey);
@@ -237,7 +278,8 @@ export function createIngestHandler(deps: IngestDeps) {
       received_at: receivedAt,
       reason: refusal.reason,
       violations: refusal.violations,
-      payload: refusal.payload,
+      // The refused input may nest without bound (it was only parsed, which is iterative).
+      payload: boundedCopy(refusal.payload, DEAD_LETTER_DEPTH),
     };
     return { topic: TOPIC.dlq, key: projectId, value: JSON.stringify(letter), headers: { trace_id: traceId, reason: refusal.reason } };
   }
@@ -343,12 +385,13 @@ export function createIngestHandler(deps: IngestDeps) {
       const refusal = refusals[0];
       if (refusal) {
         const status = refusal.reason === "malformed" ? 400 : 422;
+        const path = refusal.violations[0]?.field;
         return finish(
           failure(
             status,
             refusal.reason,
             refusal.violations.map((violation) => (violation.field ? `${violation.field}: ${violation.message}` : violation.message)).join("; "),
-            { violations: refusal.violations },
+            { ...(path !== undefined ? { path } : {}), violations: refusal.violations },
           ),
         );
       }
@@ -362,7 +405,12 @@ export function createIngestHandler(deps: IngestDeps) {
         accepted: acceptedIds.length,
         refused: refusals.length,
         events: acceptedIds,
-        errors: refusals.map((refusal) => ({ index: refusal.index, reason: refusal.reason, violations: refusal.violations })),
+        errors: refusals.map((refusal) => ({
+          index: refusal.index,
+          reason: refusal.reason,
+          ...(refusal.violations[0]?.field !== undefined ? { path: refusal.violations[0].field } : {}),
+          violations: refusal.violations,
+        })),
       }),
     );
   }
@@ -371,17 +419,20 @@ export function createIngestHandler(deps: IngestDeps) {
     events: (request: Request) => ingest(request, "single"),
     batch: (request: Request) => ingest(request, "batch"),
     profiles: (request: Request) => ingest(request, "profile"),
-    /** GET /api/v1/profiles/:id with the project's API key: the profile's latest state, or 404. */
-    async profile(request: Request, profileId: string): Promise<Response> {
-      const withCors = (response: Response) => {
-        for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
-        return response;
-      };
+    /**
+     * GET /api/v1/profiles/:id with the project's API key: the profile's latest state, or 404.
+     * The id is read from the request's own path, so a malformed escape (`%ZZ`) is a 400 here
+     * rather than an error in whichever router decoded it.
+     */
+    async profile(request: Request): Promise<Response> {
       const auth = await authenticate(request);
       if ("response" in auth) return withCors(auth.response);
       if (!deps.readProfile)
         return withCors(failure(501, "not_implemented", "Reading profiles needs the DuckDB query service, which this deployment does not serve."));
+      const profileId = profileIdOf(request);
+      if (profileId === null) return withCors(failure(400, "malformed", "The profile id in the path is not valid percent-encoding."));
       if (profileId.length === 0 || profileId.length > 256) return withCors(failure(400, "malformed", "A profile id is 1 to 256 characters."));
+      if (!storableString(profileId, "").ok) return withCors(failure(400, "malformed", "A profile id cannot contain NUL characters."));
       let profile: StoredProfile | null;
       try {
         profile = await deps.readProfile(auth.plan.project.id, profileId);
@@ -395,6 +446,13 @@ export function createIngestHandler(deps: IngestDeps) {
     },
     health: () => json(200, { status: "ok" }),
     preflight: () => new Response(null, { status: 204, headers: CORS_HEADERS }),
+    /** A known ingest path asked with a method it does not serve. */
+    methodNotAllowed: (method: string, allow: string) =>
+      withCors(failure(405, "method_not_allowed", `${method.slice(0, 32)} is not served here; use ${allow}.`, {}, { allow })),
+    /** A body over `limits.maxRequestBytes`, for servers that bound the read themselves. */
+    payloadTooLarge: () => withCors(failure(413, "payload_too_large", `Request body over ${limits.maxRequestBytes} bytes.`)),
+    /** Any path under /api/v1 that ingest does not serve. */
+    notFound: (request: Request) => withCors(failure(404, "not_found", `No ingest endpoint at ${new URL(request.url).pathname}.`)),
     limits,
   };
 }

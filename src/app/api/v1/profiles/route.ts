@@ -11,3 +11,9 @@ export function POST(request: Request) {
 export function OPTIONS() {
   return edgeIngest().preflight();
 }
+
+/** Any other method: 405 with a machine-readable error and Allow (Next's own 405 has neither). */
+function notAllowed(request: Request) {
+  return edgeIngest().methodNotAllowed(request.method, "POST, OPTIONS");
+}
+export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { RotateCcw } from "lucide-react";
+import { RotateCcw, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { z } from "zod";
@@ -32,17 +32,42 @@ const REASON_LABELS: Record<ViolationType, string> = {
   datatype_mismatch: "Wrong data type",
   additional_properties: "Unknown properties",
   malformed: "Malformed",
+  unstorable_value: "Unstorable value",
 };
 
-// Stored violations are JSON written by ingest; read them defensively.
-const violationsSchema = z.array(z.object({ type: z.string().optional(), field: z.string().optional(), message: z.string().optional() }).loose()).catch([]);
+type Letter = RouterOutputs["deadLetters"]["list"]["items"][number];
+
+const STAGES = ["ingest", "processor", "sink", "actions", "webhooks"] as const;
+type StageFilter = (typeof STAGES)[number];
+const stageSchema = z.enum(STAGES);
+
+/**
+ * The payload comes as JSON text (any key survives the transport). A consumer's letter holds the
+ * record's exact text, shown parsed when it is JSON; bytes that are not UTF-8 come as base64.
+ */
+function payloadOf(letter: Letter): { value: unknown; text: string } {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(letter.payloadJson);
+  } catch {
+    return { value: letter.payloadJson, text: letter.payloadJson };
+  }
+  if (letter.stage !== null && typeof stored === "string") {
+    if (letter.payloadEncoding === "base64") return { value: `base64: ${stored}`, text: `base64: ${stored}` };
+    try {
+      return { value: JSON.parse(stored) as unknown, text: stored };
+    } catch {
+      return { value: stored, text: stored };
+    }
+  }
+  return { value: stored, text: JSON.stringify(stored) ?? "" };
+}
 
 function reasonLabel(reason: string): string {
   return (REASON_LABELS as Record<string, string>)[reason] ?? reason;
 }
 
-function preview(payload: unknown): string {
-  const text = JSON.stringify(payload) ?? "";
+function preview(text: string): string {
   return text.length > 100 ? `${text.slice(0, 99)}…` : text;
 }
 
@@ -53,17 +78,27 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
   const queryClient = useQueryClient();
   const isAdmin = atLeast(role, "admin");
   const [reason, setReason] = useState<ViolationType | null>(null);
+  const [stage, setStage] = useState<StageFilter | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [result, setResult] = useState<ReplayResult | null>(null);
   const client = useTRPCClient();
-  const list = useCursorPages(["deadLetters.list", projectId, reason], (cursor: { receivedAt: string; dlqId: string } | null) =>
-    client.deadLetters.list.query({ projectId, reason, cursor, limit: 50 }),
+  const list = useCursorPages(["deadLetters.list", projectId, reason, stage], (cursor: { receivedAt: string; dlqId: string } | null) =>
+    client.deadLetters.list.query({ projectId, reason, stage, cursor, limit: 50 }),
   );
   const letters = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const replay = useMutation(
     trpc.deadLetters.replay.mutationOptions({
       onSuccess: async (answer) => {
         setResult(answer);
+        setSelected(new Set());
+        await queryClient.invalidateQueries({ queryKey: ["deadLetters.list", projectId] });
+      },
+    }),
+  );
+  const discard = useMutation(
+    trpc.deadLetters.discard.mutationOptions({
+      onSuccess: async () => {
+        setResult(null);
         setSelected(new Set());
         await queryClient.invalidateQueries({ queryKey: ["deadLetters.list", projectId] });
       },
@@ -88,7 +123,7 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
             <h2>Dead letters</h2>
           </CardTitle>
           <CardDescription>
-            Events ingest refused, with why. Fix the{" "}
+            Events ingest refused and records a pipeline stage could not handle, with why. Fix the{" "}
             <Link href={`/projects/${projectId}/tracking-plan`} className="text-primary underline-offset-4 hover:underline">
               tracking plan
             </Link>
@@ -116,6 +151,26 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
               ))}
             </Select>
           </div>
+          <div className="space-y-1.5">
+            <Label htmlFor="dlq-stage">Stage</Label>
+            <Select
+              id="dlq-stage"
+              className="w-40"
+              value={stage ?? ""}
+              onChange={(event) => {
+                const parsed = stageSchema.safeParse(event.target.value);
+                setStage(parsed.success ? parsed.data : null);
+                setSelected(new Set());
+              }}
+            >
+              <option value="">All stages</option>
+              {STAGES.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </Select>
+          </div>
           {isAdmin ? (
             <Button
               disabled={selected.size === 0 || selected.size > MAX_REPLAY || replay.isPending}
@@ -124,6 +179,16 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
             >
               <RotateCcw className="h-4 w-4" aria-hidden="true" />
               {replay.isPending ? "Replaying…" : `Replay${selected.size > 0 ? ` ${selected.size}` : ""}`}
+            </Button>
+          ) : null}
+          {isAdmin ? (
+            <Button
+              variant="outline"
+              disabled={selected.size === 0 || selected.size > MAX_REPLAY || discard.isPending}
+              onClick={() => discard.mutate({ projectId, ids: [...selected] })}
+            >
+              <Trash2 className="h-4 w-4" aria-hidden="true" />
+              {discard.isPending ? "Discarding…" : `Discard${selected.size > 0 ? ` ${selected.size}` : ""}`}
             </Button>
           ) : null}
         </div>
@@ -135,6 +200,7 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
           </Alert>
         ) : null}
         {replay.error ? <Alert variant="destructive">{errorMessage(replay.error)}</Alert> : null}
+        {discard.error ? <Alert variant="destructive">{errorMessage(discard.error)}</Alert> : null}
         {result ? (
           <Alert variant={result.refused.length === 0 && result.missing.length === 0 ? "success" : "warning"} data-testid="replay-result">
             <AlertTitle>
@@ -186,7 +252,9 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
               </TableHeader>
               <TableBody>
                 {letters.map((letter) => {
-                  const violations = violationsSchema.parse(letter.violations);
+                  // A consumer's error is shown on its own; its violation only repeats it.
+                  const violations = letter.stage ? [] : letter.violations;
+                  const payload = payloadOf(letter);
                   return (
                     <TableRow key={letter.dlqId} data-testid="dead-letter-row" className={letter.replayedAt ? "text-muted-foreground" : undefined}>
                       {isAdmin ? (
@@ -209,10 +277,16 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
                       </TableCell>
                       <TableCell className="align-top">
                         <Badge variant={letter.reason === "malformed" ? "destructive" : "warning"}>{reasonLabel(letter.reason)}</Badge>
-                        <div className="mt-1 text-xs text-muted-foreground">via {letter.source}</div>
+                        <div className="mt-1 text-xs text-muted-foreground" data-testid="dead-letter-stage">
+                          {letter.stage ? `stage: ${letter.stage}` : `via ${letter.source}`}
+                        </div>
                       </TableCell>
                       <TableCell className="align-top text-sm">
-                        {violations.length === 0 ? (
+                        {letter.error ? (
+                          <p className="break-words font-mono text-xs" data-testid="dead-letter-error">
+                            {letter.error}
+                          </p>
+                        ) : violations.length === 0 ? (
                           <span className="text-muted-foreground">—</span>
                         ) : (
                           <ul className="space-y-0.5">
@@ -228,8 +302,8 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
                       </TableCell>
                       <TableCell className="max-w-80 align-top">
                         <details>
-                          <summary className="cursor-pointer truncate font-mono text-xs text-muted-foreground">{preview(letter.payload)}</summary>
-                          <JsonView value={letter.payload} className="mt-2 max-h-60" />
+                          <summary className="cursor-pointer truncate font-mono text-xs text-muted-foreground">{preview(payload.text)}</summary>
+                          <JsonView value={payload.value} className="mt-2 max-h-60" />
                         </details>
                       </TableCell>
                     </TableRow>
