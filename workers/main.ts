@@ -155,6 +155,9 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
           produce: async (records) => {
             await bus.produce(records.map((record) => ({ ...record, headers: { ...record.headers, "prism-source": "replay" } })));
           },
+          putBack: async (records) => {
+            await bus.produce(records.map((record) => ({ ...record, headers: { "prism-source": "replay" } })));
+          },
         }),
       );
     }

@@ -172,6 +172,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "profiles.timeline": fc.record({ projectId, profileId: word }),
     "deadLetters.list": fc.record({ projectId }),
     "deadLetters.replay": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
+    "deadLetters.discard": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
     "savedReports.list": fc.record({ projectId }),
     "savedReports.create": fc.record({ projectId, name: word, spec: fc.constant({ kind: "query", definition: { range: ANY_RANGE } }) }),
     "savedReports.update": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId), name: word }),

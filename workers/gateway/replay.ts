@@ -8,7 +8,27 @@ import { sameSecret } from "../../src/server/internal-auth";
 import { sendJson } from "../http-server";
 
 const MAX_BODY = 8 * 1024 * 1024;
-const replayRequestSchema = z.strictObject({ projectId: z.string().min(1).max(64), payloads: z.array(z.json()).min(1).max(100) });
+const replayRequestSchema = z.union([
+  z.strictObject({ projectId: z.string().min(1).max(64), payloads: z.array(z.json()).min(1).max(100) }),
+  /** A consumer's dead letters: the records as they were read, put back on their topic after a fix. */
+  z.strictObject({
+    projectId: z.string().min(1).max(64),
+    records: z
+      .array(z.strictObject({ topic: z.enum([TOPIC.raw, TOPIC.enriched, TOPIC.triggered]), key: z.string().max(1000).nullable(), value: z.string() }))
+      .min(1)
+      .max(100),
+  }),
+]);
+
+/** A record claims its project in `project_id`; only the project's own records are put back. */
+function belongsTo(value: string, projectId: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null && "project_id" in parsed && parsed.project_id === projectId;
+  } catch {
+    return false;
+  }
+}
 
 async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -27,7 +47,13 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
  * with the internal secret; answers what ingest answers for a batch (accepted and refused, by index).
  * Refused payloads are not dead-lettered again: the letter they came from stays, unreplayed.
  */
-export function createReplayHandler(opts: { db: PrismaClient; secret: string; produce: (records: OutgoingRecord[]) => Promise<void> }) {
+export function createReplayHandler(opts: {
+  db: PrismaClient;
+  secret: string;
+  produce: (records: OutgoingRecord[]) => Promise<void>;
+  /** Puts a consumer's records back on their topics, exactly as they were. */
+  putBack: (records: Array<{ topic: string; key: string | null; value: string }>) => Promise<void>;
+}) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (!sameSecret(req.headers["x-internal-secret"] as string | undefined, opts.secret)) {
       return sendJson(res, 401, { error: "unauthorized", message: "Internal endpoint: send X-Internal-Secret." });
@@ -42,6 +68,16 @@ export function createReplayHandler(opts: { db: PrismaClient; secret: string; pr
     }
     const parsed = replayRequestSchema.safeParse(body);
     if (!parsed.success) return sendJson(res, 400, { error: "malformed", message: parsed.error.issues[0]?.message ?? "invalid request" });
+    if ("records" in parsed.data) {
+      const { projectId, records } = parsed.data;
+      const errors = records.flatMap((record, index) =>
+        belongsTo(record.value, projectId) ? [] : [{ index, reason: "the record is not JSON of this project; it cannot be replayed, only discarded" }],
+      );
+      const refused = new Set(errors.map((error) => error.index));
+      const back = records.filter((_, index) => !refused.has(index));
+      if (back.length > 0) await opts.putBack(back);
+      return sendJson(res, 200, { accepted: back.length, errors });
+    }
     const plan = await resolveProjectPlan(opts.db, parsed.data.projectId);
     if (!plan) return sendJson(res, 404, { error: "not_found", message: "No such project." });
     // The project's own rate limit does not apply to an admin's replay.

@@ -290,42 +290,81 @@ export interface DeadLetterCursor {
   dlqId: string;
 }
 
-export function buildDeadLetterList(projectId: string, reason: string | null, cursor: DeadLetterCursor | null, limit: number): BuiltQuery {
+export function buildDeadLetterList(
+  projectId: string,
+  reason: string | null,
+  cursor: DeadLetterCursor | null,
+  limit: number,
+  stage: string | null = null,
+): BuiltQuery {
   const params = new Params();
-  const where = [`project_id = ${params.add(projectId)}`];
+  const where = [`project_id = ${params.add(projectId)}`, "discarded_at IS NULL"];
   if (reason !== null) where.push(`reason = ${params.add(reason)}`);
+  if (stage !== null) where.push(stage === "ingest" ? "stage IS NULL" : `stage = ${params.add(stage)}`);
   if (cursor) {
     const at = params.timestamp(cursor.receivedAt);
     where.push(`received_at <= ${at}`, `(received_at < ${at} OR dlq_id < ${params.add(cursor.dlqId)})`);
   }
   return {
     sql: `SELECT dlq_id, epoch_ms(received_at) AS received_ms, reason, CAST(violations AS VARCHAR) AS violations, CAST(payload AS VARCHAR) AS payload,
-                 source, epoch_ms(replayed_at) AS replayed_ms
+                 source, epoch_ms(replayed_at) AS replayed_ms, stage, error, payload_encoding
             FROM dead_letters WHERE ${where.join(" AND ")} ORDER BY received_at DESC, dlq_id DESC LIMIT ${limit + 1}`,
     params: params.values,
   };
+}
+
+export interface DeadLetterViolation {
+  type: string | null;
+  field: string | null;
+  message: string | null;
 }
 
 export interface DeadLetterRow {
   dlqId: string;
   receivedAt: string;
   reason: string;
-  violations: unknown[];
-  payload: unknown;
+  violations: DeadLetterViolation[];
+  /**
+   * The stored payload as JSON text, for the client to parse: a payload is whatever a sender or a
+   * broken record held, and keys like `__proto__` or `prototype` make superjson refuse a whole answer.
+   */
+  payloadJson: string;
   source: string;
   replayedAt: string | null;
+  /** The consumer that could not handle the record (processor, sink, actions, webhooks); null for ingest's refusals. */
+  stage: string | null;
+  error: string | null;
+  /** Consumer letters: the payload is the record's exact text (utf8) or its bytes (base64). */
+  payloadEncoding: "utf8" | "base64" | null;
+}
+
+const optionalText = (value: unknown) => (typeof value === "string" ? value : null);
+
+/** Only the three known fields, as strings: stored violations are JSON from senders and records. */
+function violationsOf(value: unknown): DeadLetterViolation[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, 50).map((item: unknown) => {
+    const entry = typeof item === "object" && item !== null ? (item as Record<string, unknown>) : {};
+    return {
+      type: Object.hasOwn(entry, "type") ? optionalText(entry.type) : null,
+      field: Object.hasOwn(entry, "field") ? optionalText(entry.field) : null,
+      message: Object.hasOwn(entry, "message") ? optionalText(entry.message) : null,
+    };
+  });
 }
 
 export function toDeadLetterRow(row: ResultRow): DeadLetterRow {
-  const violations = parseJson(row.violations);
   return {
     dlqId: String(row.dlq_id),
     receivedAt: iso(row.received_ms),
     reason: String(row.reason),
-    violations: Array.isArray(violations) ? violations : [],
-    payload: parseJson(row.payload),
+    violations: violationsOf(parseJson(row.violations)),
+    payloadJson: String(row.payload),
     source: String(row.source),
     replayedAt: row.replayed_ms === null || row.replayed_ms === undefined ? null : iso(row.replayed_ms),
+    stage: text(row.stage),
+    error: text(row.error),
+    payloadEncoding: row.payload_encoding === "utf8" || row.payload_encoding === "base64" ? row.payload_encoding : null,
   };
 }
 
@@ -334,7 +373,18 @@ export function buildDeadLetterPayloads(projectId: string, ids: string[]): Built
   const project = params.add(projectId);
   const list = ids.map((id) => params.add(id)).join(", ");
   return {
-    sql: `SELECT dlq_id, CAST(payload AS VARCHAR) AS payload FROM dead_letters WHERE project_id = ${project} AND dlq_id IN (${list})`,
+    sql: `SELECT dlq_id, CAST(payload AS VARCHAR) AS payload, stage, payload_encoding, CAST(origin AS VARCHAR) AS origin
+            FROM dead_letters WHERE project_id = ${project} AND dlq_id IN (${list}) AND discarded_at IS NULL`,
+    params: params.values,
+  };
+}
+
+export function buildDiscardDeadLetters(projectId: string, ids: string[]): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const list = ids.map((id) => params.add(id)).join(", ");
+  return {
+    sql: `UPDATE dead_letters SET discarded_at = now() WHERE project_id = ${project} AND dlq_id IN (${list}) AND discarded_at IS NULL`,
     params: params.values,
   };
 }

@@ -17,6 +17,7 @@ import {
   trendDefinitionSchema,
 } from "../../src/domain/reports";
 import { VIOLATION_TYPES } from "../../src/domain/events";
+import { POISON_STAGES } from "../poison";
 import {
   buildDeadLetterList,
   buildDeadLetterPayloads,
@@ -26,6 +27,7 @@ import {
   buildFiringsToday,
   buildKeyNumbers,
   buildMarkReplayed,
+  buildDiscardDeadLetters,
   buildProfileActivity,
   buildProfileChanges,
   buildProfileGet,
@@ -217,6 +219,11 @@ const deadLettersRouter = t.router({
       z.strictObject({
         projectId,
         reason: z.enum(VIOLATION_TYPES).nullable().default(null),
+        /** "ingest" for ingest's refusals, else the consumer stage. */
+        stage: z
+          .enum(["ingest", ...POISON_STAGES])
+          .nullable()
+          .default(null),
         cursor: z
           .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
           .nullable()
@@ -225,19 +232,44 @@ const deadLettersRouter = t.router({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit));
+      const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
       return pageOf(rows.map(toDeadLetterRow), input.limit, (row) => ({ receivedAt: row.receivedAt, dlqId: row.dlqId }));
     }),
+  /** Payloads as JSON text (any key is safe through superjson), with what a replay needs to put a consumer's record back. */
   get: procedure.input(z.strictObject({ projectId, ids: idList })).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildDeadLetterPayloads(input.projectId, input.ids));
-    const byId = new Map(rows.map((row) => [String(row.dlq_id), JSON.parse(String(row.payload)) as unknown]));
+    const byId = new Map(rows.map((row) => [String(row.dlq_id), toStoredLetter(row)]));
     // In the order asked for; ids of other projects or unknown ids are simply absent.
-    return input.ids.filter((id) => byId.has(id)).map((id) => ({ dlqId: id, payload: byId.get(id) }));
+    return input.ids.flatMap((id) => {
+      const letter = byId.get(id);
+      return letter ? [{ dlqId: id, ...letter }] : [];
+    });
+  }),
+  discard: procedure.input(z.strictObject({ projectId, ids: idList })).mutation(async ({ ctx, input }) => {
+    return { discarded: await ctx.runner.change(buildDiscardDeadLetters(input.projectId, input.ids)) };
   }),
   markReplayed: procedure.input(z.strictObject({ projectId, ids: idList })).mutation(async ({ ctx, input }) => {
     return { marked: await ctx.runner.change(buildMarkReplayed(input.projectId, input.ids)) };
   }),
 });
+
+const originSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() });
+
+function toStoredLetter(row: Record<string, unknown>) {
+  let origin: z.infer<typeof originSchema> | null = null;
+  try {
+    const parsed = originSchema.safeParse(JSON.parse(String(row.origin)));
+    if (parsed.success) origin = parsed.data;
+  } catch {
+    // ingest's letters have no origin
+  }
+  return {
+    payloadJson: String(row.payload),
+    stage: row.stage === null || row.stage === undefined ? null : String(row.stage),
+    payloadEncoding: row.payload_encoding === "base64" ? ("base64" as const) : row.payload_encoding === "utf8" ? ("utf8" as const) : null,
+    origin,
+  };
+}
 
 export const queryRouter = t.router({
   report: reportRouter,

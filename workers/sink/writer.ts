@@ -428,7 +428,9 @@ export function decodeForSink(message: BusMessage): SinkRecord {
         source: "sink",
       };
     }
-    return { kind: "dead_letter", letter: parsed.data, source: message.headers["prism-source"] ?? "ingest" };
+    // The payload as JSON.parse made it: zod's copy would drop a `__proto__` key, and the payload must stay exact.
+    const exact = (payload as { payload: JsonValue }).payload;
+    return { kind: "dead_letter", letter: { ...parsed.data, payload: exact }, source: message.headers["prism-source"] ?? "ingest" };
   }
   return undecodable(message, `unexpected topic ${message.topic}`, "invalid");
 }

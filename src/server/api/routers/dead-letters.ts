@@ -1,7 +1,8 @@
 /**
- * Dead letters: refused events as the query service stores them, and replay. Replay sends the
- * stored payloads through ingest again (POST {WORKER_URL}/internal/replay, the same validation as
- * the public API against the current tracking plan), then marks the accepted ones as replayed.
+ * Dead letters: events ingest refused and records a consumer could not handle, as the query service
+ * stores them; replay and discard. Replay sends ingest's payloads through ingest again (POST
+ * {WORKER_URL}/internal/replay, the same validation as the public API against the current tracking
+ * plan) and puts a consumer's records back on their topic, then marks the accepted ones as replayed.
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -18,6 +19,8 @@ const replayAnswerSchema = z.object({
 export const deadLettersRouter = createTRPCRouter({
   list: projectProcedure("viewer", {
     reason: z.enum(VIOLATION_TYPES).nullable().default(null),
+    /** "ingest" for ingest's refusals, else the consumer that could not handle the record. */
+    stage: z.enum(["ingest", "processor", "sink", "actions", "webhooks"]).nullable().default(null),
     cursor: z
       .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
       .nullable()
@@ -25,41 +28,92 @@ export const deadLettersRouter = createTRPCRouter({
     limit: z.number().int().min(1).max(200).default(50),
   }).query(({ ctx, input }) =>
     callQueryService((service) =>
-      service.deadLetters.list.query({ projectId: ctx.project.id, reason: input.reason, cursor: input.cursor, limit: input.limit }),
+      service.deadLetters.list.query({ projectId: ctx.project.id, reason: input.reason, stage: input.stage, cursor: input.cursor, limit: input.limit }),
     ),
   ),
 
+  /**
+   * Ingest's letters go through ingest again; a consumer's letters (a record it could not handle,
+   * replayed after a fix) go back on the topic they were read from, exactly as they were; a webhook
+   * delivery's letter makes the delivery pending again.
+   */
   replay: projectProcedure("admin", { ids: z.array(z.string().min(1).max(200)).min(1).max(100) }).mutation(async ({ ctx, input }) => {
     const letters = await callQueryService((service) => service.deadLetters.get.query({ projectId: ctx.project.id, ids: input.ids }));
     if (letters.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "None of these dead letters exist in this project." });
-    const target = queryServiceTarget();
-    let response: Response;
-    try {
-      response = await fetch(`${target.url.replace(/\/$/, "")}/internal/replay`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-internal-secret": target.secret },
-        body: JSON.stringify({ projectId: ctx.project.id, payloads: letters.map((letter) => letter.payload) }),
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (error) {
-      throw new TRPCError({
-        code: "SERVICE_UNAVAILABLE",
-        message: "The ingest service is not reachable right now; nothing was replayed. Retry shortly.",
-        cause: error,
-      });
+    const refused = new Map<string, string>();
+    const accepted: string[] = [];
+
+    const ingest = letters.filter((letter) => letter.stage === null);
+    const records = letters.filter((letter) => letter.stage !== null && letter.origin && RECORD_TOPICS.has(letter.origin.topic));
+    const deliveries = letters.filter((letter) => letter.stage === "webhooks" && letter.origin?.topic === "webhook_deliveries");
+    for (const letter of letters) {
+      if (!ingest.includes(letter) && !records.includes(letter) && !deliveries.includes(letter))
+        refused.set(letter.dlqId, "this letter cannot be replayed, only discarded");
     }
-    const parsed = replayAnswerSchema.safeParse(await response.json().catch(() => null));
-    if (!parsed.success || response.status >= 500 || response.status === 400 || response.status === 401 || response.status === 404) {
-      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Replay failed (ingest answered ${response.status}); nothing was marked as replayed.` });
+    if (ingest.length > 0) {
+      const answer = await postReplay({ projectId: ctx.project.id, payloads: ingest.map((letter) => JSON.parse(letter.payloadJson) as unknown) });
+      ingest.forEach((letter, index) => (answer.refused.has(index) ? refused.set(letter.dlqId, answer.refused.get(index)!) : accepted.push(letter.dlqId)));
     }
-    const refusedIndexes = new Map(parsed.data.errors.map((error) => [error.index, error.reason]));
-    const accepted = letters.filter((_, index) => !refusedIndexes.has(index)).map((letter) => letter.dlqId);
+    const texts = records.filter((letter) => {
+      if (letter.payloadEncoding === "utf8") return true;
+      refused.set(letter.dlqId, "the record is not valid UTF-8; it cannot be replayed, only discarded");
+      return false;
+    });
+    if (texts.length > 0) {
+      const answer = await postReplay({
+        projectId: ctx.project.id,
+        records: texts.map((letter) => ({ topic: letter.origin!.topic, key: letter.origin!.key, value: String(JSON.parse(letter.payloadJson)) })),
+      });
+      texts.forEach((letter, index) => (answer.refused.has(index) ? refused.set(letter.dlqId, answer.refused.get(index)!) : accepted.push(letter.dlqId)));
+    }
+    for (const letter of deliveries) {
+      const { count } = await ctx.db.webhookDelivery.updateMany({
+        where: { id: letter.origin!.offset, projectId: ctx.project.id },
+        data: { status: "pending", nextAttemptAt: new Date(), lastError: null },
+      });
+      if (count === 1) accepted.push(letter.dlqId);
+      else refused.set(letter.dlqId, "the webhook delivery no longer exists");
+    }
+
     if (accepted.length > 0) await callQueryService((service) => service.deadLetters.markReplayed.mutate({ projectId: ctx.project.id, ids: accepted }));
     return {
       accepted: accepted.length,
-      /** Refused again (the payload still breaks the plan); these letters stay as they are, unreplayed. */
-      refused: letters.flatMap((letter, index) => (refusedIndexes.has(index) ? [{ dlqId: letter.dlqId, reason: refusedIndexes.get(index)! }] : [])),
+      /** Refused again (the payload still breaks the plan, or cannot be replayed); these letters stay as they are, unreplayed. */
+      refused: letters.flatMap((letter) => (refused.has(letter.dlqId) ? [{ dlqId: letter.dlqId, reason: refused.get(letter.dlqId)! }] : [])),
       missing: input.ids.filter((id) => !letters.some((letter) => letter.dlqId === id)),
     };
   }),
+
+  /** Drops letters that need nothing more (a test record, a record no fix will save); they leave the list. */
+  discard: projectProcedure("admin", { ids: z.array(z.string().min(1).max(200)).min(1).max(100) }).mutation(({ ctx, input }) =>
+    callQueryService((service) => service.deadLetters.discard.mutate({ projectId: ctx.project.id, ids: input.ids })),
+  ),
 });
+
+/** Topics a consumer's record may be put back on. */
+const RECORD_TOPICS = new Set(["event.raw", "event.enriched", "event.triggered"]);
+
+/** POST /internal/replay; refused indexes with their reasons. Nothing is marked replayed when this throws. */
+async function postReplay(body: unknown): Promise<{ refused: Map<number, string> }> {
+  const target = queryServiceTarget();
+  let response: Response;
+  try {
+    response = await fetch(`${target.url.replace(/\/$/, "")}/internal/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-internal-secret": target.secret },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The ingest service is not reachable right now; nothing was replayed. Retry shortly.",
+      cause: error,
+    });
+  }
+  const parsed = replayAnswerSchema.safeParse(await response.json().catch(() => null));
+  if (!parsed.success || response.status >= 500 || response.status === 400 || response.status === 401 || response.status === 404) {
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Replay failed (ingest answered ${response.status}); nothing was marked as replayed.` });
+  }
+  return { refused: new Map(parsed.data.errors.map((error) => [error.index, error.reason])) };
+}
