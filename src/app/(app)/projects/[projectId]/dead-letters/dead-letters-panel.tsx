@@ -32,6 +32,7 @@ const REASON_LABELS: Record<ViolationType, string> = {
   datatype_mismatch: "Wrong data type",
   additional_properties: "Unknown properties",
   malformed: "Malformed",
+  unstorable_value: "Unstorable value",
 };
 
 type Letter = RouterOutputs["deadLetters"]["list"]["items"][number];
