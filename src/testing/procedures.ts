@@ -189,12 +189,15 @@ export const UNSCOPED = [
   "account.resendVerification",
   "account.requestPasswordReset",
   "account.resetPassword",
+  "account.changePassword",
   "account.me",
   "organizations.list",
   "organizations.create",
   "projects.list",
   "invites.peek",
   "invites.accept",
+  // The whole instance's outbox, for instance admins only (src/server/api/routers/admin.int.test.ts).
+  "admin.outbox",
 ];
 
 /** Everything of a tenant that a procedure could change. */
