@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import { migrateDatabase } from "../../prisma/tools/migrate";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { createCaller } from "~/server/api/root";
-import { createTRPCContext, type SessionUser } from "~/server/api/trpc";
+import { createTRPCContext, type RequestUser, type SessionUser } from "~/server/api/trpc";
 import { createPrismaClient } from "~/server/db";
 import type { Mailer, MailMessage } from "~/server/mail";
 import { createTestDatabase } from "./postgres";
@@ -12,7 +12,8 @@ export interface TestApp {
   url: string;
   mails: MailMessage[];
   mailer: Mailer;
-  caller(user: SessionUser | null): ReturnType<typeof createCaller>;
+  /** A caller signed in as `user`; without a `sessionVersion`, as signed in before any password change (version 0). */
+  caller(user: SessionUser | RequestUser | null): ReturnType<typeof createCaller>;
   /** Signs up through the real procedure and returns the session user and their organisation. */
   signUp(email: string, name?: string): Promise<{ user: SessionUser; orgId: string }>;
   close(): Promise<void>;
@@ -33,7 +34,8 @@ export async function createTestApp(): Promise<TestApp> {
       mails.push(message);
     },
   };
-  const caller = (user: SessionUser | null) => createCaller(createTRPCContext({ user, db, mailer, appUrl: TEST_APP_URL }));
+  const caller = (user: SessionUser | RequestUser | null) =>
+    createCaller(createTRPCContext({ user: user && { sessionVersion: 0, ...user }, db, mailer, appUrl: TEST_APP_URL }));
   return {
     db,
     url: database.url,

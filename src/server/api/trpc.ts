@@ -19,15 +19,20 @@ export interface SessionUser {
   name: string | null;
 }
 
+/** The signed-in user of a request, with the session version their sign-in saw (see protectedProcedure). */
+export interface RequestUser extends SessionUser {
+  sessionVersion: number;
+}
+
 export interface TRPCContext {
   db: ReturnType<typeof db>;
-  user: SessionUser | null;
+  user: RequestUser | null;
   mailer: Mailer;
   /** Absolute base for links in mails, e.g. http://127.0.0.1:3000 */
   appUrl: string;
 }
 
-export function createTRPCContext(opts: { user: SessionUser | null; db?: ReturnType<typeof db>; mailer?: Mailer; appUrl?: string }): TRPCContext {
+export function createTRPCContext(opts: { user: RequestUser | null; db?: ReturnType<typeof db>; mailer?: Mailer; appUrl?: string }): TRPCContext {
   const client = opts.db ?? db();
   return {
     db: client,
@@ -59,8 +64,14 @@ export const createTRPCRouter = t.router;
 
 export const publicProcedure = t.procedure;
 
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/** A signed-in user whose session is still current: a password reset or change since sign-in ends it. */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  const current = await ctx.db.user.findUnique({ where: { id: ctx.user.id }, select: { sessionVersion: true } });
+  if (!current) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session belongs to an account that no longer exists; sign in again." });
+  if (current.sessionVersion !== ctx.user.sessionVersion) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Your password was changed since you signed in; sign in again." });
+  }
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 

@@ -1,23 +1,33 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getServerSession } from "next-auth";
-import { z } from "zod";
 import { db } from "~/server/db";
 import { appEnv } from "~/server/env";
-import { verifyPassword } from "~/server/auth/password";
+import { describeError } from "~/server/api/error-log";
+import { checkCredentials } from "~/server/auth/credentials";
+import { currentSessionVersion, renewedVersion, SessionRevoked } from "~/server/auth/session-version";
+import { appLogger } from "~/server/logger";
 
 declare module "next-auth" {
   interface Session {
-    user: { id: string; email: string; name: string | null };
+    user: { id: string; email: string; name: string | null; sessionVersion: number };
+  }
+  interface User {
+    sessionVersion?: number;
   }
 }
 
-const credentialsInput = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
-  password: z.string().min(1).max(200),
-});
+declare module "next-auth/jwt" {
+  interface JWT {
+    /** The user's session version at sign-in; tokens from before this field count as version 0. */
+    sv?: number;
+  }
+}
 
-/** Sessions are signed JWTs that expire after 30 days without use. */
+/**
+ * Sessions are signed JWTs that expire after 30 days without use. Each use checks the token's
+ * session version against the user's, so a password reset or change ends every older session.
+ */
 export function authOptions(): NextAuthOptions {
   return {
     secret: appEnv().NEXTAUTH_SECRET,
@@ -27,27 +37,42 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(raw) {
-          const parsed = credentialsInput.safeParse(raw);
-          if (!parsed.success) return null;
-          const user = await db().user.findUnique({
-            where: { email: parsed.data.email },
-            select: { id: true, email: true, name: true, passwordHash: true },
-          });
-          if (!user || !(await verifyPassword(parsed.data.password, user.passwordHash))) return null;
-          return { id: user.id, email: user.email, name: user.name };
-        },
+        authorize: (raw) => checkCredentials(db(), raw),
       }),
     ],
     callbacks: {
-      jwt({ token, user }) {
-        if (user) token.sub = user.id;
+      async jwt({ token, user, trigger, session }) {
+        if (user) {
+          token.sub = user.id;
+          token.sv = user.sessionVersion ?? 0;
+          return token;
+        }
+        if (!token.sub) throw new SessionRevoked("session without a user");
+        // The session that changed the password moves to the new version with the proof it was given.
+        if (trigger === "update") {
+          const renewed = await renewedVersion(db(), token.sub, (session as { renewal?: unknown } | undefined)?.renewal);
+          if (renewed !== null) token.sv = renewed;
+        }
+        // Throwing ends the session: next-auth clears its cookie and answers as signed out.
+        if ((await currentSessionVersion(db(), token.sub)) !== (token.sv ?? 0)) throw new SessionRevoked("password reset or changed since sign-in");
         return token;
       },
       session({ session, token }) {
-        session.user = { id: token.sub ?? "", email: token.email ?? "", name: token.name ?? null };
+        session.user = { id: token.sub ?? "", email: token.email ?? "", name: token.name ?? null, sessionVersion: token.sv ?? 0 };
         return session;
       },
+    },
+    logger: {
+      error(code, metadata) {
+        const log = appLogger().child({ component: "auth" });
+        const error = metadata instanceof Error ? metadata : (metadata as { error?: unknown } | undefined)?.error;
+        if (error instanceof SessionRevoked) log.info({ code, reason: error.message }, "session ended");
+        else log.error({ code, err: describeError(error) }, "next-auth error");
+      },
+      warn(code) {
+        appLogger().child({ component: "auth" }).warn({ code }, "next-auth warning");
+      },
+      debug() {},
     },
   };
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkCredentials } from "~/server/auth/credentials";
 import { verifyPassword } from "~/server/auth/password";
-import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
+import { renewedVersion } from "~/server/auth/session-version";
+import { createTestApp, TEST_APP_URL, tokenFromMail, type TestApp } from "~/testing/app";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -9,6 +11,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
 
 describe("sign-up, verification and password reset", () => {
   it("creates the user as owner of a new organisation and mails a verification link", async () => {
@@ -45,11 +55,35 @@ describe("sign-up, verification and password reset", () => {
     expect(user.authTokens.map((row) => row.tokenHash)).not.toContain(token);
   });
 
-  it("refuses a second account for the same email, in any case", async () => {
+  it("answers a sign-up for a taken email (in any case) like a new one, creates nothing and tells the owner by mail", async () => {
     await app.signUp("dup@example.com");
-    await expect(app.caller(null).account.signUp({ email: "DUP@example.com", name: "Dup", password: "another password" })).rejects.toMatchObject({
-      code: "CONFLICT",
-    });
+    const users = await app.db.user.count();
+    const taken = await app.caller(null).account.signUp({ email: "DUP@example.com", name: "Dup", password: "another password" });
+    const fresh = await app.caller(null).account.signUp({ email: "fresh-dup@example.com", name: "Dup", password: "another password" });
+    expect(Object.keys(taken).sort()).toEqual(Object.keys(fresh).sort());
+    expect(taken).toMatchObject({ verified: false, organizationId: null, instanceAdmin: false });
+    expect(taken.userId).toMatch(/^c[0-9a-z]{24}$/);
+    expect(fresh.userId).toMatch(/^c[0-9a-z]{24}$/);
+    expect(await app.db.user.count()).toBe(users + 1);
+    // The original password still signs in; the notice links to sign-in and reset.
+    const owner = await app.db.user.findUniqueOrThrow({ where: { email: "dup@example.com" }, select: { passwordHash: true } });
+    expect(await verifyPassword("correct horse battery", owner.passwordHash)).toBe(true);
+    const notice = app.mails.findLast((mail) => mail.to === "dup@example.com");
+    expect(notice?.subject).toBe("Someone tried to create a Prism account with your email");
+    expect(notice?.text).toContain(`${TEST_APP_URL}/forgot`);
+  });
+
+  it("takes as long to answer a sign-up for a taken email as for a new one", async () => {
+    await app.signUp("timing-taken@example.com");
+    const taken: number[] = [];
+    const fresh: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      taken.push(await timed(() => app.caller(null).account.signUp({ email: "timing-taken@example.com", name: "T", password: "a long password" })));
+      fresh.push(await timed(() => app.caller(null).account.signUp({ email: `timing-new-${round}@example.com`, name: "T", password: "a long password" })));
+    }
+    // Without hashing on the taken path: a few ms against ~300 ms. Both hash, so they stay close.
+    expect(median(taken)).toBeGreaterThan(median(fresh) * 0.6);
+    expect(median(taken)).toBeLessThan(median(fresh) * 1.6);
   });
 
   it("resets a password through the mailed link, once", async () => {
@@ -79,5 +113,62 @@ describe("sign-up, verification and password reset", () => {
     const users = await app.db.user.count();
     await expect(app.caller(null).account.signUp(input as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await app.db.user.count()).toBe(users);
+  });
+});
+
+describe("sessions end when the password changes", () => {
+  it("a password reset ends every session signed in before it", async () => {
+    const { user } = await app.signUp("sessions-reset@example.com");
+    expect((await app.caller({ ...user, sessionVersion: 0 }).account.me()).email).toBe("sessions-reset@example.com");
+    await app.caller(null).account.requestPasswordReset({ email: "sessions-reset@example.com" });
+    const token = tokenFromMail(app.mails, "sessions-reset@example.com", "/reset?token=");
+    await app.caller(null).account.resetPassword({ token, password: "a brand new password" });
+
+    await expect(app.caller({ ...user, sessionVersion: 0 }).account.me()).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+      message: expect.stringContaining("sign in again"),
+    });
+    // A sign-in after the reset carries the new version and works.
+    const signedIn = await checkCredentials(app.db, { email: "sessions-reset@example.com", password: "a brand new password" });
+    expect(signedIn?.sessionVersion).toBe(1);
+    expect((await app.caller({ ...user, sessionVersion: signedIn!.sessionVersion }).account.me()).email).toBe("sessions-reset@example.com");
+  });
+
+  it("a password change ends the other sessions, and the changing one moves on with its renewal proof", async () => {
+    const { user } = await app.signUp("sessions-change@example.com");
+    const result = await app
+      .caller({ ...user, sessionVersion: 0 })
+      .account.changePassword({ currentPassword: "correct horse battery", newPassword: "another long password" });
+
+    await expect(app.caller({ ...user, sessionVersion: 0 }).account.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    // What the jwt callback does with the proof on next-auth's session update.
+    expect(await renewedVersion(app.db, user.id, result.renewal)).toBe(1);
+    expect((await app.caller({ ...user, sessionVersion: 1 }).account.me()).email).toBe("sessions-change@example.com");
+    expect(await checkCredentials(app.db, { email: "sessions-change@example.com", password: "another long password" })).not.toBeNull();
+    expect(await checkCredentials(app.db, { email: "sessions-change@example.com", password: "correct horse battery" })).toBeNull();
+
+    // The proof is worthless for another user, once guessed at, and after the next change.
+    const { user: other } = await app.signUp("sessions-other@example.com");
+    expect(await renewedVersion(app.db, other.id, result.renewal)).toBeNull();
+    expect(await renewedVersion(app.db, user.id, "0".repeat(64))).toBeNull();
+    await app.caller({ ...user, sessionVersion: 1 }).account.changePassword({ currentPassword: "another long password", newPassword: "a third long password" });
+    expect(await renewedVersion(app.db, user.id, result.renewal)).toBeNull();
+  });
+
+  it("refuses a change with the wrong current password and keeps every session", async () => {
+    const { user } = await app.signUp("sessions-wrong@example.com");
+    await expect(
+      app.caller({ ...user, sessionVersion: 0 }).account.changePassword({ currentPassword: "not my password", newPassword: "another long password" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Your current password is not right." });
+    expect((await app.caller({ ...user, sessionVersion: 0 }).account.me()).email).toBe("sessions-wrong@example.com");
+    expect(await checkCredentials(app.db, { email: "sessions-wrong@example.com", password: "correct horse battery" })).not.toBeNull();
+  });
+
+  it("refuses a change from a session that an earlier change already ended", async () => {
+    const { user } = await app.signUp("sessions-stale@example.com");
+    await app.caller({ ...user, sessionVersion: 0 }).account.changePassword({ currentPassword: "correct horse battery", newPassword: "another long password" });
+    await expect(
+      app.caller({ ...user, sessionVersion: 0 }).account.changePassword({ currentPassword: "another long password", newPassword: "a third long password" }),
+    ).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 });

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/domain/account";
-import { hashPassword } from "~/server/auth/password";
+import { hashPassword, verifyPassword } from "~/server/auth/password";
+import { renewalProof } from "~/server/auth/session-version";
 import { hashSecret, newSecret } from "~/server/auth/tokens";
 import { createTRPCRouter, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
 import { slugify } from "~/server/api/routers/organizations";
@@ -22,6 +24,23 @@ async function sendVerification(ctx: TRPCContext, user: { id: string; email: str
     text: `Welcome to Prism.\n\nConfirm your email address by opening this link (valid 48 hours):\n${link}\n`,
     html: `<p>Welcome to Prism.</p><p><a href="${link}">Confirm your email address</a> (valid 48 hours).</p>`,
   });
+}
+
+async function sendSignUpAttemptNotice(ctx: TRPCContext, email: string) {
+  const login = `${ctx.appUrl}/login`;
+  const forgot = `${ctx.appUrl}/forgot`;
+  await ctx.mailer.send({
+    to: email,
+    subject: "Someone tried to create a Prism account with your email",
+    text: `Someone tried to create a new Prism account with this address, which already has one.\n\nIf it was you, sign in: ${login}\nForgot your password? ${forgot}\n\nIf it was not you, ignore this mail; nothing was changed.\n`,
+    html: `<p>Someone tried to create a new Prism account with this address, which already has one.</p><p>If it was you, <a href="${login}">sign in</a> or <a href="${forgot}">reset your password</a>.</p><p>If it was not you, ignore this mail; nothing was changed.</p>`,
+  });
+}
+
+/** Shaped like the cuid ids of real users (c, time, randomness), for answers that must not differ. */
+function lookalikeUserId(): string {
+  const random = Array.from(randomBytes(16), (byte) => (byte % 36).toString(36)).join("");
+  return `c${Date.now().toString(36)}${random}`.slice(0, 25);
 }
 
 /** Marks a single-use token used, or explains why it cannot be. */
@@ -45,10 +64,16 @@ export const accountRouter = createTRPCRouter({
     if (invite && invite.email !== input.email) {
       throw new TRPCError({ code: "BAD_REQUEST", message: `This invite was sent to ${invite.email}; sign up with that address.` });
     }
-    if (await ctx.db.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
-      throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists; sign in instead." });
-    }
+    const existing = await ctx.db.user.findUnique({ where: { email: input.email }, select: { email: true } });
+    // The invite's holder already learnt from invites.peek whether the address has an account.
+    if (existing && invite) throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists; sign in instead." });
     const passwordHash = await hashPassword(input.password);
+    if (existing) {
+      // Answered like a new sign-up, after the same hashing, so neither the reply nor its timing tells
+      // that the address has an account; its owner hears about the attempt by mail instead.
+      if (ctx.mailer.delivery === "smtp") await sendSignUpAttemptNotice(ctx, existing.email);
+      return { userId: lookalikeUserId(), verified: false, organizationId: null, instanceAdmin: false };
+    }
     const user = await ctx.db.$transaction(async (tx) => {
       // The first person to sign up with an organisation of their own is the instance's admin (the
       // seeded demo login never is: its password is printed for everyone). The lock keeps two
@@ -119,9 +144,31 @@ export const accountRouter = createTRPCRouter({
   resetPassword: publicProcedure.input(z.strictObject({ token: tokenSchema, password: passwordSchema })).mutation(async ({ ctx, input }) => {
     const passwordHash = await hashPassword(input.password);
     const userId = await consumeToken(ctx, input.token, "reset_password");
-    await ctx.db.user.update({ where: { id: userId }, data: { passwordHash } });
+    // A new version ends every session signed in before the reset.
+    await ctx.db.user.update({ where: { id: userId }, data: { passwordHash, sessionVersion: { increment: 1 } } });
     return { reset: true };
   }),
+
+  /**
+   * Ends every other session. The caller's own session stays signed in by passing the returned
+   * `renewal` to next-auth's session update, which moves it to the new version.
+   */
+  changePassword: protectedProcedure
+    .input(z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: passwordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.user.id }, select: { passwordHash: true } });
+      if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: "Your current password is not right." });
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      // Only from the version this session saw, so two changes at once cannot both keep their session.
+      const changed = await ctx.db.user.updateMany({
+        where: { id: ctx.user.id, sessionVersion: ctx.user.sessionVersion },
+        data: { passwordHash, sessionVersion: { increment: 1 } },
+      });
+      if (changed.count !== 1) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your password was changed since you signed in; sign in again." });
+      return { renewal: renewalProof({ passwordHash, sessionVersion: ctx.user.sessionVersion + 1 }) };
+    }),
 
   me: protectedProcedure.query(async ({ ctx }) => {
     const user = await ctx.db.user.findUnique({

@@ -9,7 +9,8 @@ import { createTestApp, TEST_APP_URL, tokenFromMail, type TestApp } from "~/test
 
 let app: TestApp;
 let outbox: Mailer;
-const caller = (user: SessionUser | null) => createCaller(createTRPCContext({ user, db: app.db, mailer: outbox, appUrl: TEST_APP_URL }));
+const caller = (user: SessionUser | null) =>
+  createCaller(createTRPCContext({ user: user && { sessionVersion: 0, ...user }, db: app.db, mailer: outbox, appUrl: TEST_APP_URL }));
 
 async function signUp(email: string, inviteToken?: string): Promise<SessionUser & { instanceAdmin: boolean }> {
   const result = await caller(null).account.signUp({ email, name: "Someone", password: "a long password", ...(inviteToken ? { inviteToken } : {}) });
