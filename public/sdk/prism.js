@@ -65,6 +65,9 @@ function enqueue(item) {
 export async function flush() {
   if (!config || sending || queue.length === 0) return;
   sending = true;
+  // Sending now: a timer set when the events were queued must not cut a later backoff short.
+  clearTimeout(timer);
+  timer = null;
   const batch = queue.slice(0, MAX_BATCH);
   queue = queue.slice(batch.length);
   let retryAfterMs = 0;
@@ -79,6 +82,8 @@ export async function flush() {
   } catch {
     queue = batch.concat(queue);
     backoffMs = Math.max(Math.min(backoffMs ? backoffMs * 2 : 1000, 30000), retryAfterMs);
+    clearTimeout(timer);
+    timer = null;
   } finally {
     sending = false;
   }
