@@ -401,6 +401,8 @@ export function createIngestHandler(deps: IngestDeps) {
     const status = refusals.length === 0 ? 202 : acceptedIds.length === 0 ? 422 : 207;
     return finish(
       json(status, {
+        // A 4xx always names a machine-readable error: here the first refused event's reason.
+        ...(status === 422 ? { error: refusals[0]!.reason, message: "No event of the batch was accepted; see errors." } : {}),
         status: refusals.length === 0 ? "accepted" : acceptedIds.length === 0 ? "refused" : "partial",
         accepted: acceptedIds.length,
         refused: refusals.length,
