@@ -8,7 +8,8 @@
  * - delivery is at least once: a batch's offsets are committed only after its handler resolves,
  *   so consumers must be idempotent (dedupe by event_id);
  * - a handler that throws gets the same batch again, and nothing after it on that partition is
- *   delivered first;
+ *   delivered first (Prism's consumers wrap their handlers in ../poison.ts, so only a transient
+ *   failure gets here: a record that cannot be handled is dead-lettered, never retried forever);
  * - the consumers of one group split the partitions of their topics between them.
  */
 
