@@ -15,6 +15,7 @@
  * on the accepted event when it is observed.
  */
 import type { InternalEvent, JsonValue, Violation } from "../src/domain/events";
+import { STORABLE_LIMITS } from "../src/domain/storable";
 import type { EventFieldType, ResolvedKey } from "../src/domain/tracking-plan";
 
 export interface ValidationLimits {
@@ -22,7 +23,7 @@ export interface ValidationLimits {
   maxFutureMs: number;
 }
 
-export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxEventBytes: 32 * 1024, maxFutureMs: 60 * 60 * 1000 };
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxEventBytes: STORABLE_LIMITS.defaultEventBytes, maxFutureMs: 60 * 60 * 1000 };
 
 export type Verdict = { accept: true; violations: Violation[] } | { accept: false; violations: Violation[] };
 
