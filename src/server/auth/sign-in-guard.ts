@@ -26,7 +26,8 @@ export function guardSignIn<C>(handler: (request: Request, context: C) => Promis
     const url = new URL(request.url);
     if (request.method !== "POST" || !CREDENTIALS_CALLBACK.test(url.pathname)) return handler(request, context);
     const email = await emailOf(request);
-    const waitSeconds = await gate().check({ email, address: clientAddress(request.headers) });
+    const address = clientAddress(request.headers);
+    const waitSeconds = await gate().check({ email, address });
     if (waitSeconds !== null) {
       const errorUrl = new URL(url.pathname.replace(CREDENTIALS_CALLBACK, "/error"), url);
       errorUrl.searchParams.set("error", "TooManyAttempts");
@@ -42,7 +43,7 @@ export function guardSignIn<C>(handler: (request: Request, context: C) => Promis
     }
     const response = await handler(request, context);
     const signedIn = response.headers.getSetCookie().some((cookie) => /^(__Secure-)?next-auth\.session-token(\.\d+)?=[^;]/.test(cookie));
-    if (signedIn && email) await gate().succeeded(email);
+    if (signedIn && email) await gate().succeeded({ email, address });
     return response;
   };
 }

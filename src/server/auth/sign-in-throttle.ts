@@ -69,6 +69,12 @@ export async function forgetAttempts(db: PrismaClient, key: string): Promise<voi
   await db.$executeRaw`DELETE FROM sign_in_throttles WHERE key = ${key}`;
 }
 
+/** Takes back one attempt (and the wait it started, if it was the one over the limit). */
+export async function refundAttempt(db: PrismaClient, key: string, policy: ThrottlePolicy): Promise<void> {
+  await db.$executeRaw`UPDATE sign_in_throttles SET attempts = GREATEST(attempts - 1, 0),
+    blocked_until = CASE WHEN attempts - 1 < ${policy.freeAttempts} THEN NULL ELSE blocked_until END WHERE key = ${key}`;
+}
+
 /** Rows idle for a day hold nothing a decision would use. */
 export async function pruneThrottles(db: PrismaClient): Promise<void> {
   await db.$executeRaw`DELETE FROM sign_in_throttles WHERE last_attempt_at < now() - interval '1 day'`;
@@ -78,7 +84,7 @@ export interface SignInGate {
   /** null: go ahead. Otherwise the seconds to wait. */
   check(attempt: { email: string | null; address: string | null }): Promise<number | null>;
   /** After a successful sign-in. */
-  succeeded(email: string): Promise<void>;
+  succeeded(attempt: { email: string; address: string | null }): Promise<void>;
 }
 
 /** The per-address, then per-account limit in front of every credentials sign-in. */
@@ -98,8 +104,10 @@ export function signInGate(db: PrismaClient, policies = { account: ACCOUNT_POLIC
       }
       return null;
     },
-    async succeeded(email) {
+    async succeeded({ email, address }) {
       await forgetAttempts(db, throttleKey("email", email));
+      // Only failures count against an address: an office behind one NAT signs in all morning.
+      if (address) await refundAttempt(db, throttleKey("ip", address), policies.address);
     },
   };
 }
