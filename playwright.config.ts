@@ -1,11 +1,13 @@
 import { defineConfig } from "@playwright/test";
-import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/browser";
+import { E2E_MAILBOX_PORT, E2E_NO_MAIL_PORT, E2E_PORT } from "./e2e/ports";
 
-const PORT = Number(process.env.E2E_PORT ?? 3210);
-export const E2E_BASE_URL = `http://127.0.0.1:${PORT}`;
+export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
+/** The default install (no SMTP, embedded log), served beside the main platform by e2e/serve.ts. */
+export const E2E_NO_MAIL_BASE_URL = `http://127.0.0.1:${E2E_NO_MAIL_PORT}`;
+const NO_MAIL_SPECS = "**/*.no-mail.spec.ts";
 
-/** A system or npm-packaged Chromium, never a downloaded browser build (see e2e/browser.ts). */
-const executablePath = await chromiumExecutable();
+/** Debian's Chromium, never a downloaded browser build. */
+const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
@@ -21,18 +23,29 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath,
-      args: CHROMIUM_ARGS,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    { name: "chromium", testIgnore: NO_MAIL_SPECS, use: { browserName: "chromium" } },
+    { name: "no-mail", testMatch: NO_MAIL_SPECS, use: { browserName: "chromium", baseURL: E2E_NO_MAIL_BASE_URL } },
+  ],
   webServer: {
-    // A production build of the whole platform on a fresh database.
+    // Production builds of the whole platform on fresh databases: with SMTP, and without (e2e/serve.ts).
     command: "tsx e2e/serve.ts",
-    url: `${E2E_BASE_URL}/api/health`,
+    url: `http://127.0.0.1:${E2E_MAILBOX_PORT}/ready`,
     timeout: 600_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
-    env: { E2E_PORT: String(PORT) },
+    env: { E2E_PORT: String(E2E_PORT), E2E_NO_MAIL_PORT: String(E2E_NO_MAIL_PORT), E2E_MAILBOX_PORT: String(E2E_MAILBOX_PORT) },
   },
 });
