@@ -2,7 +2,9 @@
  * The delivery guarantee under crashes: 100,000 events go in through ingest while two processors
  * (one consumer group) and the sink, each its own process on the real broker, are killed with
  * SIGKILL five times at random moments and restarted. Afterwards DuckDB holds exactly the 100,000 events, and each rule
- * fired exactly once for each event that satisfies it, per a reference computed here.
+ * fired exactly once for each event that satisfies it, per a reference computed here. 1 % poison (1,000 records that are not
+ * JSON, not UTF-8, of the wrong shape or with a value Postgres cannot hold) goes straight onto event.raw meanwhile: each
+ * becomes exactly one dead letter of the processor, and nothing stalls.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
 import { TOPIC } from "../src/domain/events";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { createKafkaBus } from "./bus/kafka-bus";
@@ -24,6 +27,7 @@ const STEP_MS = 20_000;
 const WINDOW_MS = 5 * 60_000;
 const BIG = "event.name == 'purchase' && event.props.amount > 900";
 const THIRD = "event.name == 'purchase' && window.count('purchase', '5m') >= 3";
+const POISON = TOTAL / 100;
 
 interface TestEvent {
   event_id: string;
@@ -176,15 +180,61 @@ describe("crash safety", () => {
         await waitForHttp(`http://127.0.0.1:${ports[name]}/health`, running[name], name, 60_000);
       }
     })();
-    await Promise.all([0, 1, 2, 3].map(send));
+    // 1 % poison straight onto event.raw while events flow: each must become one dead letter of the processor.
+    const poisonIds = new Set<string>();
+    const poisoner = (async () => {
+      const bus = createKafkaBus({ brokers: brokers.split(","), clientId: "crash-poison", logLevel: "nothing" });
+      const producer = new Kafka({ clientId: "crash-poison-bytes", brokers: brokers.split(","), logLevel: logLevel.NOTHING }).producer();
+      await producer.connect();
+      try {
+        const roll = random(13);
+        for (let sent = 0; sent < POISON; sent += 50) {
+          const records = Array.from({ length: 40 }, (_, i) => {
+            const n = sent + i;
+            const kind = Math.floor(roll() * 3);
+            const value =
+              kind === 0
+                ? `{"type":"event","project_id":"${projectId}","event_id":"poison-${n}",`
+                : kind === 1
+                  ? JSON.stringify({ type: "event", project_id: projectId, event_id: `poison-${n}` })
+                  : JSON.stringify({
+                      type: "event",
+                      event_id: `poison-${n}`,
+                      project_id: projectId,
+                      event_name: "x",
+                      cts: 1,
+                      sts: 1,
+                      profile_id: "a\u0000b",
+                      props: {},
+                      ctx: {},
+                    });
+            return { topic: TOPIC.raw, key: `poison-${n}`, value };
+          });
+          for (const at of await bus.produce(records)) poisonIds.add(`processor:${TOPIC.raw}:${at.partition}:${at.offset}`);
+          for (let i = 40; i < 50; i++) {
+            const [meta] = await producer.send({ topic: TOPIC.raw, messages: [{ key: `poison-${sent + i}`, value: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }] });
+            poisonIds.add(`processor:${TOPIC.raw}:${meta!.partition}:${meta!.baseOffset}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await producer.disconnect();
+        await bus.close();
+      }
+    })();
+    await Promise.all([...[0, 1, 2, 3].map(send), poisoner]);
     await killer;
+    const drainStarted = Date.now();
 
     // Drained: both groups have committed everything on their topics.
     const bus = createKafkaBus({ brokers: brokers.split(","), clientId: "crash-test", logLevel: "nothing" });
     try {
       const deadline = Date.now() + 240_000;
       for (;;) {
-        const lags = [...(await bus.lag(`${prefix}-processor`, [TOPIC.raw])), ...(await bus.lag(`${prefix}-sink`, [TOPIC.enriched, TOPIC.triggered]))];
+        const lags = [
+          ...(await bus.lag(`${prefix}-processor`, [TOPIC.raw])),
+          ...(await bus.lag(`${prefix}-sink`, [TOPIC.enriched, TOPIC.triggered, TOPIC.dlq])),
+        ];
         if (lags.every((lag) => lag.lag === 0)) break;
         if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(lags.filter((lag) => lag.lag > 0))}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -218,6 +268,13 @@ describe("crash safety", () => {
       const byTrigger = Object.fromEntries(firings.map((row) => [String(row.trigger_id), row]));
       expect(byTrigger[big.id]).toEqual({ trigger_id: big.id, firings: expected.big, distinct_events: expected.big });
       expect(byTrigger[third.id]).toEqual({ trigger_id: third.id, firings: expected.third, distinct_events: expected.third });
+      const letters = (await connection.runAndReadAll("SELECT dlq_id, stage FROM dead_letters")).getRowObjectsJson();
+      expect(poisonIds.size).toBe(POISON);
+      expect(letters.filter((letter) => poisonIds.has(String(letter.dlq_id)) && letter.stage === "processor")).toHaveLength(POISON);
+      expect(letters).toHaveLength(POISON); // nothing valid was dead-lettered, no poison twice
+      console.log(
+        `crash test: ${TOTAL} events, ${POISON} poison records → ${letters.length} dead letters; drained ${Date.now() - drainStarted} ms after the last send`,
+      );
       connection.closeSync();
     } finally {
       duckdb.closeSync();
