@@ -91,7 +91,8 @@ describe("the outbox", () => {
     await expect(caller(null).admin.outbox()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
-  it("keeps no usable token at rest: neither the stored hashes nor anything in the outbox table opens a link", async () => {
+  // Each reset attempt hashes a password first (bcrypt), so trying every stored value takes a while.
+  it("keeps no usable token at rest: neither the stored hashes nor anything in the outbox table opens a link", { timeout: 180_000 }, async () => {
     const owner = await signUp("owner-c@example.com");
     const { link } = await caller(owner).invites.create({ orgId: await orgOf(owner), email: "mate-c@example.com", role: "owner" });
     await caller(null).account.requestPasswordReset({ email: "owner-c@example.com" });
