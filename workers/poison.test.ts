@@ -185,6 +185,25 @@ describe("consumer dead letters", () => {
   });
 });
 
+describe("a wrapped consumer when a dependency is down", () => {
+  it("rethrows, so the bus delivers the batch again, and dead-letters nothing", async () => {
+    const produced: ProduceRecord[] = [];
+    let calls = 0;
+    const handler = isolatingBatchHandler({
+      stage: "sink",
+      produce: async (records) => void produced.push(...records),
+      handle: async () => {
+        calls++;
+        throw Object.assign(new Error("IO Error: No space left on device"), { code: "ENOSPC" });
+      },
+    });
+    const batch: BatchContext = { topic: "event.enriched", partition: 0, heartbeat: async () => undefined, messages: [message(0, "a"), message(1, "b")] };
+    await expect(handler(batch)).rejects.toThrow("No space left");
+    expect(calls).toBe(1); // no bisection: every record would fail the same way
+    expect(produced).toEqual([]);
+  });
+});
+
 function pgRefusal() {
   return Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
 }
