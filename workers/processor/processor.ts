@@ -1,15 +1,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { Counter, type Registry } from "prom-client";
-import {
-  rawRecordWireSchema,
-  TOPIC,
-  kafkaKeyOf,
-  type InternalEvent,
-  type JsonObject,
-  type JsonValue,
-  type ProfileRecord,
-} from "../../src/domain/events";
+import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/domain/events";
 import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/domain/pipeline";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
