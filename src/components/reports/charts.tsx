@@ -366,8 +366,9 @@ export function SegmentChart({
 
 // Retention --------------------------------------------------------------------------------------
 
-/** A hatched cell: a period still running, whose number can only grow. */
-const HATCH = "repeating-linear-gradient(135deg, transparent 0 4px, rgba(113, 113, 122, 0.14) 4px 6px)";
+/** Hatching: a period still running, whose number can only grow. Light stripes over colour, grey ones over white. */
+const HATCH = "repeating-linear-gradient(135deg, transparent 0 4px, rgba(255, 255, 255, 0.45) 4px 7px)";
+const HATCH_EMPTY = "repeating-linear-gradient(135deg, transparent 0 4px, rgba(113, 113, 122, 0.16) 4px 6px)";
 
 export function RetentionTable({ result, interval, timezone }: { result: RetentionResult; interval: "day" | "week"; timezone: string }) {
   const now = new Date();
@@ -415,7 +416,7 @@ export function RetentionTable({ result, interval, timezone }: { result: Retenti
                     {pending ? (
                       <span
                         className="block rounded px-1.5 py-1.5 text-muted-foreground/60"
-                        style={state === "running" ? { backgroundImage: HATCH } : undefined}
+                        style={state === "running" ? { backgroundImage: HATCH_EMPTY } : undefined}
                       >
                         –
                       </span>
@@ -439,7 +440,7 @@ export function RetentionTable({ result, interval, timezone }: { result: Retenti
       </Table>
       {incomplete ? (
         <p className="flex items-center gap-2 text-xs text-muted-foreground" data-testid="incomplete-period-note">
-          <span className="inline-block h-3 w-5 rounded-sm border" style={{ backgroundImage: HATCH }} aria-hidden="true" />
+          <span className="inline-block h-3 w-5 rounded-sm" style={{ backgroundColor: "rgba(124, 58, 237, 0.5)", backgroundImage: HATCH }} aria-hidden="true" />
           Incomplete period: hatched cells are still running; “–” has no rate yet
         </p>
       ) : null}

@@ -92,7 +92,7 @@ describe("the demo seed", () => {
         }
         case "funnel": {
           const result = await caller.reports.funnel({ projectId, definition: spec.definition });
-          expect(result.steps.map((step) => step.label)).toEqual(["Visited", "Added to cart", "Started checkout", "Purchased"]);
+          expect(result.steps.map((step) => step.label)).toEqual(["Visit", "Cart", "Checkout", "Purchase"]);
           for (const step of result.steps) expect(step.count).toBeGreaterThan(0);
           break;
         }

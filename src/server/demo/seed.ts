@@ -87,7 +87,7 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
   const lastDays = (days: number) => ({ from: new Date(tomorrow - days * DAY_MS).toISOString(), to: new Date(tomorrow).toISOString() });
   return [
     {
-      name: "Daily active users vs the previous two weeks",
+      name: "Daily active users",
       spec: {
         kind: "trend",
         definition: {
@@ -106,10 +106,11 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
         definition: {
           range: lastDays(28),
           steps: [
-            { event: "page_view", filters: [], label: "Visited" },
-            { event: "add_to_cart", filters: [], label: "Added to cart" },
-            { event: "checkout_started", filters: [], label: "Started checkout" },
-            { event: "purchase", filters: [], label: "Purchased" },
+            // Short labels: four of them share the width of a phone.
+            { event: "page_view", filters: [], label: "Visit" },
+            { event: "add_to_cart", filters: [], label: "Cart" },
+            { event: "checkout_started", filters: [], label: "Checkout" },
+            { event: "purchase", filters: [], label: "Purchase" },
           ],
           windowSeconds: 86_400,
           filters: [],

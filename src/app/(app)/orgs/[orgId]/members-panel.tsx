@@ -161,8 +161,8 @@ function MemberRow({ orgId, orgName, myRole, member, owners }: { orgId: string; 
       <TableCell className="text-right">
         {member.isYou && member.role === "owner" && owners === 1 ? (
           // The server refuses it anyway; say why up front instead of offering a button that cannot work.
-          <p className="ml-auto max-w-56 text-left text-xs text-muted-foreground" data-testid="only-owner">
-            You are the only owner. Make someone else an owner before you can leave.
+          <p className="ml-auto w-44 min-w-44 text-left text-xs text-muted-foreground" data-testid="only-owner">
+            Only owner: make someone else an owner to leave.
           </p>
         ) : member.isYou ? (
           <Button size="sm" variant="outline" onClick={() => setConfirming("leave")}>

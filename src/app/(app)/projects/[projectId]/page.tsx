@@ -47,7 +47,8 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
         </div>
         <KeyNumbers projectId={project.id} />
       </div>
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+      {/* grid-cols-1 on phones: an implicit column grows to the snippet's longest line and widens the page. */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
         <Card>
           <CardHeader>
             <CardTitle>
@@ -55,12 +56,12 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
             </CardTitle>
           </CardHeader>
           <CardContent>
-            <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-3 text-sm">
+            <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-6 gap-y-3 text-sm">
               <dt className="text-muted-foreground">Name</dt>
               <dd className="font-medium">{project.name}</dd>
               <dt className="text-muted-foreground">Project id</dt>
               <dd className="flex items-center gap-2">
-                <code data-testid="project-id" className="rounded bg-muted px-1.5 py-0.5 text-xs">
+                <code data-testid="project-id" className="break-all rounded bg-muted px-1.5 py-0.5 text-xs">
                   {project.id}
                 </code>
                 <CopyButton text={project.id} label="Copy id" variant="ghost" className="h-7" />

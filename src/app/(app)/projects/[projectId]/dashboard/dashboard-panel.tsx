@@ -88,15 +88,18 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
           }
         />
       ) : (
-        <ul className="grid gap-6 lg:grid-cols-2" aria-label="Dashboard reports">
+        <ul className="grid grid-cols-1 gap-6 lg:grid-cols-2" aria-label="Dashboard reports">
           {pinned.map((report, index) => (
             // min-w-0: a grid item is as wide as its widest content by default, and a wide table would push the page sideways.
             <li key={report.id} className="min-w-0">
               <Card className="h-full min-w-0" data-testid="dashboard-card">
                 <CardHeader className="flex-row items-start justify-between gap-2 space-y-0 pb-3">
                   <div className="min-w-0 space-y-1">
-                    <CardTitle className="truncate text-base">
-                      <h2 className="truncate">{report.name}</h2>
+                    <CardTitle className="text-base">
+                      {/* Two lines before cutting: on a phone the card's buttons leave little room for one. */}
+                      <h2 className="line-clamp-2 break-words" title={report.name}>
+                        {report.name}
+                      </h2>
                     </CardTitle>
                     <Badge variant="secondary">{REPORT_KIND_LABELS[report.spec?.kind ?? "query"]}</Badge>
                   </div>

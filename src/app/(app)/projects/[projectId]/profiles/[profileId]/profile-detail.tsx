@@ -44,7 +44,7 @@ export function ProfileDetail({ projectId, profileId }: { projectId: string; pro
       ) : profile.isError ? (
         <Alert variant="destructive">{errorMessage(profile.error)}</Alert>
       ) : (
-        <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
           <Card>
             <CardHeader>
               <CardTitle>
