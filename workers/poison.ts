@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { Counter, type Registry } from "prom-client";
 import { TOPIC, type DeadLetter, type JsonValue } from "../src/domain/events";
 import type { Logger } from "../src/lib/logger";
@@ -274,11 +273,6 @@ export function consumerDeadLetter(args: {
     value: JSON.stringify(letter),
     headers: { ...message.headers, "prism-source": stage, [DEAD_LETTER_ID_HEADER]: id },
   };
-}
-
-/** For a dead letter without a bus record behind it (a webhook delivery): a stable id from its kind and key. */
-export function stableLetterId(stage: PoisonStage, key: string): string {
-  return `${stage}:${createHash("sha256").update(key).digest("base64url").slice(0, 22)}`;
 }
 
 export interface IsolatingHandlerOptions {
