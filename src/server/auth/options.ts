@@ -48,13 +48,24 @@ export function authOptions(): NextAuthOptions {
           return token;
         }
         if (!token.sub) throw new SessionRevoked("session without a user");
-        // The session that changed the password moves to the new version with the proof it was given.
-        if (trigger === "update") {
-          const renewed = await renewedVersion(db(), token.sub, (session as { renewal?: unknown } | undefined)?.renewal);
-          if (renewed !== null) token.sv = renewed;
+        let current: number | null;
+        try {
+          // The session that changed the password moves to the new version with the proof it was given.
+          if (trigger === "update") {
+            const renewed = await renewedVersion(db(), token.sub, (session as { renewal?: unknown } | undefined)?.renewal);
+            if (renewed !== null) token.sv = renewed;
+          }
+          current = await currentSessionVersion(db(), token.sub);
+        } catch (error) {
+          // PostgreSQL unreachable: keep the cookie rather than sign everyone out. Nothing is served on
+          // it meanwhile, since protectedProcedure checks the version again and fails closed.
+          appLogger()
+            .child({ component: "auth" })
+            .warn({ err: describeError(error) }, "session version not checked");
+          return token;
         }
         // Throwing ends the session: next-auth clears its cookie and answers as signed out.
-        if ((await currentSessionVersion(db(), token.sub)) !== (token.sv ?? 0)) throw new SessionRevoked("password reset or changed since sign-in");
+        if (current !== (token.sv ?? 0)) throw new SessionRevoked("password reset or changed since sign-in");
         return token;
       },
       session({ session, token }) {

@@ -122,4 +122,23 @@ describe("sessions across a password reset or change", () => {
     // The phone cannot revive itself without the proof.
     expect((await updateSession(phone, { renewal: "f".repeat(64) })).user).toBeNull();
   });
+
+  it("keeps a session while PostgreSQL does not answer, instead of signing everyone out", async () => {
+    await app.signUp("cookie-outage@example.com");
+    const cookie = await signIn("cookie-outage@example.com", "correct horse battery");
+    const { createPrismaClient } = await import("~/server/db");
+    const shared = globalThis as unknown as { prisma?: ReturnType<typeof createPrismaClient> };
+    const working = shared.prisma;
+    const unreachable = createPrismaClient("postgresql://postgres@127.0.0.1:1/nowhere");
+    shared.prisma = unreachable;
+    try {
+      const during = await readSession(cookie);
+      expect(during.user?.sessionVersion).toBe(0);
+      expect(during.cookie).not.toBe("");
+    } finally {
+      shared.prisma = working;
+      await unreachable.$disconnect();
+    }
+    expect((await readSession(cookie)).user?.sessionVersion).toBe(0);
+  });
 });
