@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/browser";
 import { E2E_MAILBOX_PORT, E2E_NO_MAIL_PORT, E2E_PORT } from "./e2e/ports";
 
 export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
@@ -6,8 +7,8 @@ export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 export const E2E_NO_MAIL_BASE_URL = `http://127.0.0.1:${E2E_NO_MAIL_PORT}`;
 const NO_MAIL_SPECS = "**/*.no-mail.spec.ts";
 
-/** Debian's Chromium, never a downloaded browser build. */
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A system or npm-packaged Chromium, never a downloaded browser build (see e2e/browser.ts). */
+const executablePath = await chromiumExecutable();
 
 export default defineConfig({
   testDir: "e2e",
@@ -23,15 +24,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   projects: [

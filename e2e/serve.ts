@@ -20,6 +20,8 @@ const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 const hasPostgres = await postgresAnswers(serverUrl);
 const database = hasPostgres ? await createTestDatabase(serverUrl, "prism_e2e") : null;
 const noMailDatabase = hasPostgres ? await createTestDatabase(serverUrl, "prism_e2e_nomail") : null;
+const dataDir = await mkdtemp(path.join(os.tmpdir(), "prism-e2e-"));
+const noMailDataDir = await mkdtemp(path.join(os.tmpdir(), "prism-e2e-nomail-"));
 const smtp = await startTestSmtpServer();
 // The main platform runs on a real broker, so tests can read what ingest wrote to event.raw.
 const kafkaBrokers = process.env.KAFKA_BROKERS ?? (await startLocalBroker()).brokers.join(",");
@@ -29,7 +31,7 @@ delete process.env.KAFKA_BROKERS;
 
 let ready = false;
 // GET /mails?to=address → the decoded raw mails sent to that address, oldest first.
-// GET /env → where the test services are. GET /ready → 200 once both platforms are up (Playwright waits on it).
+// GET /env → where the test services and the main platform's data folder are. GET /ready → 200 once both platforms are up (Playwright waits on it).
 http
   .createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -39,7 +41,7 @@ http
       return;
     }
     if (url.pathname === "/env") {
-      res.end(JSON.stringify({ kafkaBrokers }));
+      res.end(JSON.stringify({ kafkaBrokers, dataDir }));
       return;
     }
     const to = url.searchParams.get("to") ?? "";
@@ -70,7 +72,7 @@ await Promise.all([
       ...process.env,
       PORT: String(E2E_PORT),
       WORKER_PORT: process.env.E2E_WORKER_PORT ?? "4210",
-      DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "prism-e2e-")),
+      DATA_DIR: dataDir,
       DATABASE_URL: database?.url,
       SMTP_URL: smtp.url,
       KAFKA_BROKERS: kafkaBrokers,
@@ -82,7 +84,7 @@ await Promise.all([
       ...process.env,
       PORT: String(E2E_NO_MAIL_PORT),
       WORKER_PORT: process.env.E2E_NO_MAIL_WORKER_PORT ?? "4220",
-      DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "prism-e2e-nomail-")),
+      DATA_DIR: noMailDataDir,
       DATABASE_URL: noMailDatabase?.url,
       PRISM_SKIP_BUILD: "1",
     }),
