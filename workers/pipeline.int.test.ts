@@ -169,6 +169,30 @@ describe.each([
     expect(receiver.received).toHaveLength(1);
   }, 60_000);
 
+  it("logs a backfilled event's firing at the event's time and runs its actions, but notifies nobody about it", async () => {
+    const cts = Date.now() - 2 * 86_400_000;
+    const notificationsBefore = await app.db.notification.count({ where: { projectId } });
+    await send([{ event_name: "purchase", profile_id: "dora", cts, props: { amount: 30000 } }]);
+    const [firing] = await until("dora's firing and its action results", async () => {
+      const rows = await query(
+        worker!.duckdb!,
+        `SELECT epoch_ms(t.event_ts)::DOUBLE AS event_ms, a.status, a.detail FROM trigger_logs t
+           JOIN action_results a ON a.project_id = t.project_id AND a.firing_id = t.firing_id AND a.action_index = 0
+          WHERE t.project_id = $1 AND t.profile_id = 'dora'`,
+        [projectId],
+      );
+      return rows.length > 0 && rows;
+    });
+    expect(firing).toMatchObject({ event_ms: cts, status: "skipped", detail: expect.stringMatching(/arrived 2 days after it happened/) });
+    // The profile is still tagged: only the alert about the past is held back.
+    await until("dora tagged", async () => {
+      const rows = await query(worker!.duckdb!, "SELECT props::VARCHAR AS props FROM profiles WHERE project_id = $1 AND profile_id = 'dora'", [projectId]);
+      return rows[0] && String(rows[0].props).includes("big_spender");
+    });
+    // Notifications are stored before the action results are produced, so none can still be on its way.
+    expect(await app.db.notification.count({ where: { projectId } })).toBe(notificationsBefore);
+  }, 60_000);
+
   it("fires on the third purchase even when the worker restarted between the second and the third", async () => {
     const t0 = Date.now() - 30_000;
     await send([
