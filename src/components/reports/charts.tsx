@@ -193,7 +193,12 @@ export function FunnelChart({
   height?: number;
   compact?: boolean;
 }) {
-  const data = result.steps.map((step, index) => ({ step: `${index + 1}. ${step.label}`, converted: step.count, dropped: index === 0 ? 0 : step.dropOff }));
+  // Dashboard cards can be phone-narrow: the step numbers go, the order of the bars says it.
+  const data = result.steps.map((step, index) => ({
+    step: compact ? step.label : `${index + 1}. ${step.label}`,
+    converted: step.count,
+    dropped: index === 0 ? 0 : step.dropOff,
+  }));
   const last = result.steps[result.steps.length - 1];
   return (
     <div className="space-y-4">
