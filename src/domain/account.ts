@@ -19,3 +19,10 @@ export const signUpInput = z.strictObject({
   inviteToken: tokenSchema.optional(),
 });
 export type SignUpInput = z.infer<typeof signUpInput>;
+
+/** The current password is only compared, so any length a password could have had is let through. */
+export const changePasswordInput = z.strictObject({
+  currentPassword: z.string().min(1, "is required").max(200, "is at most 200 characters"),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;

@@ -7,6 +7,7 @@ import type { NextApiRequest, NextApiResponse } from "next";
 import NextAuth from "next-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { authOptions as AuthOptions } from "~/server/auth/options";
+import { detachedWorkSettled } from "~/server/detached";
 import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
 
 let app: TestApp;
@@ -95,6 +96,7 @@ describe("sessions across a password reset or change", () => {
     expect((await readSession(cookie)).user).toMatchObject({ id: user.id, sessionVersion: 0 });
 
     await app.caller(null).account.requestPasswordReset({ email: "cookie-reset@example.com" });
+    await detachedWorkSettled();
     const token = tokenFromMail(app.mails, "cookie-reset@example.com", "/reset?token=");
     await app.caller(null).account.resetPassword({ token, password: "a brand new password" });
 

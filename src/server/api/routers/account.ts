@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/domain/account";
+import { changePasswordInput, emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/domain/account";
 import { hashPassword, verifyPassword } from "~/server/auth/password";
 import { renewalProof } from "~/server/auth/session-version";
 import { hashSecret, newSecret } from "~/server/auth/tokens";
+import { runDetached } from "~/server/detached";
 import { createTRPCRouter, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
 import { slugify } from "~/server/api/routers/organizations";
 import { findUsableInvite } from "~/server/api/routers/invites";
@@ -23,6 +24,20 @@ async function sendVerification(ctx: TRPCContext, user: { id: string; email: str
     subject: "Verify your email for Prism",
     text: `Welcome to Prism.\n\nConfirm your email address by opening this link (valid 48 hours):\n${link}\n`,
     html: `<p>Welcome to Prism.</p><p><a href="${link}">Confirm your email address</a> (valid 48 hours).</p>`,
+  });
+}
+
+async function sendPasswordReset(ctx: TRPCContext, user: { id: string; email: string }) {
+  const token = newSecret();
+  await ctx.db.authToken.create({
+    data: { userId: user.id, purpose: "reset_password", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) },
+  });
+  const link = `${ctx.appUrl}/reset?token=${token}`;
+  await ctx.mailer.send({
+    to: user.email,
+    subject: "Reset your Prism password",
+    text: `Someone asked to reset the password of your Prism account.\n\nChoose a new password here (valid 1 hour):\n${link}\n\nIf it was not you, ignore this mail.\n`,
+    html: `<p>Someone asked to reset the password of your Prism account.</p><p><a href="${link}">Choose a new password</a> (valid 1 hour).</p><p>If it was not you, ignore this mail.</p>`,
   });
 }
 
@@ -122,22 +137,13 @@ export const accountRouter = createTRPCRouter({
     return { sent: true };
   }),
 
-  /** Always answers the same way, so it cannot be used to learn who has an account. */
+  /**
+   * Always answers the same way and in the same time, so it cannot be used to learn who has an
+   * account: the token and the mail are made after the answer (runDetached logs their failures).
+   */
   requestPasswordReset: publicProcedure.input(z.strictObject({ email: emailSchema })).mutation(async ({ ctx, input }) => {
     const user = await ctx.db.user.findUnique({ where: { email: input.email }, select: { id: true, email: true } });
-    if (user) {
-      const token = newSecret();
-      await ctx.db.authToken.create({
-        data: { userId: user.id, purpose: "reset_password", tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) },
-      });
-      const link = `${ctx.appUrl}/reset?token=${token}`;
-      await ctx.mailer.send({
-        to: user.email,
-        subject: "Reset your Prism password",
-        text: `Someone asked to reset the password of your Prism account.\n\nChoose a new password here (valid 1 hour):\n${link}\n\nIf it was not you, ignore this mail.\n`,
-        html: `<p>Someone asked to reset the password of your Prism account.</p><p><a href="${link}">Choose a new password</a> (valid 1 hour).</p><p>If it was not you, ignore this mail.</p>`,
-      });
-    }
+    if (user) runDetached("password reset mail", () => sendPasswordReset(ctx, user));
     return { sent: true };
   }),
 
@@ -153,22 +159,20 @@ export const accountRouter = createTRPCRouter({
    * Ends every other session. The caller's own session stays signed in by passing the returned
    * `renewal` to next-auth's session update, which moves it to the new version.
    */
-  changePassword: protectedProcedure
-    .input(z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: passwordSchema }))
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.user.id }, select: { passwordHash: true } });
-      if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "Your current password is not right." });
-      }
-      const passwordHash = await hashPassword(input.newPassword);
-      // Only from the version this session saw, so two changes at once cannot both keep their session.
-      const changed = await ctx.db.user.updateMany({
-        where: { id: ctx.user.id, sessionVersion: ctx.user.sessionVersion },
-        data: { passwordHash, sessionVersion: { increment: 1 } },
-      });
-      if (changed.count !== 1) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your password was changed since you signed in; sign in again." });
-      return { renewal: renewalProof({ passwordHash, sessionVersion: ctx.user.sessionVersion + 1 }) };
-    }),
+  changePassword: protectedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.user.id }, select: { passwordHash: true } });
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: "Your current password is not right." });
+    }
+    const passwordHash = await hashPassword(input.newPassword);
+    // Only from the version this session saw, so two changes at once cannot both keep their session.
+    const changed = await ctx.db.user.updateMany({
+      where: { id: ctx.user.id, sessionVersion: ctx.user.sessionVersion },
+      data: { passwordHash, sessionVersion: { increment: 1 } },
+    });
+    if (changed.count !== 1) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your password was changed since you signed in; sign in again." });
+    return { renewal: renewalProof({ passwordHash, sessionVersion: ctx.user.sessionVersion + 1 }) };
+  }),
 
   me: protectedProcedure.query(async ({ ctx }) => {
     const user = await ctx.db.user.findUnique({
