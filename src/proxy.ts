@@ -15,4 +15,4 @@ export async function proxy(request: NextRequest) {
   return NextResponse.redirect(login);
 }
 
-export const config = { matcher: ["/projects/:path*", "/orgs/:path*"] };
+export const config = { matcher: ["/projects/:path*", "/orgs/:path*", "/account/:path*"] };

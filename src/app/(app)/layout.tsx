@@ -53,9 +53,10 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
                 Outbox
               </Link>
             ) : null}
-            <span data-testid="current-user" className="hidden truncate md:inline">
-              {session.user.email}
-            </span>
+            <Link href="/account" className="hidden min-w-0 max-w-64 truncate rounded-md px-2 py-1 hover:bg-accent hover:text-foreground md:inline">
+              <span className="sr-only">Account </span>
+              <span data-testid="current-user">{session.user.email}</span>
+            </Link>
             <SignOutButton />
             <MobileMenu email={session.user.email ?? ""}>
               {account ? <OrgSwitcher initialOrganizations={account.organizations} id="org-switcher-mobile" /> : null}

@@ -10,7 +10,7 @@ import { MAIN_LINKS } from "./main-nav";
 
 /**
  * The header's menu below the md breakpoint, where the main nav, the organisation switcher and the
- * account do not fit in one row: a sheet under the header, closed by Escape, a tap outside or a navigation.
+ * account link do not fit in one row: a sheet under the header, closed by Escape, a tap outside or a navigation.
  */
 export function MobileMenu({ email, children }: { email: string; children?: ReactNode }) {
   const [open, setOpen] = useState(false);
@@ -73,7 +73,16 @@ export function MobileMenu({ email, children }: { email: string; children?: Reac
             })}
           </nav>
           {children ? <div className="mt-3 border-t pt-3">{children}</div> : null}
-          <p className="mt-3 truncate border-t px-3 pt-3 text-sm text-muted-foreground">{email}</p>
+          <div className="mt-3 border-t pt-3">
+            <Link
+              href="/account"
+              aria-current={pathname === "/account" ? "page" : undefined}
+              className={cn("block rounded-md px-3 py-2.5 text-base hover:bg-accent", pathname === "/account" && "bg-accent font-medium")}
+            >
+              Account
+              <span className="block truncate text-sm font-normal text-muted-foreground">{email}</span>
+            </Link>
+          </div>
         </div>
       ) : null}
     </div>
