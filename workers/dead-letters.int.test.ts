@@ -13,21 +13,7 @@ import type { SessionUser } from "../src/server/api/trpc";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
+import { until } from "../src/testing/until";
 
 describe("dead letters of the pipeline's consumers", () => {
   let app: TestApp;

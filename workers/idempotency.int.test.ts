@@ -16,24 +16,10 @@ import { resolveApiKey } from "../src/server/resolve-key";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
+import { until } from "../src/testing/until";
 
 const GATEWAY_TOKEN = "gateway-token-for-idempotency-tests";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
   const connection = await duckdb.connect();

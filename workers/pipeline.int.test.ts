@@ -14,21 +14,7 @@ import { createTestApp, type TestApp } from "../src/testing/app";
 import { startReceiver, verifyStandardWebhook, type TestReceiver } from "./actions/webhook-testing";
 import { startWorker, type RunningWorker } from "./main";
 import { workerEnv } from "./env";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
+import { until } from "../src/testing/until";
 
 async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
   const connection = await duckdb.connect();

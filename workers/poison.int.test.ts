@@ -28,21 +28,12 @@ import { watchConsumers } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import type { ProjectRules, RuleRegistry } from "./processor/rule-registry";
 import { sinkGroup, SINK_TOPICS, startSink, type RunningSink } from "./sink/sink";
+import { until } from "../src/testing/until";
 
 const log = createLogger("poison-test", "silent");
 const RAW_POISON = ["not_json", "not_utf8", "wrong_schema", "refused_value", "step_throws"] as const;
 type RawKind = "valid" | (typeof RAW_POISON)[number];
 const NOT_UTF8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xfe, 0x7d]);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Rules for the test project whose one step throws for events named "boom", as a bug hitting one record would. */
 function throwingRules(projectId: string): RuleRegistry {
@@ -287,21 +278,33 @@ describe.each([
         // Drained: every letter stored, every valid event stored, every group's lag 0.
         const ids = [...expected.keys()];
         const placeholders = ids.map((_, index) => `$${index + 1}`).join(", ");
-        const letters = await until(`${ids.length} dead letters`, async () => {
-          const found = await rows(
-            `SELECT dlq_id, stage, error, payload::VARCHAR AS payload, payload_encoding FROM dead_letters WHERE dlq_id IN (${placeholders})`,
-            ids,
-          );
-          return found.length === ids.length && found;
-        });
-        await until(`${validIds.length} events`, async () => {
-          const [row] = await rows(`SELECT count(DISTINCT event_id)::INT AS n FROM events WHERE project_id = $1 AND event_id LIKE $2`, [projectId, `${r}-%`]);
-          return row?.n === validIds.length;
-        });
-        await until("every group's lag at 0", async () => {
-          for (const group of groups) if ((await bus.lag(group.groupId, group.topics)).some((partition) => partition.lag > 0)) return false;
-          return true;
-        });
+        const letters = await until(
+          `${ids.length} dead letters`,
+          async () => {
+            const found = await rows(
+              `SELECT dlq_id, stage, error, payload::VARCHAR AS payload, payload_encoding FROM dead_letters WHERE dlq_id IN (${placeholders})`,
+              ids,
+            );
+            return found.length === ids.length && found;
+          },
+          90_000,
+        );
+        await until(
+          `${validIds.length} events`,
+          async () => {
+            const [row] = await rows(`SELECT count(DISTINCT event_id)::INT AS n FROM events WHERE project_id = $1 AND event_id LIKE $2`, [projectId, `${r}-%`]);
+            return row?.n === validIds.length;
+          },
+          90_000,
+        );
+        await until(
+          "every group's lag at 0",
+          async () => {
+            for (const group of groups) if ((await bus.lag(group.groupId, group.topics)).some((partition) => partition.lag > 0)) return false;
+            return true;
+          },
+          90_000,
+        );
 
         for (const letter of letters) {
           const want = expected.get(String(letter.dlq_id))!;
@@ -336,10 +339,14 @@ describe.each([
             .map((_, i) => `ok ${r} ${i + 1}`)
             .sort(),
         );
-        const states = await until("the webhook deliveries settled", async () => {
-          const found = await app.db.webhookDelivery.findMany({ where: { id: { in: deliveries } }, select: { id: true, status: true } });
-          return found.every((delivery) => delivery.status !== "pending") && found;
-        });
+        const states = await until(
+          "the webhook deliveries settled",
+          async () => {
+            const found = await app.db.webhookDelivery.findMany({ where: { id: { in: deliveries } }, select: { id: true, status: true } });
+            return found.every((delivery) => delivery.status !== "pending") && found;
+          },
+          90_000,
+        );
         expect(Object.fromEntries(states.map((delivery) => [delivery.id, delivery.status]))).toEqual({
           [deliveries[0]!]: "failed",
           [deliveries[1]!]: "delivered",
