@@ -11,9 +11,9 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freeLoopbackPort } from "./free-port";
 
 export interface EmbeddedPostgres {
   /** A connection URL for the `postgres` database, password included. */
@@ -35,18 +35,6 @@ export interface EmbeddedPostgresOptions {
 
 const HOST = "127.0.0.1";
 const START_TIMEOUT_MS = 60_000;
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Binaries {
   initdb: string;

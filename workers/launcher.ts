@@ -19,7 +19,8 @@ import { createPrismaClient } from "../src/server/db";
 import { loadSampleData } from "../src/server/demo/load-sample-data";
 import { DEMO_LOGIN, seedDemo } from "../src/server/demo/seed";
 import { acquireDataDirLock } from "./data-dir-lock";
-import { freeLoopbackPort, restrictDataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { restrictDataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { freeLoopbackPort } from "./free-port";
 import { restartDelayMs, Supervisor } from "./supervisor";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -280,6 +281,7 @@ export async function launch(env: LauncherEnv): Promise<void> {
     say(
       `  Worker health ${workerUrl}/health · Postgres ${env.DATABASE_URL ? "external" : "embedded"} · Kafka ${env.KAFKA_BROKERS ? env.KAFKA_BROKERS.join(",") : "embedded log"}`,
     );
+    if (!env.SMTP_URL) say(`  No SMTP_URL: mail waits in the outbox (${appUrl}/admin/outbox), readable by the first account you sign up, the instance admin.`);
     say("  Press Ctrl+C to stop.");
   } catch (error) {
     process.stderr.write(`prism: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);

@@ -11,12 +11,12 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { TOPIC_PARTITIONS } from "../bus/topics";
+import { freeLoopbackPort } from "../free-port";
 
 /** 4.4.0 is listed on Maven Central but incomplete (kafka-tools-api 4.4.0 is missing), so 4.3.1. */
 export const KAFKA_VERSION = "4.3.1";
@@ -202,18 +202,6 @@ async function tailOfFile(file: string, lines: number): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Broker
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A random cluster id in Kafka's Uuid text form: 16 bytes, unpadded base64url. One id in 32 would
  * start with "-", which kafka-storage's argument parser takes for an option, so the first byte is
@@ -396,9 +384,9 @@ async function launchOnce(opts: LocalBrokerOptions & { detached?: boolean }, lib
   const started = Date.now();
   const workDir = await mkdtemp(path.join(os.tmpdir(), WORK_DIR_PREFIX));
   const dataDir = path.resolve(opts.dataDir ?? path.join(workDir, "data"));
-  const port = opts.port ?? (await freePort());
-  let controllerPort = await freePort();
-  while (controllerPort === port) controllerPort = await freePort();
+  const port = opts.port ?? (await freeLoopbackPort());
+  let controllerPort = await freeLoopbackPort();
+  while (controllerPort === port) controllerPort = await freeLoopbackPort();
 
   const classpath = path.join(libsDir, "*");
   const propertiesFile = path.join(workDir, "server.properties");
