@@ -130,12 +130,12 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
             , then replay them: they are validated again as if just sent.
           </CardDescription>
         </div>
-        <div className="flex items-end gap-2">
-          <div className="space-y-1.5">
+        <div className="flex flex-wrap items-end gap-2">
+          <div className="w-full space-y-1.5 sm:w-auto">
             <Label htmlFor="dlq-reason">Reason</Label>
             <Select
               id="dlq-reason"
-              className="w-52"
+              className="w-full sm:w-52"
               value={reason ?? ""}
               onChange={(event) => {
                 const value = event.target.value;
@@ -151,11 +151,11 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
               ))}
             </Select>
           </div>
-          <div className="space-y-1.5">
+          <div className="w-full space-y-1.5 sm:w-auto">
             <Label htmlFor="dlq-stage">Stage</Label>
             <Select
               id="dlq-stage"
-              className="w-40"
+              className="w-full sm:w-40"
               value={stage ?? ""}
               onChange={(event) => {
                 const parsed = stageSchema.safeParse(event.target.value);
