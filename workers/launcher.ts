@@ -168,6 +168,12 @@ export async function launch(env: LauncherEnv): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown(0));
   process.once("SIGTERM", () => void shutdown(0));
+  // npm does not pass SIGTERM on to the script's process, so when npm itself is ended (a process
+  // manager, `kill <npm pid>`) we are re-parented: stop then too, instead of running on orphaned.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 1000).unref();
 
   try {
     await assertPortFree(env.HOST, env.PORT, "PORT");
