@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { internalEventSchema } from "../src/domain/events";
 import type { ResolvedKey } from "../src/domain/tracking-plan";
 import { testPlan } from "./test-fixtures";
-import { createIngestHandler, type OutgoingRecord } from "./ingest";
+import { createIngestHandler, malformedPathAnswer, type OutgoingRecord } from "./ingest";
 
 const KEY = "ef_live_valid_key_for_tests_000000";
 
@@ -175,5 +175,13 @@ describe("ingest handler", () => {
     expect((await post("profiles", { profile_id: "u1", set: { vip_level: 3 } })).status).toBe(202);
     expect(written[0]).toMatchObject({ topic: "event.raw", key: "proj_1:u1", headers: { kind: "profile" } });
     expect((await post("profiles", { set: {} })).status).toBe(400);
+  });
+
+  it("answers a path with a malformed escape with a JSON 400 before any router decodes it, and lets well-formed paths through", async () => {
+    const answer = malformedPathAnswer(new Request("http://ingest.test/api/v1/profiles/%ZZ"));
+    expect(answer?.status).toBe(400);
+    expect(await answer?.json()).toMatchObject({ error: "malformed" });
+    expect(answer?.headers.get("access-control-allow-origin")).toBe("*");
+    expect(malformedPathAnswer(new Request("http://ingest.test/api/v1/profiles/a%2Fb%20c"))).toBeNull();
   });
 });

@@ -203,6 +203,15 @@ function withCors(response: Response): Response {
   return response;
 }
 
+/**
+ * A 400 for a path whose percent-escapes do not decode (`%ZZ`), else null: for servers whose router
+ * decodes path segments before any handler runs (Next.js answers those with a bare 500).
+ */
+export function malformedPathAnswer(request: Request): Response | null {
+  if (safeDecode(new URL(request.url).pathname) !== null) return null;
+  return withCors(failure(400, "malformed", "The path is not valid percent-encoding."));
+}
+
 /** The profile id of `GET /api/v1/profiles/:id`, percent-decoded; null when an escape is malformed. */
 export function profileIdOf(request: Request): string | null {
   const path = new URL(request.url).pathname;

@@ -1,3 +1,4 @@
+import { malformedPathAnswer } from "@edge/ingest";
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { appEnv } from "~/server/env";
@@ -8,6 +9,9 @@ import { appEnv } from "~/server/env";
  * checks the session and the tenant itself.
  */
 export async function proxy(request: NextRequest) {
+  // Next decodes dynamic route segments before any route runs and answers a malformed escape
+  // with a bare 500; ingest clients get ingest's JSON 400 instead.
+  if (request.nextUrl.pathname.startsWith("/api/v1/")) return malformedPathAnswer(request) ?? NextResponse.next();
   const token = await getToken({ req: request, secret: appEnv().NEXTAUTH_SECRET });
   if (token) return NextResponse.next();
   const login = new URL("/login", request.url);
@@ -15,4 +19,7 @@ export async function proxy(request: NextRequest) {
   return NextResponse.redirect(login);
 }
 
-export const config = { matcher: ["/projects/:path*", "/orgs/:path*", "/account/:path*"] };
+export const config = {
+  // Ingest paths only when they hold a `%`: the proxy stays off the ingest hot path.
+  matcher: ["/projects/:path*", "/orgs/:path*", "/account/:path*", "/api/v1/:path(.*%.*)"],
+};
