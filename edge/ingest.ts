@@ -1,6 +1,6 @@
 /**
  * The ingest front door as web-standard handlers (Request → Response), with no Node APIs:
- * the same code runs as a Next.js edge route (REST producer), a Node route (kafkajs) or on
+ * the same code runs as a Next.js route (REST producer), in the worker (kafkajs) or on
  * any edge platform. Its producer, key lookup and clock are passed in.
  *
  * Guarantee: a 2xx means every accepted record was acknowledged by the producer (durable);
@@ -170,12 +170,34 @@ export function requestContext(request: Request): EventContext {
   return ctx;
 }
 
-/** Reads at most `limit` bytes of the body; null when it is larger. */
+/** How much of a refused body is read and thrown away (so a keep-alive connection goes on); past it the body is cancelled. */
+const DRAIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads and discards the rest of a refused body behind the answer, never awaited. Cancelling at
+ * once would, on Node, destroy the socket before the 413 is written; not reading would leave the
+ * connection stuck behind the unread body.
+ */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  void (async () => {
+    for (let drained = 0; drained <= DRAIN_BYTES;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      drained += value.byteLength;
+    }
+    await reader.cancel();
+  })().catch(() => undefined);
+}
+
+/** Reads at most `limit` bytes of the body; null as soon as it is larger (declared or counted). */
 async function readBody(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > limit) return null;
   if (!request.body) return "";
   const reader = request.body.getReader();
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) {
+    discardRest(reader);
+    return null;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -183,8 +205,7 @@ async function readBody(request: Request, limit: number): Promise<string | null>
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      // Not awaited: some runtimes settle the cancel only once the client stops sending.
-      reader.cancel().catch(() => undefined);
+      discardRest(reader);
       return null;
     }
     chunks.push(value);

@@ -1,6 +1,8 @@
 import { edgeIngest } from "~/server/ingest/edge-ingest";
 
-export const runtime = "edge";
+// Node, not edge: `next start` runs edge routes in a sandbox that answers only once the whole
+// body has arrived, so a client still sending an oversized body would wait for its 413.
+export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** POST up to 100 events: a JSON array or {"events": [...]}. */
