@@ -9,12 +9,17 @@ export const MAIN_LINKS = [
   { href: "/orgs", label: "Organisations" },
 ] as const;
 
+/** A main link is current on its page and on every page below it. */
+export function isCurrentLink(pathname: string, href: string): boolean {
+  return pathname === href || pathname.startsWith(`${href}/`);
+}
+
 export function MainNav() {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="hidden items-center gap-1 md:flex">
       {MAIN_LINKS.map((link) => {
-        const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+        const active = isCurrentLink(pathname, link.href);
         return (
           <Link
             key={link.href}

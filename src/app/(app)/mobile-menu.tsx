@@ -3,10 +3,11 @@
 import { Menu, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useRef, useState, type ReactNode } from "react";
+import { useDismiss } from "~/components/use-dismiss";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { cn } from "~/lib/utils";
-import { MAIN_LINKS } from "./main-nav";
+import { isCurrentLink, MAIN_LINKS } from "./main-nav";
 
 /**
  * The header's menu below the md breakpoint, where the main nav, the organisation switcher and the
@@ -24,21 +25,8 @@ export function MobileMenu({ email, children }: { email: string; children?: Reac
     setOpenedAt(pathname);
   }
 
-  useEffect(() => {
-    if (!open) return;
-    function onPointerDown(event: PointerEvent) {
-      if (container.current && !container.current.contains(event.target as Node)) setOpen(false);
-    }
-    function onKeyDown(event: KeyboardEvent) {
-      if (event.key === "Escape") setOpen(false);
-    }
-    document.addEventListener("pointerdown", onPointerDown);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("pointerdown", onPointerDown);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(container, open, close);
 
   return (
     <div ref={container} className="md:hidden">
@@ -59,7 +47,7 @@ export function MobileMenu({ email, children }: { email: string; children?: Reac
         <div id="mobile-menu" className="fixed inset-x-0 top-14 z-40 border-b bg-background px-4 pb-4 pt-2 text-foreground shadow-lg">
           <nav aria-label="Main" className="flex flex-col">
             {MAIN_LINKS.map((link) => {
-              const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+              const active = isCurrentLink(pathname, link.href);
               return (
                 <Link
                   key={link.href}
