@@ -2,6 +2,7 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import type { ReportSpec } from "~/domain/reports";
 import type { EventFieldType } from "~/domain/tracking-plan";
 import { hashPassword } from "~/server/auth/password";
+import { createOrganizationWithOwner } from "~/server/organizations";
 import { prefixedId } from "~/lib/ids";
 
 export const DEMO_LOGIN = { email: "demo@prism.dev", password: "prism-demo-2026" } as const;
@@ -178,8 +179,7 @@ export async function seedDemo(db: PrismaClient, opts: { now?: number } = {}): P
       data: { email: DEMO_LOGIN.email, name: "Demo User", passwordHash, emailVerifiedAt: new Date() },
       select: { id: true },
     });
-    const organization = await tx.organization.create({ data: { name: "Demo Shop", slug: "demo-shop" }, select: { id: true } });
-    await tx.membership.create({ data: { userId: user.id, organizationId: organization.id, role: "owner" } });
+    const organization = await createOrganizationWithOwner(tx, { name: "Demo Shop", slug: "demo-shop", ownerId: user.id });
     await tx.project.create({
       data: { id: projectId, organizationId: organization.id, name: "Demo Shop", timezone: "UTC" },
     });

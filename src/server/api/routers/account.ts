@@ -7,7 +7,7 @@ import { renewalProof } from "~/server/auth/session-version";
 import { hashSecret, newSecret } from "~/server/auth/tokens";
 import { runDetached } from "~/server/detached";
 import { createTRPCRouter, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
-import { slugify } from "~/server/api/routers/organizations";
+import { createOrganizationWithOwner, slugify } from "~/server/organizations";
 import { findUsableInvite } from "~/server/api/routers/invites";
 
 const VERIFY_TTL_MS = 48 * 3600_000;
@@ -107,8 +107,7 @@ export const accountRouter = createTRPCRouter({
         await tx.membership.create({ data: { userId: created.id, organizationId: invite.organizationId, role: invite.role } });
         await tx.invite.update({ where: { id: invite.id }, data: { acceptedAt: new Date() } });
       } else {
-        const organization = await tx.organization.create({ data: { name: `${input.name}'s team`, slug: slugify(input.name) }, select: { id: true } });
-        await tx.membership.create({ data: { userId: created.id, organizationId: organization.id, role: "owner" } });
+        await createOrganizationWithOwner(tx, { name: `${input.name}'s team`, slug: slugify(input.name), ownerId: created.id });
       }
       return created;
     });

@@ -1,20 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { displayNameSchema } from "~/domain/account";
 import { ROLES, type RoleName } from "~/domain/roles";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { createTRPCRouter, orgProcedure, protectedProcedure } from "~/server/api/trpc";
-
-export function slugify(name: string): string {
-  const base = name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  return `${base || "team"}-${randomBytes(3).toString("hex")}`;
-}
+import { createOrganizationWithOwner } from "~/server/organizations";
 
 const roleSchema = z.enum(ROLES);
 
@@ -36,14 +26,7 @@ export const organizationsRouter = createTRPCRouter({
   }),
 
   create: protectedProcedure.input(z.strictObject({ name: displayNameSchema })).mutation(async ({ ctx, input }) => {
-    return ctx.db.$transaction(async (tx) => {
-      const organization = await tx.organization.create({
-        data: { name: input.name, slug: slugify(input.name) },
-        select: { id: true, name: true, slug: true },
-      });
-      await tx.membership.create({ data: { userId: ctx.user.id, organizationId: organization.id, role: "owner" } });
-      return organization;
-    });
+    return ctx.db.$transaction((tx) => createOrganizationWithOwner(tx, { name: input.name, ownerId: ctx.user.id }));
   }),
 
   get: orgProcedure("viewer").query(async ({ ctx }) => {
