@@ -1,17 +1,9 @@
 import { z } from "zod";
+import { isTimeZone } from "./reports";
 import { plainText } from "./text";
 import { identifierName } from "./tracking-plan";
 
 export const projectNameSchema = plainText(80);
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const projectSettingsSchema = z.strictObject({
   timezone: z.string().trim().max(64).refine(isTimeZone, "is not a known IANA time zone"),

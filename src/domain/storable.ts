@@ -43,7 +43,8 @@ export const CONTEXT_LIMITS = {
 } as const;
 export type ContextField = keyof typeof CONTEXT_LIMITS;
 
-const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/** Keys that would reach or replace an object's prototype in JavaScript: refused everywhere a key is named. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 export interface StorableProblem {
   /** JSON path of the refused value, as `props.items[2].name`; "" for the value itself. */

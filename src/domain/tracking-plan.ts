@@ -1,8 +1,6 @@
 import { z } from "zod";
+import { RESERVED_KEYS } from "./storable";
 import { plainText } from "./text";
-
-/** Field and attribute names: letters, digits, `_`, `.`, `-`, `$`; never prototype keys. */
-export const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 export const identifierName = z
   .string()
@@ -10,7 +8,7 @@ export const identifierName = z
   .min(1, "is required")
   .max(128, "is at most 128 characters")
   .regex(/^[A-Za-z_$][\w.$-]*$/, "may use letters, digits, _ . - $ and must not start with a digit")
-  .refine((name) => !FORBIDDEN_KEYS.has(name), "is a reserved name");
+  .refine((name) => !RESERVED_KEYS.has(name), "is a reserved name");
 
 export const EVENT_FIELD_TYPES = ["string", "number", "integer", "boolean", "timestamp", "array", "object"] as const;
 export type EventFieldType = (typeof EVENT_FIELD_TYPES)[number];

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import { Counter, type Registry } from "prom-client";
 import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/domain/events";
+import { RESERVED_KEYS } from "../../src/domain/storable";
 import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/domain/pipeline";
 import type { Logger } from "../../src/lib/logger";
 import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
@@ -34,11 +35,9 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
   };
 }
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-
 /** Sets an own property even for keys that plain assignment would treat specially. */
 function setOwn(target: JsonObject, key: string, value: JsonValue): void {
-  if (FORBIDDEN_KEYS.has(key)) return;
+  if (RESERVED_KEYS.has(key)) return;
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

@@ -16,7 +16,7 @@
  *   write rules before its tracking plan.
  */
 import { Environment, EvaluationError, ParseError, TypeError as CelTypeError, type ASTNode } from "@marcbachmann/cel-js";
-import { FORBIDDEN_KEYS } from "../tracking-plan";
+import { RESERVED_KEYS } from "../storable";
 import {
   EVENT_FIELDS,
   MAX_RULE_LENGTH,
@@ -203,7 +203,7 @@ function checkingEnvironment(attributes: readonly AttributeDef[]): Environment {
   evaluationEnvironment();
   const env = base!.clone();
   const propsType = (entity: AttributeDef["entity"], typeName: string): string => {
-    const declared = attributes.filter((attribute) => attribute.entity === entity && !FORBIDDEN_KEYS.has(attribute.name));
+    const declared = attributes.filter((attribute) => attribute.entity === entity && !RESERVED_KEYS.has(attribute.name));
     if (declared.length === 0) return "map<string, dyn>";
     const fields: Record<string, string> = {};
     for (const attribute of declared) fields[attribute.name] = celTypeOfAttribute(attribute.type);
@@ -281,7 +281,7 @@ function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
   const needKeys = new Set<string>();
 
   const checkAttribute = (entity: AttributeDef["entity"], key: string, node: ASTNode) => {
-    if (FORBIDDEN_KEYS.has(key)) {
+    if (RESERVED_KEYS.has(key)) {
       result.errors.push({ message: `${quote(key)} is a reserved name, not an attribute`, ...at(node) });
       return;
     }
@@ -338,7 +338,7 @@ function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
           valid = false;
           result.errors.push({ message: parsed.message, ...at(arg) });
         }
-      } else if (value === "" || FORBIDDEN_KEYS.has(value)) {
+      } else if (value === "" || RESERVED_KEYS.has(value)) {
         valid = false;
         result.errors.push({ message: `window.${fn}: ${value === "" ? `'${param}' must not be empty` : `${quote(value)} is a reserved name`}`, ...at(arg) });
       }

@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { checkRule, compileRule, MAX_RULE_LENGTH, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/domain/rules";
-import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema, FORBIDDEN_KEYS } from "~/domain/tracking-plan";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema } from "~/domain/tracking-plan";
+import { RESERVED_KEYS } from "~/domain/storable";
 import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/domain/triggers";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
@@ -64,7 +65,7 @@ async function assertWebhookEndpointsExist(db: PrismaClient, projectId: string, 
 function hasReservedKey(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasReservedKey);
   if (typeof value !== "object" || value === null) return false;
-  return Object.keys(value).some((key) => FORBIDDEN_KEYS.has(key) || hasReservedKey((value as Record<string, unknown>)[key]));
+  return Object.keys(value).some((key) => RESERVED_KEYS.has(key) || hasReservedKey((value as Record<string, unknown>)[key]));
 }
 
 /** Props a person typed for a test: JSON objects without prototype keys, of modest size. */
