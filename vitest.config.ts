@@ -6,7 +6,7 @@ const alias = {
   "@edge": path.resolve(import.meta.dirname, "edge"),
   "@workers": path.resolve(import.meta.dirname, "workers"),
 };
-const sources = "{src,edge,workers,prisma}/**";
+const sources = "{src,edge,workers,tools,prisma}/**";
 
 export default defineConfig({
   resolve: { alias },

@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "./src/testing/postgres";
-import { restrictDataDir, startEmbeddedPostgres } from "./workers/embedded-postgres";
-import { startLocalBroker } from "./workers/kafka/local-broker";
+import { restrictDataDir, startEmbeddedPostgres } from "./tools/embedded-postgres";
+import { startLocalBroker } from "./tools/kafka/local-broker";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -12,8 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "../src/testing/postgres";
 import { mailText, startTestSmtpServer } from "../src/testing/smtp";
-import { startLocalBroker } from "../workers/kafka/local-broker";
-import { buildIsStale, launch, launcherEnv, run } from "../workers/launcher";
+import { startLocalBroker } from "../tools/kafka/local-broker";
+import { buildIsStale, launch, launcherEnv, run } from "../tools/launcher";
 import { E2E_MAILBOX_PORT, E2E_NO_MAIL_PORT, E2E_PORT } from "./ports";
 
 const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { readDataDirLock } from "../workers/data-dir-lock";
+import { readDataDirLock } from "../tools/data-dir-lock";
 import { testEnv } from "./helpers";
 
 const WORKER_URL = `http://127.0.0.1:${process.env.E2E_WORKER_PORT ?? 4210}`;
@@ -29,7 +29,7 @@ test("the launcher brings a killed worker back, and a second start on the same d
   await page.goto("/api/health");
   await expect(page.locator("body")).toContainText("ok");
 
-  const second = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "launcher.ts")], {
+  const second = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tools", "launcher.ts")], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: "3298", WORKER_PORT: "4298", PRISM_SKIP_BUILD: "1" },
     stdio: ["ignore", "pipe", "pipe"],

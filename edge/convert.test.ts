@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { internalEventSchema, profileRecordSchema, type JsonObject } from "../src/domain/events";
+import { internalEventSchema, profileRecordSchema, type JsonObject } from "../src/core/events";
 import { convertEvent, convertProfile, type ConversionContext } from "./convert";
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);

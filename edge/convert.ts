@@ -1,10 +1,10 @@
 /**
  * Source formats → the internal form. Pure: no I/O, never throws on any JSON value;
  * anything it cannot convert comes back as a violation: `unstorable_value` (with the JSON path as
- * sent) for what no stage could store (src/domain/storable), else `malformed`.
+ * sent) for what no stage could store (src/core/storable), else `malformed`.
  */
-import type { EventContext, InternalEvent, JsonObject, JsonValue, ProfileRecord, Violation } from "../src/domain/events";
-import { CONTEXT_LIMITS, STORABLE_LIMITS, toStorable, type ContextField } from "../src/domain/storable";
+import type { EventContext, InternalEvent, JsonObject, JsonValue, ProfileRecord, Violation } from "../src/core/events";
+import { CONTEXT_LIMITS, STORABLE_LIMITS, toStorable, type ContextField } from "../src/core/storable";
 import { uuidv7 } from "./uuidv7";
 
 export type SourceFormat = "internal" | "tracking" | "segment";
@@ -43,7 +43,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The input in storable form (src/domain/storable), judged as a whole so a refusal names the path
+ * The input in storable form (src/core/storable), judged as a whole so a refusal names the path
  * as sent (`properties.a.b`, `context.location.country`). Props sit one level inside the input.
  */
 function storableInput(input: Record<string, unknown>): { ok: true; value: Record<string, unknown> } | { ok: false; violations: Violation[] } {

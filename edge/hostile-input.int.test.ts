@@ -4,7 +4,7 @@
  * exported functions, producing through the REST gateway and resolving keys through the app's
  * internal endpoint, as deployed).
  * Properties: never a 5xx; every 4xx carries a string `error`; a valid event beside a bad one is
- * accepted (207); whatever is acknowledged is storable by src/domain/storable and reaches DuckDB
+ * accepted (207); whatever is acknowledged is storable by src/core/storable and reaches DuckDB
  * as sent or as documented (lone surrogates → U+FFFD, -0 → 0).
  */
 import http from "node:http";
@@ -14,8 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawRecordWireSchema, TOPIC } from "../src/domain/events";
-import { storableProblem } from "../src/domain/storable";
+import { rawRecordWireSchema, TOPIC } from "../src/core/events";
+import { storableProblem } from "../src/core/storable";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "../workers/env";
 import { startWorker, type RunningWorker } from "../workers/main";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { internalEventSchema } from "../src/domain/events";
-import type { ResolvedKey } from "../src/domain/tracking-plan";
+import { internalEventSchema } from "../src/core/events";
+import type { ResolvedKey } from "../src/core/tracking-plan";
 import { testPlan } from "./test-fixtures";
 import { createIngestHandler, malformedPathAnswer, type OutgoingRecord } from "./ingest";
 

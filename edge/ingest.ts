@@ -19,9 +19,9 @@ import {
   type ProfileRecord,
   type Violation,
   type ViolationType,
-} from "../src/domain/events";
-import { boundedCopy, CONTEXT_LIMITS, storableString } from "../src/domain/storable";
-import type { ResolvedKey } from "../src/domain/tracking-plan";
+} from "../src/core/events";
+import { boundedCopy, CONTEXT_LIMITS, storableString } from "../src/core/storable";
+import type { ResolvedKey } from "../src/core/tracking-plan";
 import { convertEvent, convertProfile, type Converted } from "./convert";
 import { RateLimiter } from "./rate-limit";
 import { DEFAULT_VALIDATION_LIMITS, validateEvent } from "./validate";

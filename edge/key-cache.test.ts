@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedKey } from "../src/domain/tracking-plan";
+import type { ResolvedKey } from "../src/core/tracking-plan";
 import { createKeyCache } from "./key-cache";
 
 /** A lookup whose answers the test controls, counting calls and holding them open on request. */

@@ -1,4 +1,4 @@
-import { resolvedKeySchema, type ResolvedKey } from "../src/domain/tracking-plan";
+import { resolvedKeySchema, type ResolvedKey } from "../src/core/tracking-plan";
 
 /**
  * Caches key lookups briefly (positive and negative), and shares one in-flight lookup per key.

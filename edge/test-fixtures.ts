@@ -1,4 +1,4 @@
-import type { ResolvedKey } from "../src/domain/tracking-plan";
+import type { ResolvedKey } from "../src/core/tracking-plan";
 
 /** A resolved key for tests: an enforced project with no plan unless one is given. */
 export function testPlan(

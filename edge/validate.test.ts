@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { InternalEvent } from "../src/domain/events";
-import type { ResolvedKey } from "../src/domain/tracking-plan";
+import type { InternalEvent } from "../src/core/events";
+import type { ResolvedKey } from "../src/core/tracking-plan";
 import { testPlan } from "./test-fixtures";
 import { validateEvent } from "./validate";
 

@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../src/lib/logger";
+import { createLogger } from "../src/platform/logger";
 import { createEmbeddedBus, type EmbeddedBus } from "./bus/embedded-bus";
 import { watchConsumers } from "./consumer-watch";
 

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { Logger } from "../src/lib/logger";
+import type { Logger } from "../src/platform/logger";
 import type { Bus } from "./bus/types";
 import type { HealthCheck } from "./health";
 

@@ -13,11 +13,11 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
-import { TOPIC } from "../src/domain/events";
+import { TOPIC } from "../src/core/events";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { createKafkaBus } from "./bus/kafka-bus";
-import { startLocalBroker, type LocalBroker } from "./kafka/local-broker";
-import { waitForHttp } from "./launcher";
+import { startLocalBroker, type LocalBroker } from "../tools/kafka/local-broker";
+import { waitForHttp } from "../tools/launcher";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PROFILES = 2000;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOPIC } from "../src/domain/events";
+import { TOPIC } from "../src/core/events";
 import { setQueryServiceTarget } from "../src/server/query-client";
 import type { SessionUser } from "../src/server/api/trpc";
 import { createTestApp, type TestApp } from "../src/testing/app";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEVELOPMENT_SECRETS } from "../src/lib/config-parse";
+import { ConfigError, DEVELOPMENT_SECRETS } from "../src/platform/config-parse";
 import { workerEnv } from "./env";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

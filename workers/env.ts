@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
-import { webhookAllowHostsSchema } from "../src/domain/webhooks";
-import { brokerList, parseConfig, port, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "../src/lib/config-parse";
+import { webhookAllowHostsSchema } from "../src/core/webhooks";
+import { brokerList, parseConfig, port, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "../src/platform/config-parse";
 
 export const WORKER_ROLES = ["all", "gateway", "processor", "sink"] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];

@@ -12,7 +12,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIngestHandler, type OutgoingRecord } from "../edge/ingest";
 import { upstashProducer } from "../edge/upstash-producer";
-import { resolveApiKey } from "../src/server/resolve-key";
+import { resolveApiKey } from "../src/platform/resolve-key";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";

@@ -3,15 +3,15 @@ import { pathToFileURL } from "node:url";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { ConfigError } from "../src/lib/config-parse";
-import { createLogger, type Logger } from "../src/lib/logger";
+import { ConfigError } from "../src/platform/config-parse";
+import { createLogger, type Logger } from "../src/platform/logger";
 import { createBus } from "./bus";
 import type { EmbeddedBus } from "./bus/embedded-bus";
 import type { Bus } from "./bus/types";
 import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
 import { runHealthChecks, type HealthCheck } from "./health";
-import { createPrismaClient } from "../src/server/db";
+import { createPrismaClient } from "../src/platform/db";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
 import { createReplayHandler } from "./gateway/replay";
@@ -23,7 +23,7 @@ import { RuleRegistry } from "./processor/rule-registry";
 import { createQueryService } from "./query/service";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
-import { TOPIC } from "../src/domain/events";
+import { TOPIC } from "../src/core/events";
 import { closeServer, listen, Routes, sendJson } from "./http-server";
 
 export interface RunningWorker {

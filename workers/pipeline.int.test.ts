@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { newWebhookEndpointId, newWebhookSecret } from "../src/domain/webhooks";
+import { newWebhookEndpointId, newWebhookSecret } from "../src/core/webhooks";
 import { setQueryServiceTarget } from "../src/server/query-client";
 import type { SessionUser } from "../src/server/api/trpc";
 import { createTestApp, type TestApp } from "../src/testing/app";

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from "prom-client";
-import { TOPIC, type DeadLetter, type JsonValue } from "../src/domain/events";
-import type { Logger } from "../src/lib/logger";
+import { TOPIC, type DeadLetter, type JsonValue } from "../src/core/events";
+import type { Logger } from "../src/platform/logger";
 import type { BatchContext, BusMessage, ProduceRecord } from "./bus/types";
 
 /**

@@ -30,7 +30,7 @@ import type {
 } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "../../src/testing/postgres";
-import { restrictDataDir, startEmbeddedPostgres } from "../../workers/embedded-postgres";
+import { restrictDataDir, startEmbeddedPostgres } from "../../tools/embedded-postgres";
 
 /** One Prisma schema file: a path (used in error messages) and its text. */
 export type SchemaFile = SchemaContainer;

@@ -1,5 +1,5 @@
 import { Badge } from "~/components/ui/badge";
-import type { RoleName } from "~/domain/roles";
+import type { RoleName } from "~/core/roles";
 
 const VARIANT = { owner: "default", admin: "default", member: "secondary", viewer: "outline" } as const;
 

@@ -1,5 +1,5 @@
 import { describeError } from "~/server/api/error-log";
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/platform/logger";
 import { appLogger } from "~/server/logger";
 
 const running = new Set<Promise<void>>();

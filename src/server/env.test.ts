@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEVELOPMENT_SECRETS } from "~/lib/config-parse";
+import { ConfigError, DEVELOPMENT_SECRETS } from "~/platform/config-parse";
 import { parseAppEnv } from "~/server/env";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { webhookAllowHostsSchema } from "~/domain/webhooks";
-import { ConfigError, parseConfig, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "~/lib/config-parse";
+import { webhookAllowHostsSchema } from "~/core/webhooks";
+import { ConfigError, parseConfig, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "~/platform/config-parse";
 
 /** The web app's configuration, validated once. The launcher fills these for the single-machine mode. */
 const appEnvSchema = requirePrivateSecretsInProduction(

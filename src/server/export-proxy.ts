@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { eventFilterSchema, reportSpecSchema } from "~/domain/reports";
+import { eventFilterSchema, reportSpecSchema } from "~/core/reports";
 import type { QueryServiceTarget } from "~/server/query-client";
 
 /** What the browser may send: the project id comes from the URL and is checked, never from the body. */

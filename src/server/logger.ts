@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "~/lib/logger";
+import { createLogger, type Logger } from "~/platform/logger";
 import { appEnv } from "~/server/env";
 
 let cached: Logger | undefined;

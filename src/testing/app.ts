@@ -3,7 +3,7 @@ import { migrateDatabase } from "../../prisma/tools/migrate";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext, type RequestUser, type SessionUser } from "~/server/api/trpc";
-import { createPrismaClient } from "~/server/db";
+import { createPrismaClient } from "~/platform/db";
 import type { Mailer, MailMessage } from "~/server/mail";
 import { createTestDatabase } from "./postgres";
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Registry } from "prom-client";
-import type { ProfileRecord } from "../../src/domain/events";
-import { TOPIC } from "../../src/domain/events";
-import { firingSchema, NO_ACTIONS_HEADER, type ActionResult, type Firing } from "../../src/domain/pipeline";
-import type { TriggerAction } from "../../src/domain/triggers";
-import type { Logger } from "../../src/lib/logger";
+import type { ProfileRecord } from "../../src/core/events";
+import { TOPIC } from "../../src/core/events";
+import { firingSchema, NO_ACTIONS_HEADER, type ActionResult, type Firing } from "../../src/core/pipeline";
+import type { TriggerAction } from "../../src/core/triggers";
+import type { Logger } from "../../src/platform/logger";
 import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
 import { deadLetterCounter, isolatingBatchHandler } from "../poison";
 

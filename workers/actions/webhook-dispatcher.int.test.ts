@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { newWebhookEndpointId, newWebhookSecret } from "../../src/domain/webhooks";
-import { createLogger } from "../../src/lib/logger";
+import { newWebhookEndpointId, newWebhookSecret } from "../../src/core/webhooks";
+import { createLogger } from "../../src/platform/logger";
 import { createTestApp, type TestApp } from "../../src/testing/app";
 import { enqueueWebhookDelivery, retryDelay, startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from "./webhook-dispatcher";
 import { startReceiver, verifyStandardWebhook, type TestReceiver } from "./webhook-testing";

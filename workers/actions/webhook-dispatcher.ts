@@ -1,8 +1,8 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import type { PrismaClient } from "../../src/generated/prisma/client";
-import { WEBHOOK_DELIVERY_POLICY } from "../../src/domain/webhooks";
-import type { Logger } from "../../src/lib/logger";
+import { WEBHOOK_DELIVERY_POLICY } from "../../src/core/webhooks";
+import type { Logger } from "../../src/platform/logger";
 import type { ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, deadLetterCounter, errorText, isolatePoison, reasonOf } from "../poison";
 import { signWebhook } from "./webhook-signing";

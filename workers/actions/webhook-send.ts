@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
-import { classifyAddress, type WebhookAllowList } from "../../src/domain/webhooks";
+import { classifyAddress, type WebhookAllowList } from "../../src/core/webhooks";
 
 /**
  * One webhook attempt, guarded against SSRF: the host is resolved once, every address is checked,
@@ -23,7 +23,7 @@ const systemResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
 
 /** WEBHOOK_ALLOW_HOSTS, shared with the app's check when an endpoint is saved. */
-export { WebhookAllowList as AllowList } from "../../src/domain/webhooks";
+export { WebhookAllowList as AllowList } from "../../src/core/webhooks";
 
 const normalHost = (hostname: string) =>
   hostname

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { newWebhookSecret } from "../../src/domain/webhooks";
+import { newWebhookSecret } from "../../src/core/webhooks";
 import { signWebhook, webhookSecretBytes } from "./webhook-signing";
 import { verifyStandardWebhook } from "./webhook-testing";
 

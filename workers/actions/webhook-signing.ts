@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { WEBHOOK_SECRET_PREFIX } from "../../src/domain/webhooks";
+import { WEBHOOK_SECRET_PREFIX } from "../../src/core/webhooks";
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): any of that specification's

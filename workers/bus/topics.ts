@@ -1,4 +1,4 @@
-import { TOPIC } from "../../src/domain/events";
+import { TOPIC } from "../../src/core/events";
 
 /** Prism's topics and their partition counts; the embedded log uses these unless told otherwise. */
 export const TOPIC_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({

@@ -6,9 +6,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
-import { TOPIC } from "../../src/domain/events";
-import type { Logger } from "../../src/lib/logger";
-import { sameSecret } from "../../src/server/internal-auth";
+import { TOPIC } from "../../src/core/events";
+import type { Logger } from "../../src/platform/logger";
+import { sameSecret } from "../../src/platform/internal-auth";
 import type { Bus } from "../bus/types";
 import { sendJson } from "../http-server";
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createIngestHandler, type IngestDeps, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
 import { createKeyCache } from "../../edge/key-cache";
 import type { PrismaClient } from "../../src/generated/prisma/client";
-import { resolveApiKey } from "../../src/server/resolve-key";
+import { resolveApiKey } from "../../src/platform/resolve-key";
 import type { Bus } from "../bus/types";
 import type { Routes } from "../http-server";
 import { coalesce } from "../coalesce";

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { createIngestHandler, type OutgoingRecord } from "../../edge/ingest";
-import { TOPIC } from "../../src/domain/events";
+import { TOPIC } from "../../src/core/events";
 import type { PrismaClient } from "../../src/generated/prisma/client";
-import { resolveProjectPlan } from "../../src/server/resolve-key";
-import { sameSecret } from "../../src/server/internal-auth";
+import { resolveProjectPlan } from "../../src/platform/resolve-key";
+import { sameSecret } from "../../src/platform/internal-auth";
 import { sendJson } from "../http-server";
 
 const MAX_BODY = 8 * 1024 * 1024;

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { Counter, type Registry } from "prom-client";
-import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/domain/events";
-import { RESERVED_KEYS } from "../../src/domain/storable";
-import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/domain/pipeline";
-import type { Logger } from "../../src/lib/logger";
+import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/core/events";
+import { RESERVED_KEYS } from "../../src/core/storable";
+import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
+import type { Logger } from "../../src/platform/logger";
 import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
 import { consumerDeadLetter, deadLetterCounter, isolatingBatchHandler, type PoisonReason } from "../poison";
 import { type RuleRegistry, type ProjectRules } from "./rule-registry";

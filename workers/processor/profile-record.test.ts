@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ProfileRecord } from "../../src/domain/events";
+import type { ProfileRecord } from "../../src/core/events";
 import { topicMatches } from "../actions/runner";
 import { applyProfileRecord, firingIdOf } from "./processor";
 

@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { z } from "zod";
-import { compileRule, type AttributeDef, type CompiledRule } from "../../src/domain/rules";
-import { triggerActionSchema, type TriggerAction } from "../../src/domain/triggers";
-import type { Logger } from "../../src/lib/logger";
+import { compileRule, type AttributeDef, type CompiledRule } from "../../src/core/rules";
+import { triggerActionSchema, type TriggerAction } from "../../src/core/triggers";
+import type { Logger } from "../../src/platform/logger";
 
 export interface LoadedTrigger {
   id: string;

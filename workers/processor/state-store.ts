@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { InternalEvent, JsonObject, ProfileRecord } from "../../src/domain/events";
+import type { InternalEvent, JsonObject, ProfileRecord } from "../../src/core/events";
 import type { WindowEntry } from "./windows";
 
 /** The processor's state of one profile, as stored in Postgres `profile_state`. */

@@ -4,7 +4,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/lib/logger";
+import { createLogger } from "../../src/platform/logger";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { createQueryCaller } from "./router";
 import { QueryRunner } from "./runner";

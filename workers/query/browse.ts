@@ -4,7 +4,7 @@
  * however deep it is and rows arriving meanwhile do not shift pages.
  */
 import type { z } from "zod";
-import type { EventDetail, EventRow, eventFilterSchema } from "../../src/domain/reports";
+import type { EventDetail, EventRow, eventFilterSchema } from "../../src/core/reports";
 import { jsonPath, Params, Scope, type BuiltQuery } from "./sql";
 import type { ResultRow } from "./runner";
 

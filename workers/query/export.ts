@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
-import { eventFilterSchema, reportSpecSchema, timeZoneSchema, type ReportSpec } from "../../src/domain/reports";
+import { eventFilterSchema, reportSpecSchema, timeZoneSchema, type ReportSpec } from "../../src/core/reports";
 import { funnelReport, queryReport, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { Params, Scope, type BuiltQuery } from "./sql";
 import type { EventFilterDef } from "./browse";

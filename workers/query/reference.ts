@@ -3,8 +3,8 @@
  * reports.ts rather than from its SQL. The property tests check the engine against it on random
  * data; it is deliberately slow and obvious.
  */
-import { parseField, type Aggregation, type Filter, type Interval } from "../../src/domain/reports";
-import type { FunnelResult, FunnelStepResult, QueryResult, RetentionResult, SegmentResult, TrendResult } from "../../src/domain/reports";
+import { parseField, type Aggregation, type Filter, type Interval } from "../../src/core/reports";
+import type { FunnelResult, FunnelStepResult, QueryResult, RetentionResult, SegmentResult, TrendResult } from "../../src/core/reports";
 import type { FunnelDef, QueryDef, RetentionDef, SegmentDef, TrendDef } from "./reports";
 import { compareNullableDesc, compareText, previousRange } from "./reports";
 

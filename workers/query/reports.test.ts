@@ -14,7 +14,7 @@ import {
   trendDefinitionSchema,
   type Aggregation,
   type Filter,
-} from "../../src/domain/reports";
+} from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { refFunnel, refQuery, refRetention, refSegment, refTrend, type Json, type RefData, type RefEvent } from "./reference";
 import { funnelReport, queryReport, retentionReport, segmentReport, trendReport } from "./reports";

@@ -30,7 +30,7 @@ import {
   type trendDefinitionSchema,
   type Aggregation,
   type Interval,
-} from "../../src/domain/reports";
+} from "../../src/core/reports";
 import {
   aggregateSql,
   approximateBuckets,

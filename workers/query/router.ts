@@ -15,8 +15,8 @@ import {
   segmentDefinitionSchema,
   timeZoneSchema,
   trendDefinitionSchema,
-} from "../../src/domain/reports";
-import { VIOLATION_TYPES } from "../../src/domain/events";
+} from "../../src/core/reports";
+import { VIOLATION_TYPES } from "../../src/core/events";
 import { POISON_STAGES } from "../poison";
 import {
   buildDeadLetterList,
@@ -43,7 +43,7 @@ import {
 } from "./browse";
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport } from "./reports";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
-import type { Logger } from "../../src/lib/logger";
+import type { Logger } from "../../src/platform/logger";
 
 export interface QueryContext {
   runner: QueryRunner;

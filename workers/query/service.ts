@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import type { Logger } from "../../src/lib/logger";
-import { sameSecret } from "../../src/server/internal-auth";
+import type { Logger } from "../../src/platform/logger";
+import { sameSecret } from "../../src/platform/internal-auth";
 import { sendJson, type RouteHandler } from "../http-server";
 import {
   buildEventExport,

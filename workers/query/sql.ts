@@ -7,7 +7,7 @@
  * row. Column names come from a fixed list. The project id is always the first parameter and every
  * query filters by it. Numbers the engine computed itself (time zone offsets) are inlined as integers.
  */
-import { parseField, type Aggregation, type Filter, type FilterScalar, type Interval } from "../../src/domain/reports";
+import { parseField, type Aggregation, type Filter, type FilterScalar, type Interval } from "../../src/core/reports";
 
 export type SqlValue = string | number | boolean | null;
 

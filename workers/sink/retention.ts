@@ -1,6 +1,6 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type pg from "pg";
-import type { Logger } from "../../src/lib/logger";
+import type { Logger } from "../../src/platform/logger";
 
 const DAY_MS = 24 * 3600 * 1000;
 

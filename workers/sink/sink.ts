@@ -1,7 +1,7 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type { Registry } from "prom-client";
-import { TOPIC } from "../../src/domain/events";
-import type { Logger } from "../../src/lib/logger";
+import { TOPIC } from "../../src/core/events";
+import type { Logger } from "../../src/platform/logger";
 import type { Bus, BusMessage, Subscription } from "../bus/types";
 import { coalesce } from "../coalesce";
 import { deadLetterCounter, isolatingBatchHandler } from "../poison";

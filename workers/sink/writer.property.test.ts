@@ -1,8 +1,8 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TOPIC, type JsonObject, type JsonValue } from "../../src/domain/events";
-import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
+import { TOPIC, type JsonObject, type JsonValue } from "../../src/core/events";
+import type { EnrichedEvent, Firing, ProfileChange } from "../../src/core/pipeline";
 import type { BusMessage } from "../bus/types";
 import { decodeForSink, SinkWriter } from "./writer";
 

@@ -1,7 +1,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TOPIC } from "../../src/domain/events";
-import type { EnrichedEvent, Firing, ProfileChange } from "../../src/domain/pipeline";
+import { TOPIC } from "../../src/core/events";
+import type { EnrichedEvent, Firing, ProfileChange } from "../../src/core/pipeline";
 import type { BusMessage } from "../bus/types";
 import { ANALYTICS_DDL } from "./schema";
 import { SinkWriter } from "./writer";

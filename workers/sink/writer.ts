@@ -1,7 +1,7 @@
 import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from "@duckdb/node-api";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
-import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/domain/events";
+import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/core/events";
 import {
   actionResultSchema,
   enrichedRecordSchema,
@@ -10,7 +10,7 @@ import {
   type EnrichedEvent,
   type Firing,
   type ProfileChange,
-} from "../../src/domain/pipeline";
+} from "../../src/core/pipeline";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { ensureAnalyticsSchema } from "./schema";

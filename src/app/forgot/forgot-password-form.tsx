@@ -9,7 +9,7 @@ import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { emailSchema } from "~/domain/account";
+import { emailSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 import { z } from "zod";
 

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { AuthShell } from "~/components/auth-shell";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { tokenSchema } from "~/domain/account";
+import { tokenSchema } from "~/core/account";
 import { ResetPasswordForm } from "./reset-password-form";
 
 export const metadata: Metadata = { title: "Choose a new password · Prism" };

@@ -10,7 +10,7 @@ import { HydratedButton as Button } from "~/components/hydrated-button";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { passwordSchema } from "~/domain/account";
+import { passwordSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 import { z } from "zod";
 

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { AuthShell } from "~/components/auth-shell";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
-import { tokenSchema } from "~/domain/account";
+import { tokenSchema } from "~/core/account";
 import { getSession } from "~/server/auth/options";
 import { mailIsDelivered } from "~/server/mail";
 import { api } from "~/trpc/server";

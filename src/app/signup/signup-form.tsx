@@ -10,7 +10,7 @@ import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { signUpInput } from "~/domain/account";
+import { signUpInput } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
 export interface SignupInvite {

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { AuthShell } from "~/components/auth-shell";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { tokenSchema } from "~/domain/account";
+import { tokenSchema } from "~/core/account";
 import { getSession } from "~/server/auth/options";
 import { VerifyEmailForm } from "./verify-email-form";
 

@@ -1,4 +1,4 @@
-import type { Aggregation } from "~/domain/reports";
+import type { Aggregation } from "~/core/reports";
 
 export const AGGREGATION_LABELS: Record<Aggregation["op"], string> = {
   count: "Total events",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { reportSpecSchema, type ReportSpec } from "~/domain/reports";
+import { reportSpecSchema, type ReportSpec } from "~/core/reports";
 import { draftFromSpec, emptyDraft, emptySeries, emptyStep, specFromDraft, suggestedName } from "./builder-model";
 import { FILTER_OPERATORS, type FilterDraft, type FilterOperator } from "./report-model";
 

@@ -2,7 +2,7 @@
  * The report builder's form state (all text, as typed) and its conversion to a validated report
  * spec, and back for reopening a saved report. Pure: the builder page only wires it to inputs.
  */
-import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec } from "~/domain/reports";
+import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec } from "~/core/reports";
 import { aggregationFromDraft, draftFromAggregation, type AggregationDraft } from "./aggregation";
 import { choiceOfRange, defaultInterval, draftFromFilter, filtersFromDrafts, resolveRange, type FilterDraft, type RangeChoice } from "./report-model";
 

@@ -3,7 +3,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Badge } from "~/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import type { FunnelResult, Interval, QueryResult, RetentionResult, SegmentResult, TrendResult } from "~/domain/reports";
+import type { FunnelResult, Interval, QueryResult, RetentionResult, SegmentResult, TrendResult } from "~/core/reports";
 import { cn } from "~/lib/utils";
 import { firstIncompleteBucket, retentionPeriodState } from "./incomplete-periods";
 import { formatBucket, formatChange, formatDuration, formatNumber, formatPercent } from "./report-model";

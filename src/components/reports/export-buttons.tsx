@@ -4,7 +4,7 @@ import { Download, Loader2, X } from "lucide-react";
 import { useRef, useState } from "react";
 import { z } from "zod";
 import { HydratedButton as Button } from "~/components/hydrated-button";
-import type { EventFilter, ReportSpec } from "~/domain/reports";
+import type { EventFilter, ReportSpec } from "~/core/reports";
 import { formatBytes } from "./report-model";
 
 export type ExportSource = { kind: "report"; report: ReportSpec } | { kind: "events"; filter: EventFilter };

@@ -4,7 +4,7 @@
  * zone ("2024-03-10T00:00"), so everything here is wall-clock arithmetic, where a day is always 24 h.
  * Pure, so it is tested directly.
  */
-import type { Interval } from "~/domain/reports";
+import type { Interval } from "~/core/reports";
 import { zoneOffsetMs } from "./report-model";
 
 const MINUTE = 60_000;

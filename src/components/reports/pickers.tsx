@@ -6,7 +6,7 @@ import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { NUMERIC_AGGREGATIONS, type Aggregation } from "~/domain/reports";
+import { NUMERIC_AGGREGATIONS, type Aggregation } from "~/core/reports";
 import { AGGREGATION_LABELS, type AggregationDraft } from "./aggregation";
 import { cn } from "~/lib/utils";
 import {

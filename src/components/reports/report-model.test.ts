@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { filterSchema, timeRangeSchema } from "~/domain/reports";
+import { filterSchema, timeRangeSchema } from "~/core/reports";
 import {
   choiceOfRange,
   DAY_MS,

@@ -13,7 +13,7 @@ import {
   type ReportKind,
   type ReportSpec,
   type TimeRange,
-} from "~/domain/reports";
+} from "~/core/reports";
 
 export const DAY_MS = 86_400_000;
 

@@ -5,7 +5,7 @@ import { AlertTriangle, SearchX } from "lucide-react";
 import type { ReactNode } from "react";
 import { errorMessage } from "~/components/form-errors";
 import { Skeleton } from "~/components/ui/skeleton";
-import type { ReportSpec } from "~/domain/reports";
+import type { ReportSpec } from "~/core/reports";
 import { useTRPC } from "~/trpc/react";
 import { FunnelChart, QueryTable, RetentionTable, SegmentChart, TrendChart } from "./charts";
 

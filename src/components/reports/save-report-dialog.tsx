@@ -10,7 +10,7 @@ import { Checkbox } from "~/components/ui/checkbox";
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-import type { ReportSpec } from "~/domain/reports";
+import type { ReportSpec } from "~/core/reports";
 import { useTRPC } from "~/trpc/react";
 
 export type SavedReport = RouterOutputs["savedReports"]["list"][number];

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { BUILTIN_FIELDS } from "~/domain/reports";
+import { BUILTIN_FIELDS } from "~/core/reports";
 import { useTRPC } from "~/trpc/react";
 
 /** Request context keys the ingest edge stamps on every event. */

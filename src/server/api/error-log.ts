@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError } from "zod";
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/platform/logger";
 
 /** A caller's X-Request-Id when it is a plain token, so a proxy's id links the logs; else a fresh one. */
 export function requestIdOf(request: Request): string {

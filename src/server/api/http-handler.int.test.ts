@@ -3,7 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleTRPCRequest } from "~/server/api/http-handler";
 import { createTRPCContext } from "~/server/api/trpc";
-import { createPrismaClient } from "~/server/db";
+import { createPrismaClient } from "~/platform/db";
 import { createTestApp, TEST_APP_URL, type TestApp } from "~/testing/app";
 
 let app: TestApp;

@@ -1,5 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/platform/logger";
 import { appRouter } from "~/server/api/root";
 import type { TRPCContext } from "~/server/api/trpc";
 import { logTRPCError, requestIdOf } from "~/server/api/error-log";

@@ -6,7 +6,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { Role } from "~/generated/prisma/client";
-import { ROLE_LEVEL } from "~/domain/roles";
+import { ROLE_LEVEL } from "~/core/roles";
 import { db } from "~/server/db";
 import { appEnv } from "~/server/env";
 import { appMailer, type Mailer } from "~/server/mail";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { hashPassword, verifyPassword } from "~/server/auth/password";
-import { newSecret } from "~/server/auth/tokens";
+import { newSecret } from "~/platform/tokens";
 
 export const credentialsInput = z.object({
   email: z.string().trim().toLowerCase().email().max(254),

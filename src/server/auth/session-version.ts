@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { sameHash } from "~/server/auth/tokens";
+import { sameHash } from "~/platform/tokens";
 
 /** Thrown from the jwt callback for a session older than its user's last password reset or change. */
 export class SessionRevoked extends Error {

@@ -128,7 +128,7 @@ describe("sessions across a password reset or change", () => {
   it("keeps a session while PostgreSQL does not answer, instead of signing everyone out", async () => {
     await app.signUp("cookie-outage@example.com");
     const cookie = await signIn("cookie-outage@example.com", "correct horse battery");
-    const { createPrismaClient } = await import("~/server/db");
+    const { createPrismaClient } = await import("~/platform/db");
     const shared = globalThis as unknown as { prisma?: ReturnType<typeof createPrismaClient> };
     const working = shared.prisma;
     const unreachable = createPrismaClient("postgresql://postgres@127.0.0.1:1/nowhere");

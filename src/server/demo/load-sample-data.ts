@@ -1,5 +1,5 @@
 import type { PrismaClient } from "~/generated/prisma/client";
-import { mintApiKey } from "~/server/api-keys";
+import { mintApiKey } from "~/platform/api-keys";
 import { generateSampleData } from "./sample-events";
 
 async function post(url: string, apiKey: string, body: unknown): Promise<void> {

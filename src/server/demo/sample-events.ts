@@ -2,7 +2,7 @@
  * Realistic sample traffic for the demo project: a small shop over a few weeks. Pure and
  * deterministic (seeded), so the demo looks the same on every machine.
  */
-import type { JsonObject } from "~/domain/events";
+import type { JsonObject } from "~/core/events";
 
 export interface SampleEvent {
   event_name: string;

@@ -1,9 +1,9 @@
 import type { PrismaClient } from "~/generated/prisma/client";
-import type { ReportSpec } from "~/domain/reports";
-import type { EventFieldType } from "~/domain/tracking-plan";
+import type { ReportSpec } from "~/core/reports";
+import type { EventFieldType } from "~/core/tracking-plan";
 import { hashPassword } from "~/server/auth/password";
 import { createOrganizationWithOwner } from "~/server/organizations";
-import { prefixedId } from "~/lib/ids";
+import { prefixedId } from "~/platform/ids";
 
 export const DEMO_LOGIN = { email: "demo@prism.dev", password: "prism-demo-2026" } as const;
 

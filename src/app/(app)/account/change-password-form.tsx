@@ -10,7 +10,7 @@ import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Input } from "~/components/ui/input";
-import { changePasswordInput, type ChangePasswordInput } from "~/domain/account";
+import { changePasswordInput, type ChangePasswordInput } from "~/core/account";
 import { useTRPCClient } from "~/trpc/react";
 
 const input = changePasswordInput

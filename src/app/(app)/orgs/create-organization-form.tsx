@@ -8,7 +8,7 @@ import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/compon
 import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Input } from "~/components/ui/input";
-import { displayNameSchema } from "~/domain/account";
+import { displayNameSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
 const input = z.strictObject({ name: displayNameSchema });

@@ -5,7 +5,7 @@ import { EmptyState } from "~/components/empty-state";
 import { PageHeader } from "~/components/page-header";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { atLeast } from "~/domain/roles";
+import { atLeast } from "~/core/roles";
 import { api } from "~/trpc/server";
 
 export const metadata: Metadata = { title: "Projects · Prism" };

@@ -6,7 +6,7 @@ import { RoleBadge } from "~/components/role-badge";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { tokenSchema } from "~/domain/account";
+import { tokenSchema } from "~/core/account";
 import { getSession } from "~/server/auth/options";
 import { api } from "~/trpc/server";
 import { AcceptInviteButton } from "./accept-invite-button";

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { changePasswordInput, emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/domain/account";
+import { changePasswordInput, emailSchema, passwordSchema, signUpInput, tokenSchema } from "~/core/account";
 import { hashPassword, verifyPassword } from "~/server/auth/password";
 import { renewalProof } from "~/server/auth/session-version";
-import { hashSecret, newSecret } from "~/server/auth/tokens";
+import { hashSecret, newSecret } from "~/platform/tokens";
 import { runDetached } from "~/server/detached";
 import { createTRPCRouter, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
 import { createOrganizationWithOwner, slugify } from "~/server/organizations";

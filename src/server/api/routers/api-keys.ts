@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { apiKeyNameSchema } from "~/domain/api-keys";
+import { apiKeyNameSchema } from "~/core/api-keys";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
-import { mintApiKey } from "~/server/api-keys";
+import { mintApiKey } from "~/platform/api-keys";
 
 export const apiKeysRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {

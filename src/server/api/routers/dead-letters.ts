@@ -6,7 +6,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { VIOLATION_TYPES } from "~/domain/events";
+import { VIOLATION_TYPES } from "~/core/events";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { callQueryService, queryServiceTarget } from "~/server/query-client";
 

@@ -1,6 +1,6 @@
 /** The events browser and live tail, read from the DuckDB query service. */
 import { z } from "zod";
-import { eventCursorSchema, eventFilterSchema } from "~/domain/reports";
+import { eventCursorSchema, eventFilterSchema } from "~/core/reports";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
 

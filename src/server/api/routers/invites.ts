@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { emailSchema, tokenSchema } from "~/domain/account";
-import { ROLES } from "~/domain/roles";
+import { emailSchema, tokenSchema } from "~/core/account";
+import { ROLES } from "~/core/roles";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { hashSecret, newSecret } from "~/server/auth/tokens";
+import { hashSecret, newSecret } from "~/platform/tokens";
 import { createTRPCRouter, orgProcedure, protectedProcedure, publicProcedure, type TRPCContext } from "~/server/api/trpc";
 
 const INVITE_TTL_MS = 7 * 24 * 3600_000;

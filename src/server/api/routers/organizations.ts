@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { displayNameSchema } from "~/domain/account";
-import { ROLES, type RoleName } from "~/domain/roles";
+import { displayNameSchema } from "~/core/account";
+import { ROLES, type RoleName } from "~/core/roles";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { createTRPCRouter, orgProcedure, protectedProcedure } from "~/server/api/trpc";
 import { createOrganizationWithOwner } from "~/server/organizations";

@@ -1,6 +1,6 @@
 /** The profiles browser, read from the DuckDB query service (latest state and history). */
 import { z } from "zod";
-import { eventCursorSchema } from "~/domain/reports";
+import { eventCursorSchema } from "~/core/reports";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
 

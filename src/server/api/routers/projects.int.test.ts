@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveApiKey } from "~/server/resolve-key";
+import { resolveApiKey } from "~/platform/resolve-key";
 import { createTestApp, tokenFromMail, type TestApp } from "~/testing/app";
 import type { SessionUser } from "~/server/api/trpc";
 

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { projectNameSchema, projectSettingsSchema } from "~/domain/projects";
-import { prefixedId } from "~/lib/ids";
+import { projectNameSchema, projectSettingsSchema } from "~/core/projects";
+import { prefixedId } from "~/platform/ids";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, orgProcedure, projectProcedure, protectedProcedure } from "~/server/api/trpc";
 

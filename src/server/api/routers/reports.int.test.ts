@@ -5,7 +5,7 @@
 import type { Server } from "node:http";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/platform/logger";
 import { proxyExport } from "~/server/export-proxy";
 import { setQueryServiceTarget } from "~/server/query-client";
 import { createTestApp, type TestApp } from "~/testing/app";

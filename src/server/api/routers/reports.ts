@@ -3,7 +3,7 @@
  * the service with the authorised project id and the project's time zone.
  */
 import { z } from "zod";
-import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, segmentDefinitionSchema, trendDefinitionSchema } from "~/domain/reports";
+import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, segmentDefinitionSchema, trendDefinitionSchema } from "~/core/reports";
 import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
 

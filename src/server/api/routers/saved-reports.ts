@@ -1,8 +1,8 @@
 /** Saved reports (PostgreSQL): a name, a kind and a definition validated by the same schemas the query service uses. */
-import { plainText } from "~/domain/text";
+import { plainText } from "~/core/text";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { reportSpecSchema, type ReportSpec } from "~/domain/reports";
+import { reportSpecSchema, type ReportSpec } from "~/core/reports";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 
 const select = { id: true, name: true, kind: true, definition: true, onDashboard: true, position: true, createdAt: true, updatedAt: true } as const;

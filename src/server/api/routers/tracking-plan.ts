@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { attributeDefinitionSchema, eventTypeSchema } from "~/domain/tracking-plan";
+import { attributeDefinitionSchema, eventTypeSchema } from "~/core/tracking-plan";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 

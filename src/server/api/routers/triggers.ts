@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { checkRule, compileRule, MAX_RULE_LENGTH, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/domain/rules";
-import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema } from "~/domain/tracking-plan";
-import { RESERVED_KEYS } from "~/domain/storable";
-import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/domain/triggers";
+import { checkRule, compileRule, MAX_RULE_LENGTH, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/core/rules";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema } from "~/core/tracking-plan";
+import { RESERVED_KEYS } from "~/core/storable";
+import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/core/triggers";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";

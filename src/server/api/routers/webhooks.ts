@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { newWebhookEndpointId, newWebhookSecret, WebhookAllowList, WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchemaWith } from "~/domain/webhooks";
+import { newWebhookEndpointId, newWebhookSecret, WebhookAllowList, WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchemaWith } from "~/core/webhooks";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { appEnv } from "~/server/env";
 

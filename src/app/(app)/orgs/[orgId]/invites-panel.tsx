@@ -18,8 +18,8 @@ import { Input } from "~/components/ui/input";
 import { Select } from "~/components/ui/select";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { emailSchema } from "~/domain/account";
-import { ROLES, type RoleName } from "~/domain/roles";
+import { emailSchema } from "~/core/account";
+import { ROLES, type RoleName } from "~/core/roles";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { useTRPC } from "~/trpc/react";
 

@@ -15,7 +15,7 @@ import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { atLeast, ROLES, type RoleName } from "~/domain/roles";
+import { atLeast, ROLES, type RoleName } from "~/core/roles";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { useTRPC } from "~/trpc/react";
 

@@ -17,8 +17,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Input } from "~/components/ui/input";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { projectNameSchema, projectSettingsSchema } from "~/domain/projects";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { projectNameSchema, projectSettingsSchema } from "~/core/projects";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 
 const newProjectInput = z.strictObject({ name: projectNameSchema, timezone: projectSettingsSchema.shape.timezone.optional() });

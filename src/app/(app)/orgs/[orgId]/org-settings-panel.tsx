@@ -10,7 +10,7 @@ import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { displayNameSchema } from "~/domain/account";
+import { displayNameSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
 const renameInput = z.strictObject({ name: displayNameSchema });

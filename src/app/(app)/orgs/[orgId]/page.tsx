@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { PageHeader } from "~/components/page-header";
 import { RoleBadge } from "~/components/role-badge";
-import { atLeast } from "~/domain/roles";
+import { atLeast } from "~/core/roles";
 import { mailIsDelivered } from "~/server/mail";
 import { api } from "~/trpc/server";
 import { orNotFound } from "../../load";

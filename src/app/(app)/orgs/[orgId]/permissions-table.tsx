@@ -1,7 +1,7 @@
 import { Check, Minus } from "lucide-react";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { atLeast, PERMISSIONS, ROLES, type RoleName } from "~/domain/roles";
+import { atLeast, PERMISSIONS, ROLES, type RoleName } from "~/core/roles";
 import { cn } from "~/lib/utils";
 
 /** What each role may do, straight from the table the server enforces. */

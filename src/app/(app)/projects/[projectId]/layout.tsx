@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { RoleBadge } from "~/components/role-badge";
 import { Badge } from "~/components/ui/badge";
-import { atLeast } from "~/domain/roles";
+import { atLeast } from "~/core/roles";
 import { ArchivedBanner } from "./archived-banner";
 import { getProject } from "./project-data";
 import { ProjectBreadcrumb, ProjectTabs } from "./project-tabs";

@@ -7,7 +7,7 @@ import { DateTime } from "~/components/date-time";
 import { RoleBadge } from "~/components/role-badge";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { atLeast } from "~/domain/roles";
+import { atLeast } from "~/core/roles";
 import { getProject } from "./project-data";
 
 export const metadata: Metadata = { title: "Project · Prism" };

@@ -17,7 +17,7 @@ import { Badge } from "~/components/ui/badge";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Skeleton } from "~/components/ui/skeleton";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 
 /** The project dashboard: key numbers, then the saved reports pinned to it, each running live. */

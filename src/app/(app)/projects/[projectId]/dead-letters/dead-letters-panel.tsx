@@ -19,8 +19,8 @@ import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { VIOLATION_TYPES, type ViolationType } from "~/domain/events";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { VIOLATION_TYPES, type ViolationType } from "~/core/events";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useCursorPages } from "~/components/reports/cursor-pages";
 import { useTRPC, useTRPCClient } from "~/trpc/react";
 

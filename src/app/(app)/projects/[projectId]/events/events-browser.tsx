@@ -15,7 +15,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { SkeletonRows } from "~/components/ui/skeleton";
-import type { EventFilter, EventRow } from "~/domain/reports";
+import type { EventFilter, EventRow } from "~/core/reports";
 import { cn } from "~/lib/utils";
 import { useCursorPages } from "~/components/reports/cursor-pages";
 import { useTRPCClient } from "~/trpc/react";

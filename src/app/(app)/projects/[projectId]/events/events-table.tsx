@@ -3,7 +3,7 @@
 import { DateTime } from "~/components/date-time";
 import { PropsList } from "~/components/props-list";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import type { EventRow } from "~/domain/reports";
+import type { EventRow } from "~/core/reports";
 import { cn } from "~/lib/utils";
 
 const none = <span className="text-muted-foreground">—</span>;

@@ -19,9 +19,9 @@ import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
-import { apiKeyNameSchema } from "~/domain/api-keys";
+import { apiKeyNameSchema } from "~/core/api-keys";
 
 type ApiKey = RouterOutputs["apiKeys"]["list"][number];
 type CreatedKey = RouterOutputs["apiKeys"]["create"];

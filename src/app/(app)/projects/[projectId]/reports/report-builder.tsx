@@ -36,8 +36,8 @@ import { Checkbox } from "~/components/ui/checkbox";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { REPORT_KINDS, type Interval, type ReportKind } from "~/domain/reports";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { REPORT_KINDS, type Interval, type ReportKind } from "~/core/reports";
+import { atLeast, type RoleName } from "~/core/roles";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Alert, AlertDescription } from "~/components/ui/alert";
-import { atLeast } from "~/domain/roles";
+import { atLeast } from "~/core/roles";
 import { getProject } from "../project-data";
 import { ProjectDangerZone } from "./project-danger-zone";
 import { ProjectSettingsForm } from "./project-settings-form";

@@ -11,7 +11,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Input } from "~/components/ui/input";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
-import { projectSettingsSchema } from "~/domain/projects";
+import { projectSettingsSchema } from "~/core/projects";
 import { useTRPC } from "~/trpc/react";
 
 export interface ProjectSettingsValues {

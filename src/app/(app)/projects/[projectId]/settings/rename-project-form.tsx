@@ -9,7 +9,7 @@ import { FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { projectNameSchema } from "~/domain/projects";
+import { projectNameSchema } from "~/core/projects";
 import { useTRPC } from "~/trpc/react";
 
 const renameInput = z.strictObject({ name: projectNameSchema });

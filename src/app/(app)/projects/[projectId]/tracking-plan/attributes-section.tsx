@@ -15,7 +15,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, attributeDefinitionSchema } from "~/domain/tracking-plan";
+import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, attributeDefinitionSchema } from "~/core/tracking-plan";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 

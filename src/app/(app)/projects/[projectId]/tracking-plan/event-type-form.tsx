@@ -11,7 +11,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
-import { EVENT_FIELD_TYPES, eventTypeSchema, type EventFieldType } from "~/domain/tracking-plan";
+import { EVENT_FIELD_TYPES, eventTypeSchema, type EventFieldType } from "~/core/tracking-plan";
 import { useTRPC } from "~/trpc/react";
 
 interface FieldRow {

@@ -5,7 +5,7 @@ import { errorMessage } from "~/components/form-errors";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Card, CardContent, CardHeader } from "~/components/ui/card";
 import { SkeletonRows } from "~/components/ui/skeleton";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { AttributesSection } from "./attributes-section";
 import { EventTypesSection } from "./event-types-section";

@@ -1,4 +1,4 @@
-import type { TriggerAction } from "~/domain/triggers";
+import type { TriggerAction } from "~/core/triggers";
 
 export const ACTION_LABELS = {
   webhook: "Webhook",

@@ -9,7 +9,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
-import { TRIGGER_ACTION_TYPES, type TriggerAction } from "~/domain/triggers";
+import { TRIGGER_ACTION_TYPES, type TriggerAction } from "~/core/triggers";
 import { WebhookEndpointPicker } from "../webhooks/endpoint-picker";
 import { ACTION_LABELS, emptyDraft, VALUE_KINDS, type ActionDraft, type ValueKind } from "./action-drafts";
 

@@ -7,7 +7,7 @@ import { snippetCompletion, type Completion, type CompletionContext, type Comple
 import { StreamLanguage, type StringStream } from "@codemirror/language";
 import { StateEffect, StateField, type Extension, type Transaction } from "@codemirror/state";
 import { keymap, type EditorView } from "@codemirror/view";
-import { CONTEXT_KEYS, EVENT_FIELDS, PROFILE_FIELDS, WINDOW_FUNCTIONS, WINDOW_FUNCTION_NAMES, type AttributeDef } from "~/domain/rules/vocabulary";
+import { CONTEXT_KEYS, EVENT_FIELDS, PROFILE_FIELDS, WINDOW_FUNCTIONS, WINDOW_FUNCTION_NAMES, type AttributeDef } from "~/core/rules/vocabulary";
 
 const KEYWORDS = new Set(["in"]);
 const ATOMS = new Set(["true", "false", "null"]);

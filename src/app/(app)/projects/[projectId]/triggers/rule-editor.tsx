@@ -6,7 +6,7 @@ import { linter, type Diagnostic } from "@codemirror/lint";
 import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightSpecialChars, keymap, placeholder as placeholderText } from "@codemirror/view";
 import { useEffect, useRef } from "react";
-import type { RuleCheck } from "~/domain/rules/rules";
+import type { RuleCheck } from "~/core/rules/rules";
 import { celLanguage, ruleCompletions, ruleHistory, type RuleVocabulary } from "./cel-language";
 
 interface RuleEditorProps {

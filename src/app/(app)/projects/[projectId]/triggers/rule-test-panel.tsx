@@ -9,7 +9,7 @@ import { Badge } from "~/components/ui/badge";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Textarea } from "~/components/ui/textarea";
-import type { TriggerAction } from "~/domain/triggers";
+import type { TriggerAction } from "~/core/triggers";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
 import { useWebhookEndpointUrls } from "./endpoint-urls";

@@ -15,7 +15,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Checkbox } from "~/components/ui/checkbox";
 import { Label } from "~/components/ui/label";
 import { SkeletonRows } from "~/components/ui/skeleton";
-import { atLeast, type RoleName } from "~/domain/roles";
+import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
 import { useWebhookEndpointUrls } from "./endpoint-urls";

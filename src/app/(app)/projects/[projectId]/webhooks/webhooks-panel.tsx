@@ -18,8 +18,8 @@ import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import { atLeast, type RoleName } from "~/domain/roles";
-import { WEBHOOK_DELIVERY_POLICY, webhookEndpointFormSchema } from "~/domain/webhooks";
+import { atLeast, type RoleName } from "~/core/roles";
+import { WEBHOOK_DELIVERY_POLICY, webhookEndpointFormSchema } from "~/core/webhooks";
 import { useTRPC } from "~/trpc/react";
 
 type Endpoint = RouterOutputs["webhooks"]["list"]["endpoints"][number];

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { db } from "~/server/db";
 import { appEnv } from "~/server/env";
-import { sameSecret } from "~/server/internal-auth";
-import { resolveApiKey } from "~/server/resolve-key";
+import { sameSecret } from "~/platform/internal-auth";
+import { resolveApiKey } from "~/platform/resolve-key";
 
 export const dynamic = "force-dynamic";
 

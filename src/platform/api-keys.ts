@@ -1,5 +1,5 @@
-import { hashSecret, newSecret } from "~/server/auth/tokens";
-import { prefixedId } from "~/lib/ids";
+import { hashSecret, newSecret } from "~/platform/tokens";
+import { prefixedId } from "~/platform/ids";
 
 export const API_KEY_PREFIX = "ef_live_";
 

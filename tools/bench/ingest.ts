@@ -9,8 +9,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
 import { migrateDatabase } from "../../prisma/tools/migrate";
-import { createPrismaClient } from "../../src/server/db";
-import { mintApiKey } from "../../src/server/api-keys";
+import { createPrismaClient } from "../../src/platform/db";
+import { mintApiKey } from "../../src/platform/api-keys";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing/postgres";
 import { startLocalBroker } from "../kafka/local-broker";
 import { buildIsStale, run, waitForHttp } from "../launcher";
@@ -164,7 +164,7 @@ async function main() {
       NEXT_TELEMETRY_DISABLED: "1",
     });
     await waitForHttp(`http://127.0.0.1:${APP_PORT}/api/v1/health`, web, "the web app");
-    start(["--import", "tsx", "workers/bench/baseline-server.ts"], { KAFKA_BROKERS: brokers, BASELINE_PORT: String(BASELINE_PORT) });
+    start(["--import", "tsx", "tools/bench/baseline-server.ts"], { KAFKA_BROKERS: brokers, BASELINE_PORT: String(BASELINE_PORT) });
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
     const prism = `http://127.0.0.1:${APP_PORT}/api/v1`;

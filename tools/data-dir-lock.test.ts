@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../src/lib/config-parse";
+import { ConfigError } from "../src/platform/config-parse";
 import { acquireDataDirLock, LOCK_FILE, readDataDirLock } from "./data-dir-lock";
 
 let dir: string;

@@ -1,8 +1,8 @@
 import type { PrismaClient } from "~/generated/prisma/client";
-import type { ResolvedKey } from "~/domain/tracking-plan";
-import { resolvedKeySchema } from "~/domain/tracking-plan";
-import { hashSecret, sameHash } from "~/server/auth/tokens";
-import { looksLikeApiKey } from "~/server/api-keys";
+import type { ResolvedKey } from "~/core/tracking-plan";
+import { resolvedKeySchema } from "~/core/tracking-plan";
+import { hashSecret, sameHash } from "~/platform/tokens";
+import { looksLikeApiKey } from "~/platform/api-keys";
 
 const LAST_USED_GRANULARITY_MS = 60_000;
 

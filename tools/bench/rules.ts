@@ -1,11 +1,11 @@
 /**
  * Rule evaluation speed: the design's first rule through compileRule + evaluate, against a plain-JS
- * closure doing the same comparisons. `npx tsx workers/bench/rules.ts` prints both and the ratio;
+ * closure doing the same comparisons. `npx tsx tools/bench/rules.ts` prints both and the ratio;
  * `npm run bench:worker` calls benchRuleEvaluation().
  */
 import { pathToFileURL } from "node:url";
-import { compileRule, type AttributeDef, type RuleInput, type WindowReader } from "../../src/domain/rules";
-import { ProfileWindows } from "../processor/windows";
+import { compileRule, type AttributeDef, type RuleInput, type WindowReader } from "../../src/core/rules";
+import { ProfileWindows } from "../../workers/processor/windows";
 
 const RULE = "event.name == 'purchase' && event.props.amount > 10000 && window.count('purchase', '5m') >= 1";
 const ATTRIBUTES: AttributeDef[] = [{ entity: "event", name: "amount", type: "number" }];

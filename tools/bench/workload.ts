@@ -1,5 +1,5 @@
 /** The worker benchmarks' workload: one shop project with 20 rules, as a shop would write them. */
-import type { InternalEvent, JsonObject } from "../../src/domain/events";
+import type { InternalEvent, JsonObject } from "../../src/core/events";
 
 export const BENCH_PROJECT = "proj_benchworker";
 const PROFILES = 20_000;

@@ -12,11 +12,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { createLogger } from "../../src/lib/logger";
-import { ensureAnalyticsSchema } from "../sink/schema";
-import { createQueryCaller } from "../query/router";
-import { QueryRunner } from "../query/runner";
-import type { EventRow, FunnelResult, SegmentResult, TrendResult } from "../../src/domain/reports";
+import { createLogger } from "../../src/platform/logger";
+import { ensureAnalyticsSchema } from "../../workers/sink/schema";
+import { createQueryCaller } from "../../workers/query/router";
+import { QueryRunner } from "../../workers/query/runner";
+import type { EventRow, FunnelResult, SegmentResult, TrendResult } from "../../src/core/reports";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const PROFILES = 100_000;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ConfigError } from "../src/lib/config-parse";
+import { ConfigError } from "../src/platform/config-parse";
 
 export const LOCK_FILE = "prism.lock";
 
