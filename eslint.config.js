@@ -29,7 +29,7 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
-  // Imports run downward only: core ← platform ← the deployables (the Next app, edge/, workers/);
+  // Imports run downward only: core ← contracts ← platform ← the deployables (the Next app, edge/, workers/);
   // the app and the worker never import each other, and nothing ships imports tools/.
   boundary(["src/core/**"], "src/core is pure: it imports nothing of ours outside src/core.", [
     "~/*",
@@ -38,8 +38,29 @@ export default tseslint.config(
     "@edge/*",
     "@workers/*",
     "**/src/**",
+    "**/contracts/**",
     "**/platform/**",
     "**/server/**",
+    "**/workers/**",
+    "**/edge/**",
+    "**/tools/**",
+  ]),
+  boundary(["src/contracts/**"], "src/contracts is declared once for both sides of a process boundary: it imports only src/core.", [
+    "~/*",
+    "!~/core",
+    "!~/core/*",
+    "!~/contracts",
+    "!~/contracts/*",
+    "@edge/*",
+    "@workers/*",
+    "**/src/**",
+    "**/generated/**",
+    "**/platform/**",
+    "**/app/**",
+    "**/components/**",
+    "**/server/**",
+    "**/trpc/**",
+    "**/lib/**",
     "**/workers/**",
     "**/edge/**",
     "**/tools/**",

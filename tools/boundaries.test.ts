@@ -17,6 +17,9 @@ describe("the import boundaries lint", () => {
       expect.stringContaining("src/core is pure"),
     ]);
     expect(await boundaryErrors("src/core/example.ts", 'import { createLogger } from "../platform/logger";\nexport const x = createLogger;\n')).toHaveLength(1);
+    expect(await boundaryErrors("src/contracts/example.ts", 'import { db } from "~/platform/db";\nexport const x = db;\n')).toEqual([
+      expect.stringContaining("src/contracts is declared once"),
+    ]);
     expect(await boundaryErrors("src/platform/example.ts", 'import { appEnv } from "~/server/env";\nexport const x = appEnv;\n')).toEqual([
       expect.stringContaining("src/platform is shared"),
     ]);
@@ -32,6 +35,9 @@ describe("the import boundaries lint", () => {
   it("lets imports run downward", async () => {
     expect(await boundaryErrors("src/platform/example.ts", 'import { RESERVED_KEYS } from "~/core/storable";\nexport const x = RESERVED_KEYS;\n')).toEqual([]);
     expect(await boundaryErrors("workers/example.ts", 'import { createLogger } from "../src/platform/logger";\nexport const x = createLogger;\n')).toEqual([]);
+    expect(await boundaryErrors("src/contracts/example.ts", 'import { timeZoneSchema } from "~/core/reports";\nexport const x = timeZoneSchema;\n')).toEqual(
+      [],
+    );
     expect(await boundaryErrors("src/core/example.ts", 'import { RESERVED_KEYS } from "./storable";\nexport const x = RESERVED_KEYS;\n')).toEqual([]);
     expect(await boundaryErrors("tools/example.ts", 'import { startWorker } from "../workers/main";\nexport const x = startWorker;\n')).toEqual([]);
     // The query service's router type is the one thing the app takes from the worker, erased at build.

@@ -1,5 +1,6 @@
 import { Counter, type Registry } from "prom-client";
 import { TOPIC, type DeadLetter, type JsonValue } from "../src/core/events";
+import { POISON_STAGES } from "../src/contracts/query-service";
 import type { Logger } from "../src/platform/logger";
 import type { BatchContext, BusMessage, ProduceRecord } from "./bus/types";
 
@@ -17,7 +18,8 @@ import type { BatchContext, BusMessage, ProduceRecord } from "./bus/types";
  */
 
 export type FailureKind = "transient" | "record";
-export const POISON_STAGES = ["processor", "sink", "actions", "webhooks"] as const;
+// Declared with the query service's inputs, whose dead-letter list filters by stage.
+export { POISON_STAGES };
 export type PoisonStage = (typeof POISON_STAGES)[number];
 export const POISON_REASONS = ["not_utf8", "not_json", "invalid", "refused", "failed"] as const;
 export type PoisonReason = (typeof POISON_REASONS)[number];

@@ -3,19 +3,10 @@
  * worker's POST /query-export answer through unchanged (no buffering), with the project id and
  * time zone filled in server-side.
  */
-import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { eventFilterSchema, reportSpecSchema } from "~/core/reports";
+import { exportBodySchema, projectIdSchema, type ExportRequest } from "~/contracts/query-service";
+import { projectAccess } from "~/server/organizations";
 import type { QueryServiceTarget } from "~/server/query-client";
-
-/** What the browser may send: the project id comes from the URL and is checked, never from the body. */
-export const exportBodySchema = z.strictObject({
-  format: z.enum(["csv", "ndjson", "json"]),
-  source: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("events"), filter: eventFilterSchema.default({ events: [], filters: [] }) }),
-    z.strictObject({ kind: z.literal("report"), report: reportSpecSchema }),
-  ]),
-});
 
 const problem = (status: number, error: string, message: string) => Response.json({ error, message }, { status, headers: { "cache-control": "no-store" } });
 const PASSED_HEADERS = ["content-type", "content-disposition", "x-total-rows", "cache-control"];
@@ -28,12 +19,10 @@ export async function proxyExport(opts: {
   target: QueryServiceTarget;
 }): Promise<Response> {
   if (!opts.userId) return problem(401, "unauthorized", "Sign in to export.");
-  const project = await opts.db.project.findUnique({
-    where: { id: opts.projectId.slice(0, 64) },
-    select: { id: true, timezone: true, organization: { select: { memberships: { where: { userId: opts.userId }, select: { role: true } } } } },
-  });
-  // Any member may export (viewer and up); a project one cannot see does not exist.
-  if (!project || project.organization.memberships.length === 0) return problem(404, "not_found", "Project not found.");
+  // Any member may export (viewer and up); a project one cannot see (or a malformed id) does not exist.
+  const access = projectIdSchema.safeParse(opts.projectId).success ? await projectAccess(opts.db, opts.projectId, opts.userId) : null;
+  if (!access) return problem(404, "not_found", "Project not found.");
+  const { project } = access;
   let body: unknown;
   try {
     body = await opts.request.json();
@@ -50,7 +39,7 @@ export async function proxyExport(opts: {
     upstream = await fetch(`${opts.target.url.replace(/\/$/, "")}/query-export`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-internal-secret": opts.target.secret },
-      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...parsed.data }),
+      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...parsed.data } satisfies ExportRequest),
       signal: opts.request.signal,
     });
   } catch {

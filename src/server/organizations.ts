@@ -24,3 +24,23 @@ export async function createOrganizationWithOwner(
   await tx.membership.create({ data: { userId: input.ownerId, organizationId: organization.id, role: "owner" } });
   return organization;
 }
+
+/**
+ * The user's role on a project (through its organisation's membership) with the project, or null
+ * when there is no such project or the user is not a member: the one tenant check behind
+ * projectProcedure and the export route.
+ */
+export async function projectAccess(client: Pick<PrismaClient, "project">, projectId: string, userId: string) {
+  const project = await client.project.findUnique({
+    where: { id: projectId },
+    select: {
+      id: true,
+      organizationId: true,
+      archivedAt: true,
+      timezone: true,
+      organization: { select: { memberships: { where: { userId }, select: { role: true } } } },
+    },
+  });
+  const role = project?.organization.memberships[0]?.role;
+  return project && role ? { project, role } : null;
+}

@@ -4,25 +4,12 @@
  * (their results are small) and then written the same way.
  */
 import type { ServerResponse } from "node:http";
-import { z } from "zod";
-import { eventFilterSchema, reportSpecSchema, timeZoneSchema, type ReportSpec } from "../../src/core/reports";
+import type { z } from "zod";
+import type { ReportSpec } from "../../src/core/reports";
+import type { ExportFormat, exportRequestSchema } from "../../src/contracts/query-service";
 import { funnelReport, queryReport, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { Params, Scope, type BuiltQuery } from "./sql";
 import type { EventFilterDef } from "./browse";
-
-export const EXPORT_FORMATS = ["csv", "ndjson", "json"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const exportRequestSchema = z.strictObject({
-  projectId: z.string().min(1).max(64),
-  timezone: timeZoneSchema.default("UTC"),
-  format: z.enum(EXPORT_FORMATS),
-  source: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("events"), filter: eventFilterSchema.default({ events: [], filters: [] }) }),
-    z.strictObject({ kind: z.literal("report"), report: reportSpecSchema }),
-  ]),
-});
-export type ExportRequest = z.input<typeof exportRequestSchema>;
 
 export const EVENT_EXPORT_COLUMNS = ["event_id", "event_name", "profile_id", "ts", "received_at", "browser", "os", "device_type", "props", "ctx"];
 export const EVENT_EXPORT_JSON_COLUMNS = ["props", "ctx"];

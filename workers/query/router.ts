@@ -1,23 +1,13 @@
 /**
  * The query service's tRPC router. Every procedure takes `projectId` and filters by it; the
  * service trusts that id because only the app (holding the internal secret, after checking the
- * user's role) can call it. Inputs are validated again here with the same domain schemas.
+ * user's role) can call it. Inputs are validated again here, with the schemas the app's routers
+ * use (src/contracts/query-service).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
-import {
-  eventCursorSchema,
-  eventFilterSchema,
-  funnelDefinitionSchema,
-  queryDefinitionSchema,
-  retentionDefinitionSchema,
-  segmentDefinitionSchema,
-  timeZoneSchema,
-  trendDefinitionSchema,
-} from "../../src/core/reports";
-import { VIOLATION_TYPES } from "../../src/core/events";
-import { POISON_STAGES } from "../poison";
+import { queryServiceInputs as inputs } from "../../src/contracts/query-service";
 import {
   buildDeadLetterList,
   buildDeadLetterPayloads,
@@ -72,87 +62,44 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
   return result;
 });
 
-const projectId = z.string().min(1).max(64);
-const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
-const idList = z.array(z.string().min(1).max(200)).min(1).max(100);
-
 const reportRouter = t.router({
-  query: procedure
-    .input(z.strictObject({ projectId, definition: queryDefinitionSchema }))
-    .query(({ ctx, input }) => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+  query: procedure.input(inputs.report.query).query(({ ctx, input }) => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
   trend: procedure
-    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: trendDefinitionSchema }))
+    .input(inputs.report.trend)
     .query(({ ctx, input }) => trendReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
   funnel: procedure
-    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: funnelDefinitionSchema }))
+    .input(inputs.report.funnel)
     .query(({ ctx, input }) => funnelReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
-  segment: procedure
-    .input(z.strictObject({ projectId, definition: segmentDefinitionSchema }))
-    .query(({ ctx, input }) => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+  segment: procedure.input(inputs.report.segment).query(({ ctx, input }) => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
   retention: procedure
-    .input(z.strictObject({ projectId, timezone: timeZoneSchema, definition: retentionDefinitionSchema }))
+    .input(inputs.report.retention)
     .query(({ ctx, input }) => retentionReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
 });
 
 const eventsRouter = t.router({
-  list: procedure
-    .input(
-      z.strictObject({
-        projectId,
-        filter: eventFilterSchema.default({ events: [], filters: [] }),
-        cursor: eventCursorSchema.nullable().default(null),
-        limit: limit(200, 50),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const rows = await ctx.runner.all(buildEventList(input.projectId, input.filter, input.cursor, input.limit));
-      return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
-    }),
-  get: procedure.input(z.strictObject({ projectId, eventId: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {
+  list: procedure.input(inputs.events.list).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildEventList(input.projectId, input.filter, input.cursor, input.limit));
+    return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
+  }),
+  get: procedure.input(inputs.events.get).query(async ({ ctx, input }) => {
     const [row] = await ctx.runner.all(buildEventGet(input.projectId, input.eventId));
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "Event not found." });
     return toEventDetail(row);
   }),
-  tail: procedure
-    .input(
-      z.strictObject({
-        projectId,
-        after: z
-          .strictObject({ receivedAt: z.iso.datetime({ offset: true }), eventId: z.string().min(1).max(128) })
-          .nullable()
-          .default(null),
-        limit: limit(200, 50),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const events = (await ctx.runner.all(buildEventTail(input.projectId, input.after, input.limit))).map(toEventRow);
-      const last = events[events.length - 1];
-      return { events, cursor: last ? { receivedAt: last.receivedAt, eventId: last.eventId } : input.after };
-    }),
+  tail: procedure.input(inputs.events.tail).query(async ({ ctx, input }) => {
+    const events = (await ctx.runner.all(buildEventTail(input.projectId, input.after, input.limit))).map(toEventRow);
+    const last = events[events.length - 1];
+    return { events, cursor: last ? { receivedAt: last.receivedAt, eventId: last.eventId } : input.after };
+  }),
 });
 
-const profileKey = z
-  .string()
-  .max(300)
-  .regex(/^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/, "A profile property name: letters, digits, _ $ -, dots for nesting.");
-
 const profilesRouter = t.router({
-  search: procedure
-    .input(
-      z.strictObject({
-        projectId,
-        prefix: z.string().max(256).optional(),
-        prop: z.strictObject({ key: profileKey, value: z.string().max(2000) }).optional(),
-        cursor: z.string().max(256).nullable().default(null),
-        limit: limit(200, 50),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const prop = input.prop ? { key: input.prop.key.split("."), value: input.prop.value } : undefined;
-      const rows = await ctx.runner.all(buildProfileSearch(input.projectId, { prefix: input.prefix, prop }, input.cursor, input.limit));
-      return pageOf(rows.map(toProfileRow), input.limit, (row) => row.profileId);
-    }),
-  get: procedure.input(z.strictObject({ projectId, profileId: z.string().min(1).max(256) })).query(async ({ ctx, input }) => {
+  search: procedure.input(inputs.profiles.search).query(async ({ ctx, input }) => {
+    const prop = input.prop ? { key: input.prop.key.split("."), value: input.prop.value } : undefined;
+    const rows = await ctx.runner.all(buildProfileSearch(input.projectId, { prefix: input.prefix, prop }, input.cursor, input.limit));
+    return pageOf(rows.map(toProfileRow), input.limit, (row) => row.profileId);
+  }),
+  get: procedure.input(inputs.profiles.get).query(async ({ ctx, input }) => {
     const [profile] = await ctx.runner.all(buildProfileGet(input.projectId, input.profileId));
     if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: "Profile not found." });
     const [changes, [activity]] = await Promise.all([
@@ -169,16 +116,14 @@ const profilesRouter = t.router({
       lastSeen: lastMs === null || lastMs === undefined ? null : new Date(Number(lastMs)).toISOString(),
     };
   }),
-  timeline: procedure
-    .input(z.strictObject({ projectId, profileId: z.string().min(1).max(256), cursor: eventCursorSchema.nullable().default(null), limit: limit(200, 50) }))
-    .query(async ({ ctx, input }) => {
-      const rows = await ctx.runner.all(buildEventList(input.projectId, { events: [], filters: [], profileId: input.profileId }, input.cursor, input.limit));
-      return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
-    }),
+  timeline: procedure.input(inputs.profiles.timeline).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildEventList(input.projectId, { events: [], filters: [], profileId: input.profileId }, input.cursor, input.limit));
+    return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
+  }),
 });
 
 const statsRouter = t.router({
-  keyNumbers: procedure.input(z.strictObject({ projectId, timezone: timeZoneSchema })).query(async ({ ctx, input }) => {
+  keyNumbers: procedure.input(inputs.stats.keyNumbers).query(async ({ ctx, input }) => {
     const [row] = await ctx.runner.all(buildKeyNumbers(input.projectId, input.timezone));
     return {
       eventsToday: Number(row?.events_today ?? 0),
@@ -188,55 +133,26 @@ const statsRouter = t.router({
     };
   }),
   /** Firings of today's events, per trigger id; triggers without any are absent. */
-  firingsToday: procedure.input(z.strictObject({ projectId, timezone: timeZoneSchema })).query(async ({ ctx, input }) => {
+  firingsToday: procedure.input(inputs.stats.firingsToday).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildFiringsToday(input.projectId, input.timezone));
     return Object.fromEntries(rows.map((row) => [String(row.trigger_id), Number(row.firings)])) as Record<string, number>;
   }),
 });
 
 const triggersRouter = t.router({
-  firings: procedure
-    .input(
-      z.strictObject({
-        projectId,
-        triggerId: z.string().min(1).max(64),
-        cursor: z
-          .strictObject({ eventAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
-          .nullable()
-          .default(null),
-        limit: limit(200, 50),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const rows = await ctx.runner.all(buildTriggerFirings(input.projectId, input.triggerId, input.cursor, input.limit));
-      return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ eventAt: row.eventAt, firingId: row.firingId }));
-    }),
+  firings: procedure.input(inputs.triggers.firings).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildTriggerFirings(input.projectId, input.triggerId, input.cursor, input.limit));
+    return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ eventAt: row.eventAt, firingId: row.firingId }));
+  }),
 });
 
 const deadLettersRouter = t.router({
-  list: procedure
-    .input(
-      z.strictObject({
-        projectId,
-        reason: z.enum(VIOLATION_TYPES).nullable().default(null),
-        /** "ingest" for ingest's refusals, else the consumer stage. */
-        stage: z
-          .enum(["ingest", ...POISON_STAGES])
-          .nullable()
-          .default(null),
-        cursor: z
-          .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
-          .nullable()
-          .default(null),
-        limit: limit(200, 50),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
-      return pageOf(rows.map(toDeadLetterRow), input.limit, (row) => ({ receivedAt: row.receivedAt, dlqId: row.dlqId }));
-    }),
+  list: procedure.input(inputs.deadLetters.list).query(async ({ ctx, input }) => {
+    const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
+    return pageOf(rows.map(toDeadLetterRow), input.limit, (row) => ({ receivedAt: row.receivedAt, dlqId: row.dlqId }));
+  }),
   /** Payloads as JSON text (any key is safe through superjson), with what a replay needs to put a consumer's record back. */
-  get: procedure.input(z.strictObject({ projectId, ids: idList })).query(async ({ ctx, input }) => {
+  get: procedure.input(inputs.deadLetters.ids).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildDeadLetterPayloads(input.projectId, input.ids));
     const byId = new Map(rows.map((row) => [String(row.dlq_id), toStoredLetter(row)]));
     // In the order asked for; ids of other projects or unknown ids are simply absent.
@@ -245,10 +161,10 @@ const deadLettersRouter = t.router({
       return letter ? [{ dlqId: id, ...letter }] : [];
     });
   }),
-  discard: procedure.input(z.strictObject({ projectId, ids: idList })).mutation(async ({ ctx, input }) => {
+  discard: procedure.input(inputs.deadLetters.ids).mutation(async ({ ctx, input }) => {
     return { discarded: await ctx.runner.change(buildDiscardDeadLetters(input.projectId, input.ids)) };
   }),
-  markReplayed: procedure.input(z.strictObject({ projectId, ids: idList })).mutation(async ({ ctx, input }) => {
+  markReplayed: procedure.input(inputs.deadLetters.ids).mutation(async ({ ctx, input }) => {
     return { marked: await ctx.runner.change(buildMarkReplayed(input.projectId, input.ids)) };
   }),
 });

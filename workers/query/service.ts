@@ -10,16 +10,8 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
 import { sendJson, type RouteHandler } from "../http-server";
-import {
-  buildEventExport,
-  CONTENT_TYPES,
-  EVENT_EXPORT_COLUMNS,
-  EVENT_EXPORT_JSON_COLUMNS,
-  exportFilename,
-  ExportWriter,
-  exportRequestSchema,
-  reportTable,
-} from "./export";
+import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS, exportFilename, ExportWriter, reportTable } from "./export";
+import { exportRequestSchema } from "../../src/contracts/query-service";
 import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
 import { ReportInputError } from "./reports";
 import { queryRouter } from "./router";

@@ -10,6 +10,7 @@ import { ROLE_LEVEL } from "~/core/roles";
 import { db } from "~/server/db";
 import { appEnv } from "~/server/env";
 import { appMailer, type Mailer } from "~/server/mail";
+import { projectAccess } from "~/server/organizations";
 
 // 1. Context ------------------------------------------------------------------
 
@@ -117,17 +118,9 @@ export function orgProcedure<S extends z.ZodRawShape = Record<never, never>>(min
 export function projectProcedure<S extends z.ZodRawShape = Record<never, never>>(minRole: Role, shape?: S) {
   return protectedProcedure.input(z.strictObject({ projectId: idSchema, ...(shape as S) })).use(async ({ ctx, input, next }) => {
     const { projectId } = input as { projectId: string };
-    const project = await ctx.db.project.findUnique({
-      where: { id: projectId },
-      select: {
-        id: true,
-        organizationId: true,
-        archivedAt: true,
-        organization: { select: { memberships: { where: { userId: ctx.user.id }, select: { role: true } } } },
-      },
-    });
-    const role = project?.organization.memberships[0]?.role;
-    if (!project || !role) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+    const access = await projectAccess(ctx.db, projectId, ctx.user.id);
+    if (!access) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+    const { project, role } = access;
     if (ROLE_LEVEL[role] < ROLE_LEVEL[minRole]) refuse(role, minRole);
     return next({ ctx: { ...ctx, project: { id: project.id, organizationId: project.organizationId, archived: project.archivedAt !== null }, role } });
   });

@@ -6,7 +6,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { VIOLATION_TYPES } from "~/core/events";
+import { queryInputs } from "~/contracts/query-service";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { callQueryService, queryServiceTarget } from "~/server/query-client";
 
@@ -17,16 +17,7 @@ const replayAnswerSchema = z.object({
 });
 
 export const deadLettersRouter = createTRPCRouter({
-  list: projectProcedure("viewer", {
-    reason: z.enum(VIOLATION_TYPES).nullable().default(null),
-    /** "ingest" for ingest's refusals, else the consumer that could not handle the record. */
-    stage: z.enum(["ingest", "processor", "sink", "actions", "webhooks"]).nullable().default(null),
-    cursor: z
-      .strictObject({ receivedAt: z.iso.datetime({ offset: true }), dlqId: z.string().min(1).max(200) })
-      .nullable()
-      .default(null),
-    limit: z.number().int().min(1).max(200).default(50),
-  }).query(({ ctx, input }) =>
+  list: projectProcedure("viewer", queryInputs.deadLetters.list).query(({ ctx, input }) =>
     callQueryService((service) =>
       service.deadLetters.list.query({ projectId: ctx.project.id, reason: input.reason, stage: input.stage, cursor: input.cursor, limit: input.limit }),
     ),
@@ -37,7 +28,7 @@ export const deadLettersRouter = createTRPCRouter({
    * replayed after a fix) go back on the topic they were read from, exactly as they were; a webhook
    * delivery's letter makes the delivery pending again.
    */
-  replay: projectProcedure("admin", { ids: z.array(z.string().min(1).max(200)).min(1).max(100) }).mutation(async ({ ctx, input }) => {
+  replay: projectProcedure("admin", queryInputs.deadLetters.ids).mutation(async ({ ctx, input }) => {
     const letters = await callQueryService((service) => service.deadLetters.get.query({ projectId: ctx.project.id, ids: input.ids }));
     if (letters.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "None of these dead letters exist in this project." });
     const refused = new Map<string, string>();
@@ -85,7 +76,7 @@ export const deadLettersRouter = createTRPCRouter({
   }),
 
   /** Drops letters that need nothing more (a test record, a record no fix will save); they leave the list. */
-  discard: projectProcedure("admin", { ids: z.array(z.string().min(1).max(200)).min(1).max(100) }).mutation(({ ctx, input }) =>
+  discard: projectProcedure("admin", queryInputs.deadLetters.ids).mutation(({ ctx, input }) =>
     callQueryService((service) => service.deadLetters.discard.mutate({ projectId: ctx.project.id, ids: input.ids })),
   ),
 });

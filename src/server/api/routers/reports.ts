@@ -2,8 +2,7 @@
  * Reports over the DuckDB query service: the app checks the user's role on the project, then calls
  * the service with the authorised project id and the project's time zone.
  */
-import { z } from "zod";
-import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, segmentDefinitionSchema, trendDefinitionSchema } from "~/core/reports";
+import { queryInputs } from "~/contracts/query-service";
 import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
 
@@ -14,21 +13,21 @@ export async function projectTimezone(ctx: Pick<TRPCContext, "db">, projectId: s
 }
 
 export const reportsRouter = createTRPCRouter({
-  query: projectProcedure("viewer", { definition: queryDefinitionSchema }).query(({ ctx, input }) =>
+  query: projectProcedure("viewer", queryInputs.report.query).query(({ ctx, input }) =>
     callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition })),
   ),
-  trend: projectProcedure("viewer", { definition: trendDefinitionSchema }).query(async ({ ctx, input }) => {
+  trend: projectProcedure("viewer", queryInputs.report.trend).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
     return callQueryService((service) => service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
   }),
-  funnel: projectProcedure("viewer", { definition: funnelDefinitionSchema }).query(async ({ ctx, input }) => {
+  funnel: projectProcedure("viewer", queryInputs.report.funnel).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
     return callQueryService((service) => service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
   }),
-  segment: projectProcedure("viewer", { definition: segmentDefinitionSchema }).query(({ ctx, input }) =>
+  segment: projectProcedure("viewer", queryInputs.report.segment).query(({ ctx, input }) =>
     callQueryService((service) => service.report.segment.query({ projectId: ctx.project.id, definition: input.definition })),
   ),
-  retention: projectProcedure("viewer", { definition: retentionDefinitionSchema }).query(async ({ ctx, input }) => {
+  retention: projectProcedure("viewer", queryInputs.report.retention).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
     return callQueryService((service) => service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
   }),
@@ -43,14 +42,7 @@ export const reportsRouter = createTRPCRouter({
     return callQueryService((service) => service.stats.firingsToday.query({ projectId: ctx.project.id, timezone }));
   }),
   /** A trigger's recent firings, newest event first (result, error, event, time, action outcomes). */
-  triggerFirings: projectProcedure("viewer", {
-    triggerId: z.string().min(1).max(64),
-    cursor: z
-      .strictObject({ eventAt: z.iso.datetime({ offset: true }), firingId: z.string().min(1).max(200) })
-      .nullable()
-      .default(null),
-    limit: z.number().int().min(1).max(200).default(50),
-  }).query(({ ctx, input }) =>
+  triggerFirings: projectProcedure("viewer", queryInputs.triggers.firings).query(({ ctx, input }) =>
     callQueryService((service) =>
       service.triggers.firings.query({ projectId: ctx.project.id, triggerId: input.triggerId, cursor: input.cursor, limit: input.limit }),
     ),
