@@ -14,6 +14,8 @@ const workerEnvSchema = requirePrivateSecretsInProduction(
     DATABASE_URL: postgresUrl,
     /** Unset: the embedded log in DuckDB stands in for Kafka (role `all` only). */
     KAFKA_BROKERS: brokerList.optional(),
+    /** Replicas of the core topics the worker creates on Kafka: 1 in development, 3 or more in production. */
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
     DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
     WORKER_HOST: z.string().default("127.0.0.1"),
     WORKER_PORT: port.default(4100),

@@ -7,6 +7,7 @@ import { ConfigError } from "../src/platform/config-parse";
 import { createLogger, type Logger } from "../src/platform/logger";
 import { createBus } from "./bus";
 import type { EmbeddedBus } from "./bus/embedded-bus";
+import { ensureTopics } from "./bus/topic-admin";
 import type { Bus } from "./bus/types";
 import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
@@ -85,6 +86,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
     });
     busReady = true;
+    if (env.KAFKA_BROKERS) await ensureCoreTopics(env.KAFKA_BROKERS, env.KAFKA_REPLICATION_FACTOR, log);
     if (bus.kind === "embedded") {
       // The embedded log keeps records in DuckDB; drop those every group has committed for an hour.
       const embedded = bus as EmbeddedBus;
@@ -239,6 +241,25 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Creates the missing core topics with the designed partitions and retention, and logs one line per
+ * topic that drifts from the design. Best effort: a cluster that refuses this client admin rights
+ * still runs the worker, whose consumers then report a missing topic themselves.
+ */
+async function ensureCoreTopics(brokers: string[], replicationFactor: number, log: Logger): Promise<void> {
+  try {
+    const states = await ensureTopics(brokers, {
+      replicationFactor,
+      clientId: "prism-topic-admin",
+      onDrift: (line, state) => log.warn({ topic: state.topic }, line),
+    });
+    const created = states.filter((state) => state.created).map((state) => state.topic);
+    if (created.length > 0) log.info({ topics: created, replicationFactor }, "created Kafka topics");
+  } catch (error) {
+    log.warn({ err: error }, `could not check the Kafka topics: ${oneLine(error)}`);
   }
 }
 

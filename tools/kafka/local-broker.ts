@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { TOPIC_PARTITIONS } from "../../workers/bus/topics";
+import { TOPIC_PARTITIONS, TOPIC_RETENTION_MS } from "../../workers/bus/topics";
 import { freeLoopbackPort } from "../free-port";
 
 /** 4.4.0 is listed on Maven Central but incomplete (kafka-tools-api 4.4.0 is missing), so 4.3.1. */
@@ -601,7 +601,13 @@ export async function ensureTopics(brokers: string[], topics: typeof TOPICS = TO
     if (missing.length > 0) {
       // Resolves false when a topic was created meanwhile by someone else, which is fine.
       await admin.createTopics({
-        topics: missing.map(({ topic, partitions }) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        topics: missing.map(({ topic, partitions }) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          // The designed retention, so a worker started on this broker sees no drift.
+          configEntries: TOPIC_RETENTION_MS[topic] === undefined ? [] : [{ name: "retention.ms", value: String(TOPIC_RETENTION_MS[topic]) }],
+        })),
         waitForLeaders: true,
       });
     }
