@@ -6,11 +6,13 @@ import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { NUMERIC_AGGREGATIONS, type Aggregation } from "~/core/reports";
+import { NUMERIC_AGGREGATIONS, type Aggregation, type Interval } from "~/core/reports";
 import { AGGREGATION_LABELS, type AggregationDraft } from "./aggregation";
 import { cn } from "~/lib/utils";
 import {
   FILTER_OPERATORS,
+  INTERVAL_LABELS,
+  INTERVALS,
   OPERATOR_LABELS,
   operatorTakesValue,
   RANGE_PRESET_LABELS,
@@ -96,6 +98,44 @@ export function DateRangePicker({ value, onChange, error }: { value: RangeChoice
       {error ? <p className="text-sm text-destructive">{error}</p> : null}
     </div>
   );
+}
+
+/** The bucket size of a chart over time; "auto" lets the range decide. */
+export function IntervalPicker({ value, onChange }: { value: Interval | "auto"; onChange: (interval: Interval | "auto") => void }) {
+  const id = useId();
+  return (
+    <div className="flex items-center gap-2">
+      <Label htmlFor={id} className="text-sm text-muted-foreground">
+        by
+      </Label>
+      <Select id={id} className="w-32" value={value} onChange={(event) => onChange(event.target.value as Interval | "auto")}>
+        <option value="auto">Auto</option>
+        {INTERVALS.map((interval) => (
+          <option key={interval} value={interval}>
+            {INTERVAL_LABELS[interval]}
+          </option>
+        ))}
+      </Select>
+    </div>
+  );
+}
+
+/** The property a report is broken down by: any field, the plan's ones suggested. */
+export function BreakdownPicker({
+  label,
+  placeholder,
+  value,
+  onChange,
+  fields,
+}: {
+  /** The accessible name. */
+  label: string;
+  placeholder?: string;
+  value: string;
+  onChange: (field: string) => void;
+  fields: readonly string[];
+}) {
+  return <SuggestInput aria-label={label} className="w-56" placeholder={placeholder} options={fields} value={value} onValueChange={onChange} />;
 }
 
 export function AggregationPicker({
