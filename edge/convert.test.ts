@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { internalEventSchema, profileRecordSchema, type JsonObject } from "../src/core/events";
-import { convertEvent, convertProfile, type ConversionContext } from "./convert";
+import { convertEvent, convertProfile, type ConversionContext } from "../src/core/ingest/convert";
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const cc: ConversionContext = { projectId: "proj_test", now: NOW, requestCtx: { ip: "203.0.113.9", user_agent: "UA/1.0" } };

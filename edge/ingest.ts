@@ -9,29 +9,14 @@
  * "not known to be stored": it names the event_ids to resend with, and the processor drops the
  * second copy of an event_id (the idempotency key, for IDEMPOTENCY_WINDOW_MS).
  */
-import {
-  kafkaKeyOf,
-  TOPIC,
-  type DeadLetter,
-  type EventContext,
-  type InternalEvent,
-  type JsonValue,
-  type ProfileRecord,
-  type Violation,
-  type ViolationType,
-} from "../src/core/events";
-import { boundedCopy, CONTEXT_LIMITS, storableString } from "../src/core/storable";
+import type { EventContext, ViolationType } from "../src/core/events";
+import { deadLetterOf, judgeBatch, rawRecordOf, type OutgoingRecord } from "../src/core/ingest/judge";
+import { DEFAULT_VALIDATION_LIMITS } from "../src/core/ingest/validate";
+import { CONTEXT_LIMITS, storableString } from "../src/core/storable";
 import type { ResolvedKey } from "../src/core/tracking-plan";
-import { convertEvent, convertProfile, type Converted } from "./convert";
 import { RateLimiter } from "./rate-limit";
-import { DEFAULT_VALIDATION_LIMITS, validateEvent } from "./validate";
 
-export interface OutgoingRecord {
-  topic: string;
-  key: string;
-  value: string;
-  headers: Record<string, string>;
-}
+export type { OutgoingRecord };
 
 export interface IngestDeps {
   /** API key → project and plan; null for unknown or revoked keys. */
@@ -86,9 +71,6 @@ type ErrorCode =
 
 /** The longest API key ingest looks up (the app's internal key endpoint takes no longer ones). */
 export const MAX_API_KEY_LENGTH = 200;
-
-/** Dead letters keep a refused payload to this depth; deeper levels become a marker string. */
-const DEAD_LETTER_DEPTH = 32;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
@@ -240,13 +222,6 @@ export function profileIdOf(request: Request): string | null {
   return safeDecode(path.slice(path.lastIndexOf(marker) + marker.length));
 }
 
-interface Refusal {
-  index: number;
-  reason: ViolationType;
-  violations: Violation[];
-  payload: JsonValue;
-}
-
 export function createIngestHandler(deps: IngestDeps) {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...deps.limits };
   const now = deps.now ?? (() => Date.now());
@@ -290,42 +265,6 @@ export function createIngestHandler(deps: IngestDeps) {
     } catch {
       return false;
     }
-  }
-
-  function recordFor(record: InternalEvent | ProfileRecord, traceId: string): OutgoingRecord {
-    const profileId = record.profile_id;
-    return {
-      topic: TOPIC.raw,
-      key: kafkaKeyOf({ project_id: record.project_id, profile_id: profileId, event_id: record.event_id }),
-      value: JSON.stringify(record),
-      headers: { trace_id: traceId, kind: record.type },
-    };
-  }
-
-  function deadLetterFor(projectId: string, refusal: Refusal, receivedAt: number, traceId: string): OutgoingRecord {
-    const letter: DeadLetter = {
-      project_id: projectId,
-      received_at: receivedAt,
-      reason: refusal.reason,
-      violations: refusal.violations,
-      // The refused input may nest without bound (it was only parsed, which is iterative).
-      payload: boundedCopy(refusal.payload, DEAD_LETTER_DEPTH),
-    };
-    return { topic: TOPIC.dlq, key: projectId, value: JSON.stringify(letter), headers: { trace_id: traceId, reason: refusal.reason } };
-  }
-
-  /** Conversion, then plan validation for events; the verdict for one input. */
-  function judge(converted: Converted, plan: ResolvedKey): { ok: true; record: InternalEvent | ProfileRecord } | { ok: false; violations: Violation[] } {
-    if (!converted.ok) return converted;
-    if (converted.kind === "profile") {
-      const bytes = new TextEncoder().encode(JSON.stringify(converted.record)).length;
-      if (bytes > limits.maxEventBytes)
-        return { ok: false, violations: [{ type: "malformed", message: `profile is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }] };
-      return { ok: true, record: converted.record };
-    }
-    const verdict = validateEvent(converted.record, plan, { maxEventBytes: limits.maxEventBytes, maxFutureMs: limits.maxFutureMs });
-    if (!verdict.accept) return { ok: false, violations: verdict.violations };
-    return { ok: true, record: verdict.violations.length > 0 ? { ...converted.record, violations: verdict.violations } : converted.record };
   }
 
   async function ingest(request: Request, mode: "single" | "batch" | "profile"): Promise<Response> {
@@ -379,22 +318,20 @@ export function createIngestHandler(deps: IngestDeps) {
     }
 
     const receivedAt = now();
-    const cc = { projectId: plan.project.id, now: receivedAt, requestCtx: requestContext(request) };
-    const out: OutgoingRecord[] = [];
-    const acceptedIds: Array<{ index: number; event_id: string; violations?: Violation[] }> = [];
-    const refusals: Refusal[] = [];
-    inputs.forEach((input, index) => {
-      const verdict = judge(mode === "profile" ? convertProfile(input, cc) : convertEvent(input, cc), plan);
-      if (verdict.ok) {
-        out.push(recordFor(verdict.record, traceId));
-        const violations = verdict.record.type === "event" ? verdict.record.violations : undefined;
-        acceptedIds.push({ index, event_id: verdict.record.event_id, ...(violations ? { violations } : {}) });
-      } else {
-        const reason = verdict.violations[0]?.type ?? "malformed";
-        refusals.push({ index, reason, violations: verdict.violations, payload: (input ?? null) as JsonValue });
-      }
+    const { accepted: records, refused: refusals } = judgeBatch(inputs, mode === "profile" ? "profile" : "event", {
+      plan,
+      receivedAt,
+      requestCtx: requestContext(request),
+      limits: { maxEventBytes: limits.maxEventBytes, maxFutureMs: limits.maxFutureMs },
     });
-    for (const refusal of refusals) out.push(deadLetterFor(plan.project.id, refusal, receivedAt, traceId));
+    const out = [
+      ...records.map(({ record }) => rawRecordOf(record, traceId)),
+      ...refusals.map((refusal) => deadLetterOf(plan.project.id, refusal, receivedAt, traceId)),
+    ];
+    const acceptedIds = records.map(({ index, record }) => {
+      const violations = record.type === "event" ? record.violations : undefined;
+      return { index, event_id: record.event_id, ...(violations ? { violations } : {}) };
+    });
 
     if (!(await write(out))) {
       const ids = acceptedIds.map(({ index, event_id }) => ({ index, event_id }));

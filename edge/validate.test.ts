@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { InternalEvent } from "../src/core/events";
 import type { ResolvedKey } from "../src/core/tracking-plan";
 import { testPlan } from "./test-fixtures";
-import { validateEvent } from "./validate";
+import { validateEvent } from "../src/core/ingest/validate";
 
 const NOW = Date.UTC(2026, 10, 21);
 

@@ -3,8 +3,8 @@
  * anything it cannot convert comes back as a violation: `unstorable_value` (with the JSON path as
  * sent) for what no stage could store (src/core/storable), else `malformed`.
  */
-import type { EventContext, InternalEvent, JsonObject, JsonValue, ProfileRecord, Violation } from "../src/core/events";
-import { CONTEXT_LIMITS, STORABLE_LIMITS, toStorable, type ContextField } from "../src/core/storable";
+import type { EventContext, InternalEvent, JsonObject, JsonValue, ProfileRecord, Violation } from "../events";
+import { CONTEXT_LIMITS, STORABLE_LIMITS, toStorable, type ContextField } from "../storable";
 import { uuidv7 } from "./uuidv7";
 
 export type SourceFormat = "internal" | "tracking" | "segment";

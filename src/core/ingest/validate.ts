@@ -14,9 +14,9 @@
  * `malformed` is always refused; the others are refused when the plan is enforced, and recorded
  * on the accepted event when it is observed.
  */
-import type { InternalEvent, JsonValue, Violation } from "../src/core/events";
-import { STORABLE_LIMITS } from "../src/core/storable";
-import type { EventFieldType, ResolvedKey } from "../src/core/tracking-plan";
+import type { InternalEvent, JsonValue, Violation } from "../events";
+import { STORABLE_LIMITS } from "../storable";
+import type { EventFieldType, ResolvedKey } from "../tracking-plan";
 
 export interface ValidationLimits {
   maxEventBytes: number;

@@ -5,7 +5,7 @@
 import type { Server } from "node:http";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateEvent } from "../../../edge/validate";
+import { validateEvent } from "~/core/ingest/validate";
 import { createLogger } from "~/platform/logger";
 import { setQueryServiceTarget } from "~/server/query-client";
 import { resolveProjectPlan } from "~/platform/resolve-key";
