@@ -13,12 +13,27 @@ export const NO_ERRORS: FormErrors = { form: null, fields: {} };
 
 type Issue = ZodError["issues"][number];
 
+/** An issue without its message and path: zod's finished issues and the raw ones its error maps see. */
+type IssueDetails = Issue extends infer Each ? (Each extends Issue ? Omit<Each, "message" | "path"> : never) : never;
+
 /**
  * Our domain schemas word their messages to follow the label ("is required"); zod's built-in
  * ones ("Too small: expected string to have >=1 characters") are rewritten in the same style.
  */
 export function humanizeIssue(issue: Issue): string {
   if (/^[a-z]/.test(issue.message)) return issue.message;
+  return wordIssue(issue) ?? issue.message;
+}
+
+/**
+ * The error map for parsing form input on the client (react-hook-form's zodResolver): zod asks it
+ * only when the schema gave no message of its own, so domain wording still wins.
+ */
+export function humanizedErrorMap(issue: IssueDetails): string | undefined {
+  return wordIssue(issue);
+}
+
+function wordIssue(issue: IssueDetails): string | undefined {
   switch (issue.code) {
     case "too_small": {
       const minimum = Number(issue.minimum);
@@ -46,7 +61,7 @@ export function humanizeIssue(issue: Issue): string {
     case "not_multiple_of":
       return "must be a whole number";
     default:
-      return issue.message;
+      return undefined;
   }
 }
 
@@ -116,11 +131,9 @@ export function describeFieldError(label: string, message: string): string {
   return /^[a-z]/.test(message) ? `${label} ${message}` : message;
 }
 
-/** Field errors of the client and of the server, client first; server fields not shown inline are returned apart. */
-export function mergeErrors(client: FieldErrors, server: FormErrors, inlineKeys: readonly string[]): { fields: FieldErrors; unplaced: string[] } {
-  const fields: FieldErrors = { ...server.fields, ...client };
-  const unplaced = Object.entries(server.fields)
+/** The server's field errors that the form has no input for, each worded with its key. */
+export function unplacedErrors(server: FormErrors, inlineKeys: readonly string[]): string[] {
+  return Object.entries(server.fields)
     .filter(([key]) => !inlineKeys.includes(key))
     .map(([key, message]) => describeFieldError(key, message ?? ""));
-  return { fields, unplaced };
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { get, useFormState, type Control, type FieldValues, type Path, type RegisterOptions, type UseFormRegisterReturn } from "react-hook-form";
 import { Label } from "~/components/ui/label";
 import { describeFieldError } from "~/components/form-errors";
 import { cn } from "~/lib/utils";
@@ -39,6 +40,36 @@ export function FormField({ id, label, error, hint, className, labelClassName, c
       <FieldError id={errorId} label={label} message={error} />
     </div>
   );
+}
+
+interface FieldProps<TValues extends FieldValues, TOutput> extends Omit<FormFieldProps, "error" | "children"> {
+  /** The form's `control` (from useZodForm). */
+  control: Control<TValues, unknown, TOutput>;
+  name: Path<TValues>;
+  /** The server's message for this field; the client's own check wins when both have one. */
+  serverError?: string | undefined;
+  registerOptions?: RegisterOptions<TValues, Path<TValues>>;
+  children: (control: FieldControlProps & UseFormRegisterReturn<Path<TValues>>) => ReactNode;
+}
+
+/** A FormField bound to a react-hook-form field: its input is registered and its error shown. */
+export function Field<TValues extends FieldValues, TOutput>({ control, name, serverError, registerOptions, children, ...field }: FieldProps<TValues, TOutput>) {
+  const { errors } = useFormState({ control, name });
+  const clientError: unknown = get(errors, name);
+  const message = fieldErrorMessage(clientError) ?? serverError;
+  return (
+    <FormField {...field} error={message}>
+      {(props) => children({ ...props, ...control.register(name, registerOptions) })}
+    </FormField>
+  );
+}
+
+/** The message of a react-hook-form field error (or of its "root", for a list with errors inside). */
+export function fieldErrorMessage(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  if ("message" in error && typeof error.message === "string" && error.message) return error.message;
+  if ("root" in error) return fieldErrorMessage(error.root);
+  return undefined;
 }
 
 export function FieldError({ id, label, message }: { id?: string | undefined; label: string; message?: string | undefined }) {

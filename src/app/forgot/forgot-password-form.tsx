@@ -2,13 +2,13 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { emailSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 import { z } from "zod";
@@ -17,20 +17,11 @@ const input = z.strictObject({ email: emailSchema });
 
 export function ForgotPasswordForm({ mailDelivered }: { mailDelivered: boolean }) {
   const trpc = useTRPC();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(input, { defaultValues: { email: "" } });
   const request = useMutation(trpc.account.requestPasswordReset.mutationOptions());
   const server = errorsFromServer(request.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = input.safeParse({ email: String(new FormData(event.currentTarget).get("email") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    request.mutate(parsed.data);
-  }
+  const onSubmit = form.handleSubmit((values) => request.mutate(values));
 
   return (
     <Card className="w-full max-w-sm">
@@ -56,9 +47,9 @@ export function ForgotPasswordForm({ mailDelivered }: { mailDelivered: boolean }
           </Alert>
         ) : (
           <form onSubmit={onSubmit} className="space-y-4" noValidate>
-            <FormField id="email" label="Email" error={clientErrors.email ?? server.fields.email}>
-              {(control) => <Input {...control} name="email" type="email" autoComplete="email" required />}
-            </FormField>
+            <Field control={form.control} name="email" id="email" label="Email" serverError={server.fields.email}>
+              {(control) => <Input {...control} type="email" autoComplete="email" required />}
+            </Field>
             <FormError messages={[server.form]} />
             <Button type="submit" className="w-full" disabled={request.isPending}>
               {request.isPending ? "Sending…" : "Send reset link"}

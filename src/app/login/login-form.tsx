@@ -3,49 +3,43 @@
 import { signIn } from "next-auth/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { z } from "zod";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { useZodForm } from "~/components/use-zod-form";
+
+// Only presence is checked here: any other problem is the server's "Wrong email or password."
+const loginInput = z.object({ email: z.string().trim().min(1), password: z.string().min(1) });
 
 export function LoginForm({ callbackUrl = "/projects", defaultEmail = "" }: { callbackUrl?: string; defaultEmail?: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const form = useZodForm(loginInput, { defaultValues: { email: defaultEmail, password: "" } });
+  const { errors, isSubmitting, isSubmitSuccessful } = form.formState;
+  // After a successful sign-in the button stays busy while the next page loads.
+  const pending = isSubmitting || isSubmitSuccessful;
 
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "").trim();
-    const password = String(form.get("password") ?? "");
-    if (!email || !password) {
-      setError("Enter your email and password.");
-      return;
-    }
-    setPending(true);
-    setError(null);
-    try {
-      const result = await signIn("credentials", { email, password, redirect: false });
-      if (result?.status === 429) {
+  const onSubmit = form.handleSubmit(
+    async ({ email, password }) => {
+      let problem: string | null = null;
+      try {
+        const result = await signIn("credentials", { email, password, redirect: false });
         // The sign-in route's limit: per account and per address, each further try waits longer.
-        setError("Too many sign-in attempts. Wait a few minutes before trying again, or reset your password.");
-        setPending(false);
+        if (result?.status === 429) problem = "Too many sign-in attempts. Wait a few minutes before trying again, or reset your password.";
+        else if (!result || result.error) problem = "Wrong email or password.";
+      } catch {
+        problem = "Could not reach the server; please try again.";
+      }
+      if (problem) {
+        form.setError("root", { message: problem });
         return;
       }
-      if (!result || result.error) {
-        setError("Wrong email or password.");
-        setPending(false);
-        return;
-      }
-    } catch {
-      setError("Could not reach the server; please try again.");
-      setPending(false);
-      return;
-    }
-    router.push(callbackUrl);
-    router.refresh();
-  }
+      router.push(callbackUrl);
+      router.refresh();
+    },
+    () => form.setError("root", { message: "Enter your email and password." }),
+  );
 
   const signupHref = callbackUrl.startsWith("/invite/") ? `/signup?invite=${encodeURIComponent(callbackUrl.slice("/invite/".length))}` : "/signup";
 
@@ -61,7 +55,7 @@ export function LoginForm({ callbackUrl = "/projects", defaultEmail = "" }: { ca
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
           <div className="space-y-2">
             <Label htmlFor="email">Email</Label>
-            <Input id="email" name="email" type="email" autoComplete="email" defaultValue={defaultEmail} required />
+            <Input id="email" {...form.register("email")} type="email" defaultValue={defaultEmail} autoComplete="email" required />
           </div>
           <div className="space-y-2">
             <div className="flex items-center justify-between">
@@ -70,11 +64,11 @@ export function LoginForm({ callbackUrl = "/projects", defaultEmail = "" }: { ca
                 Forgot password?
               </Link>
             </div>
-            <Input id="password" name="password" type="password" autoComplete="current-password" required />
+            <Input id="password" {...form.register("password")} type="password" autoComplete="current-password" required />
           </div>
-          {error ? (
+          {errors.root?.message ? (
             <p role="alert" className="text-sm text-destructive">
-              {error}
+              {errors.root.message}
             </p>
           ) : null}
           <Button type="submit" className="w-full" disabled={pending}>

@@ -2,14 +2,14 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormField } from "~/components/form-field";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field } from "~/components/form-field";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { passwordSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 import { z } from "zod";
@@ -18,20 +18,11 @@ const input = z.strictObject({ password: passwordSchema });
 
 export function ResetPasswordForm({ token }: { token: string }) {
   const trpc = useTRPC();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(input, { defaultValues: { password: "" } });
   const reset = useMutation(trpc.account.resetPassword.mutationOptions());
   const server = errorsFromServer(reset.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = input.safeParse({ password: String(new FormData(event.currentTarget).get("password") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    reset.mutate({ token, password: parsed.data.password });
-  }
+  const onSubmit = form.handleSubmit(({ password }) => reset.mutate({ token, password }));
 
   if (reset.isSuccess) {
     return (
@@ -61,9 +52,9 @@ export function ResetPasswordForm({ token }: { token: string }) {
       </CardHeader>
       <CardContent className="space-y-4">
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          <FormField id="password" label="New password" error={clientErrors.password ?? server.fields.password} hint="At least 10 characters.">
-            {(control) => <Input {...control} name="password" type="password" autoComplete="new-password" required />}
-          </FormField>
+          <Field control={form.control} name="password" id="password" label="New password" serverError={server.fields.password} hint="At least 10 characters.">
+            {(control) => <Input {...control} type="password" autoComplete="new-password" required />}
+          </Field>
           {server.form ? (
             <Alert variant="destructive">
               <AlertTitle>{server.form}</AlertTitle>

@@ -4,12 +4,12 @@ import { useMutation } from "@tanstack/react-query";
 import { signIn } from "next-auth/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
-import { errorsFromServer, fieldErrorsFromZod, mergeErrors, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorsFromServer, unplacedErrors } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { signUpInput } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
@@ -26,48 +26,33 @@ const FIELDS = ["name", "email", "password"] as const;
 export function SignupForm({ invite, mailDelivered }: { invite: SignupInvite | null; mailDelivered: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
-  const [signInProblem, setSignInProblem] = useState<string | null>(null);
-  const [signingIn, setSigningIn] = useState(false);
+  const form = useZodForm(signUpInput, {
+    defaultValues: { name: "", email: invite?.email ?? "", password: "", ...(invite ? { inviteToken: invite.token } : {}) },
+  });
   const signUp = useMutation(trpc.account.signUp.mutationOptions());
+  const { errors, isSubmitting, isSubmitSuccessful } = form.formState;
 
   const server = errorsFromServer(signUp.error);
-  const { fields, unplaced } = mergeErrors(clientErrors, server, FIELDS);
+  const unplaced = unplacedErrors(server, FIELDS);
+  const signInProblem = errors.root?.message ?? null;
+  // Once the account exists, the submit goes on to sign in; it stays busy while the next page loads.
+  const signingIn = signUp.isSuccess && (isSubmitting || isSubmitSuccessful);
   const pending = signUp.isPending || signingIn;
 
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const parsed = signUpInput.safeParse({
-      name: String(form.get("name") ?? ""),
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-      ...(invite ? { inviteToken: invite.token } : {}),
-    });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    setSignInProblem(null);
-    let created = false;
+  const onSubmit = form.handleSubmit(async (input) => {
     try {
-      await signUp.mutateAsync(parsed.data);
-      created = true;
+      await signUp.mutateAsync(input);
     } catch {
-      // shown from signUp.error
+      return; // shown from signUp.error
     }
-    if (!created) return;
-    setSigningIn(true);
-    const result = await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirect: false }).catch(() => undefined);
+    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false }).catch(() => undefined);
     if (!result || result.error) {
-      setSigningIn(false);
-      setSignInProblem("Your account was created, but signing in failed. Please sign in.");
+      form.setError("root", { message: "Your account was created, but signing in failed. Please sign in." });
       return;
     }
     router.push("/projects");
     router.refresh();
-  }
+  });
 
   return (
     <Card className="w-full">
@@ -83,15 +68,22 @@ export function SignupForm({ invite, mailDelivered }: { invite: SignupInvite | n
       </CardHeader>
       <CardContent>
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          <FormField id="name" label="Name" error={fields.name}>
-            {(control) => <Input {...control} name="name" autoComplete="name" required />}
-          </FormField>
-          <FormField id="email" label="Email" error={fields.email} hint={invite ? "Use the address the invite was sent to." : undefined}>
-            {(control) => <Input {...control} name="email" type="email" autoComplete="email" defaultValue={invite?.email ?? ""} required />}
-          </FormField>
-          <FormField id="password" label="Password" error={fields.password} hint="At least 10 characters.">
-            {(control) => <Input {...control} name="password" type="password" autoComplete="new-password" required />}
-          </FormField>
+          <Field control={form.control} name="name" id="name" label="Name" serverError={server.fields.name}>
+            {(control) => <Input {...control} autoComplete="name" required />}
+          </Field>
+          <Field
+            control={form.control}
+            name="email"
+            id="email"
+            label="Email"
+            serverError={server.fields.email}
+            hint={invite ? "Use the address the invite was sent to." : undefined}
+          >
+            {(control) => <Input {...control} type="email" autoComplete="email" defaultValue={invite?.email ?? ""} required />}
+          </Field>
+          <Field control={form.control} name="password" id="password" label="Password" serverError={server.fields.password} hint="At least 10 characters.">
+            {(control) => <Input {...control} type="password" autoComplete="new-password" required />}
+          </Field>
           <FormError messages={[server.form, ...unplaced, signInProblem]} />
           {signInProblem ? (
             <Link href="/login" className="block text-sm font-medium text-primary underline-offset-4 hover:underline">

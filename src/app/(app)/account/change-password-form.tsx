@@ -3,13 +3,14 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { getCsrfToken } from "next-auth/react";
-import { useId, useState, type FormEvent } from "react";
+import { useId } from "react";
 import { z } from "zod";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { changePasswordInput, type ChangePasswordInput } from "~/core/account";
 import { useTRPCClient } from "~/trpc/react";
 
@@ -40,7 +41,7 @@ async function renewSession(renewal: string): Promise<boolean> {
 export function ChangePasswordForm() {
   const client = useTRPCClient();
   const id = useId();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(input, { defaultValues: { currentPassword: "", newPassword: "", confirmPassword: "" } });
   const change = useMutation({
     mutationFn: async (values: ChangePasswordInput) => {
       const { renewal } = await client.account.changePassword.mutate(values);
@@ -49,22 +50,7 @@ export function ChangePasswordForm() {
   });
   const server = errorsFromServer(change.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const data = new FormData(form);
-    const parsed = input.safeParse({
-      currentPassword: String(data.get("currentPassword") ?? ""),
-      newPassword: String(data.get("newPassword") ?? ""),
-      confirmPassword: String(data.get("confirmPassword") ?? ""),
-    });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    change.mutate({ currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword }, { onSuccess: () => form.reset() });
-  }
+  const onSubmit = form.handleSubmit(({ currentPassword, newPassword }) => change.mutate({ currentPassword, newPassword }, { onSuccess: () => form.reset() }));
 
   if (change.data && !change.data.sessionKept) {
     return (
@@ -88,15 +74,22 @@ export function ChangePasswordForm() {
           <AlertDescription>Every other session was signed out. You stay signed in here.</AlertDescription>
         </Alert>
       ) : null}
-      <FormField id={`${id}-current`} label="Current password" error={clientErrors.currentPassword ?? server.fields.currentPassword}>
-        {(control) => <Input {...control} name="currentPassword" type="password" autoComplete="current-password" required />}
-      </FormField>
-      <FormField id={`${id}-new`} label="New password" error={clientErrors.newPassword ?? server.fields.newPassword} hint="At least 10 characters.">
-        {(control) => <Input {...control} name="newPassword" type="password" autoComplete="new-password" required />}
-      </FormField>
-      <FormField id={`${id}-confirm`} label="Confirm new password" error={clientErrors.confirmPassword}>
-        {(control) => <Input {...control} name="confirmPassword" type="password" autoComplete="new-password" required />}
-      </FormField>
+      <Field control={form.control} name="currentPassword" id={`${id}-current`} label="Current password" serverError={server.fields.currentPassword}>
+        {(control) => <Input {...control} type="password" autoComplete="current-password" required />}
+      </Field>
+      <Field
+        control={form.control}
+        name="newPassword"
+        id={`${id}-new`}
+        label="New password"
+        serverError={server.fields.newPassword}
+        hint="At least 10 characters."
+      >
+        {(control) => <Input {...control} type="password" autoComplete="new-password" required />}
+      </Field>
+      <Field control={form.control} name="confirmPassword" id={`${id}-confirm`} label="Confirm new password">
+        {(control) => <Input {...control} type="password" autoComplete="new-password" required />}
+      </Field>
       <FormError messages={[server.form]} />
       <Button type="submit" className="w-full sm:w-auto" disabled={change.isPending}>
         {change.isPending ? "Changing…" : "Change password"}

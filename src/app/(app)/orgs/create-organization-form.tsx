@@ -2,12 +2,13 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState, type FormEvent } from "react";
+import { useId } from "react";
 import { z } from "zod";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { displayNameSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
@@ -19,7 +20,7 @@ export function CreateOrganizationForm({ onCreated }: { onCreated?: () => void }
   const router = useRouter();
   const queryClient = useQueryClient();
   const id = useId();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(input, { defaultValues: { name: "" } });
   const create = useMutation(
     trpc.organizations.create.mutationOptions({
       onSuccess: async (organization) => {
@@ -32,22 +33,13 @@ export function CreateOrganizationForm({ onCreated }: { onCreated?: () => void }
   );
   const server = errorsFromServer(create.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = input.safeParse({ name: String(new FormData(event.currentTarget).get("name") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate(parsed.data);
-  }
+  const onSubmit = form.handleSubmit((values) => create.mutate(values));
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      <FormField id={`${id}-name`} label="Organisation name" error={clientErrors.name ?? server.fields.name}>
-        {(control) => <Input {...control} name="name" placeholder="Acme Inc." autoComplete="organization" />}
-      </FormField>
+      <Field control={form.control} name="name" id={`${id}-name`} label="Organisation name" serverError={server.fields.name}>
+        {(control) => <Input {...control} placeholder="Acme Inc." autoComplete="organization" />}
+      </Field>
       <FormError messages={[server.form]} />
       <Button type="submit" disabled={create.isPending || create.isSuccess}>
         {create.isPending ? "Creating…" : "Create organisation"}

@@ -1,20 +1,21 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { z } from "zod";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { CopyButton } from "~/components/copy-button";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { RoleBadge } from "~/components/role-badge";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { Select } from "~/components/ui/select";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
@@ -81,7 +82,7 @@ export function InvitesPanel({ orgId, role, mailDelivered }: { orgId: string; ro
 function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(inviteInput, { defaultValues: { email: "", role: "member" } });
   const create = useMutation(
     trpc.invites.create.mutationOptions({
       onSuccess: async () => {
@@ -92,28 +93,17 @@ function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
   const server = errorsFromServer(create.error);
   const roleOptions = ROLES.filter((name) => name !== "owner" || myRole === "owner");
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const element = event.currentTarget;
-    const form = new FormData(element);
-    const parsed = inviteInput.safeParse({ email: String(form.get("email") ?? ""), role: String(form.get("role") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate({ orgId, ...parsed.data }, { onSuccess: () => element.reset() });
-  }
+  const onSubmit = form.handleSubmit((values) => create.mutate({ orgId, ...values }, { onSuccess: () => form.reset() }));
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Invite a member">
       <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
-        <FormField id="invite-email" label="Email" error={clientErrors.email ?? server.fields.email}>
-          {(control) => <Input {...control} name="email" type="email" placeholder="teammate@example.com" autoComplete="off" />}
-        </FormField>
-        <FormField id="invite-role" label="Role" error={clientErrors.role ?? server.fields.role}>
+        <Field control={form.control} name="email" id="invite-email" label="Email" serverError={server.fields.email}>
+          {(control) => <Input {...control} type="email" placeholder="teammate@example.com" autoComplete="off" />}
+        </Field>
+        <Field control={form.control} name="role" id="invite-role" label="Role" serverError={server.fields.role}>
           {(control) => (
-            <Select {...control} name="role" defaultValue="member">
+            <Select {...control} defaultValue="member">
               {roleOptions.map((name) => (
                 <option key={name} value={name}>
                   {name}
@@ -121,7 +111,7 @@ function InviteForm({ orgId, myRole }: { orgId: string; myRole: RoleName }) {
               ))}
             </Select>
           )}
-        </FormField>
+        </Field>
         <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
           {create.isPending ? "Sending…" : "Invite"}
         </Button>

@@ -2,14 +2,15 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { z } from "zod";
 import { ConfirmDialog } from "~/components/confirm-dialog";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { displayNameSchema } from "~/core/account";
 import { useTRPC } from "~/trpc/react";
 
@@ -29,7 +30,7 @@ function RenameOrganizationCard({ orgId, name }: { orgId: string; name: string }
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(renameInput, { defaultValues: { name } });
   const rename = useMutation(
     trpc.organizations.rename.mutationOptions({
       onSuccess: async () => {
@@ -40,16 +41,7 @@ function RenameOrganizationCard({ orgId, name }: { orgId: string; name: string }
   );
   const server = errorsFromServer(rename.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = renameInput.safeParse({ name: String(new FormData(event.currentTarget).get("name") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    rename.mutate({ orgId, ...parsed.data });
-  }
+  const onSubmit = form.handleSubmit((values) => rename.mutate({ orgId, ...values }));
 
   return (
     <Card>
@@ -61,9 +53,9 @@ function RenameOrganizationCard({ orgId, name }: { orgId: string; name: string }
       </CardHeader>
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3 sm:flex-row sm:items-start">
-          <FormField id="org-name" label="Organisation name" className="flex-1" error={clientErrors.name ?? server.fields.name}>
-            {(control) => <Input {...control} name="name" defaultValue={name} />}
-          </FormField>
+          <Field control={form.control} name="name" id="org-name" label="Organisation name" className="flex-1" serverError={server.fields.name}>
+            {(control) => <Input {...control} defaultValue={name} />}
+          </Field>
           <Button type="submit" className="sm:mt-6" disabled={rename.isPending}>
             {rename.isPending ? "Saving…" : "Rename organisation"}
           </Button>

@@ -2,21 +2,22 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeyRound } from "lucide-react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { CopyButton } from "~/components/copy-button";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { atLeast, type RoleName } from "~/core/roles";
@@ -115,7 +116,7 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
 function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated: (key: CreatedKey) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(createInput, { defaultValues: { name: "" } });
   const create = useMutation(
     trpc.apiKeys.create.mutationOptions({
       onSuccess: async (key) => {
@@ -126,17 +127,7 @@ function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated:
   );
   const server = errorsFromServer(create.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const element = event.currentTarget;
-    const parsed = createInput.safeParse({ name: String(new FormData(element).get("name") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate({ projectId, ...parsed.data }, { onSuccess: () => element.reset() });
-  }
+  const onSubmit = form.handleSubmit((values) => create.mutate({ projectId, ...values }, { onSuccess: () => form.reset() }));
 
   return (
     <Card>
@@ -149,9 +140,9 @@ function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated:
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="space-y-3">
           <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
-            <FormField id="api-key-name" label="Key name" className="flex-1" error={clientErrors.name ?? server.fields.name}>
-              {(control) => <Input {...control} name="name" placeholder="web app" autoComplete="off" />}
-            </FormField>
+            <Field control={form.control} name="name" id="api-key-name" label="Key name" className="flex-1" serverError={server.fields.name}>
+              {(control) => <Input {...control} placeholder="web app" autoComplete="off" />}
+            </Field>
             <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
               <KeyRound className="h-4 w-4" aria-hidden="true" />
               {create.isPending ? "Creating…" : "Create key"}

@@ -2,13 +2,13 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
 import { z } from "zod";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { useZodForm } from "~/components/use-zod-form";
 import { projectNameSchema } from "~/core/projects";
 import { useTRPC } from "~/trpc/react";
 
@@ -18,7 +18,7 @@ export function RenameProjectForm({ projectId, name, canEdit }: { projectId: str
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(renameInput, { defaultValues: { name } });
   const rename = useMutation(
     trpc.projects.rename.mutationOptions({
       onSuccess: async () => {
@@ -29,16 +29,7 @@ export function RenameProjectForm({ projectId, name, canEdit }: { projectId: str
   );
   const server = errorsFromServer(rename.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = renameInput.safeParse({ name: String(new FormData(event.currentTarget).get("name") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    rename.mutate({ projectId, ...parsed.data });
-  }
+  const onSubmit = form.handleSubmit((values) => rename.mutate({ projectId, ...values }));
 
   return (
     <Card>
@@ -50,9 +41,9 @@ export function RenameProjectForm({ projectId, name, canEdit }: { projectId: str
       </CardHeader>
       <CardContent className="space-y-3">
         <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3 sm:flex-row sm:items-start">
-          <FormField id="project-name" label="Project name" className="flex-1" error={clientErrors.name ?? server.fields.name}>
-            {(control) => <Input {...control} name="name" defaultValue={name} disabled={!canEdit} />}
-          </FormField>
+          <Field control={form.control} name="name" id="project-name" label="Project name" className="flex-1" serverError={server.fields.name}>
+            {(control) => <Input {...control} defaultValue={name} disabled={!canEdit} />}
+          </Field>
           {canEdit ? (
             <Button type="submit" className="sm:mt-6" disabled={rename.isPending}>
               {rename.isPending ? "Saving…" : "Rename project"}
