@@ -137,7 +137,8 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     const prisma = createPrismaClient(env.DATABASE_URL);
     closers.push(() => prisma.$disconnect());
     // The query service reads the DuckDB file this process owns; ingest's profile lookup goes through it.
-    const queries = parts.sink && duckdb ? createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }) }) : undefined;
+    const queries =
+      parts.sink && duckdb ? createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }), metrics }) : undefined;
     if (queries) {
       closers.push(() => queries.close());
       routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);

@@ -34,10 +34,13 @@ import {
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport } from "./reports";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
 import type { Logger } from "../../src/platform/logger";
+import { measured, type ReportMetrics } from "./report-metrics";
 
 export interface QueryContext {
   runner: QueryRunner;
   log: Logger;
+  /** The reporting metrics; unmeasured without (tests, benchmarks). */
+  metrics?: ReportMetrics;
 }
 
 const t = initTRPC.context<QueryContext>().create({
@@ -63,17 +66,25 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
 });
 
 const reportRouter = t.router({
-  query: procedure.input(inputs.report.query).query(({ ctx, input }) => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+  query: procedure
+    .input(inputs.report.query)
+    .query(({ ctx, input }) => measured(ctx.metrics, "query", () => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition))),
   trend: procedure
     .input(inputs.report.trend)
-    .query(({ ctx, input }) => trendReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+    .query(({ ctx, input }) => measured(ctx.metrics, "trend", () => trendReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone))),
   funnel: procedure
     .input(inputs.report.funnel)
-    .query(({ ctx, input }) => funnelReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
-  segment: procedure.input(inputs.report.segment).query(({ ctx, input }) => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition)),
+    .query(({ ctx, input }) =>
+      measured(ctx.metrics, "funnel", () => funnelReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+    ),
+  segment: procedure
+    .input(inputs.report.segment)
+    .query(({ ctx, input }) => measured(ctx.metrics, "segment", () => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition))),
   retention: procedure
     .input(inputs.report.retention)
-    .query(({ ctx, input }) => retentionReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+    .query(({ ctx, input }) =>
+      measured(ctx.metrics, "retention", () => retentionReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
+    ),
 });
 
 const eventsRouter = t.router({

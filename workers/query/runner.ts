@@ -35,14 +35,36 @@ function formatSeconds(ms: number): string {
 export type ResultRow = Record<string, unknown>;
 
 export class QueryRunner {
+  /** Connections open right now (duckdb_connection_pool_active). */
+  private open = 0;
+
   constructor(
     private readonly duckdb: DuckDBInstance,
     readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+    /** Told each time a connection opens (+1) or closes (-1). */
+    private readonly onConnections: (delta: 1 | -1) => void = () => undefined,
   ) {}
+
+  get activeConnections(): number {
+    return this.open;
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    const connection = await this.duckdb.connect();
+    this.open++;
+    this.onConnections(1);
+    return connection;
+  }
+
+  private release(connection: DuckDBConnection): void {
+    connection.closeSync();
+    this.open--;
+    this.onConnections(-1);
+  }
 
   /** Runs `work` on a fresh connection that is interrupted when the time limit passes. */
   private async withConnection<T>(timeoutMs: number, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const connection = await this.duckdb.connect();
+    const connection = await this.connect();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -55,7 +77,7 @@ export class QueryRunner {
       throw error;
     } finally {
       clearTimeout(timer);
-      connection.closeSync();
+      this.release(connection);
     }
   }
 
@@ -83,7 +105,7 @@ export class QueryRunner {
    * not to the whole export, since a slow client must not abort a healthy query.
    */
   async stream(query: BuiltQuery, onColumns: (names: string[]) => void, onRows: (rows: unknown[][]) => Promise<void>): Promise<number> {
-    const connection = await this.duckdb.connect();
+    const connection = await this.connect();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -112,7 +134,7 @@ export class QueryRunner {
       throw error;
     } finally {
       clearTimeout(timer);
-      connection.closeSync();
+      this.release(connection);
     }
   }
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { Registry } from "prom-client";
 import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
 import { sendJson, type RouteHandler } from "../http-server";
@@ -14,6 +15,7 @@ import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSO
 import { exportRequestSchema } from "../../src/contracts/query-service";
 import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
 import { ReportInputError } from "./reports";
+import { reportMetrics } from "./report-metrics";
 import { queryRouter } from "./router";
 import { DEFAULT_QUERY_LIMITS, QueryRunner, QueryTimeoutError, type QueryLimits } from "./runner";
 
@@ -33,14 +35,22 @@ export interface QueryService {
   close(): Promise<void>;
 }
 
-export function createQueryService(opts: { duckdb: DuckDBInstance; secret: string; log: Logger; limits?: Partial<QueryLimits> }): QueryService {
-  const runner = new QueryRunner(opts.duckdb, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+export function createQueryService(opts: {
+  duckdb: DuckDBInstance;
+  secret: string;
+  log: Logger;
+  limits?: Partial<QueryLimits>;
+  /** Where the reporting metrics go (the worker's /metrics); a private registry otherwise. */
+  metrics?: Registry;
+}): QueryService {
+  const metrics = reportMetrics(opts.metrics ?? new Registry());
+  const runner = new QueryRunner(opts.duckdb, { ...DEFAULT_QUERY_LIMITS, ...opts.limits }, (delta) => metrics.connections.inc(delta));
   const log = opts.log;
   const trpc = createHTTPHandler({
     router: queryRouter,
     basePath: "/query/",
     allowMethodOverride: true,
-    createContext: () => ({ runner, log }),
+    createContext: () => ({ runner, log, metrics }),
   });
   const authorised = (req: IncomingMessage) => sameSecret(req.headers[SECRET_HEADER] as string | undefined, opts.secret);
   const refuse = (res: ServerResponse) =>
