@@ -1,3 +1,4 @@
+import type { ApiKeyKind } from "~/core/api-keys";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { ResolvedKey } from "~/core/tracking-plan";
 import { resolvedKeySchema } from "~/core/tracking-plan";
@@ -53,22 +54,49 @@ function planOf(keyId: string, project: ProjectPlanRow): ResolvedKey {
   });
 }
 
+/** Records a use, at most once a minute per key, so a busy key does not write on every request. */
+async function touch(db: PrismaClient, key: { id: string; lastUsedAt: Date | null }): Promise<void> {
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
+  }
+}
+
 /**
- * The project, settings and tracking plan an API key belongs to, for the edge to cache.
- * Null for an unknown or revoked key. Reads Postgres every time, so a revocation is immediate here.
+ * The project, settings and tracking plan a write (ingest) key belongs to, for the edge to cache.
+ * Null for an unknown or revoked key, and for read and manage keys, which cannot ingest.
+ * Reads Postgres every time, so a revocation is immediate here.
  */
 export async function resolveApiKey(db: PrismaClient, secret: string): Promise<ResolvedKey | null> {
   if (!looksLikeApiKey(secret)) return null;
   const secretHash = hashSecret(secret);
   const key = await db.apiKey.findUnique({
     where: { secretHash },
-    select: { id: true, secretHash: true, revokedAt: true, lastUsedAt: true, project: { select: projectPlanSelect } },
+    select: { id: true, kind: true, secretHash: true, revokedAt: true, lastUsedAt: true, project: { select: projectPlanSelect } },
+  });
+  if (!key || key.revokedAt || key.kind !== "write" || !sameHash(key.secretHash, secretHash)) return null;
+  await touch(db, key);
+  return planOf(key.id, key.project);
+}
+
+/** A live key of any kind with the project it is bound to: what the public REST API authenticates. */
+export interface ScopedKey {
+  keyId: string;
+  kind: ApiKeyKind;
+  projectId: string;
+  organizationId: string;
+}
+
+/** The key behind a secret, or null when unknown or revoked; records the use like resolveApiKey. */
+export async function resolveScopedKey(db: PrismaClient, secret: string): Promise<ScopedKey | null> {
+  if (!looksLikeApiKey(secret)) return null;
+  const secretHash = hashSecret(secret);
+  const key = await db.apiKey.findUnique({
+    where: { secretHash },
+    select: { id: true, kind: true, secretHash: true, revokedAt: true, lastUsedAt: true, project: { select: { id: true, organizationId: true } } },
   });
   if (!key || key.revokedAt || !sameHash(key.secretHash, secretHash)) return null;
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-    await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
-  }
-  return planOf(key.id, key.project);
+  await touch(db, key);
+  return { keyId: key.id, kind: key.kind, projectId: key.project.id, organizationId: key.project.organizationId };
 }
 
 /** A project's current plan without a key: for replaying dead letters on an admin's behalf. */

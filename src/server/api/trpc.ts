@@ -5,6 +5,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import type { ApiKeyKind } from "~/core/api-keys";
 import type { Role } from "~/generated/prisma/client";
 import { ROLE_LEVEL } from "~/core/roles";
 import { db } from "~/server/db";
@@ -25,19 +26,42 @@ export interface RequestUser extends SessionUser {
   sessionVersion: number;
 }
 
+/**
+ * An API key calling through the public REST API (src/server/rest), in place of a user. It reaches
+ * only projectProcedures of its own project, with the role its kind grants (KEY_ROLES); the UI's
+ * /api/trpc never sets it.
+ */
+export interface KeyPrincipal {
+  keyId: string;
+  kind: ApiKeyKind;
+  projectId: string;
+  organizationId: string;
+}
+
+/** The role a key acts with on its project: write keys only ingest, so they reach no procedure. */
+export const KEY_ROLES: Record<ApiKeyKind, Role | null> = { write: null, read: "viewer", manage: "admin" };
+
 export interface TRPCContext {
   db: ReturnType<typeof db>;
   user: RequestUser | null;
+  apiKey: KeyPrincipal | null;
   mailer: Mailer;
   /** Absolute base for links in mails, e.g. http://127.0.0.1:3000 */
   appUrl: string;
 }
 
-export function createTRPCContext(opts: { user: RequestUser | null; db?: ReturnType<typeof db>; mailer?: Mailer; appUrl?: string }): TRPCContext {
+export function createTRPCContext(opts: {
+  user: RequestUser | null;
+  apiKey?: KeyPrincipal | null;
+  db?: ReturnType<typeof db>;
+  mailer?: Mailer;
+  appUrl?: string;
+}): TRPCContext {
   const client = opts.db ?? db();
   return {
     db: client,
-    user: opts.user,
+    user: opts.apiKey ? null : opts.user,
+    apiKey: opts.apiKey ?? null,
     mailer: opts.mailer ?? appMailer(),
     appUrl: opts.appUrl ?? appEnv().NEXTAUTH_URL ?? "http://127.0.0.1:3000",
   };
@@ -65,15 +89,21 @@ export const createTRPCRouter = t.router;
 
 export const publicProcedure = t.procedure;
 
-/** A signed-in user whose session is still current: a password reset or change since sign-in ends it. */
-export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** The signed-in user, if their session is still current: a password reset or change since sign-in ends it. */
+async function currentUser(ctx: TRPCContext): Promise<RequestUser> {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   const current = await ctx.db.user.findUnique({ where: { id: ctx.user.id }, select: { sessionVersion: true } });
   if (!current) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session belongs to an account that no longer exists; sign in again." });
   if (current.sessionVersion !== ctx.user.sessionVersion) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Your password was changed since you signed in; sign in again." });
   }
-  return next({ ctx: { ...ctx, user: ctx.user } });
+  return ctx.user;
+}
+
+/** A signed-in user whose session is still current. API keys never pass: they reach projectProcedures only. */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const user = await currentUser(ctx);
+  return next({ ctx: { ...ctx, user } });
 });
 
 /** Administrators of the whole instance, who read the outbox; stored on the user. */
@@ -111,17 +141,53 @@ export function orgProcedure<S extends z.ZodRawShape = Record<never, never>>(min
   });
 }
 
+/** A signed-in user with a current session (as protectedProcedure), or an API key; for projectProcedure. */
+const userOrKeyProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const user: RequestUser | null = ctx.apiKey ? null : await currentUser(ctx);
+  return next({ ctx: { ...ctx, user } });
+});
+
+/** An API key's access to a project: only its own, with its kind's role; as for users, another project does not exist. */
+async function keyProjectAccess(ctx: TRPCContext, key: KeyPrincipal, projectId: string, minRole: Role) {
+  const role = KEY_ROLES[key.kind];
+  if (!role) throw new TRPCError({ code: "FORBIDDEN", message: `A ${key.kind} key only sends events and profiles; use a read or manage key.` });
+  const project =
+    projectId === key.projectId
+      ? await ctx.db.project.findUnique({ where: { id: projectId }, select: { id: true, organizationId: true, archivedAt: true } })
+      : null;
+  if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+  if (ROLE_LEVEL[role] < ROLE_LEVEL[minRole]) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `A ${key.kind} key cannot do this; it needs the ${minRole} role or higher.` });
+  }
+  return { project, role };
+}
+
 /**
  * A procedure whose input names a project. The caller must belong to the project's organisation
  * with at least `minRole`; otherwise NOT_FOUND (a project one cannot see does not exist) or FORBIDDEN.
+ * An API key (the REST API) may call it too, on its own project only: `ctx.user` is then null.
  */
 export function projectProcedure<S extends z.ZodRawShape = Record<never, never>>(minRole: Role, shape?: S) {
-  return protectedProcedure.input(z.strictObject({ projectId: idSchema, ...(shape as S) })).use(async ({ ctx, input, next }) => {
+  return userOrKeyProcedure.input(z.strictObject({ projectId: idSchema, ...(shape as S) })).use(async ({ ctx, input, next }) => {
     const { projectId } = input as { projectId: string };
-    const access = await projectAccess(ctx.db, projectId, ctx.user.id);
-    if (!access) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+    let access: { project: { id: string; organizationId: string; archivedAt: Date | null }; role: Role };
+    if (ctx.apiKey) {
+      access = await keyProjectAccess(ctx, ctx.apiKey, projectId, minRole);
+    } else {
+      const found = ctx.user ? await projectAccess(ctx.db, projectId, ctx.user.id) : null;
+      if (!found) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      if (ROLE_LEVEL[found.role] < ROLE_LEVEL[minRole]) refuse(found.role, minRole);
+      access = found;
+    }
     const { project, role } = access;
-    if (ROLE_LEVEL[role] < ROLE_LEVEL[minRole]) refuse(role, minRole);
     return next({ ctx: { ...ctx, project: { id: project.id, organizationId: project.organizationId, archived: project.archivedAt !== null }, role } });
+  });
+}
+
+/** A projectProcedure about the signed-in person (their notifications, an action signed with their name): API keys are refused. */
+export function userProjectProcedure<S extends z.ZodRawShape = Record<never, never>>(minRole: Role, shape?: S) {
+  return projectProcedure(minRole, shape).use(({ ctx, next }) => {
+    if (!ctx.user) throw new TRPCError({ code: "FORBIDDEN", message: "Only a signed-in person can do this; API keys cannot." });
+    return next({ ctx: { ...ctx, user: ctx.user } });
   });
 }

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { apiKeyNameSchema } from "~/core/api-keys";
+import { apiKeyKindSchema, apiKeyNameSchema } from "~/core/api-keys";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { mintApiKey } from "~/platform/api-keys";
@@ -9,20 +9,28 @@ export const apiKeysRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {
     const keys = await ctx.db.apiKey.findMany({
       where: { projectId: ctx.project.id },
-      select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+      select: { id: true, name: true, prefix: true, kind: true, createdAt: true, lastUsedAt: true, revokedAt: true },
       orderBy: { createdAt: "desc" },
     });
     return keys.map((key) => ({ ...key, status: key.revokedAt ? ("revoked" as const) : ("active" as const) }));
   }),
 
-  /** Returns the secret exactly once. */
-  create: projectProcedure("admin", { name: apiKeyNameSchema }).mutation(async ({ ctx, input }) => {
+  /**
+   * Returns the secret exactly once. `kind` defaults to write (ingest), as before kinds existed.
+   * A manage key may mint write and read keys of its project, never another manage key: otherwise a
+   * leaked manage key could keep a sibling alive past its own revocation, and configuration access
+   * would no longer always trace back to a person.
+   */
+  create: projectProcedure("admin", { name: apiKeyNameSchema, kind: apiKeyKindSchema.default("write") }).mutation(async ({ ctx, input }) => {
+    if (ctx.apiKey && input.kind === "manage") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "A manage key cannot create manage keys; a project admin creates them in the app." });
+    }
     const minted = mintApiKey();
     const key = await withConflict(
       () =>
         ctx.db.apiKey.create({
-          data: { id: minted.id, projectId: ctx.project.id, name: input.name, prefix: minted.prefix, secretHash: minted.secretHash },
-          select: { id: true, name: true, prefix: true, createdAt: true },
+          data: { id: minted.id, projectId: ctx.project.id, name: input.name, kind: input.kind, prefix: minted.prefix, secretHash: minted.secretHash },
+          select: { id: true, name: true, prefix: true, kind: true, createdAt: true },
         }),
       () => "Could not create the key; try again.",
     );

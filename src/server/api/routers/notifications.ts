@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, userProjectProcedure } from "~/server/api/trpc";
 
 /** What a user of the project sees: notifications addressed to everyone (userId null) or to them. */
 const visibleTo = (projectId: string, userId: string) => ({ projectId, OR: [{ userId: null }, { userId }] });
@@ -10,7 +10,7 @@ const visibleTo = (projectId: string, userId: string) => ({ projectId, OR: [{ us
  * user's own: one member reading a project-wide notification leaves it unread for the others.
  */
 export const notificationsRouter = createTRPCRouter({
-  list: projectProcedure("viewer", { limit: z.number().int().min(1).max(100).default(20) }).query(async ({ ctx, input }) => {
+  list: userProjectProcedure("viewer", { limit: z.number().int().min(1).max(100).default(20) }).query(async ({ ctx, input }) => {
     const where = visibleTo(ctx.project.id, ctx.user.id);
     const [rows, unread] = await Promise.all([
       ctx.db.notification.findMany({
@@ -25,7 +25,7 @@ export const notificationsRouter = createTRPCRouter({
     return { items, unread };
   }),
 
-  markAllRead: projectProcedure("viewer").mutation(async ({ ctx }) => {
+  markAllRead: userProjectProcedure("viewer").mutation(async ({ ctx }) => {
     const marked = await ctx.db.$executeRaw`
       INSERT INTO notification_reads (notification_id, user_id, read_at)
       SELECT id, ${ctx.user.id}, now() FROM notifications
@@ -35,7 +35,7 @@ export const notificationsRouter = createTRPCRouter({
   }),
 
   /** Marking an already read notification again keeps its first read time. */
-  markRead: projectProcedure("viewer", { notificationId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
+  markRead: userProjectProcedure("viewer", { notificationId: z.string().min(1).max(64) }).mutation(async ({ ctx, input }) => {
     const notification = await ctx.db.notification.findFirst({
       where: { id: input.notificationId, ...visibleTo(ctx.project.id, ctx.user.id) },
       select: { id: true },

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { newWebhookEndpointId, newWebhookSecret, WebhookAllowList, WEBHOOK_DELIVERY_POLICY, webhookEndpointInputSchemaWith } from "~/core/webhooks";
-import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, projectProcedure, userProjectProcedure } from "~/server/api/trpc";
 import { appEnv } from "~/server/env";
 
 /** The secret is never selected here: it is returned by create and rotateSecret only. */
@@ -51,7 +51,7 @@ export const webhooksRouter = createTRPCRouter({
   }),
 
   /** Re-enabling starts a fresh run: the failure count and the reason are cleared. */
-  setEnabled: projectProcedure("admin", { endpointId, enabled: z.boolean() }).mutation(async ({ ctx, input }) => {
+  setEnabled: userProjectProcedure("admin", { endpointId, enabled: z.boolean() }).mutation(async ({ ctx, input }) => {
     const result = await ctx.db.webhookEndpoint.updateMany({
       where: { id: input.endpointId, projectId: ctx.project.id },
       data: input.enabled
