@@ -2,10 +2,12 @@
  * A consumer's dead letters through the app's router, against the whole worker (embedded log):
  * the list shows each letter's stage and error even when a payload carries `__proto__` and
  * `prototype` keys; after a fix, replay puts the record back and it is handled; discard hides a letter.
+ * Replay is one call to the worker, which reads only the asking project's letters.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOPIC } from "../src/core/events";
 import { setQueryServiceTarget } from "../src/server/query-client";
@@ -21,6 +23,7 @@ describe("dead letters of the pipeline's consumers", () => {
   let worker: RunningWorker | undefined;
   let owner: SessionUser;
   let projectId: string;
+  let secret: string;
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -36,6 +39,7 @@ describe("dead letters of the pipeline's consumers", () => {
       LOG_LEVEL: "silent",
     });
     worker = await startWorker(env);
+    secret = env.INTERNAL_SECRET;
     setQueryServiceTarget({ url: `http://127.0.0.1:${worker.port}`, secret: env.INTERNAL_SECRET });
   }, 60_000);
 
@@ -113,4 +117,78 @@ describe("dead letters of the pipeline's consumers", () => {
     // One replay stored one notification; the first delivery's refusal left none behind.
     expect(await app.db.notification.count({ where: { projectId } })).toBe(1);
   }, 90_000);
+
+  it("replays only the project's own letters, validating ingest's payloads again", async () => {
+    const other = await app.signUp("letters-other@example.com");
+    const otherProjectId = (await app.caller(other.user).projects.create({ orgId: other.orgId, name: "Other letters" })).id;
+    const refusal = (project: string, eventId: string) => ({
+      topic: TOPIC.dlq,
+      key: project,
+      value: JSON.stringify({
+        project_id: project,
+        received_at: Date.now(),
+        reason: "unplanned_event",
+        violations: [{ type: "unplanned_event", message: "not in the tracking plan" }],
+        payload: { event_name: "signup", event_id: eventId, profile_id: "ann" },
+      }),
+    });
+    await worker!.bus.produce([refusal(projectId, "evt-ours"), refusal(otherProjectId, "evt-theirs")]);
+    const letterOf = async (project: string, eventId: string) =>
+      until(`the letter of ${eventId}`, async () => {
+        const page = await app.caller(project === projectId ? owner : other.user).deadLetters.list({ projectId: project, stage: "ingest" });
+        return page.items.find((item) => item.payloadJson.includes(eventId)) ?? false;
+      });
+    const ours = await letterOf(projectId, "evt-ours");
+    const theirs = await letterOf(otherProjectId, "evt-theirs");
+
+    // Another project's admin cannot replay our letter: not through the app, not by asking the worker directly.
+    await expect(app.caller(other.user).deadLetters.replay({ projectId: otherProjectId, ids: [ours.dlqId] })).rejects.toThrow(
+      "None of these dead letters exist in this project.",
+    );
+    const direct = await fetch(`http://127.0.0.1:${worker!.port}/internal/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-internal-secret": secret },
+      body: JSON.stringify({ projectId: otherProjectId, ids: [ours.dlqId, theirs.dlqId] }),
+    });
+    expect(await direct.json()).toEqual({
+      outcomes: [
+        { dlqId: ours.dlqId, outcome: "missing" },
+        { dlqId: theirs.dlqId, outcome: "replayed" },
+      ],
+    });
+    const unauthorised = await fetch(`http://127.0.0.1:${worker!.port}/internal/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ projectId, ids: [ours.dlqId] }),
+    });
+    expect(unauthorised.status).toBe(401);
+    expect((await app.caller(owner).deadLetters.list({ projectId, stage: "ingest" })).items.find((item) => item.dlqId === ours.dlqId)!.replayedAt).toBeNull();
+
+    // The project's own admin replays it: judged again (the project observes its plan), stored in this project only.
+    expect(await app.caller(owner).deadLetters.replay({ projectId, ids: [ours.dlqId, "event.dlq:0:999999"] })).toEqual({
+      accepted: 1,
+      refused: [],
+      missing: ["event.dlq:0:999999"],
+    });
+    const stored = await until("both replayed events in DuckDB", async () => {
+      const rows = await query(worker!.duckdb!, `SELECT event_id, project_id FROM events WHERE event_id IN ('evt-ours', 'evt-theirs') ORDER BY event_id`);
+      return rows.length === 2 && rows;
+    });
+    expect(stored).toEqual([
+      { event_id: "evt-ours", project_id: projectId },
+      { event_id: "evt-theirs", project_id: otherProjectId },
+    ]);
+    expect(
+      (await app.caller(owner).deadLetters.list({ projectId, stage: "ingest" })).items.find((item) => item.dlqId === ours.dlqId)!.replayedAt,
+    ).not.toBeNull();
+  }, 90_000);
 });
+
+async function query(duckdb: DuckDBInstance, sql: string): Promise<Array<Record<string, unknown>>> {
+  const connection = await duckdb.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson();
+  } finally {
+    connection.closeSync();
+  }
+}

@@ -15,7 +15,7 @@ import { runHealthChecks, type HealthCheck } from "./health";
 import { createPrismaClient } from "../src/platform/db";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
-import { createReplayHandler } from "./gateway/replay";
+import { createReplayHandler, REPLAY_PATH } from "./gateway/replay";
 import { actionsGroup, startActionRunner } from "./actions/runner";
 import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhook-dispatcher";
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
@@ -142,26 +142,24 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     if (queries) {
       closers.push(() => queries.close());
       routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
+      // Replay reads the letters from this DuckDB, so it lives beside the query service.
+      routes.add(
+        "POST",
+        REPLAY_PATH,
+        createReplayHandler({
+          db: prisma,
+          runner: queries.runner,
+          secret: env.INTERNAL_SECRET,
+          log: log.child({ component: "replay" }),
+          produce: (records) => bus.produce(records),
+        }),
+      );
     }
     if (parts.gateway) {
       routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
       addIngestRoutes(
         routes,
         createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS, ...(queries ? { readProfile: queries.readProfile } : {}) }),
-      );
-      routes.add(
-        "POST",
-        "/internal/replay",
-        createReplayHandler({
-          db: prisma,
-          secret: env.INTERNAL_SECRET,
-          produce: async (records) => {
-            await bus.produce(records.map((record) => ({ ...record, headers: { ...record.headers, "prism-source": "replay" } })));
-          },
-          putBack: async (records) => {
-            await bus.produce(records.map((record) => ({ ...record, headers: { "prism-source": "replay" } })));
-          },
-        }),
       );
     }
 

@@ -1,24 +1,51 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { createIngestHandler, type OutgoingRecord } from "../../edge/ingest";
+import { REPLAY_PATH, replayRequestSchema, type ReplayAnswer, type ReplayOutcome } from "../../src/contracts/dead-letter-replay";
 import { TOPIC } from "../../src/core/events";
+import { judgeBatch, rawRecordOf } from "../../src/core/ingest/judge";
 import type { PrismaClient } from "../../src/generated/prisma/client";
-import { resolveProjectPlan } from "../../src/platform/resolve-key";
+import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
+import { resolveProjectPlan } from "../../src/platform/resolve-key";
+import type { ProduceRecord } from "../bus/types";
 import { sendJson } from "../http-server";
+import { buildDeadLetterPayloads, buildMarkReplayed } from "../query/browse";
+import type { QueryRunner, ResultRow } from "../query/runner";
 
-const MAX_BODY = 8 * 1024 * 1024;
-const replayRequestSchema = z.union([
-  z.strictObject({ projectId: z.string().min(1).max(64), payloads: z.array(z.json()).min(1).max(100) }),
-  /** A consumer's dead letters: the records as they were read, put back on their topic after a fix. */
-  z.strictObject({
-    projectId: z.string().min(1).max(64),
-    records: z
-      .array(z.strictObject({ topic: z.enum([TOPIC.raw, TOPIC.enriched, TOPIC.triggered]), key: z.string().max(1000).nullable(), value: z.string() }))
-      .min(1)
-      .max(100),
-  }),
-]);
+export { REPLAY_PATH };
+
+export interface ReplayDeps {
+  db: PrismaClient;
+  /** The DuckDB the sink stores dead letters in. */
+  runner: QueryRunner;
+  /** Resolves once every record is durable on the bus. */
+  produce(records: ProduceRecord[]): Promise<unknown>;
+  now?: () => number;
+}
+
+/** Topics a consumer's record may be put back on. */
+const RECORD_TOPICS = new Set<string>([TOPIC.raw, TOPIC.enriched, TOPIC.triggered]);
+const REPLAY_HEADERS = { "prism-source": "replay" };
+
+/** Where a consumer read the record (its topic and key), or for a webhook letter its delivery id in `offset`; ingest's letters have none. */
+const originSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() });
+
+function letterOf(row: ResultRow) {
+  let origin: z.infer<typeof originSchema> | null = null;
+  try {
+    const parsed = originSchema.safeParse(JSON.parse(String(row.origin)));
+    if (parsed.success) origin = parsed.data;
+  } catch {
+    // ingest's letters have no origin
+  }
+  return {
+    dlqId: String(row.dlq_id),
+    payloadJson: String(row.payload),
+    stage: typeof row.stage === "string" ? row.stage : null,
+    payloadEncoding: row.payload_encoding,
+    origin,
+  };
+}
 
 /** A record claims its project in `project_id`; only the project's own records are put back. */
 function belongsTo(value: string, projectId: string): boolean {
@@ -29,6 +56,83 @@ function belongsTo(value: string, projectId: string): boolean {
     return false;
   }
 }
+
+/**
+ * Replays a project's dead letters: ingest's refusals go through ingest's judgement again, against
+ * the project's current tracking plan (a payload refused again is not dead-lettered again: its
+ * letter stays, unreplayed); a consumer's letters (a record it could not handle, replayed after a
+ * fix) go back on the topic they were read from, exactly as they were; a webhook delivery's letter
+ * makes the delivery pending again. Only letters of `projectId` are read. The replayed letters are
+ * marked once everything is durable; when a write fails this throws and nothing is marked.
+ */
+export async function replayDeadLetters(deps: ReplayDeps, projectId: string, ids: readonly string[]): Promise<ReplayOutcome[]> {
+  const asked = [...new Set(ids)];
+  const letters = (await deps.runner.all(buildDeadLetterPayloads(projectId, asked))).map(letterOf);
+  const refused = new Map<string, string>();
+  const replayed: string[] = [];
+  const out: ProduceRecord[] = [];
+
+  const ingest = letters.filter((letter) => letter.stage === null);
+  if (ingest.length > 0) {
+    const plan = await resolveProjectPlan(deps.db, projectId);
+    if (!plan || plan.project.archived) {
+      const reason = plan ? "the project is archived; unarchive it to replay its events" : "the project no longer exists";
+      for (const letter of ingest) refused.set(letter.dlqId, reason);
+    } else {
+      const traceId = crypto.randomUUID();
+      const payloads = ingest.map((letter) => JSON.parse(letter.payloadJson) as unknown);
+      const judgement = judgeBatch(payloads, "event", { plan, receivedAt: (deps.now ?? Date.now)(), requestCtx: {} });
+      for (const { index, record } of judgement.accepted) {
+        const raw = rawRecordOf(record, traceId);
+        out.push({ ...raw, headers: { ...raw.headers, ...REPLAY_HEADERS } });
+        replayed.push(ingest[index]!.dlqId);
+      }
+      for (const refusal of judgement.refused) refused.set(ingest[refusal.index]!.dlqId, refusal.reason);
+    }
+  }
+
+  const deliveries: typeof letters = [];
+  for (const letter of letters) {
+    if (letter.stage === null) continue;
+    const origin = letter.origin;
+    if (letter.stage === "webhooks" && origin?.topic === "webhook_deliveries") {
+      deliveries.push(letter);
+    } else if (!origin || !RECORD_TOPICS.has(origin.topic)) {
+      refused.set(letter.dlqId, "this letter cannot be replayed, only discarded");
+    } else if (letter.payloadEncoding !== "utf8") {
+      refused.set(letter.dlqId, "the record is not valid UTF-8; it cannot be replayed, only discarded");
+    } else {
+      const value = String(JSON.parse(letter.payloadJson));
+      if (!belongsTo(value, projectId)) {
+        refused.set(letter.dlqId, "the record is not JSON of this project; it cannot be replayed, only discarded");
+      } else {
+        out.push({ topic: origin.topic, key: origin.key, value, headers: REPLAY_HEADERS });
+        replayed.push(letter.dlqId);
+      }
+    }
+  }
+
+  if (out.length > 0) await deps.produce(out);
+  for (const letter of deliveries) {
+    const { count } = await deps.db.webhookDelivery.updateMany({
+      where: { id: letter.origin!.offset, projectId },
+      data: { status: "pending", nextAttemptAt: new Date(), lastError: null },
+    });
+    if (count === 1) replayed.push(letter.dlqId);
+    else refused.set(letter.dlqId, "the webhook delivery no longer exists");
+  }
+  if (replayed.length > 0) await deps.runner.change(buildMarkReplayed(projectId, replayed));
+
+  const found = new Set(letters.map((letter) => letter.dlqId));
+  return asked.map((dlqId): ReplayOutcome => {
+    if (!found.has(dlqId)) return { dlqId, outcome: "missing" };
+    const reason = refused.get(dlqId);
+    return reason === undefined ? { dlqId, outcome: "replayed" } : { dlqId, outcome: "refused", reason };
+  });
+}
+
+/** Replay requests name at most 100 ids. */
+const MAX_BODY = 64 * 1024;
 
 async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -42,18 +146,10 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 /**
- * POST /internal/replay: re-sends dead-lettered payloads through the same ingest validation as
- * the public API, against the project's current tracking plan. Called by the app for an admin,
- * with the internal secret; answers what ingest answers for a batch (accepted and refused, by index).
- * Refused payloads are not dead-lettered again: the letter they came from stays, unreplayed.
+ * POST /internal/replay `{projectId, ids}` → `{outcomes}`: the app calls it for an admin of the
+ * project, with the internal secret. 503 when the bus or a store failed (nothing marked replayed).
  */
-export function createReplayHandler(opts: {
-  db: PrismaClient;
-  secret: string;
-  produce: (records: OutgoingRecord[]) => Promise<void>;
-  /** Puts a consumer's records back on their topics, exactly as they were. */
-  putBack: (records: Array<{ topic: string; key: string | null; value: string }>) => Promise<void>;
-}) {
+export function createReplayHandler(opts: ReplayDeps & { secret: string; log: Logger }) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (!sameSecret(req.headers["x-internal-secret"] as string | undefined, opts.secret)) {
       return sendJson(res, 401, { error: "unauthorized", message: "Internal endpoint: send X-Internal-Secret." });
@@ -68,31 +164,12 @@ export function createReplayHandler(opts: {
     }
     const parsed = replayRequestSchema.safeParse(body);
     if (!parsed.success) return sendJson(res, 400, { error: "malformed", message: parsed.error.issues[0]?.message ?? "invalid request" });
-    if ("records" in parsed.data) {
-      const { projectId, records } = parsed.data;
-      const errors = records.flatMap((record, index) =>
-        belongsTo(record.value, projectId) ? [] : [{ index, reason: "the record is not JSON of this project; it cannot be replayed, only discarded" }],
-      );
-      const refused = new Set(errors.map((error) => error.index));
-      const back = records.filter((_, index) => !refused.has(index));
-      if (back.length > 0) await opts.putBack(back);
-      return sendJson(res, 200, { accepted: back.length, errors });
+    try {
+      const answer: ReplayAnswer = { outcomes: await replayDeadLetters(opts, parsed.data.projectId, parsed.data.ids) };
+      sendJson(res, 200, answer);
+    } catch (error) {
+      opts.log.error({ err: error, projectId: parsed.data.projectId }, "replay failed");
+      sendJson(res, 503, { error: "unavailable", message: "The replay did not complete; nothing was marked as replayed." }, { "retry-after": "2" });
     }
-    const plan = await resolveProjectPlan(opts.db, parsed.data.projectId);
-    if (!plan) return sendJson(res, 404, { error: "not_found", message: "No such project." });
-    // The project's own rate limit does not apply to an admin's replay.
-    const handler = createIngestHandler({
-      resolveKey: async () => ({ ...plan, project: { ...plan.project, rateLimitPerSecond: 1_000_000 } }),
-      // A payload refused again is already a dead letter: it stays that one, not a new copy per attempt.
-      produce: (records) => opts.produce(records.filter((record) => record.topic !== TOPIC.dlq)),
-    });
-    const response = await handler.batch(
-      new Request("http://internal/api/v1/events/batch", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": "replay" },
-        body: JSON.stringify(parsed.data.payloads),
-      }),
-    );
-    sendJson(res, response.status, await response.json());
   };
 }
