@@ -2,10 +2,12 @@
  * Topic creation and drift on the real broker of the global setup. Each test uses topics of its own
  * (a random prefix), so the core topics the other tests rely on are never touched.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { ConfigResourceTypes, Kafka, logLevel, type Admin } from "kafkajs";
+import path from "node:path";
+import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CORE_TOPICS, ensureTopics, topicTable, type TopicSpec } from "./topic-admin";
+import { CORE_TOPICS, ensureTopics, TOPIC_RESOURCE, topicTable, type TopicSpec } from "./topic-admin";
 
 const brokers = inject("kafkaBrokers")
   .split(",")
@@ -31,7 +33,7 @@ function ownTopics(): TopicSpec[] {
 async function retentionOf(topics: string[]): Promise<Record<string, number>> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] })),
+    resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ["retention.ms"] })),
   });
   return Object.fromEntries(
     described.resources.map((resource) => [
@@ -84,5 +86,25 @@ describe("core topics on Kafka", () => {
     expect(states[0]).toMatchObject({ created: false, actualPartitions: 1, actualRetentionMs: DAY });
     expect(states.slice(1).every((state) => state.created && state.drift === null)).toBe(true);
     expect(topicTable(states)).toContain("DRIFT");
+  });
+
+  it("npm run kafka:topics prints the table of the core topics under plain Node, and exits 0 when nothing drifts", () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const run = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools/kafka/topics.ts")], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", KAFKA_BROKERS: brokers.join(",") },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^topic\s+partitions\s+designed\s+retention\s+designed\s+replicas\s+state$/);
+    expect(lines.slice(1).map((line) => line.split(/\s{2,}/))).toEqual([
+      ["event.raw", "4", "4", "7 days", "7 days", "1", "ok"],
+      ["event.enriched", "4", "4", "7 days", "7 days", "1", "ok"],
+      ["event.triggered", "4", "4", "30 days", "30 days", "1", "ok"],
+      ["event.dlq", "2", "2", "30 days", "30 days", "1", "ok"],
+    ]);
   });
 });

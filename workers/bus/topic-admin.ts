@@ -4,7 +4,7 @@
  * different retention). Nothing is altered on an existing topic: adding partitions moves keys to
  * other partitions, and retention is an operator's call, so drift is only reported.
  */
-import { ConfigResourceTypes, Kafka, logLevel, type Admin } from "kafkajs";
+import { Kafka, logLevel, type Admin, type ConfigResourceTypes } from "kafkajs";
 import { TOPIC_PARTITIONS, TOPIC_RETENTION_MS } from "./topics";
 
 export interface TopicSpec {
@@ -38,6 +38,8 @@ export interface EnsureTopicsOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** ConfigResourceTypes.TOPIC: kafkajs is CommonJS and Node's ESM loader does not see that enum as a named export. */
+export const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 export function describeRetention(ms: number): string {
   if (ms < 0) return "unlimited";
@@ -101,7 +103,7 @@ async function readRetention(admin: Admin, topics: string[]): Promise<Map<string
   try {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] })),
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ["retention.ms"] })),
     });
     for (const resource of described.resources) {
       const entry = resource.configEntries.find((config) => config.configName === "retention.ms");
