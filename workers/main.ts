@@ -13,6 +13,7 @@ import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
 import { runHealthChecks, type HealthCheck } from "./health";
 import { createPrismaClient } from "../src/platform/db";
+import { buildVersion } from "../src/platform/version";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
 import { createReplayHandler, REPLAY_PATH } from "./gateway/replay";
@@ -126,7 +127,13 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     const routes = new Routes()
       .add("GET", "/health", async (_req, res) => {
         const report = await runHealthChecks(checks);
-        sendJson(res, report.healthy ? 200 : 503, { status: report.healthy ? "ok" : "unhealthy", role: env.PRISM_ROLE, parts, ...report });
+        sendJson(res, report.healthy ? 200 : 503, {
+          status: report.healthy ? "ok" : "unhealthy",
+          ...buildVersion(),
+          role: env.PRISM_ROLE,
+          parts,
+          ...report,
+        });
       })
       .add("GET", "/metrics", async (_req, res) => {
         const body = await metrics.metrics();

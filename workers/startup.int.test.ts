@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { migrateDatabase } from "../prisma/tools/migrate";
@@ -109,6 +109,8 @@ describe("worker lifecycle", () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({
         status: "ok",
+        version: (JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
         role: "all",
         checks: { postgres: { ok: true }, bus: { ok: true, detail: "embedded" }, duckdb: { ok: true } },
       });
