@@ -2,7 +2,7 @@
  * The report builder's form state (all text, as typed) and its conversion to a validated report
  * spec, and back for reopening a saved report. Pure: the builder page only wires it to inputs.
  */
-import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec } from "~/core/reports";
+import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec, type TimeRange } from "~/core/reports";
 import { aggregationFromDraft, draftFromAggregation, type AggregationDraft } from "./aggregation";
 import { choiceOfRange, defaultInterval, draftFromFilter, filtersFromDrafts, resolveRange, type FilterDraft, type RangeChoice } from "./report-model";
 
@@ -86,6 +86,100 @@ function wholeNumber(text: string, label: string, min: number, max: number): num
   return value;
 }
 
+/** What every kind's definition starts from: the resolved range and the report's filters. */
+interface CommonParts {
+  range: TimeRange;
+  filters: Filter[];
+  /** Trend and funnel buckets: the draft's choice, or one fitting the range. */
+  interval: Interval;
+}
+
+/** One kind's definition from its part of the draft, each problem pushed to `errors`; the schema checks the rest. */
+type DefinitionOf = (draft: BuilderDraft, common: CommonParts, errors: string[]) => unknown;
+
+const trendDefinition: DefinitionOf = (draft, { interval, ...common }, errors) => {
+  const series = draft.trend.series.map((item, index) => {
+    const aggregation = aggregationFromDraft(item.aggregation);
+    if ("error" in aggregation) errors.push(aggregation.error);
+    return {
+      event: nameOrNull(item.event),
+      ...partsOfRow(item, `Series ${seriesLetter(index)}`, errors),
+      aggregation: "error" in aggregation ? { op: "count" as const } : aggregation,
+    };
+  });
+  if (series.length === 0) errors.push("Add at least one series.");
+  return { ...common, interval, series, compare: draft.trend.compare };
+};
+
+const funnelDefinition: DefinitionOf = (draft, { interval, ...common }, errors) => {
+  if (draft.funnel.steps.length < 2) errors.push("A funnel needs at least two steps.");
+  const steps = draft.funnel.steps.map((step, index) => {
+    const event = step.event.trim();
+    if (!event) errors.push(`Step ${index + 1} needs an event name.`);
+    return { event, ...partsOfRow(step, `Step ${index + 1}`, errors) };
+  });
+  const windowValue = wholeNumber(draft.funnel.windowValue, "The conversion window", 1, 10_000);
+  if (typeof windowValue === "string") errors.push(windowValue);
+  const windowSeconds = typeof windowValue === "number" ? windowValue * WINDOW_UNITS[draft.funnel.windowUnit] : 86_400;
+  if (windowSeconds > 90 * 86_400) errors.push("The conversion window may be at most 90 days.");
+  return { ...common, interval, steps, windowSeconds, breakdown: nameOrNull(draft.funnel.breakdown) };
+};
+
+const segmentDefinition: DefinitionOf = (draft, { range, filters }, errors) => {
+  const aggregation = aggregationFromDraft(draft.segment.aggregation);
+  if ("error" in aggregation) errors.push(aggregation.error);
+  const topN = wholeNumber(draft.segment.topN, "Top N", 1, 100);
+  if (typeof topN === "string") errors.push(topN);
+  if (!draft.segment.breakdown.trim()) errors.push("Pick a property to break down by.");
+  return {
+    range,
+    filters,
+    event: nameOrNull(draft.segment.event),
+    breakdown: draft.segment.breakdown.trim(),
+    aggregation: "error" in aggregation ? { op: "count" } : aggregation,
+    topN: typeof topN === "number" ? topN : 10,
+  };
+};
+
+const retentionDefinition: DefinitionOf = (draft, { range, filters }, errors) => {
+  const periods = wholeNumber(draft.retention.periods, "Periods", 1, 60);
+  if (typeof periods === "string") errors.push(periods);
+  return {
+    range,
+    filters,
+    cohortEvent: nameOrNull(draft.retention.cohortEvent),
+    returnEvent: nameOrNull(draft.retention.returnEvent),
+    interval: draft.retention.interval,
+    periods: typeof periods === "number" ? periods : 14,
+  };
+};
+
+const queryDefinition: DefinitionOf = (draft, { range, filters }, errors) => {
+  const aggregation = aggregationFromDraft(draft.query.aggregation);
+  if ("error" in aggregation) errors.push(aggregation.error);
+  const limit = wholeNumber(draft.query.limit, "The row limit", 1, 1000);
+  if (typeof limit === "string") errors.push(limit);
+  return {
+    range,
+    filters,
+    events: draft.query.events
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+    groupBy: draft.query.groupBy.map((field) => field.trim()).filter(Boolean),
+    aggregation: "error" in aggregation ? { op: "count" } : aggregation,
+    limit: typeof limit === "number" ? limit : 100,
+  };
+};
+
+const DEFINITIONS: Record<ReportKind, DefinitionOf> = {
+  trend: trendDefinition,
+  funnel: funnelDefinition,
+  segment: segmentDefinition,
+  retention: retentionDefinition,
+  query: queryDefinition,
+};
+
 /** The draft as a spec the service accepts, or the messages saying what to fix (first problem per part). */
 export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new Date()): { spec: ReportSpec } | { errors: string[] } {
   const errors: string[] = [];
@@ -95,103 +189,9 @@ export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new D
   if ("error" in filters) errors.push(filters.error);
   if (errors.length > 0 || "error" in range || "error" in filters) return { errors };
   const interval: Interval = draft.interval === "auto" ? defaultInterval(range) : draft.interval;
-  const common = { range, filters: filters.filters };
-
-  let candidate: unknown;
-  switch (draft.kind) {
-    case "trend": {
-      const series = draft.trend.series.map((item, index) => {
-        const aggregation = aggregationFromDraft(item.aggregation);
-        if ("error" in aggregation) errors.push(aggregation.error);
-        return {
-          event: nameOrNull(item.event),
-          ...partsOfRow(item, `Series ${seriesLetter(index)}`, errors),
-          aggregation: "error" in aggregation ? { op: "count" as const } : aggregation,
-        };
-      });
-      if (series.length === 0) errors.push("Add at least one series.");
-      candidate = { kind: "trend", definition: { ...common, interval, series, compare: draft.trend.compare } };
-      break;
-    }
-    case "funnel": {
-      if (draft.funnel.steps.length < 2) errors.push("A funnel needs at least two steps.");
-      const steps = draft.funnel.steps.map((step, index) => {
-        const event = step.event.trim();
-        if (!event) errors.push(`Step ${index + 1} needs an event name.`);
-        return { event, ...partsOfRow(step, `Step ${index + 1}`, errors) };
-      });
-      const windowValue = wholeNumber(draft.funnel.windowValue, "The conversion window", 1, 10_000);
-      if (typeof windowValue === "string") errors.push(windowValue);
-      const windowSeconds = typeof windowValue === "number" ? windowValue * WINDOW_UNITS[draft.funnel.windowUnit] : 86_400;
-      if (windowSeconds > 90 * 86_400) errors.push("The conversion window may be at most 90 days.");
-      candidate = {
-        kind: "funnel",
-        definition: {
-          ...common,
-          interval,
-          steps,
-          windowSeconds,
-          breakdown: nameOrNull(draft.funnel.breakdown),
-        },
-      };
-      break;
-    }
-    case "segment": {
-      const aggregation = aggregationFromDraft(draft.segment.aggregation);
-      if ("error" in aggregation) errors.push(aggregation.error);
-      const topN = wholeNumber(draft.segment.topN, "Top N", 1, 100);
-      if (typeof topN === "string") errors.push(topN);
-      if (!draft.segment.breakdown.trim()) errors.push("Pick a property to break down by.");
-      candidate = {
-        kind: "segment",
-        definition: {
-          ...common,
-          event: nameOrNull(draft.segment.event),
-          breakdown: draft.segment.breakdown.trim(),
-          aggregation: "error" in aggregation ? { op: "count" } : aggregation,
-          topN: typeof topN === "number" ? topN : 10,
-        },
-      };
-      break;
-    }
-    case "retention": {
-      const periods = wholeNumber(draft.retention.periods, "Periods", 1, 60);
-      if (typeof periods === "string") errors.push(periods);
-      candidate = {
-        kind: "retention",
-        definition: {
-          ...common,
-          cohortEvent: nameOrNull(draft.retention.cohortEvent),
-          returnEvent: nameOrNull(draft.retention.returnEvent),
-          interval: draft.retention.interval,
-          periods: typeof periods === "number" ? periods : 14,
-        },
-      };
-      break;
-    }
-    case "query": {
-      const aggregation = aggregationFromDraft(draft.query.aggregation);
-      if ("error" in aggregation) errors.push(aggregation.error);
-      const limit = wholeNumber(draft.query.limit, "The row limit", 1, 1000);
-      if (typeof limit === "string") errors.push(limit);
-      candidate = {
-        kind: "query",
-        definition: {
-          ...common,
-          events: draft.query.events
-            .split(",")
-            .map((name) => name.trim())
-            .filter(Boolean),
-          groupBy: draft.query.groupBy.map((field) => field.trim()).filter(Boolean),
-          aggregation: "error" in aggregation ? { op: "count" } : aggregation,
-          limit: typeof limit === "number" ? limit : 100,
-        },
-      };
-      break;
-    }
-  }
+  const definition = DEFINITIONS[draft.kind](draft, { range, filters: filters.filters, interval }, errors);
   if (errors.length > 0) return { errors };
-  const parsed = reportSpecSchema.safeParse(candidate);
+  const parsed = reportSpecSchema.safeParse({ kind: draft.kind, definition });
   if (!parsed.success) {
     return { errors: parsed.error.issues.slice(0, 3).map((issue) => issue.message) };
   }
