@@ -26,6 +26,58 @@ function filenameOf(response: Response, format: Format): string {
   return match?.[1] ?? `prism-export.${format}`;
 }
 
+/** Asks the server for the export; a refusal becomes an Error with the server's message. */
+async function requestExport(
+  projectId: string,
+  format: Format,
+  source: ExportSource,
+  signal: AbortSignal,
+): Promise<{ response: Response; body: ReadableStream<Uint8Array<ArrayBuffer>> }> {
+  const response = await fetch(`/api/projects/${encodeURIComponent(projectId)}/export`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ format, source }),
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const problem = problemSchema.safeParse(await response.json().catch(() => null));
+    throw new Error(problem.success ? problem.data.message : `The export failed (HTTP ${response.status}).`);
+  }
+  return { response, body: response.body };
+}
+
+/** Reads the whole body, reporting the bytes and line ends seen so far after every chunk. */
+async function readCountingLines(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  onChunk: (bytes: number, lines: number) => void,
+): Promise<{ chunks: Uint8Array<ArrayBuffer>[]; bytes: number; lines: number }> {
+  const reader = body.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let bytes = 0;
+  let lines = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    bytes += value.byteLength;
+    for (const byte of value) if (byte === NEWLINE) lines += 1;
+    onChunk(bytes, lines);
+  }
+  return { chunks, bytes, lines };
+}
+
+/** Hands the file to the browser's downloads. */
+function saveFile(chunks: Uint8Array<ArrayBuffer>[], type: string, filename: string) {
+  const url = URL.createObjectURL(new Blob(chunks, { type }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /**
  * Downloads an export with visible progress: the body is read chunk by chunk (rows counted by
  * line ends as they arrive), then handed to the browser as one Blob. A stream that breaks off is
@@ -43,44 +95,18 @@ export function ExportButtons({ projectId, source, disabled }: { projectId: stri
     setMessage(null);
     setProgress({ format, rows: 0, bytes: 0, totalRows: null });
     try {
-      const response = await fetch(`/api/projects/${encodeURIComponent(projectId)}/export`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ format, source }),
-        signal: controller.signal,
-      });
-      if (!response.ok || !response.body) {
-        const problem = problemSchema.safeParse(await response.json().catch(() => null));
-        throw new Error(problem.success ? problem.data.message : `The export failed (HTTP ${response.status}).`);
-      }
+      const { response, body } = await requestExport(projectId, format, source, controller.signal);
       const totalHeader = response.headers.get("x-total-rows");
       const totalRows = totalHeader === null ? null : Number(totalHeader);
-      const reader = response.body.getReader();
-      const chunks: Uint8Array<ArrayBuffer>[] = [];
-      let bytes = 0;
-      let lines = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        bytes += value.byteLength;
-        for (const byte of value) if (byte === NEWLINE) lines += 1;
-        // CSV: a header line, then a line per row; JSON: a line per row, then two for the closing "]".
-        setProgress({ format, bytes, totalRows, rows: Math.max(0, format === "csv" ? lines - 1 : lines) });
-      }
+      // CSV: a header line, then a line per row; JSON: a line per row, then two for the closing "]".
+      const { chunks, bytes, lines } = await readCountingLines(body, (bytesSoFar, linesSoFar) =>
+        setProgress({ format, bytes: bytesSoFar, totalRows, rows: Math.max(0, format === "csv" ? linesSoFar - 1 : linesSoFar) }),
+      );
       const rows = Math.max(0, format === "csv" ? lines - 1 : lines - 2);
       if (totalRows !== null && Number.isFinite(totalRows) && rows < totalRows) {
         throw new Error(`The export stopped after ${rows} of ${totalRows} rows; nothing was saved. Try again.`);
       }
-      const blob = new Blob(chunks, { type: response.headers.get("content-type") ?? "application/octet-stream" });
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = filenameOf(response, format);
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(chunks, response.headers.get("content-type") ?? "application/octet-stream", filenameOf(response, format));
       setMessage({ tone: "done", text: `Downloaded ${rows} row${rows === 1 ? "" : "s"} (${formatBytes(bytes)}).` });
     } catch (error) {
       if (controller.signal.aborted) setMessage({ tone: "error", text: "Export cancelled." });
