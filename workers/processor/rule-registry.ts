@@ -1,49 +1,18 @@
 import type pg from "pg";
 import { z } from "zod";
-import { compileRule, type AttributeDef, type CompiledRule } from "../../src/core/rules";
-import { triggerActionSchema, type TriggerAction } from "../../src/core/triggers";
+import { addTrigger, projectTriggers, type EvaluableTrigger, type ProjectTriggers } from "../../src/core/processing";
+import { compileRule, type AttributeDef } from "../../src/core/rules";
+import { triggerActionSchema } from "../../src/core/triggers";
 import type { Logger } from "../../src/platform/logger";
 
-export interface LoadedTrigger {
-  id: string;
+export interface LoadedTrigger extends EvaluableTrigger {
   projectId: string;
-  name: string;
-  version: number;
-  cooldownMs: number;
-  actions: TriggerAction[];
-  rule: CompiledRule;
 }
 
-export interface ProjectRules {
-  triggers: LoadedTrigger[];
-  /** The triggers that can fire on an event of this name (see CompiledRule.eventNames), in order. */
-  triggersFor(eventName: string): readonly LoadedTrigger[];
-  /** Event names some rule reads through window.*, with the props it needs of them. */
-  windowProps: Map<string, Set<string>>;
-  /** The longest window in use: state older than this (plus lateness) is dropped. */
-  maxWindowMs: number;
-}
+/** A project's enabled triggers, indexed for evaluateEvent (src/core/processing). */
+export type ProjectRules = ProjectTriggers<LoadedTrigger>;
 
-/** Event names are client data: past this many, the per-name lists are computed, not kept. */
-const MAX_CACHED_NAMES = 1000;
-
-function projectRules(triggers: LoadedTrigger[]): ProjectRules {
-  const byName = new Map<string, readonly LoadedTrigger[]>();
-  return {
-    triggers,
-    windowProps: new Map(),
-    maxWindowMs: 0,
-    triggersFor(eventName) {
-      const cached = byName.get(eventName);
-      if (cached) return cached;
-      const applicable = triggers.filter((trigger) => trigger.rule.eventNames === null || trigger.rule.eventNames.has(eventName));
-      if (byName.size < MAX_CACHED_NAMES) byName.set(eventName, applicable);
-      return applicable;
-    },
-  };
-}
-
-const NO_RULES: ProjectRules = Object.freeze(projectRules([]));
+const NO_RULES: ProjectRules = Object.freeze(projectTriggers<LoadedTrigger>([]));
 const actionsSchema = z.array(triggerActionSchema).catch([]);
 
 interface TriggerRow {
@@ -122,14 +91,8 @@ export class RuleRegistry {
       }
       compiled.set(row.id, entry);
       if (!entry.trigger) continue;
-      const rules: ProjectRules = byProject.get(row.project_id) ?? projectRules([]);
-      rules.triggers.push(entry.trigger);
-      for (const need of entry.trigger.rule.windowNeeds) {
-        const props = rules.windowProps.get(need.name) ?? new Set<string>();
-        if (need.prop !== null) props.add(need.prop);
-        rules.windowProps.set(need.name, props);
-        rules.maxWindowMs = Math.max(rules.maxWindowMs, need.durationMs);
-      }
+      const rules: ProjectRules = byProject.get(row.project_id) ?? projectTriggers<LoadedTrigger>([]);
+      addTrigger(rules, entry.trigger);
       byProject.set(row.project_id, rules);
     }
     this.compiled = compiled;

@@ -194,6 +194,16 @@ describe("triggers.test", () => {
     });
   });
 
+  it("answers for an anonymous sample as production does: no windows and no profile props", async () => {
+    const caller = app.caller(owner);
+    const history = [{ name: "purchase", props: {}, secondsAgo: 30 }];
+    const rule = "window.count('purchase', '5m') >= 2 || profile.props.vip_level > 2";
+    const sample = { projectId, rule, history, profile: { props: { vip_level: 3 } } };
+    expect(await caller.triggers.test({ ...sample, event: { name: "purchase", props: {} } })).toMatchObject({ result: true });
+    expect(await caller.triggers.test({ ...sample, event: { name: "purchase", props: {}, profile_id: null } })).toMatchObject({ result: false });
+    expect(await caller.triggers.test({ ...sample, profile: { props: {} }, event: { name: "purchase", props: {} } })).toMatchObject({ result: true });
+  });
+
   it("reports a rule that does not check, or fails at runtime, as an error instead of a result", async () => {
     const caller = app.caller(owner);
     expect(await caller.triggers.test({ projectId, rule: "event.props.amout > 1", event: { name: "x", props: {} } })).toMatchObject({

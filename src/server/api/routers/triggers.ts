@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { checkRule, compileRule, MAX_RULE_LENGTH, ProfileWindows, RuleRuntimeError, type AttributeDef, type RuleCheck } from "~/core/rules";
+import { testRuleOnSample } from "~/core/processing";
+import { checkRule, compileRule, MAX_RULE_LENGTH, type AttributeDef, type RuleCheck } from "~/core/rules";
 import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema } from "~/core/tracking-plan";
 import { RESERVED_KEYS } from "~/core/storable";
 import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/core/triggers";
@@ -148,8 +149,9 @@ export const triggersRouter = createTRPCRouter({
   }),
 
   /**
-   * Evaluates a rule on a sample event and profile. The window holds the sample event itself (as in
-   * the worker) plus any earlier events given in `history`.
+   * Evaluates a rule on a sample event and profile as the processor would (core/processing): the
+   * earlier events in `history` and then the sample go through evaluateEvent, so windows hold what
+   * production's would. An anonymous sample (`profile_id: null`) has no windows and no profile props.
    */
   test: projectProcedure("viewer", {
     rule: ruleText,
@@ -182,25 +184,9 @@ export const triggersRouter = createTRPCRouter({
       const message = error instanceof Error ? error.message : String(error);
       return { result: false, error: `The rule does not check: ${message}.`, actionsThatWouldRun: [] };
     }
-    const now = Date.now();
-    const profileId = input.event.profile_id === undefined ? "sample-profile" : input.event.profile_id;
-    const windows = new ProfileWindows();
-    const kept = (props: Record<string, unknown>) => {
-      const values: Record<string, number | string> = {};
-      for (const [key, value] of Object.entries(props)) if (typeof value === "number" || typeof value === "string") values[key] = value;
-      return values;
-    };
-    input.history.forEach((past, index) =>
-      windows.add({ id: `history-${String(index).padStart(4, "0")}`, n: past.name, t: now - past.secondsAgo * 1000, v: kept(past.props) }),
-    );
-    const sample = { id: "sample-event", name: input.event.name, time: now, profile_id: profileId, props: input.event.props, ctx: {} };
-    if (profileId !== null) windows.add({ id: sample.id, n: sample.name, t: now, v: kept(sample.props) });
-    try {
-      const fired = rule.evaluate({ event: sample, profile: { id: profileId, props: input.profile.props } }, windows.reader({ t: now, id: sample.id }));
-      return { result: fired, actionsThatWouldRun: fired ? input.actions : [] };
-    } catch (error) {
-      if (error instanceof RuleRuntimeError) return { result: false, error: `The rule failed at runtime: ${error.message}.`, actionsThatWouldRun: [] };
-      throw error;
-    }
+    const trigger = { id: "rule-under-test", name: "Rule under test", version: 0, cooldownMs: 0, actions: input.actions, rule };
+    const outcome = testRuleOnSample(trigger, input, Date.now());
+    if (outcome?.result === "error") return { result: false, error: `The rule failed at runtime: ${outcome.error}.`, actionsThatWouldRun: [] };
+    return outcome ? { result: true, actionsThatWouldRun: input.actions } : { result: false, actionsThatWouldRun: [] };
   }),
 });
