@@ -42,7 +42,10 @@ export type EnrichedRecord = z.infer<typeof enrichedRecordSchema>;
 /** Set on an `event.triggered` firing that has no actions, so the action runner skips it unread. */
 export const NO_ACTIONS_HEADER = "prism-no-actions";
 
-/** One rule evaluation that fired or failed; `firing_id` is derived from trigger and event, so a redelivery cannot fire twice. */
+/**
+ * One rule evaluation that fired or failed; `firing_id` is derived from trigger and event, so a
+ * redelivery cannot fire twice. On `event.triggered` it travels with its `kind` (src/contracts/records).
+ */
 export const firingSchema = z.object({
   firing_id: z.string().min(1),
   project_id: z.string().min(1),
@@ -63,16 +66,3 @@ export const firingSchema = z.object({
   event: enrichedEventSchema.optional(),
 });
 export type Firing = z.infer<typeof firingSchema>;
-
-/** What became of one action of a firing; the action runner produces these to `event.triggered` too. */
-export const actionResultSchema = z.object({
-  kind: z.literal("action_result"),
-  project_id: z.string().min(1),
-  firing_id: z.string().min(1),
-  action_index: z.number().int().min(0).max(2_147_483_647),
-  action_type: z.string(),
-  status: z.enum(["succeeded", "failed", "queued", "skipped"]),
-  detail: z.string().max(2000),
-  at: z.number().int(),
-});
-export type ActionResult = z.infer<typeof actionResultSchema>;

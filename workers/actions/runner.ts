@@ -3,7 +3,8 @@ import type pg from "pg";
 import type { Registry } from "prom-client";
 import type { ProfileRecord } from "../../src/core/events";
 import { TOPIC } from "../../src/core/events";
-import { firingSchema, NO_ACTIONS_HEADER, type ActionResult, type Firing } from "../../src/core/pipeline";
+import { NO_ACTIONS_HEADER, type Firing } from "../../src/core/pipeline";
+import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
 import type { TriggerAction } from "../../src/core/triggers";
 import type { Logger } from "../../src/platform/logger";
 import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
@@ -105,9 +106,11 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
       } catch {
         continue; // the sink dead-letters what it cannot decode
       }
-      if (typeof payload === "object" && payload !== null && "kind" in payload) continue; // an action result
-      const parsed = firingSchema.safeParse(payload);
-      if (parsed.success && parsed.data.result === "fired" && parsed.data.actions.length > 0 && parsed.data.event) firings.push(parsed.data as FiringWithEvent);
+      const parsed = triggeredRecordSchema.safeParse(payload);
+      // Action results (this runner's own) share the topic; only fired firings with actions are run.
+      if (!parsed.success || parsed.data.kind !== "firing") continue;
+      const firing = parsed.data;
+      if (firing.result === "fired" && firing.actions.length > 0 && firing.event) firings.push(firing as FiringWithEvent);
     }
     if (firings.length === 0) return;
 
@@ -118,7 +121,7 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
     );
     const topicPattern = new Map(projects.map((project) => [project.id, project.kafka_topic_pattern]));
 
-    const results: ActionResult[] = [];
+    const results: ActionResultRecord[] = [];
     const toRaw: ProduceRecord[] = [];
     const published: ProduceRecord[] = [];
     const notifications: Array<{ id: string; projectId: string; title: string; body: string }> = [];
@@ -127,7 +130,7 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
 
     for (const firing of firings) {
       for (const [index, action] of firing.actions.entries()) {
-        const result = (status: ActionResult["status"], detail: string) =>
+        const result = (status: ActionResultRecord["status"], detail: string) =>
           results.push({
             kind: "action_result",
             project_id: firing.project_id,

@@ -2,15 +2,8 @@ import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, typ
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/core/events";
-import {
-  actionResultSchema,
-  enrichedRecordSchema,
-  firingSchema,
-  type ActionResult,
-  type EnrichedEvent,
-  type Firing,
-  type ProfileChange,
-} from "../../src/core/pipeline";
+import { enrichedRecordSchema, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
+import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { ensureAnalyticsSchema } from "./schema";
@@ -390,7 +383,7 @@ type SinkRecord =
   | { kind: "event"; event: EnrichedEvent }
   | { kind: "profile"; change: ProfileChange }
   | { kind: "firing"; firing: Firing }
-  | { kind: "action_result"; result: ActionResult }
+  | { kind: "action_result"; result: ActionResultRecord }
   | { kind: "dead_letter"; letter: z.infer<typeof deadLetterSchema>; source: string }
   | { kind: "undecodable"; letter: ProduceRecord };
 
@@ -407,10 +400,9 @@ export function decodeForSink(message: BusMessage): SinkRecord {
     return parsed.data.type === "event" ? { kind: "event", event: parsed.data } : { kind: "profile", change: parsed.data };
   }
   if (message.topic === TOPIC.triggered) {
-    const isResult = typeof payload === "object" && payload !== null && "kind" in payload && payload.kind === "action_result";
-    const parsed = isResult ? actionResultSchema.safeParse(payload) : firingSchema.safeParse(payload);
+    const parsed = triggeredRecordSchema.safeParse(payload);
     if (!parsed.success) return undecodable(message, describeIssue(parsed.error), "invalid");
-    return isResult ? { kind: "action_result", result: parsed.data as ActionResult } : { kind: "firing", firing: parsed.data as Firing };
+    return parsed.data.kind === "action_result" ? { kind: "action_result", result: parsed.data } : { kind: "firing", firing: parsed.data };
   }
   if (message.topic === TOPIC.dlq) {
     const parsed = deadLetterSchema.safeParse(payload);
