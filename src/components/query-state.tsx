@@ -1,6 +1,5 @@
 "use client";
 
-import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
@@ -8,8 +7,18 @@ import { Alert } from "~/components/ui/alert";
 import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 
+/** What QueryState reads of a query result (useQuery's and useInfiniteQuery's alike). */
+export interface QueryLike<TData> {
+  isPending: boolean;
+  isError: boolean;
+  isFetching: boolean;
+  error: unknown;
+  data: TData | undefined;
+  refetch: () => Promise<unknown>;
+}
+
 interface QueryStateProps<TData> {
-  query: UseQueryResult<TData, unknown>;
+  query: QueryLike<TData>;
   /** How many skeleton bars stand in for the content while it loads. */
   rows?: number;
   /** Replaces the skeleton bars, for content shaped unlike a list (cards, charts). */
@@ -25,8 +34,9 @@ interface QueryStateProps<TData> {
  * to try again, the empty state, or the data. An error wins over stale data, as before.
  */
 export function QueryState<TData>({ query, rows = 3, loading, isEmpty, empty, children }: QueryStateProps<TData>) {
-  if (query.isPending) return loading ?? <SkeletonRows rows={rows} />;
   if (query.isError) return <QueryError error={query.error} retrying={query.isFetching} onRetry={() => void query.refetch()} />;
+  // Once a query is neither pending nor failed it has data; the check is for the type.
+  if (query.isPending || query.data === undefined) return loading ?? <SkeletonRows rows={rows} />;
   if (isEmpty?.(query.data) && empty !== undefined) return empty;
   return children(query.data);
 }

@@ -9,16 +9,15 @@ import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage, errorsFromServer } from "~/components/form-errors";
 import { Field, FormError } from "~/components/form-field";
+import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
 import { RoleBadge } from "~/components/role-badge";
-import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { useZodForm } from "~/components/use-zod-form";
 import { Select } from "~/components/ui/select";
-import { SkeletonRows } from "~/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { TableCell, TableRow } from "~/components/ui/table";
 import { emailSchema } from "~/core/account";
 import { ROLES, type RoleName } from "~/core/roles";
 import type { RouterOutputs } from "~/app/(app)/router-types";
@@ -47,33 +46,20 @@ export function InvitesPanel({ orgId, role, mailDelivered }: { orgId: string; ro
       </CardHeader>
       <CardContent className="space-y-6">
         <InviteForm orgId={orgId} myRole={role} />
-        {invites.isPending ? (
-          <SkeletonRows rows={2} />
-        ) : invites.isError ? (
-          <Alert variant="destructive">{errorMessage(invites.error)}</Alert>
-        ) : invites.data.length === 0 ? (
-          <EmptyState title="No pending invites" description="Invites you send appear here until they are accepted or revoked." />
-        ) : (
-          <Table aria-label="Pending invites">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Email</TableHead>
-                <TableHead>Role</TableHead>
-                <TableHead>Status</TableHead>
-                <TableHead>Sent</TableHead>
-                <TableHead>Expires</TableHead>
-                <TableHead className="text-right">
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {invites.data.map((invite) => (
+        <QueryState
+          query={invites}
+          rows={2}
+          isEmpty={(data) => data.length === 0}
+          empty={<EmptyState title="No pending invites" description="Invites you send appear here until they are accepted or revoked." />}
+        >
+          {(data) => (
+            <DataTable label="Pending invites" columns={["Email", "Role", "Status", "Sent", "Expires", ACTIONS_COLUMN]}>
+              {data.map((invite) => (
                 <InviteRow key={invite.id} orgId={orgId} invite={invite} mailDelivered={mailDelivered} />
               ))}
-            </TableBody>
-          </Table>
-        )}
+            </DataTable>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );

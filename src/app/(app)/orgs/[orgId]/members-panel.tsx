@@ -6,15 +6,14 @@ import { useState } from "react";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { DateTime } from "~/components/date-time";
 import { errorMessage } from "~/components/form-errors";
+import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
 import { RoleBadge } from "~/components/role-badge";
-import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { SkeletonRows } from "~/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { TableCell, TableRow } from "~/components/ui/table";
 import { atLeast, ROLES, type RoleName } from "~/core/roles";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { useTRPC } from "~/trpc/react";
@@ -38,36 +37,22 @@ export function MembersPanel({ orgId, orgName, role }: { orgId: string; orgName:
         </CardDescription>
       </CardHeader>
       <CardContent>
-        {members.isPending ? (
-          <SkeletonRows rows={2} />
-        ) : members.isError ? (
-          <Alert variant="destructive">{errorMessage(members.error)}</Alert>
-        ) : (
-          <Table aria-label="Members">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Member</TableHead>
-                <TableHead className="w-44">Role</TableHead>
-                <TableHead>Joined</TableHead>
-                <TableHead className="text-right">
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {members.data.map((member) => (
+        <QueryState query={members} rows={2}>
+          {(data) => (
+            <DataTable label="Members" columns={["Member", { header: "Role", className: "w-44" }, "Joined", ACTIONS_COLUMN]}>
+              {data.map((member) => (
                 <MemberRow
                   key={member.membershipId}
                   orgId={orgId}
                   orgName={orgName}
                   myRole={role}
                   member={member}
-                  owners={members.data.filter((row) => row.role === "owner").length}
+                  owners={data.filter((row) => row.role === "owner").length}
                 />
               ))}
-            </TableBody>
-          </Table>
-        )}
+            </DataTable>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );

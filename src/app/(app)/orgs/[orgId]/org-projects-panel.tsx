@@ -4,19 +4,19 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { z } from "zod";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
+import { DataTable, QueryState } from "~/components/query-state";
 import { TimezoneInput } from "~/components/timezone-input";
-import { Alert } from "~/components/ui/alert";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { SkeletonRows } from "~/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableRow } from "~/components/ui/table";
+import { useZodForm } from "~/components/use-zod-form";
 import { projectNameSchema, projectSettingsSchema } from "~/core/projects";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
@@ -28,7 +28,6 @@ export function OrgProjectsPanel({ orgId, role, startCreating = false }: { orgId
   const projects = useQuery(trpc.projects.listForOrg.queryOptions({ orgId }));
   const isAdmin = atLeast(role, "admin");
   const [creating, setCreating] = useState(startCreating && isAdmin);
-  const active = projects.data?.filter((project) => project.archivedAt === null) ?? [];
   const archived = projects.data?.filter((project) => project.archivedAt !== null) ?? [];
 
   return (
@@ -49,52 +48,46 @@ export function OrgProjectsPanel({ orgId, role, startCreating = false }: { orgId
       </CardHeader>
       <CardContent className="space-y-6">
         {creating ? <NewProjectForm orgId={orgId} onCancel={() => setCreating(false)} /> : null}
-        {projects.isPending ? (
-          <SkeletonRows rows={3} />
-        ) : projects.isError ? (
-          <Alert variant="destructive">{errorMessage(projects.error)}</Alert>
-        ) : active.length === 0 ? (
-          <EmptyState
-            title="No projects in this organisation yet"
-            description={isAdmin ? "Create a project to get an API key and start sending events." : "An admin of this organisation can create one."}
-            action={
-              isAdmin && !creating ? (
-                <Button variant="outline" onClick={() => setCreating(true)}>
-                  Create your first project
-                </Button>
-              ) : null
-            }
-          />
-        ) : (
-          <Table aria-label="Projects">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Name</TableHead>
-                <TableHead>Project id</TableHead>
-                <TableHead>Time zone</TableHead>
-                <TableHead>Created</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {active.map((project) => (
-                <TableRow key={project.id}>
-                  <TableCell>
-                    <Link href={`/projects/${project.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
-                      {project.name}
-                    </Link>
-                  </TableCell>
-                  <TableCell>
-                    <code className="text-xs">{project.id}</code>
-                  </TableCell>
-                  <TableCell>{project.timezone}</TableCell>
-                  <TableCell>
-                    <DateTime value={project.createdAt} />
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
+        <QueryState
+          query={projects}
+          isEmpty={(data) => data.every((project) => project.archivedAt !== null)}
+          empty={
+            <EmptyState
+              title="No projects in this organisation yet"
+              description={isAdmin ? "Create a project to get an API key and start sending events." : "An admin of this organisation can create one."}
+              action={
+                isAdmin && !creating ? (
+                  <Button variant="outline" onClick={() => setCreating(true)}>
+                    Create your first project
+                  </Button>
+                ) : null
+              }
+            />
+          }
+        >
+          {(data) => (
+            <DataTable label="Projects" columns={["Name", "Project id", "Time zone", "Created"]}>
+              {data
+                .filter((project) => project.archivedAt === null)
+                .map((project) => (
+                  <TableRow key={project.id}>
+                    <TableCell>
+                      <Link href={`/projects/${project.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                        {project.name}
+                      </Link>
+                    </TableCell>
+                    <TableCell>
+                      <code className="text-xs">{project.id}</code>
+                    </TableCell>
+                    <TableCell>{project.timezone}</TableCell>
+                    <TableCell>
+                      <DateTime value={project.createdAt} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+            </DataTable>
+          )}
+        </QueryState>
         {archived.length > 0 ? (
           <section aria-labelledby={`${orgId}-archived`} className="space-y-2">
             <h3 id={`${orgId}-archived`} className="text-sm font-medium text-muted-foreground">
@@ -172,7 +165,8 @@ function NewProjectForm({ orgId, onCancel }: { orgId: string; onCancel: () => vo
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  // No default for the time zone: an empty one is left out, and the server picks UTC.
+  const form = useZodForm(newProjectInput, { defaultValues: { name: "" } });
   const create = useMutation(
     trpc.projects.create.mutationOptions({
       onSuccess: async (project) => {
@@ -187,33 +181,25 @@ function NewProjectForm({ orgId, onCancel }: { orgId: string; onCancel: () => vo
   );
   const server = errorsFromServer(create.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const timezone = String(form.get("timezone") ?? "").trim();
-    const parsed = newProjectInput.safeParse({ name: String(form.get("name") ?? ""), timezone: timezone || undefined });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate({ orgId, ...parsed.data });
-  }
+  const onSubmit = form.handleSubmit((values) => create.mutate({ orgId, ...values }));
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4 rounded-lg border bg-muted/30 p-4" aria-label="New project">
       <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="new-project-name" label="Project name" error={clientErrors.name ?? server.fields.name}>
-          {(control) => <Input {...control} name="name" placeholder="Web shop" autoFocus />}
-        </FormField>
-        <FormField
+        <Field control={form.control} name="name" id="new-project-name" label="Project name" serverError={server.fields.name}>
+          {(control) => <Input {...control} placeholder="Web shop" autoFocus />}
+        </Field>
+        <Field
+          control={form.control}
+          name="timezone"
           id="new-project-timezone"
           label="Time zone"
-          error={clientErrors.timezone ?? server.fields.timezone}
+          serverError={server.fields.timezone}
           hint="Reports group days in this zone. Defaults to UTC."
+          registerOptions={{ setValueAs: (text: string) => text.trim() || undefined }}
         >
-          {(control) => <TimezoneInput {...control} name="timezone" placeholder="UTC" />}
-        </FormField>
+          {(control) => <TimezoneInput {...control} placeholder="UTC" />}
+        </Field>
       </div>
       <FormError messages={[server.form]} />
       <div className="flex gap-2">

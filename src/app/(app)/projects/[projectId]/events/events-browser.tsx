@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
+import { QueryState } from "~/components/query-state";
 import { ExportButtons } from "~/components/reports/export-buttons";
 import { FiltersEditor, SuggestInput } from "~/components/reports/pickers";
 import { filtersFromDrafts, RANGE_PRESET_LABELS, resolveRange, type FilterDraft, type RangePreset } from "~/components/reports/report-model";
@@ -14,7 +15,6 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { SkeletonRows } from "~/components/ui/skeleton";
 import type { EventFilter, EventRow } from "~/core/reports";
 import { cn } from "~/lib/utils";
 import { useCursorPages } from "~/components/reports/cursor-pages";
@@ -235,36 +235,39 @@ export function EventsBrowser({ projectId, timezone }: { projectId: string; time
         </CardHeader>
         <CardContent className="space-y-3">
           {liveError ? <Alert variant="warning">{liveError}</Alert> : null}
-          {list.isPending ? (
-            <SkeletonRows rows={8} />
-          ) : list.isError ? (
-            <Alert variant="destructive">{errorMessage(list.error)}</Alert>
-          ) : shown.length === 0 ? (
-            <EmptyState
-              title="No events match"
-              description={
-                applied.events?.length || applied.filters?.length || applied.profileId || applied.range
-                  ? "Loosen the filters, or turn on Live and send an event."
-                  : "Send an event with an API key (see the project overview) and it shows up here within seconds."
-              }
-            />
-          ) : (
-            <>
-              <EventsTable events={shown} onOpen={setOpenEvent} fresh={fresh} />
-              <div className="flex items-center justify-between pt-2 text-xs text-muted-foreground">
-                <span>
-                  {shown.length} event{shown.length === 1 ? "" : "s"} shown
-                </span>
-                {list.hasNextPage ? (
-                  <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                    {list.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                ) : (
-                  <span>That is all.</span>
-                )}
-              </div>
-            </>
-          )}
+          <QueryState
+            query={list}
+            rows={8}
+            isEmpty={() => shown.length === 0}
+            empty={
+              <EmptyState
+                title="No events match"
+                description={
+                  applied.events?.length || applied.filters?.length || applied.profileId || applied.range
+                    ? "Loosen the filters, or turn on Live and send an event."
+                    : "Send an event with an API key (see the project overview) and it shows up here within seconds."
+                }
+              />
+            }
+          >
+            {() => (
+              <>
+                <EventsTable events={shown} onOpen={setOpenEvent} fresh={fresh} />
+                <div className="flex items-center justify-between pt-2 text-xs text-muted-foreground">
+                  <span>
+                    {shown.length} event{shown.length === 1 ? "" : "s"} shown
+                  </span>
+                  {list.hasNextPage ? (
+                    <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                      {list.isFetchingNextPage ? "Loading…" : "Load more"}
+                    </Button>
+                  ) : (
+                    <span>That is all.</span>
+                  )}
+                </div>
+              </>
+            )}
+          </QueryState>
         </CardContent>
       </Card>
       <EventDetailDrawer projectId={projectId} eventId={openEvent} onClose={() => setOpenEvent(null)} />

@@ -11,6 +11,7 @@ import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage, errorsFromServer } from "~/components/form-errors";
 import { Field, FormError } from "~/components/form-field";
+import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
@@ -18,8 +19,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { useZodForm } from "~/components/use-zod-form";
-import { SkeletonRows } from "~/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { TableCell, TableRow } from "~/components/ui/table";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { apiKeyNameSchema } from "~/core/api-keys";
@@ -52,36 +52,24 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
           <CardDescription>Send events with a key in the X-API-Key header. A revoked key is refused as soon as the ingest key cache refreshes.</CardDescription>
         </CardHeader>
         <CardContent>
-          {keys.isPending ? (
-            <SkeletonRows rows={3} />
-          ) : keys.isError ? (
-            <Alert variant="destructive">{errorMessage(keys.error)}</Alert>
-          ) : keys.data.length === 0 ? (
-            <EmptyState
-              title="No API keys yet"
-              description={isAdmin ? "Create a key above to start sending events to this project." : "An admin can create one."}
-            />
-          ) : (
-            <Table aria-label="API keys">
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Name</TableHead>
-                  <TableHead>Key</TableHead>
-                  <TableHead>Created</TableHead>
-                  <TableHead>Last used</TableHead>
-                  <TableHead>Status</TableHead>
-                  <TableHead className="text-right">
-                    <span className="sr-only">Actions</span>
-                  </TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {keys.data.map((key) => (
+          <QueryState
+            query={keys}
+            isEmpty={(data) => data.length === 0}
+            empty={
+              <EmptyState
+                title="No API keys yet"
+                description={isAdmin ? "Create a key above to start sending events to this project." : "An admin can create one."}
+              />
+            }
+          >
+            {(data) => (
+              <DataTable label="API keys" columns={["Name", "Key", "Created", "Last used", "Status", ACTIONS_COLUMN]}>
+                {data.map((key) => (
                   <ApiKeyRow key={key.id} projectId={projectId} apiKey={key} canRevoke={isAdmin} />
                 ))}
-              </TableBody>
-            </Table>
-          )}
+              </DataTable>
+            )}
+          </QueryState>
         </CardContent>
       </Card>
       <Dialog

@@ -5,17 +5,15 @@ import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage } from "~/components/form-errors";
+import { DataTable, QueryState } from "~/components/query-state";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { SuggestInput } from "~/components/reports/pickers";
 import { usePlanSuggestions } from "~/components/reports/use-tracking-plan";
-import { Alert } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-import { SkeletonRows } from "~/components/ui/skeleton";
 import { PropsList } from "~/components/props-list";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { TableCell, TableRow } from "~/components/ui/table";
 import { useCursorPages } from "~/components/reports/cursor-pages";
 import { useTRPCClient } from "~/trpc/react";
 
@@ -100,31 +98,27 @@ export function ProfilesBrowser({ projectId }: { projectId: string }) {
             {error}
           </p>
         ) : null}
-        {list.isPending ? (
-          <SkeletonRows rows={8} />
-        ) : list.isError ? (
-          <Alert variant="destructive">{errorMessage(list.error)}</Alert>
-        ) : profiles.length === 0 ? (
-          <EmptyState
-            title="No profiles match"
-            description={
-              applied.prefix || applied.prop
-                ? "Try a shorter prefix or another value."
-                : "Profiles appear once events with a profile id or identify calls arrive."
-            }
-          />
-        ) : (
-          <>
-            <Table aria-label="Profiles">
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Profile</TableHead>
-                  <TableHead>Properties</TableHead>
-                  <TableHead className="w-44">Created</TableHead>
-                  <TableHead className="w-44">Updated</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
+        <QueryState
+          query={list}
+          rows={8}
+          isEmpty={() => profiles.length === 0}
+          empty={
+            <EmptyState
+              title="No profiles match"
+              description={
+                applied.prefix || applied.prop
+                  ? "Try a shorter prefix or another value."
+                  : "Profiles appear once events with a profile id or identify calls arrive."
+              }
+            />
+          }
+        >
+          {() => (
+            <>
+              <DataTable
+                label="Profiles"
+                columns={["Profile", "Properties", { header: "Created", className: "w-44" }, { header: "Updated", className: "w-44" }]}
+              >
                 {profiles.map((profile) => (
                   <TableRow key={profile.profileId} data-testid="profile-row">
                     <TableCell className="max-w-56 truncate font-mono text-xs">
@@ -146,20 +140,20 @@ export function ProfilesBrowser({ projectId }: { projectId: string }) {
                     </TableCell>
                   </TableRow>
                 ))}
-              </TableBody>
-            </Table>
-            <div className="flex items-center justify-between text-xs text-muted-foreground">
-              <span>
-                {profiles.length} profile{profiles.length === 1 ? "" : "s"} shown
-              </span>
-              {list.hasNextPage ? (
-                <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                  {list.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
-            </div>
-          </>
-        )}
+              </DataTable>
+              <div className="flex items-center justify-between text-xs text-muted-foreground">
+                <span>
+                  {profiles.length} profile{profiles.length === 1 ? "" : "s"} shown
+                </span>
+                {list.hasNextPage ? (
+                  <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                    {list.isFetchingNextPage ? "Loading…" : "Load more"}
+                  </Button>
+                ) : null}
+              </div>
+            </>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { errorMessage } from "~/components/form-errors";
+import { QueryState } from "~/components/query-state";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Card, CardContent, CardHeader } from "~/components/ui/card";
 import { SkeletonRows } from "~/components/ui/skeleton";
@@ -16,32 +16,34 @@ export function TrackingPlanPanel({ projectId, role, planEnforcement }: { projec
   const plan = useQuery(trpc.trackingPlan.get.queryOptions({ projectId }));
   const canEdit = atLeast(role, "admin");
 
-  if (plan.isPending) {
-    return (
-      <Card>
-        <CardHeader>
-          <div className="h-5" />
-        </CardHeader>
-        <CardContent>
-          <SkeletonRows rows={4} />
-        </CardContent>
-      </Card>
-    );
-  }
-  if (plan.isError) return <Alert variant="destructive">{errorMessage(plan.error)}</Alert>;
-
   return (
-    <div className="space-y-6">
-      <Alert variant="info">
-        <AlertDescription>
-          {planEnforcement === "enforce"
-            ? "Plan enforcement is on: events that break this plan are refused at ingest."
-            : "Plan enforcement is in observe mode: events that break this plan are accepted and flagged."}{" "}
-          {canEdit ? "Change it in Settings." : "Only admins can edit the tracking plan."}
-        </AlertDescription>
-      </Alert>
-      <EventTypesSection projectId={projectId} eventTypes={plan.data.eventTypes} canEdit={canEdit} />
-      <AttributesSection projectId={projectId} attributes={plan.data.attributes} maxCustomAttributes={plan.data.maxCustomAttributes} canEdit={canEdit} />
-    </div>
+    <QueryState
+      query={plan}
+      loading={
+        <Card>
+          <CardHeader>
+            <div className="h-5" />
+          </CardHeader>
+          <CardContent>
+            <SkeletonRows rows={4} />
+          </CardContent>
+        </Card>
+      }
+    >
+      {(data) => (
+        <div className="space-y-6">
+          <Alert variant="info">
+            <AlertDescription>
+              {planEnforcement === "enforce"
+                ? "Plan enforcement is on: events that break this plan are refused at ingest."
+                : "Plan enforcement is in observe mode: events that break this plan are accepted and flagged."}{" "}
+              {canEdit ? "Change it in Settings." : "Only admins can edit the tracking plan."}
+            </AlertDescription>
+          </Alert>
+          <EventTypesSection projectId={projectId} eventTypes={data.eventTypes} canEdit={canEdit} />
+          <AttributesSection projectId={projectId} attributes={data.attributes} maxCustomAttributes={data.maxCustomAttributes} canEdit={canEdit} />
+        </div>
+      )}
+    </QueryState>
   );
 }

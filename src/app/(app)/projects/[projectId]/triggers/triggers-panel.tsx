@@ -8,13 +8,13 @@ import { ConfirmDialog } from "~/components/confirm-dialog";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage } from "~/components/form-errors";
+import { QueryState } from "~/components/query-state";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Checkbox } from "~/components/ui/checkbox";
 import { Label } from "~/components/ui/label";
-import { SkeletonRows } from "~/components/ui/skeleton";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
@@ -56,39 +56,41 @@ export function TriggersPanel({ projectId, role }: { projectId: string; role: Ro
           </Alert>
         ) : null}
         {editing === "new" ? <TriggerForm projectId={projectId} onDone={() => setEditing(null)} /> : null}
-        {triggers.isPending ? (
-          <SkeletonRows rows={3} />
-        ) : triggers.isError ? (
-          <Alert variant="destructive">{errorMessage(triggers.error)}</Alert>
-        ) : triggers.data.length === 0 && editing !== "new" ? (
-          <EmptyState
-            title="No triggers yet"
-            description={
-              canEdit
-                ? "Create a trigger to notify your team, call a webhook or tag profiles when an event matches a rule."
-                : "A member of the organisation can create one."
-            }
-          />
-        ) : (
-          <ul className="space-y-4">
-            {triggers.data.map((trigger) => (
-              <li key={trigger.id}>
-                {editing === trigger.id ? (
-                  <TriggerForm projectId={projectId} existing={trigger} onDone={() => setEditing(null)} />
-                ) : (
-                  <TriggerCard
-                    projectId={projectId}
-                    trigger={trigger}
-                    firingsToday={firingsToday.data ? (firingsToday.data[trigger.id] ?? 0) : null}
-                    endpointUrls={endpointUrls}
-                    canEdit={canEdit}
-                    onEdit={() => setEditing(trigger.id)}
-                  />
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState
+          query={triggers}
+          isEmpty={(data) => data.length === 0 && editing !== "new"}
+          empty={
+            <EmptyState
+              title="No triggers yet"
+              description={
+                canEdit
+                  ? "Create a trigger to notify your team, call a webhook or tag profiles when an event matches a rule."
+                  : "A member of the organisation can create one."
+              }
+            />
+          }
+        >
+          {(data) => (
+            <ul className="space-y-4">
+              {data.map((trigger) => (
+                <li key={trigger.id}>
+                  {editing === trigger.id ? (
+                    <TriggerForm projectId={projectId} existing={trigger} onDone={() => setEditing(null)} />
+                  ) : (
+                    <TriggerCard
+                      projectId={projectId}
+                      trigger={trigger}
+                      firingsToday={firingsToday.data ? (firingsToday.data[trigger.id] ?? 0) : null}
+                      endpointUrls={endpointUrls}
+                      canEdit={canEdit}
+                      onEdit={() => setEditing(trigger.id)}
+                    />
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );
