@@ -1,16 +1,13 @@
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import { Counter, type Registry } from "prom-client";
-import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/core/events";
-import { RESERVED_KEYS } from "../../src/core/storable";
-import { NO_ACTIONS_HEADER, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
+import { TOPIC } from "../../src/core/events";
 import type { Logger } from "../../src/platform/logger";
-import type { BatchContext, Bus, BusMessage, ProduceRecord, Subscription } from "../bus/types";
-import { consumerDeadLetter, deadLetterCounter, isolatingBatchHandler, type PoisonReason } from "../poison";
-import { type RuleRegistry, type ProjectRules } from "./rule-registry";
-import { ProfileStateStore, seenKey, stateKey, type ProfileState } from "./state-store";
+import type { BatchContext, Bus, Subscription } from "../bus/types";
+import { deadLetterCounter, isolatingBatchHandler } from "../poison";
+import type { RuleRegistry } from "./rule-registry";
+import { ProfileStateStore } from "./state-store";
+import { decodeBatch, dropSeen, processRecords, type BatchOutcome, type Deduplicated } from "./steps";
 import { createUserAgentParser } from "./user-agent";
-import { ProfileWindows } from "./windows";
 
 export const processorGroup = (prefix: string) => `${prefix}-processor`;
 
@@ -33,51 +30,6 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
       registers: [registry],
     }),
   };
-}
-
-/** Sets an own property even for keys that plain assignment would treat specially. */
-function setOwn(target: JsonObject, key: string, value: JsonValue): void {
-  if (RESERVED_KEYS.has(key)) return;
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** set overwrites, set_once fills only missing keys, unset removes, add_tags adds to `tags` once. */
-export function applyProfileRecord(props: JsonObject, record: ProfileRecord): JsonObject {
-  const next: JsonObject = { ...props };
-  for (const [key, value] of Object.entries(record.set)) setOwn(next, key, value);
-  for (const [key, value] of Object.entries(record.set_once)) if (!Object.hasOwn(next, key)) setOwn(next, key, value);
-  for (const key of record.unset) delete next[key];
-  if (record.add_tags && record.add_tags.length > 0) {
-    const current = Array.isArray(next.tags) ? next.tags.filter((tag): tag is string => typeof tag === "string") : [];
-    const tags = [...current];
-    for (const tag of record.add_tags) if (!tags.includes(tag)) tags.push(tag);
-    setOwn(next, "tags", tags);
-  }
-  return next;
-}
-
-/** Derived from trigger and event, so re-evaluating a redelivered event yields the same firing. */
-export function firingIdOf(triggerId: string, eventId: string): string {
-  return `fir_${createHash("sha256").update(`${triggerId}\u0000${eventId}`).digest("base64url").slice(0, 22)}`;
-}
-
-type Decoded =
-  | { kind: "record"; message: BusMessage; record: InternalEvent | ProfileRecord }
-  | { kind: "dead"; message: BusMessage; letter: ProduceRecord; reason: PoisonReason };
-
-/** Records that cannot be decoded are dead-lettered inline, beside the batch's outputs, without isolation. */
-function decode(message: BusMessage): Decoded {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(message.value);
-  } catch {
-    return { kind: "dead", message, letter: consumerDeadLetter({ stage: "processor", message, error: "record is not JSON" }), reason: "not_json" };
-  }
-  const parsed = rawRecordWireSchema.safeParse(payload);
-  if (parsed.success) return { kind: "record", message, record: parsed.data };
-  const issue = parsed.error.issues[0];
-  const error = `record does not match the internal form: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "invalid"}`;
-  return { kind: "dead", message, letter: consumerDeadLetter({ stage: "processor", message, error }), reason: "invalid" };
 }
 
 export interface ProcessorOptions {
@@ -103,197 +55,29 @@ export interface ProcessorOptions {
 export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchContext) => Promise<void> {
   const store = new ProfileStateStore(opts.pool);
   const parseUserAgent = createUserAgentParser();
+  const rulesFor = (projectId: string) => opts.rules.forProject(projectId);
 
   return async (batch) => {
-    const decoded = batch.messages.map(decode);
-    const keys = new Map<string, { projectId: string; profileId: string }>();
-    for (const item of decoded) {
-      if (item.kind === "record" && item.record.profile_id) {
-        keys.set(stateKey(item.record.project_id, item.record.profile_id), { projectId: item.record.project_id, profileId: item.record.profile_id });
-      }
-    }
-    const idKeys = decoded.map((item) => (item.kind === "record" ? seenKey(item.record) : null));
-    const [states, seen] = await Promise.all([store.load([...keys.values()]), store.seen(idKeys.filter((key) => key !== null))]);
-    const fresh = new Set<string>();
-    let duplicateEvents = 0;
-    let duplicateProfiles = 0;
-    const handled = decoded.filter((item, index) => {
-      const idKey = idKeys[index];
-      if (!idKey || item.kind !== "record") return true;
-      if (seen.has(idKey) || fresh.has(idKey)) {
-        if (item.record.type === "event") duplicateEvents++;
-        else duplicateProfiles++;
-        return false;
-      }
-      fresh.add(idKey);
-      return true;
-    });
-    const windows = new Map<string, ProfileWindows>();
-    const changed = new Map<string, ProfileState>();
-    const touchedRules = new Map<string, ProjectRules>();
-    const outputs: ProduceRecord[] = [];
-    let evaluationsFired = 0;
-    let evaluationsQuiet = 0;
-    let evaluationsFailed = 0;
-    const deadLettered: PoisonReason[] = [];
-
-    for (const item of handled) {
-      if (item.kind === "dead") {
-        outputs.push(item.letter);
-        deadLettered.push(item.reason);
-        continue;
-      }
-      const { record } = item;
-      const headers = item.message.headers;
-      if (record.type === "profile") {
-        const key = stateKey(record.project_id, record.profile_id);
-        const state = states.get(key) ?? newState(record.project_id, record.profile_id, record.sts);
-        state.props = applyProfileRecord(state.props, record);
-        state.updatedAt = Math.max(state.updatedAt, record.sts);
-        states.set(key, state);
-        changed.set(key, state);
-        const change: ProfileChange = {
-          type: "profile",
-          project_id: record.project_id,
-          profile_id: record.profile_id,
-          change_id: record.event_id,
-          changed_at: record.sts,
-          set: record.set,
-          set_once: record.set_once,
-          unset: record.unset,
-          props: state.props,
-          created_at: state.createdAt,
-          updated_at: state.updatedAt,
-        };
-        outputs.push({ topic: TOPIC.enriched, key: `${record.project_id}:${record.profile_id}`, value: JSON.stringify(change), headers });
-        continue;
-      }
-
-      const event = record;
-      const key = event.profile_id ? stateKey(event.project_id, event.profile_id) : null;
-      const state = key ? states.get(key) : undefined;
-      const userAgent = parseUserAgent(event.ctx.user_agent);
-      const enriched: EnrichedEvent = {
-        ...event,
-        profile_props: state?.props ?? {},
-        browser: userAgent.browser,
-        os: event.ctx.os ?? userAgent.os,
-        device_type: event.ctx.device_type ?? userAgent.device_type,
-      };
-      outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(event), value: JSON.stringify(enriched), headers });
-
-      const rules = opts.rules.forProject(event.project_id);
-      if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
-
-      let profileWindows: ProfileWindows | undefined;
-      if (key && event.profile_id) {
-        profileWindows = windows.get(key);
-        if (!profileWindows) {
-          profileWindows = new ProfileWindows(state?.windows ?? []);
-          windows.set(key, profileWindows);
-        }
-        const wanted = rules.windowProps.get(event.event_name);
-        if (wanted) {
-          const values: Record<string, number | string> = {};
-          for (const prop of wanted) {
-            const value = event.props[prop];
-            if (typeof value === "number" || typeof value === "string") values[prop] = value;
-          }
-          if (profileWindows.add({ id: event.event_id, n: event.event_name, t: event.cts, ...(wanted.size > 0 ? { v: values } : {}) })) {
-            const owner = state ?? newState(event.project_id, event.profile_id, event.sts);
-            states.set(key, owner);
-            changed.set(key, owner);
-            touchedRules.set(key, rules);
-          }
-        }
-      }
-
-      const reader = (profileWindows ?? EMPTY_WINDOWS).reader({ t: event.cts, id: event.event_id });
-      const input = {
-        event: { id: event.event_id, name: event.event_name, time: event.cts, profile_id: event.profile_id, props: event.props, ctx: event.ctx },
-        profile: { id: event.profile_id, props: state?.props ?? {} },
-      };
-      const applicable = rules.triggersFor(event.event_name);
-      // The others are false for this event name without being run (CompiledRule.eventNames).
-      evaluationsQuiet += rules.triggers.length - applicable.length;
-      for (const trigger of applicable) {
-        let fired: boolean;
-        let error: string | null = null;
-        try {
-          fired = trigger.rule.evaluate(input, reader);
-        } catch (caught) {
-          fired = false;
-          error = caught instanceof Error ? caught.message : String(caught);
-        }
-        if (error === null && !fired) {
-          evaluationsQuiet++;
-          continue;
-        }
-        if (error === null && trigger.cooldownMs > 0 && key) {
-          const owner = states.get(key) ?? newState(event.project_id, event.profile_id!, event.sts);
-          const last = owner.cooldowns[trigger.id];
-          // The same event may be evaluated again after a crash; it keeps its firing.
-          if (last && last.id !== event.event_id && event.cts < last.t + trigger.cooldownMs && event.cts >= last.t) {
-            evaluationsQuiet++;
-            continue;
-          }
-          owner.cooldowns = { ...owner.cooldowns, [trigger.id]: { t: event.cts, id: event.event_id } };
-          states.set(key, owner);
-          changed.set(key, owner);
-        }
-        if (error === null) evaluationsFired++;
-        else evaluationsFailed++;
-        const firing: Firing = {
-          firing_id: firingIdOf(trigger.id, event.event_id),
-          project_id: event.project_id,
-          trigger_id: trigger.id,
-          trigger_version: trigger.version,
-          trigger_name: trigger.name,
-          event_id: event.event_id,
-          event_name: event.event_name,
-          profile_id: event.profile_id,
-          fired_at: event.sts,
-          event_ts: event.cts,
-          result: error === null ? "fired" : "error",
-          error,
-          actions: error === null ? trigger.actions : [],
-          ...(error === null && trigger.actions.length > 0 ? { event: enriched } : {}),
-        };
-        outputs.push({
-          topic: TOPIC.triggered,
-          key: kafkaKeyOf(event),
-          value: JSON.stringify(firing),
-          headers: firing.actions.length > 0 ? headers : { ...headers, [NO_ACTIONS_HEADER]: "1" },
-        });
-      }
-    }
-
-    for (const [key, profileWindows] of windows) {
-      const state = changed.get(key);
-      if (!state) continue;
-      profileWindows.prune(touchedRules.get(key)?.maxWindowMs ?? opts.rules.forProject(state.projectId).maxWindowMs);
-      state.windows = profileWindows.toJSON();
-    }
-
-    if (outputs.length > 0) await opts.bus.produce(outputs);
-    await store.save([...changed.values()], [...fresh]);
-
-    if (opts.metrics) {
-      opts.metrics.eventsProcessed.inc({ kind: "record" }, decoded.length);
-      if (evaluationsFired) opts.metrics.evaluations.inc({ result: "fired" }, evaluationsFired);
-      if (evaluationsQuiet) opts.metrics.evaluations.inc({ result: "not_fired" }, evaluationsQuiet);
-      if (evaluationsFailed) opts.metrics.evaluations.inc({ result: "error" }, evaluationsFailed);
-      for (const reason of deadLettered) opts.metrics.deadLettered?.inc({ stage: "processor", reason });
-      if (duplicateEvents) opts.metrics.deduplicated.inc({ kind: "event" }, duplicateEvents);
-      if (duplicateProfiles) opts.metrics.deduplicated.inc({ kind: "profile" }, duplicateProfiles);
-    }
+    const decoded = decodeBatch(batch.messages);
+    const [states, seen] = await Promise.all([store.load(decoded.profiles), store.seen(decoded.idKeys.filter((key) => key !== null))]);
+    const { handled, fresh, duplicates } = dropSeen(decoded, seen);
+    const outcome = processRecords(handled, states, rulesFor, parseUserAgent);
+    // Outputs durable first, then state and seen ids together, then (by the bus) offsets.
+    if (outcome.outputs.length > 0) await opts.bus.produce(outcome.outputs);
+    await store.save(outcome.changed, [...fresh]);
+    if (opts.metrics) countBatch(opts.metrics, decoded.decoded.length, duplicates, outcome);
   };
 }
 
-const EMPTY_WINDOWS = new ProfileWindows([]);
-
-function newState(projectId: string, profileId: string, at: number): ProfileState {
-  return { projectId, profileId, props: {}, windows: [], cooldowns: {}, createdAt: at, updatedAt: at };
+function countBatch(metrics: ProcessorMetrics, records: number, duplicates: Deduplicated["duplicates"], outcome: BatchOutcome): void {
+  metrics.eventsProcessed.inc({ kind: "record" }, records);
+  const { fired, quiet, failed } = outcome.evaluations;
+  if (fired) metrics.evaluations.inc({ result: "fired" }, fired);
+  if (quiet) metrics.evaluations.inc({ result: "not_fired" }, quiet);
+  if (failed) metrics.evaluations.inc({ result: "error" }, failed);
+  for (const reason of outcome.deadLettered) metrics.deadLettered?.inc({ stage: "processor", reason });
+  if (duplicates.event) metrics.deduplicated.inc({ kind: "event" }, duplicates.event);
+  if (duplicates.profile) metrics.deduplicated.inc({ kind: "profile" }, duplicates.profile);
 }
 
 const PRUNE_EVERY_MS = 3600_000;

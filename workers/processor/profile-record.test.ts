@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProfileRecord } from "../../src/core/events";
 import { topicMatches } from "../actions/runner";
-import { applyProfileRecord, firingIdOf } from "./processor";
+import { applyProfileRecord, firingIdOf } from "./steps";
 
 const record = (change: Partial<ProfileRecord>): ProfileRecord => ({
   type: "profile",
