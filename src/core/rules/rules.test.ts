@@ -238,16 +238,4 @@ describe("evaluate", () => {
       RuleRuntimeError,
     );
   });
-
-  it("evaluates the first rule at least a million times a second", () => {
-    const rule = compileRule(RULE_PURCHASE, SHOP);
-    const event = input("purchase", { amount: 12000.5 });
-    const windows: WindowReader = { ...EMPTY_WINDOW_READER, count: () => 1 };
-    for (let i = 0; i < 50_000; i++) rule.evaluate(event, windows);
-    const n = 500_000;
-    const started = performance.now();
-    for (let i = 0; i < n; i++) rule.evaluate(event, windows);
-    const perSecond = n / ((performance.now() - started) / 1000);
-    expect(perSecond).toBeGreaterThan(1_000_000);
-  });
 });
