@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
@@ -13,6 +12,7 @@ import { openDuckDB } from "./duckdb";
 import { workerEnv, type WorkerEnv } from "./env";
 import { runHealthChecks, type HealthCheck } from "./health";
 import { createPrismaClient } from "../src/platform/db";
+import type { PrismaClient } from "../src/generated/prisma/client";
 import { buildVersion } from "../src/platform/version";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
@@ -22,7 +22,7 @@ import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhoo
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import { RuleRegistry } from "./processor/rule-registry";
-import { createQueryService } from "./query/service";
+import { createQueryService, type QueryService } from "./query/service";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
 import { TOPIC } from "../src/core/events";
@@ -50,188 +50,32 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
   if (!env.KAFKA_BROKERS && env.PRISM_ROLE !== "all") {
     throw new ConfigError(`Role ${env.PRISM_ROLE} needs KAFKA_BROKERS: the embedded log only works with PRISM_ROLE=all, in one process.`);
   }
-
-  const closers: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error: unknown) => log.error({ err: error }, "error during shutdown"));
-  };
-
+  const closers = new Closers(log);
+  const base: Base = { env, log, closers };
   try {
-    const postgres = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 3000 });
-    postgres.on("error", (error) => log.warn({ err: error }, "postgres pool error"));
-    closers.push(() => postgres.end());
-    await postgres.query("SELECT 1").catch((error: unknown) => {
-      throw new ConfigError(`Cannot reach PostgreSQL at ${describeUrl(env.DATABASE_URL)}: ${oneLine(error)}`);
-    });
-
-    let busReady = false;
-    let duckdb: DuckDBInstance | undefined;
-    if (parts.sink || !env.KAFKA_BROKERS) {
-      duckdb = await openDuckDB(env.DUCKDB_PATH);
-      const instance = duckdb;
-      closers.push(async () => instance.closeSync());
-    }
-
-    const busLog = log.child({ component: "bus" });
-    const bus = await createBus({
-      kafkaBrokers: env.KAFKA_BROKERS,
-      duckdb: duckdb ?? env.DUCKDB_PATH,
-      clientId: `prism-${env.PRISM_ROLE}`,
-      // Until the first ping succeeds, connection noise is summed up in one start-up error line instead.
-      log: (level, message, fields) => {
-        if (busReady || level === "debug") busLog[level](fields ?? {}, message);
-      },
-    });
-    closers.push(() => bus.close());
-    await bus.ping().catch((error: unknown) => {
-      throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
-    });
-    busReady = true;
-    if (env.KAFKA_BROKERS) await ensureCoreTopics(env.KAFKA_BROKERS, env.KAFKA_REPLICATION_FACTOR, log);
-    if (bus.kind === "embedded") {
-      // The embedded log keeps records in DuckDB; drop those every group has committed for an hour.
-      const embedded = bus as EmbeddedBus;
-      const timer = setInterval(() => {
-        void embedded.prune({ olderThanMs: 3600_000 }).catch((error: unknown) => log.warn({ err: error }, "could not prune the embedded log"));
-      }, 600_000);
-      timer.unref();
-      closers.push(async () => clearInterval(timer));
-    }
-
-    const checks: Record<string, HealthCheck> = {
-      postgres: async () => {
-        await postgres.query("SELECT 1");
-        return { ok: true };
-      },
-      bus: async () => {
-        await bus.ping();
-        return { ok: true, detail: bus.kind };
-      },
-    };
-    if (duckdb) {
-      const instance = duckdb;
-      checks.duckdb = async () => {
-        const connection = await instance.connect();
-        try {
-          await connection.run("SELECT 1");
-        } finally {
-          connection.closeSync();
-        }
-        return { ok: true };
-      };
-    }
-
+    const postgres = await connectPostgres(base);
+    const duckdb = parts.sink || !env.KAFKA_BROKERS ? await openOwnDuckDB(base) : undefined;
+    const bus = await connectBus(base, duckdb);
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
-
-    const routes = new Routes()
-      .add("GET", "/health", async (_req, res) => {
-        const report = await runHealthChecks(checks);
-        sendJson(res, report.healthy ? 200 : 503, {
-          status: report.healthy ? "ok" : "unhealthy",
-          ...buildVersion(),
-          role: env.PRISM_ROLE,
-          parts,
-          ...report,
-        });
-      })
-      .add("GET", "/metrics", async (_req, res) => {
-        const body = await metrics.metrics();
-        res.writeHead(200, { "content-type": metrics.contentType });
-        res.end(body);
-      });
-
+    const checks = healthChecks(postgres, bus, duckdb);
+    const routes = operationsRoutes(env, parts, checks, metrics);
     const prisma = createPrismaClient(env.DATABASE_URL);
-    closers.push(() => prisma.$disconnect());
-    // The query service reads the DuckDB file this process owns; ingest's profile lookup goes through it.
-    const queries =
-      parts.sink && duckdb ? createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }), metrics }) : undefined;
-    if (queries) {
-      closers.push(() => queries.close());
-      routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
-      // Replay reads the letters from this DuckDB, so it lives beside the query service.
-      routes.add(
-        "POST",
-        REPLAY_PATH,
-        createReplayHandler({
-          db: prisma,
-          runner: queries.runner,
-          secret: env.INTERNAL_SECRET,
-          log: log.child({ component: "replay" }),
-          produce: (records) => bus.produce(records),
-        }),
-      );
-    }
-    if (parts.gateway) {
-      routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-      addIngestRoutes(
-        routes,
-        createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS, ...(queries ? { readProfile: queries.readProfile } : {}) }),
-      );
-    }
+    closers.add(() => prisma.$disconnect());
+    const shared: Shared = { ...base, postgres, duckdb, bus, prisma, metrics };
+
+    const queries = parts.sink && duckdb ? mountQueryService(shared, duckdb, routes) : undefined;
+    if (parts.gateway) mountGateway(shared, routes, queries);
 
     // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
     // batch) before the bus, DuckDB and Postgres they write to are closed.
     const watched: WatchedGroup[] = [];
-    if (parts.sink && duckdb) {
-      const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
-      closers.push(() => sink.stop());
-      closers.push(scheduleRetentionCloser(duckdb, postgres, log));
-      watched.push({ groupId: sinkGroup(env.CONSUMER_GROUP_PREFIX), topics: SINK_TOPICS });
-    }
-    if (parts.processor) {
-      const rules = new RuleRegistry(postgres, log.child({ component: "rules" }));
-      await rules.start().catch((error: unknown) => {
-        if ((error as { code?: string }).code === "42P01") {
-          throw new ConfigError(`PostgreSQL at ${describeUrl(env.DATABASE_URL)} has no Prism tables; run \`npm run db:migrate\` first.`);
-        }
-        throw error;
-      });
-      closers.push(async () => rules.stop());
-      const processor = await startProcessor({
-        bus,
-        groupPrefix: env.CONSUMER_GROUP_PREFIX,
-        pool: postgres,
-        rules,
-        log: log.child({ component: "processor" }),
-        metrics: processorMetrics(metrics),
-      });
-      closers.push(() => processor.stop());
-      const webhooks = startWebhookDispatcher({
-        db: prisma,
-        log: log.child({ component: "webhooks" }),
-        allowHosts: env.WEBHOOK_ALLOW_HOSTS,
-        metrics,
-        deadLetter: (record) => bus.produce([record]),
-      });
-      closers.push(() => webhooks.stop());
-      const runner = await startActionRunner({
-        bus,
-        groupPrefix: env.CONSUMER_GROUP_PREFIX,
-        pool: postgres,
-        log: log.child({ component: "actions" }),
-        enqueueWebhook: (delivery) => enqueueWebhookDelivery(prisma, delivery),
-        onWebhooksQueued: () => webhooks.wake(),
-        metrics,
-      });
-      closers.push(() => runner.stop());
-      watched.push(
-        { groupId: processorGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.raw] },
-        { groupId: actionsGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.triggered] },
-      );
-    }
-    if (watched.length > 0) {
-      const watch = watchConsumers({ bus, groups: watched, metrics, log });
-      closers.push(async () => watch.stop());
-      checks.consumers = watch.check;
-    }
+    if (parts.sink && duckdb) watched.push(await startSinkPart(shared, duckdb));
+    if (parts.processor) watched.push(...(await startProcessorPart(shared)));
+    if (watched.length > 0) checks.consumers = watchGroups(shared, watched);
 
-    const server: Server = await listen(routes, env.WORKER_HOST, env.WORKER_PORT, (error) => log.error({ err: error }, "request failed"));
-    closers.push(() => closeServer(server));
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : env.WORKER_PORT;
+    const port = await serve(base, routes);
     log.info({ role: env.PRISM_ROLE, port, bus: bus.kind, parts }, "worker started");
-
     let stopped = false;
     return {
       port,
@@ -240,14 +84,233 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
       async stop() {
         if (stopped) return;
         stopped = true;
-        await stopAll();
+        await closers.closeAll();
         log.info("worker stopped");
       },
     };
   } catch (error) {
-    await stopAll();
+    await closers.closeAll();
     throw error;
   }
+}
+
+/** What every part of the worker gets: its configuration, its log and what to close on stop. */
+interface Base {
+  env: WorkerEnv;
+  log: Logger;
+  closers: Closers;
+}
+
+/** The connections the parts share. */
+interface Shared extends Base {
+  postgres: pg.Pool;
+  duckdb: DuckDBInstance | undefined;
+  bus: Bus;
+  prisma: PrismaClient;
+  metrics: Registry;
+}
+
+/** Closes what was started, last first; a close that fails is logged and the others still run. */
+class Closers {
+  private readonly list: Array<() => Promise<void>> = [];
+
+  constructor(private readonly log: Logger) {}
+
+  add(close: () => Promise<void>): void {
+    this.list.push(close);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.list.splice(0).reverse()) {
+      await close().catch((error: unknown) => this.log.error({ err: error }, "error during shutdown"));
+    }
+  }
+}
+
+async function connectPostgres({ env, log, closers }: Base): Promise<pg.Pool> {
+  const postgres = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 3000 });
+  postgres.on("error", (error) => log.warn({ err: error }, "postgres pool error"));
+  closers.add(() => postgres.end());
+  await postgres.query("SELECT 1").catch((error: unknown) => {
+    throw new ConfigError(`Cannot reach PostgreSQL at ${describeUrl(env.DATABASE_URL)}: ${oneLine(error)}`);
+  });
+  return postgres;
+}
+
+/** The DuckDB file this process owns: the sink's tables, or the embedded log without Kafka. */
+async function openOwnDuckDB({ env, closers }: Base): Promise<DuckDBInstance> {
+  const duckdb = await openDuckDB(env.DUCKDB_PATH);
+  closers.add(async () => duckdb.closeSync());
+  return duckdb;
+}
+
+async function connectBus({ env, log, closers }: Base, duckdb: DuckDBInstance | undefined): Promise<Bus> {
+  let busReady = false;
+  const busLog = log.child({ component: "bus" });
+  const bus = await createBus({
+    kafkaBrokers: env.KAFKA_BROKERS,
+    duckdb: duckdb ?? env.DUCKDB_PATH,
+    clientId: `prism-${env.PRISM_ROLE}`,
+    // Until the first ping succeeds, connection noise is summed up in one start-up error line instead.
+    log: (level, message, fields) => {
+      if (busReady || level === "debug") busLog[level](fields ?? {}, message);
+    },
+  });
+  closers.add(() => bus.close());
+  await bus.ping().catch((error: unknown) => {
+    throw new ConfigError(`Cannot reach Kafka at ${env.KAFKA_BROKERS?.join(",")}: ${oneLine(error)}`);
+  });
+  busReady = true;
+  if (env.KAFKA_BROKERS) await ensureCoreTopics(env.KAFKA_BROKERS, env.KAFKA_REPLICATION_FACTOR, log);
+  if (bus.kind === "embedded") {
+    // The embedded log keeps records in DuckDB; drop those every group has committed for an hour.
+    const embedded = bus as EmbeddedBus;
+    const timer = setInterval(() => {
+      void embedded.prune({ olderThanMs: 3600_000 }).catch((error: unknown) => log.warn({ err: error }, "could not prune the embedded log"));
+    }, 600_000);
+    timer.unref();
+    closers.add(async () => clearInterval(timer));
+  }
+  return bus;
+}
+
+function healthChecks(postgres: pg.Pool, bus: Bus, duckdb: DuckDBInstance | undefined): Record<string, HealthCheck> {
+  const checks: Record<string, HealthCheck> = {
+    postgres: async () => {
+      await postgres.query("SELECT 1");
+      return { ok: true };
+    },
+    bus: async () => {
+      await bus.ping();
+      return { ok: true, detail: bus.kind };
+    },
+  };
+  if (duckdb) {
+    checks.duckdb = async () => {
+      const connection = await duckdb.connect();
+      try {
+        await connection.run("SELECT 1");
+      } finally {
+        connection.closeSync();
+      }
+      return { ok: true };
+    };
+  }
+  return checks;
+}
+
+/** GET /health (every check, with the version and the parts this role runs) and GET /metrics. */
+function operationsRoutes(env: WorkerEnv, parts: ReturnType<typeof partsOf>, checks: Record<string, HealthCheck>, metrics: Registry): Routes {
+  return new Routes()
+    .add("GET", "/health", async (_req, res) => {
+      const report = await runHealthChecks(checks);
+      sendJson(res, report.healthy ? 200 : 503, {
+        status: report.healthy ? "ok" : "unhealthy",
+        ...buildVersion(),
+        role: env.PRISM_ROLE,
+        parts,
+        ...report,
+      });
+    })
+    .add("GET", "/metrics", async (_req, res) => {
+      const body = await metrics.metrics();
+      res.writeHead(200, { "content-type": metrics.contentType });
+      res.end(body);
+    });
+}
+
+/** The query service on the DuckDB file this process owns, and replay, which reads its letters there. */
+function mountQueryService({ env, log, closers, bus, prisma, metrics }: Shared, duckdb: DuckDBInstance, routes: Routes): QueryService {
+  const queries = createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }), metrics });
+  closers.add(() => queries.close());
+  routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
+  routes.add(
+    "POST",
+    REPLAY_PATH,
+    createReplayHandler({
+      db: prisma,
+      runner: queries.runner,
+      secret: env.INTERNAL_SECRET,
+      log: log.child({ component: "replay" }),
+      produce: (records) => bus.produce(records),
+    }),
+  );
+  return queries;
+}
+
+/** The edge's produce endpoint and the ingest API; a profile lookup goes through the query service when this process has one. */
+function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes, queries: QueryService | undefined): void {
+  routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
+  addIngestRoutes(
+    routes,
+    createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS, ...(queries ? { readProfile: queries.readProfile } : {}) }),
+  );
+}
+
+async function startSinkPart({ env, log, closers, bus, postgres, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {
+  const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
+  closers.add(() => sink.stop());
+  const cancelRetention = scheduleRetention(duckdb, postgres, log.child({ component: "retention" }));
+  closers.add(async () => cancelRetention());
+  return { groupId: sinkGroup(env.CONSUMER_GROUP_PREFIX), topics: SINK_TOPICS };
+}
+
+/** The rules, the processor, the webhook dispatcher and the action runner that feeds it. */
+async function startProcessorPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared): Promise<WatchedGroup[]> {
+  const rules = new RuleRegistry(postgres, log.child({ component: "rules" }));
+  await rules.start().catch((error: unknown) => {
+    if ((error as { code?: string }).code === "42P01") {
+      throw new ConfigError(`PostgreSQL at ${describeUrl(env.DATABASE_URL)} has no Prism tables; run \`npm run db:migrate\` first.`);
+    }
+    throw error;
+  });
+  closers.add(async () => rules.stop());
+  const processor = await startProcessor({
+    bus,
+    groupPrefix: env.CONSUMER_GROUP_PREFIX,
+    pool: postgres,
+    rules,
+    log: log.child({ component: "processor" }),
+    metrics: processorMetrics(metrics),
+  });
+  closers.add(() => processor.stop());
+  const webhooks = startWebhookDispatcher({
+    db: prisma,
+    log: log.child({ component: "webhooks" }),
+    allowHosts: env.WEBHOOK_ALLOW_HOSTS,
+    metrics,
+    deadLetter: (record) => bus.produce([record]),
+  });
+  closers.add(() => webhooks.stop());
+  const runner = await startActionRunner({
+    bus,
+    groupPrefix: env.CONSUMER_GROUP_PREFIX,
+    pool: postgres,
+    log: log.child({ component: "actions" }),
+    enqueueWebhook: (delivery) => enqueueWebhookDelivery(prisma, delivery),
+    onWebhooksQueued: () => webhooks.wake(),
+    metrics,
+  });
+  closers.add(() => runner.stop());
+  return [
+    { groupId: processorGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.raw] },
+    { groupId: actionsGroup(env.CONSUMER_GROUP_PREFIX), topics: [TOPIC.triggered] },
+  ];
+}
+
+/** Watches the consumer groups' lag and liveness, for /metrics and the health check it returns. */
+function watchGroups({ log, closers, bus, metrics }: Shared, groups: WatchedGroup[]): HealthCheck {
+  const watch = watchConsumers({ bus, groups, metrics, log });
+  closers.add(async () => watch.stop());
+  return watch.check;
+}
+
+/** Listens last, once every part is up; answers the port (WORKER_PORT 0 picks a free one). */
+async function serve({ env, log, closers }: Base, routes: Routes): Promise<number> {
+  const server = await listen(routes, env.WORKER_HOST, env.WORKER_PORT, (error) => log.error({ err: error }, "request failed"));
+  closers.add(() => closeServer(server));
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : env.WORKER_PORT;
 }
 
 /**
@@ -267,11 +330,6 @@ async function ensureCoreTopics(brokers: string[], replicationFactor: number, lo
   } catch (error) {
     log.warn({ err: error }, `could not check the Kafka topics: ${oneLine(error)}`);
   }
-}
-
-function scheduleRetentionCloser(duckdb: DuckDBInstance, postgres: pg.Pool, log: Logger): () => Promise<void> {
-  const cancel = scheduleRetention(duckdb, postgres, log.child({ component: "retention" }));
-  return async () => cancel();
 }
 
 /** host:port/database of a connection URL, never its password. */
