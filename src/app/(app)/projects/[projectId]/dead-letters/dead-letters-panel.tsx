@@ -10,6 +10,7 @@ import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
+import { QueryState } from "~/components/query-state";
 import { JsonView } from "~/components/reports/json-view";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
@@ -17,7 +18,6 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Checkbox } from "~/components/ui/checkbox";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
-import { SkeletonRows } from "~/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { VIOLATION_TYPES, type ViolationType } from "~/core/events";
 import { atLeast, type RoleName } from "~/core/roles";
@@ -221,105 +221,108 @@ export function DeadLettersPanel({ projectId, role }: { projectId: string; role:
             ) : null}
           </Alert>
         ) : null}
-        {list.isPending ? (
-          <SkeletonRows rows={6} />
-        ) : list.isError ? (
-          <Alert variant="destructive">{errorMessage(list.error)}</Alert>
-        ) : letters.length === 0 ? (
-          <EmptyState
-            title={reason ? "No dead letters for this reason" : "No dead letters"}
-            description="Every event sent to this project passed validation. Refused events would show up here with the reason."
-          />
-        ) : (
-          <>
-            <Table aria-label="Dead letters">
-              <TableHeader>
-                <TableRow>
-                  {isAdmin ? (
-                    <TableHead className="w-8">
-                      <Checkbox
-                        aria-label="Select all"
-                        checked={allSelected}
-                        onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.slice(0, MAX_REPLAY).map((letter) => letter.dlqId)))}
-                      />
-                    </TableHead>
-                  ) : null}
-                  <TableHead className="w-44">Received</TableHead>
-                  <TableHead>Reason</TableHead>
-                  <TableHead>Violations</TableHead>
-                  <TableHead>Payload</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {letters.map((letter) => {
-                  // A consumer's error is shown on its own; its violation only repeats it.
-                  const violations = letter.stage ? [] : letter.violations;
-                  const payload = payloadOf(letter);
-                  return (
-                    <TableRow key={letter.dlqId} data-testid="dead-letter-row" className={letter.replayedAt ? "text-muted-foreground" : undefined}>
-                      {isAdmin ? (
-                        <TableCell>
-                          <Checkbox
-                            aria-label={`Select dead letter ${letter.dlqId}`}
-                            disabled={letter.replayedAt !== null}
-                            checked={selected.has(letter.dlqId)}
-                            onChange={() => toggle(letter.dlqId)}
-                          />
-                        </TableCell>
-                      ) : null}
-                      <TableCell className="whitespace-nowrap align-top">
-                        <DateTime value={letter.receivedAt} />
-                        {letter.replayedAt ? (
-                          <div>
-                            <Badge variant="success">replayed</Badge>
-                          </div>
+        <QueryState
+          query={list}
+          rows={6}
+          isEmpty={() => letters.length === 0}
+          empty={
+            <EmptyState
+              title={reason ? "No dead letters for this reason" : "No dead letters"}
+              description="Every event sent to this project passed validation. Refused events would show up here with the reason."
+            />
+          }
+        >
+          {() => (
+            <>
+              <Table aria-label="Dead letters">
+                <TableHeader>
+                  <TableRow>
+                    {isAdmin ? (
+                      <TableHead className="w-8">
+                        <Checkbox
+                          aria-label="Select all"
+                          checked={allSelected}
+                          onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.slice(0, MAX_REPLAY).map((letter) => letter.dlqId)))}
+                        />
+                      </TableHead>
+                    ) : null}
+                    <TableHead className="w-44">Received</TableHead>
+                    <TableHead>Reason</TableHead>
+                    <TableHead>Violations</TableHead>
+                    <TableHead>Payload</TableHead>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {letters.map((letter) => {
+                    // A consumer's error is shown on its own; its violation only repeats it.
+                    const violations = letter.stage ? [] : letter.violations;
+                    const payload = payloadOf(letter);
+                    return (
+                      <TableRow key={letter.dlqId} data-testid="dead-letter-row" className={letter.replayedAt ? "text-muted-foreground" : undefined}>
+                        {isAdmin ? (
+                          <TableCell>
+                            <Checkbox
+                              aria-label={`Select dead letter ${letter.dlqId}`}
+                              disabled={letter.replayedAt !== null}
+                              checked={selected.has(letter.dlqId)}
+                              onChange={() => toggle(letter.dlqId)}
+                            />
+                          </TableCell>
                         ) : null}
-                      </TableCell>
-                      <TableCell className="align-top">
-                        <Badge variant={letter.reason === "malformed" ? "destructive" : "warning"}>{reasonLabel(letter.reason)}</Badge>
-                        <div className="mt-1 text-xs text-muted-foreground" data-testid="dead-letter-stage">
-                          {letter.stage ? `stage: ${letter.stage}` : `via ${letter.source}`}
-                        </div>
-                      </TableCell>
-                      <TableCell className="align-top text-sm">
-                        {letter.error ? (
-                          <p className="break-words font-mono text-xs" data-testid="dead-letter-error">
-                            {letter.error}
-                          </p>
-                        ) : violations.length === 0 ? (
-                          <span className="text-muted-foreground">—</span>
-                        ) : (
-                          <ul className="space-y-0.5">
-                            {violations.slice(0, 5).map((violation, index) => (
-                              <li key={index}>
-                                {violation.field ? <code className="mr-1 text-xs">{violation.field}</code> : null}
-                                {violation.message ?? violation.type ?? "invalid"}
-                              </li>
-                            ))}
-                            {violations.length > 5 ? <li className="text-xs text-muted-foreground">and {violations.length - 5} more</li> : null}
-                          </ul>
-                        )}
-                      </TableCell>
-                      <TableCell className="max-w-80 align-top">
-                        <details>
-                          <summary className="cursor-pointer truncate font-mono text-xs text-muted-foreground">{preview(payload.text)}</summary>
-                          <JsonView value={payload.value} className="mt-2 max-h-60" />
-                        </details>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-            {list.hasNextPage ? (
-              <div className="flex justify-end">
-                <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                  {list.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              </div>
-            ) : null}
-          </>
-        )}
+                        <TableCell className="whitespace-nowrap align-top">
+                          <DateTime value={letter.receivedAt} />
+                          {letter.replayedAt ? (
+                            <div>
+                              <Badge variant="success">replayed</Badge>
+                            </div>
+                          ) : null}
+                        </TableCell>
+                        <TableCell className="align-top">
+                          <Badge variant={letter.reason === "malformed" ? "destructive" : "warning"}>{reasonLabel(letter.reason)}</Badge>
+                          <div className="mt-1 text-xs text-muted-foreground" data-testid="dead-letter-stage">
+                            {letter.stage ? `stage: ${letter.stage}` : `via ${letter.source}`}
+                          </div>
+                        </TableCell>
+                        <TableCell className="align-top text-sm">
+                          {letter.error ? (
+                            <p className="break-words font-mono text-xs" data-testid="dead-letter-error">
+                              {letter.error}
+                            </p>
+                          ) : violations.length === 0 ? (
+                            <span className="text-muted-foreground">—</span>
+                          ) : (
+                            <ul className="space-y-0.5">
+                              {violations.slice(0, 5).map((violation, index) => (
+                                <li key={index}>
+                                  {violation.field ? <code className="mr-1 text-xs">{violation.field}</code> : null}
+                                  {violation.message ?? violation.type ?? "invalid"}
+                                </li>
+                              ))}
+                              {violations.length > 5 ? <li className="text-xs text-muted-foreground">and {violations.length - 5} more</li> : null}
+                            </ul>
+                          )}
+                        </TableCell>
+                        <TableCell className="max-w-80 align-top">
+                          <details>
+                            <summary className="cursor-pointer truncate font-mono text-xs text-muted-foreground">{preview(payload.text)}</summary>
+                            <JsonView value={payload.value} className="mt-2 max-h-60" />
+                          </details>
+                        </TableCell>
+                      </TableRow>
+                    );
+                  })}
+                </TableBody>
+              </Table>
+              {list.hasNextPage ? (
+                <div className="flex justify-end">
+                  <Button type="button" variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                    {list.isFetchingNextPage ? "Loading…" : "Load more"}
+                  </Button>
+                </div>
+              ) : null}
+            </>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );

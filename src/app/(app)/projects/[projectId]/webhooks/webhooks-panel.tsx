@@ -2,22 +2,23 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Webhook } from "lucide-react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { CopyButton } from "~/components/copy-button";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
+import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
-import { SkeletonRows } from "~/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { TableCell, TableRow } from "~/components/ui/table";
+import { useZodForm } from "~/components/use-zod-form";
 import { atLeast, type RoleName } from "~/core/roles";
 import { WEBHOOK_DELIVERY_POLICY, webhookEndpointFormSchema } from "~/core/webhooks";
 import { useTRPC } from "~/trpc/react";
@@ -78,30 +79,19 @@ export function WebhooksPanel({ projectId, role }: { projectId: string; role: Ro
           </CardDescription>
         </CardHeader>
         <CardContent>
-          {endpoints.isPending ? (
-            <SkeletonRows rows={3} />
-          ) : endpoints.isError ? (
-            <Alert variant="destructive">{errorMessage(endpoints.error)}</Alert>
-          ) : endpoints.data.endpoints.length === 0 ? (
-            <EmptyState
-              title="No webhook endpoints yet"
-              description={isAdmin ? "Add an endpoint above, then pick it in a trigger's webhook action." : "An admin can add one."}
-            />
-          ) : (
-            <Table aria-label="Webhook endpoints">
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Endpoint</TableHead>
-                  <TableHead>Status</TableHead>
-                  <TableHead>Failed in a row</TableHead>
-                  <TableHead>Created</TableHead>
-                  <TableHead className="text-right">
-                    <span className="sr-only">Actions</span>
-                  </TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {endpoints.data.endpoints.map((endpoint) => (
+          <QueryState
+            query={endpoints}
+            isEmpty={(data) => data.endpoints.length === 0}
+            empty={
+              <EmptyState
+                title="No webhook endpoints yet"
+                description={isAdmin ? "Add an endpoint above, then pick it in a trigger's webhook action." : "An admin can add one."}
+              />
+            }
+          >
+            {(data) => (
+              <DataTable label="Webhook endpoints" columns={["Endpoint", "Status", "Failed in a row", "Created", ACTIONS_COLUMN]}>
+                {data.endpoints.map((endpoint) => (
                   <EndpointRow
                     key={endpoint.id}
                     projectId={projectId}
@@ -115,9 +105,9 @@ export function WebhooksPanel({ projectId, role }: { projectId: string; role: Ro
                     }}
                   />
                 ))}
-              </TableBody>
-            </Table>
-          )}
+              </DataTable>
+            )}
+          </QueryState>
         </CardContent>
       </Card>
       {selected ? <DeliveriesCard projectId={projectId} endpoint={selected} canRetry={atLeast(role, "member")} /> : null}
@@ -154,7 +144,7 @@ export function WebhooksPanel({ projectId, role }: { projectId: string; role: Ro
 function CreateEndpointCard({ projectId, onCreated }: { projectId: string; onCreated: (endpoint: RouterOutputs["webhooks"]["create"]) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(webhookEndpointFormSchema, { defaultValues: { url: "", description: "" } });
   const create = useMutation(
     trpc.webhooks.create.mutationOptions({
       onSuccess: async (endpoint) => {
@@ -168,18 +158,7 @@ function CreateEndpointCard({ projectId, onCreated }: { projectId: string; onCre
   // everything but the host, which only the server can judge (its WEBHOOK_ALLOW_HOSTS), so those are the URL's.
   const serverField = (name: string) => server.fields[`endpoint.${name}`] ?? server.fields[name] ?? (name === "url" ? server.fields.endpoint : undefined);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const element = event.currentTarget;
-    const data = new FormData(element);
-    const parsed = webhookEndpointFormSchema.safeParse({ url: String(data.get("url") ?? ""), description: String(data.get("description") ?? "") });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate({ projectId, endpoint: parsed.data }, { onSuccess: () => element.reset() });
-  }
+  const onSubmit = form.handleSubmit((endpoint) => create.mutate({ projectId, endpoint }, { onSuccess: () => form.reset() }));
 
   return (
     <Card>
@@ -194,12 +173,12 @@ function CreateEndpointCard({ projectId, onCreated }: { projectId: string; onCre
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="space-y-3">
           <div className="grid gap-3 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
-            <FormField id="webhook-url" label="URL" error={clientErrors.url ?? serverField("url")}>
-              {(control) => <Input {...control} name="url" type="url" inputMode="url" placeholder="https://example.com/hooks/prism" autoComplete="off" />}
-            </FormField>
-            <FormField id="webhook-description" label="Description" error={clientErrors.description ?? serverField("description")}>
-              {(control) => <Input {...control} name="description" placeholder="CRM sync" autoComplete="off" />}
-            </FormField>
+            <Field control={form.control} name="url" id="webhook-url" label="URL" serverError={serverField("url")}>
+              {(control) => <Input {...control} type="url" inputMode="url" placeholder="https://example.com/hooks/prism" autoComplete="off" />}
+            </Field>
+            <Field control={form.control} name="description" id="webhook-description" label="Description" serverError={serverField("description")}>
+              {(control) => <Input {...control} placeholder="CRM sync" autoComplete="off" />}
+            </Field>
             <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
               <Webhook className="h-4 w-4" aria-hidden="true" />
               {create.isPending ? "Adding…" : "Add endpoint"}
@@ -361,33 +340,20 @@ function DeliveriesCard({ projectId, endpoint, canRetry }: { projectId: string; 
         </CardDescription>
       </CardHeader>
       <CardContent>
-        {deliveries.isPending ? (
-          <SkeletonRows rows={4} />
-        ) : deliveries.isError ? (
-          <Alert variant="destructive">{errorMessage(deliveries.error)}</Alert>
-        ) : deliveries.data.length === 0 ? (
-          <EmptyState title="No deliveries yet" description="Deliveries appear here when a trigger with a webhook action to this endpoint fires." />
-        ) : (
-          <Table aria-label="Webhook deliveries">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Created</TableHead>
-                <TableHead>Status</TableHead>
-                <TableHead>Attempts</TableHead>
-                <TableHead>Last response</TableHead>
-                <TableHead>Details</TableHead>
-                <TableHead className="text-right">
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {deliveries.data.map((delivery) => (
+        <QueryState
+          query={deliveries}
+          rows={4}
+          isEmpty={(data) => data.length === 0}
+          empty={<EmptyState title="No deliveries yet" description="Deliveries appear here when a trigger with a webhook action to this endpoint fires." />}
+        >
+          {(data) => (
+            <DataTable label="Webhook deliveries" columns={["Created", "Status", "Attempts", "Last response", "Details", ACTIONS_COLUMN]}>
+              {data.map((delivery) => (
                 <DeliveryRow key={delivery.id} projectId={projectId} endpointId={endpoint.id} delivery={delivery} canRetry={canRetry && endpoint.enabled} />
               ))}
-            </TableBody>
-          </Table>
-        )}
+            </DataTable>
+          )}
+        </QueryState>
       </CardContent>
     </Card>
   );
