@@ -113,6 +113,9 @@ export const trendSeriesSchema = z.strictObject({
   aggregation: aggregationSchema.default({ op: "count" }),
   label: z.string().max(100).optional(),
 });
+/** What a trend is compared with: the period just before (環比) or the same period one year earlier (同比). */
+export const TREND_COMPARISONS = ["previous", "year"] as const;
+export type TrendComparison = (typeof TREND_COMPARISONS)[number];
 export const trendDefinitionSchema = z.strictObject({
   range: timeRangeSchema,
   interval: intervalSchema.default("day"),
@@ -120,6 +123,8 @@ export const trendDefinitionSchema = z.strictObject({
   /** Applied to every series. */
   filters: filtersSchema,
   compare: z.boolean().default(false),
+  /** With `compare`: against the previous period (the default) or the same period one year earlier in the project's time zone. */
+  compareTo: z.enum(TREND_COMPARISONS).default("previous"),
 });
 export type TrendDefinition = z.input<typeof trendDefinitionSchema>;
 
@@ -214,7 +219,8 @@ export interface TrendResult {
     values: Array<number | null>;
     /** The aggregation over the whole range (not the sum of buckets for unique profiles, avg, …). */
     total: number | null;
-    previous: { buckets: string[]; values: Array<number | null>; total: number | null; changePercent: number | null } | null;
+    /** The comparison (`against` says which), when the definition asks for one. */
+    previous: { against: TrendComparison; buckets: string[]; values: Array<number | null>; total: number | null; changePercent: number | null } | null;
   }>;
 }
 

@@ -49,10 +49,16 @@ export async function reportTable(run: RunQuery, projectId: string, timezone: st
     case "trend": {
       const result = await trendReport(run, projectId, spec.definition, timezone);
       const rows: Cell[][] = [];
+      // With a comparison, each row also names the bucket it is compared with and what that is ("previous" or "year").
+      const compared = spec.definition.compare;
       for (const series of result.series) {
-        result.buckets.forEach((bucket, index) => rows.push([series.label, bucket, series.values[index] ?? null, series.previous?.values[index] ?? null]));
+        result.buckets.forEach((bucket, index) => {
+          const row: Cell[] = [series.label, bucket, series.values[index] ?? null, series.previous?.values[index] ?? null];
+          if (compared) row.push(series.previous?.buckets[index] ?? null, series.previous?.against ?? null);
+          rows.push(row);
+        });
       }
-      return { columns: ["series", "bucket", "value", "previous_value"], rows };
+      return { columns: ["series", "bucket", "value", "previous_value", ...(compared ? ["previous_bucket", "compared_with"] : [])], rows };
     }
     case "funnel": {
       const result = await funnelReport(run, projectId, spec.definition, timezone);

@@ -219,6 +219,32 @@ export function refQuery(data: RefData, projectId: string, def: QueryDef): Query
   return { columns: [...def.groupBy, "value"], rows: rows.slice(0, def.limit), truncated: rows.length > def.limit };
 }
 
+/**
+ * The same wall time one calendar year earlier in `tz` (29 February to 28 February), found by trying
+ * every offset the zone uses within two days: the earliest instant showing that wall time, or, for a
+ * wall time a DST change skipped, the wall time read with the offset of the day before.
+ */
+function refShiftYear(instant: number, tz: string): number {
+  const wall = new Date(localMs(instant, tz));
+  const year = wall.getUTCFullYear() - 1;
+  const month = wall.getUTCMonth();
+  const day = Math.min(wall.getUTCDate(), new Date(Date.UTC(year, month + 1, 0)).getUTCDate());
+  const target = Date.UTC(year, month, day, wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds(), wall.getUTCMilliseconds());
+  const offsets = new Set<number>();
+  for (let at = target - 2 * 86_400_000; at <= target + 2 * 86_400_000; at += 3_600_000) offsets.add(localMs(at, tz) - at);
+  const exact = [...offsets].map((offset) => target - offset).filter((candidate) => localMs(candidate, tz) === target);
+  if (exact.length > 0) return Math.min(...exact);
+  const dayBefore = target - 86_400_000;
+  return target - (localMs(dayBefore, tz) - dayBefore);
+}
+
+export function refYearEarlier(range: { from: string; to: string }, tz: string): { from: string; to: string } {
+  return {
+    from: new Date(refShiftYear(Date.parse(range.from), tz)).toISOString(),
+    to: new Date(refShiftYear(Date.parse(range.to), tz)).toISOString(),
+  };
+}
+
 export function refTrend(data: RefData, projectId: string, def: TrendDef, tz: string): TrendResult {
   const period = (range: { from: string; to: string }, seriesIndex: number) => {
     const series = def.series[seriesIndex]!;
@@ -245,9 +271,9 @@ export function refTrend(data: RefData, projectId: string, def: TrendDef, tz: st
       const now = current[index]!;
       let previous: TrendResult["series"][number]["previous"] = null;
       if (def.compare) {
-        const before = period(previousRange(def.range), index);
+        const before = period(def.compareTo === "year" ? refYearEarlier(def.range, tz) : previousRange(def.range), index);
         const changePercent = now.total !== null && before.total !== null && before.total !== 0 ? ((now.total - before.total) / before.total) * 100 : null;
-        previous = { buckets: before.labels, values: before.values, total: before.total, changePercent };
+        previous = { against: def.compareTo, buckets: before.labels, values: before.values, total: before.total, changePercent };
       }
       return { label: series.label ?? "", values: now.values, total: now.total, previous };
     }),

@@ -44,6 +44,7 @@ import {
   type BuiltQuery,
   type ZoneOffsets,
 } from "./sql";
+import { comparisonRange, previousRange } from "./compare";
 
 export type QueryDef = z.output<typeof queryDefinitionSchema>;
 export type TrendDef = z.output<typeof trendDefinitionSchema>;
@@ -112,24 +113,28 @@ function emptyValue(aggregation: Aggregation): number | null {
   return aggregation.op === "count" || aggregation.op === "unique_profiles" || aggregation.op === "sum" ? 0 : null;
 }
 
-export function previousRange(range: { from: string; to: string }): { from: string; to: string } {
-  const from = Date.parse(range.from);
-  const length = Date.parse(range.to) - from;
-  return { from: new Date(from - length).toISOString(), to: new Date(from).toISOString() };
-}
+export { previousRange } from "./compare";
 
 /**
- * One scan per series over [previous from, to): period 0 is the range, 1 the previous one; GROUPING
- * SETS add the totals. Rows are grouped by an integer bucket key; labels are made per group.
+ * One scan per series over [comparison from, to): period 0 is the range, 1 the comparison range;
+ * GROUPING SETS add the totals. Rows are grouped by an integer bucket key; labels are made per group.
+ * The previous period ends where the range starts, so one comparison splits the scan; a year earlier
+ * leaves a gap (or overlaps, for ranges over a year), so each row joins the periods it lies in.
  */
-export function buildTrendSeries(projectId: string, def: TrendDef, offsets: ZoneOffsets, seriesIndex: number): BuiltQuery {
+export function buildTrendSeries(
+  projectId: string,
+  def: TrendDef,
+  offsets: ZoneOffsets,
+  seriesIndex: number,
+  against: { from: string; to: string } | null = def.compare ? previousRange(def.range) : null,
+): BuiltQuery {
   const series = def.series[seriesIndex]!;
   const params = new Params();
   const project = params.add(projectId);
   const scope = new Scope(params);
   const from = params.timestamp(def.range.from);
   const value = scope.aggregate(series.aggregation);
-  const scanFrom = def.compare ? previousRange(def.range).from : def.range.from;
+  const scanFrom = against ? against.from : def.range.from;
   const bucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, scanFrom, def.range.to);
   const where = eventWhere(
     scope,
@@ -138,9 +143,15 @@ export function buildTrendSeries(projectId: string, def: TrendDef, offsets: Zone
     series.event === null ? [] : [series.event],
     scope.filters([...def.filters, ...series.filters]),
   );
+  const adjacent = against === null || Date.parse(against.to) === Date.parse(def.range.from);
+  const period = adjacent ? `CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END` : "cmp.period";
+  const periods = adjacent
+    ? ""
+    : ` JOIN (VALUES (0, ${from}, ${params.timestamp(def.range.to)}), (1, ${params.timestamp(against.from)}, ${params.timestamp(against.to)})) AS cmp(period, f, t)
+          ON e.ts >= cmp.f AND e.ts < cmp.t`;
   const sql = `SELECT period, strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) AS bucket, value
-      FROM (SELECT CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END AS period, ${bucket.key} AS bucket, ${value} AS value
-              FROM ${scope.from(project)}
+      FROM (SELECT ${period} AS period, ${bucket.key} AS bucket, ${value} AS value
+              FROM ${scope.from(project)}${periods}
              WHERE ${where.join(" AND ")}
              GROUP BY GROUPING SETS ((period, bucket), (period)))`;
   return { sql, params: params.values };
@@ -148,12 +159,12 @@ export function buildTrendSeries(projectId: string, def: TrendDef, offsets: Zone
 
 export async function trendReport(run: RunQuery, projectId: string, def: TrendDef, timezone: string): Promise<TrendResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
-  const previous = def.compare ? previousRange(def.range) : null;
+  const previous = def.compare ? comparisonRange(def.range, def.compareTo, timezone) : null;
   const offsets = await zoneOffsets(run, timezone, previous?.from ?? def.range.from, def.range.to);
   const [buckets, previousBuckets, ...seriesRows] = await Promise.all([
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
     previous ? run(bucketSeries(previous.from, previous.to, def.interval, timezone)) : Promise.resolve([]),
-    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index))),
+    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index, previous))),
   ]);
   const labels = buckets.map((row) => String(row.bucket));
   const previousLabels = previousBuckets.map((row) => String(row.bucket));
@@ -179,6 +190,7 @@ export async function trendReport(run: RunQuery, projectId: string, def: TrendDe
         const changePercent =
           current.total !== null && before.total !== null && before.total !== 0 ? ((current.total - before.total) / before.total) * 100 : null;
         previousResult = {
+          against: def.compareTo,
           buckets: previousLabels,
           values: previousLabels.map((label) => (before.values.has(label) ? before.values.get(label)! : empty)),
           total: before.total,

@@ -1,0 +1,78 @@
+/**
+ * The range a trend is compared with: the period just before (環比, same length, ending where the
+ * range starts) or the same period one year earlier (同比). A year earlier is calendar arithmetic in
+ * the report's time zone: each end keeps its local wall time and moves to the same day one year
+ * before; 29 February becomes 28 February. A wall time that does not exist that day (skipped by a
+ * daylight-saving change) is read with the offset in force before the change, so it moves forward
+ * by the gap; a wall time that occurs twice is the first of the two instants.
+ */
+import type { TrendComparison } from "../../src/core/reports";
+
+type Range = { from: string; to: string };
+
+const DAY_MS = 86_400_000;
+
+export function previousRange(range: Range): Range {
+  const from = Date.parse(range.from);
+  const length = Date.parse(range.to) - from;
+  return { from: new Date(from - length).toISOString(), to: new Date(from).toISOString() };
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall clock of an instant in `timezone`, as the ms of a UTC date with the same fields. */
+function wallClock(instant: number, timezone: string): number {
+  let format = formats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formats.set(timezone, format);
+  }
+  const field: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(instant))) if (part.type !== "literal") field[part.type] = Number(part.value);
+  const wall = Date.UTC(field.year!, field.month! - 1, field.day!, field.hour!, field.minute!, field.second!);
+  return wall + (((instant % 1000) + 1000) % 1000);
+}
+
+/** The instant showing wall time `wall` in `timezone`, by the rules above. */
+function instantOfWallClock(wall: number, timezone: string): number {
+  // DST changes are months apart, so the offsets a day either side are those before and after any change here.
+  const before = wallClock(wall - DAY_MS, timezone) - (wall - DAY_MS);
+  const after = wallClock(wall + DAY_MS, timezone) - (wall + DAY_MS);
+  const matching = [wall - before, wall - after].filter((instant) => wallClock(instant, timezone) === wall);
+  return matching.length > 0 ? Math.min(...matching) : wall - before;
+}
+
+/** The same wall time one calendar year earlier; 29 February becomes 28 February. */
+export function yearEarlier(instant: number, timezone: string): number {
+  const wall = new Date(wallClock(instant, timezone));
+  const year = wall.getUTCFullYear() - 1;
+  const month = wall.getUTCMonth();
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const shifted = Date.UTC(
+    year,
+    month,
+    Math.min(wall.getUTCDate(), lastDay),
+    wall.getUTCHours(),
+    wall.getUTCMinutes(),
+    wall.getUTCSeconds(),
+    wall.getUTCMilliseconds(),
+  );
+  return instantOfWallClock(shifted, timezone);
+}
+
+export function comparisonRange(range: Range, compareTo: TrendComparison, timezone: string): Range {
+  if (compareTo === "previous") return previousRange(range);
+  return {
+    from: new Date(yearEarlier(Date.parse(range.from), timezone)).toISOString(),
+    to: new Date(yearEarlier(Date.parse(range.to), timezone)).toISOString(),
+  };
+}
