@@ -97,6 +97,7 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
           series: [{ event: null, filters: [], aggregation: { op: "unique_profiles" }, label: "Active users" }],
           filters: [],
           compare: true,
+          compareTo: "previous",
         },
       },
     },
