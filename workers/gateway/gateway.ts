@@ -10,7 +10,7 @@ import { TOPIC } from "../../src/core/events";
 import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
 import type { Bus } from "../bus/types";
-import { sendJson } from "../http-server";
+import { readBody, sendJson, sendTooLarge } from "../../src/platform/http";
 
 /** The topics the edge may write: raw records and dead letters. */
 const WRITABLE_TOPICS = new Set<string>([TOPIC.raw, TOPIC.dlq]);
@@ -36,17 +36,6 @@ function passwordOf(req: IncomingMessage): string | null {
   return colon === -1 ? null : decoded.slice(colon + 1);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export function createGateway(opts: { bus: Bus; token: string; log: Logger; metrics: Registry }) {
   const ingested = new Counter({
     name: "ingest_events_total",
@@ -69,11 +58,11 @@ export function createGateway(opts: { bus: Bus; token: string; log: Logger; metr
   return async function produce(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const password = passwordOf(req);
     if (!password || !sameSecret(password, opts.token)) return sendJson(res, 401, { error: "Unauthorized" });
-    const text = await readBody(req);
-    if (text === null) return sendJson(res, 413, { error: `Body over ${MAX_BODY_BYTES} bytes` });
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === null) return sendTooLarge(req, res, { error: `Body over ${MAX_BODY_BYTES} bytes` });
     let parsed: z.infer<typeof bodySchema>;
     try {
-      const result = bodySchema.safeParse(JSON.parse(text));
+      const result = bodySchema.safeParse(JSON.parse(body.toString("utf8")));
       if (!result.success) return sendJson(res, 400, { error: z.prettifyError(result.error) });
       parsed = result.data;
     } catch {

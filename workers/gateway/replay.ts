@@ -8,6 +8,7 @@ import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
 import { resolveProjectPlan } from "../../src/platform/resolve-key";
 import type { ProduceRecord } from "../bus/types";
+import { readBody, sendTooLarge } from "../../src/platform/http";
 import { sendJson } from "../http-server";
 import { buildDeadLetterPayloads, buildMarkReplayed } from "../query/browse";
 import type { QueryRunner, ResultRow } from "../query/runner";
@@ -134,17 +135,6 @@ export async function replayDeadLetters(deps: ReplayDeps, projectId: string, ids
 /** Replay requests name at most 100 ids. */
 const MAX_BODY = 64 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /**
  * POST /internal/replay `{projectId, ids}` → `{outcomes}`: the app calls it for an admin of the
  * project, with the internal secret. 503 when the bus or a store failed (nothing marked replayed).
@@ -154,11 +144,11 @@ export function createReplayHandler(opts: ReplayDeps & { secret: string; log: Lo
     if (!sameSecret(req.headers["x-internal-secret"] as string | undefined, opts.secret)) {
       return sendJson(res, 401, { error: "unauthorized", message: "Internal endpoint: send X-Internal-Secret." });
     }
-    const text = await readBody(req);
-    if (text === null) return sendJson(res, 413, { error: "payload_too_large", message: `Body over ${MAX_BODY} bytes.` });
+    const raw = await readBody(req, MAX_BODY);
+    if (raw === null) return sendTooLarge(req, res, { error: "payload_too_large", message: `Body over ${MAX_BODY} bytes.` });
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(raw.toString("utf8"));
     } catch {
       return sendJson(res, 400, { error: "malformed", message: "The body is not valid JSON." });
     }

@@ -10,7 +10,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { Registry } from "prom-client";
 import type { Logger } from "../../src/platform/logger";
 import { sameSecret } from "../../src/platform/internal-auth";
-import { sendJson, type RouteHandler } from "../http-server";
+import { readBody, sendJson, sendTooLarge, type RouteHandler } from "../../src/platform/http";
 import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS, exportFilename, ExportWriter, reportTable } from "./export";
 import { exportRequestSchema } from "../../src/contracts/query-service";
 import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
@@ -63,11 +63,11 @@ export function createQueryService(opts: {
 
   const exportHandler: RouteHandler = async (req, res) => {
     if (!authorised(req)) return refuse(res);
-    const text = await readBody(req, MAX_EXPORT_BODY);
-    if (text === null) return sendJson(res, 413, { error: "payload_too_large", message: `The export request is over ${MAX_EXPORT_BODY} bytes.` });
+    const raw = await readBody(req, MAX_EXPORT_BODY);
+    if (raw === null) return sendTooLarge(req, res, { error: "payload_too_large", message: `The export request is over ${MAX_EXPORT_BODY} bytes.` });
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(raw.toString("utf8"));
     } catch {
       return sendJson(res, 400, { error: "malformed", message: "The export request is not valid JSON." });
     }
@@ -131,15 +131,4 @@ export function createQueryService(opts: {
       // Connections are per query and closed by each query; nothing is held between requests.
     },
   };
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
