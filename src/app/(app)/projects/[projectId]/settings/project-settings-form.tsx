@@ -2,16 +2,17 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
-import { errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import type { FieldErrors as FormFieldErrors } from "react-hook-form";
+import { errorsFromServer } from "~/components/form-errors";
+import { Field, fieldErrorMessage, FormError, FormField } from "~/components/form-field";
 import { TimezoneInput } from "~/components/timezone-input";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
-import { projectSettingsSchema } from "~/core/projects";
+import { useZodForm } from "~/components/use-zod-form";
+import { projectSettingsSchema, type ProjectSettings } from "~/core/projects";
 import { useTRPC } from "~/trpc/react";
 
 export interface ProjectSettingsValues {
@@ -31,27 +32,21 @@ function parseNames(text: string): string[] {
     .filter(Boolean);
 }
 
-function numberOrNaN(value: FormDataEntryValue | null): number {
-  const text = String(value ?? "").trim();
-  return text === "" ? Number.NaN : Number(text);
-}
-
-/** Keys like "allowedEventNames.2" become one message on the field, naming the bad entry. */
-function foldListErrors(errors: FieldErrors, names: string[]): FieldErrors {
-  const folded: FieldErrors = {};
-  for (const [key, message] of Object.entries(errors)) {
-    const match = /^allowedEventNames\.(\d+)$/.exec(key);
-    if (match) folded.allowedEventNames ??= `entry “${names[Number(match[1])] ?? ""}” ${message ?? ""}`;
-    else folded[key] = message;
-  }
-  return folded;
+/** The list's own error, else the first bad entry's, naming that entry. */
+function allowedNamesError(errors: FormFieldErrors<ProjectSettings>, names: readonly string[]): string | undefined {
+  const error = errors.allowedEventNames;
+  const own = fieldErrorMessage(error);
+  if (own || !Array.isArray(error)) return own;
+  const index = error.findIndex((entry) => fieldErrorMessage(entry));
+  return index < 0 ? undefined : `entry “${names[index] ?? ""}” ${fieldErrorMessage(error[index]) ?? ""}`;
 }
 
 export function ProjectSettingsForm({ projectId, canEdit, settings }: { projectId: string; canEdit: boolean; settings: ProjectSettingsValues }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  // No default values: each input renders its own, and the form reads them as it registers them.
+  const form = useZodForm(projectSettingsSchema);
   const save = useMutation(
     trpc.projects.updateSettings.mutationOptions({
       onSuccess: async () => {
@@ -62,28 +57,9 @@ export function ProjectSettingsForm({ projectId, canEdit, settings }: { projectI
     }),
   );
   const server = errorsFromServer(save.error);
-  const errors: FieldErrors = { ...server.fields, ...clientErrors };
-  delete errors.settings;
+  const asNumber = { valueAsNumber: true } as const;
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const names = parseNames(String(form.get("allowedEventNames") ?? ""));
-    const parsed = projectSettingsSchema.safeParse({
-      timezone: String(form.get("timezone") ?? ""),
-      dataRetentionDays: numberOrNaN(form.get("dataRetentionDays")),
-      maxCustomAttributes: numberOrNaN(form.get("maxCustomAttributes")),
-      allowedEventNames: names,
-      planEnforcement: String(form.get("planEnforcement") ?? ""),
-      rateLimitPerSecond: numberOrNaN(form.get("rateLimitPerSecond")),
-    });
-    if (!parsed.success) {
-      setClientErrors(foldListErrors(fieldErrorsFromZod(parsed.error), names));
-      return;
-    }
-    setClientErrors({});
-    save.mutate({ projectId, settings: parsed.data });
-  }
+  const onSubmit = form.handleSubmit((values) => save.mutate({ projectId, settings: values }));
 
   return (
     <Card>
@@ -96,56 +72,75 @@ export function ProjectSettingsForm({ projectId, canEdit, settings }: { projectI
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="space-y-5">
           <fieldset disabled={!canEdit} className="grid gap-5 sm:grid-cols-2">
-            <FormField id="settings-timezone" label="Time zone" error={errors.timezone} hint="Reports group days and weeks in this zone.">
-              {(control) => <TimezoneInput {...control} name="timezone" defaultValue={settings.timezone} />}
-            </FormField>
-            <FormField id="settings-retention" label="Data retention (days)" error={errors.dataRetentionDays} hint="How long events are kept. 1 to 3650.">
-              {(control) => <Input {...control} name="dataRetentionDays" type="number" min={1} max={3650} step={1} defaultValue={settings.dataRetentionDays} />}
-            </FormField>
-            <FormField
+            <Field
+              control={form.control}
+              name="timezone"
+              id="settings-timezone"
+              label="Time zone"
+              serverError={server.fields.timezone}
+              hint="Reports group days and weeks in this zone."
+            >
+              {(control) => <TimezoneInput {...control} defaultValue={settings.timezone} />}
+            </Field>
+            <Field
+              control={form.control}
+              name="dataRetentionDays"
+              registerOptions={asNumber}
+              id="settings-retention"
+              label="Data retention (days)"
+              serverError={server.fields.dataRetentionDays}
+              hint="How long events are kept. 1 to 3650."
+            >
+              {(control) => <Input {...control} type="number" min={1} max={3650} step={1} defaultValue={settings.dataRetentionDays} />}
+            </Field>
+            <Field
+              control={form.control}
+              name="maxCustomAttributes"
+              registerOptions={asNumber}
               id="settings-max-attributes"
               label="Max custom attributes"
-              error={errors.maxCustomAttributes}
+              serverError={server.fields.maxCustomAttributes}
               hint="Upper bound on attributes in the tracking plan. 1 to 1000."
             >
-              {(control) => (
-                <Input {...control} name="maxCustomAttributes" type="number" min={1} max={1000} step={1} defaultValue={settings.maxCustomAttributes} />
-              )}
-            </FormField>
-            <FormField
+              {(control) => <Input {...control} type="number" min={1} max={1000} step={1} defaultValue={settings.maxCustomAttributes} />}
+            </Field>
+            <Field
+              control={form.control}
+              name="rateLimitPerSecond"
+              registerOptions={asNumber}
               id="settings-rate-limit"
               label="Rate limit (events per second)"
-              error={errors.rateLimitPerSecond}
+              serverError={server.fields.rateLimitPerSecond}
               hint="Per project, at the ingest edge. 1 to 100000."
             >
-              {(control) => (
-                <Input {...control} name="rateLimitPerSecond" type="number" min={1} max={100000} step={1} defaultValue={settings.rateLimitPerSecond} />
-              )}
-            </FormField>
-            <FormField
+              {(control) => <Input {...control} type="number" min={1} max={100000} step={1} defaultValue={settings.rateLimitPerSecond} />}
+            </Field>
+            <Field
+              control={form.control}
+              name="planEnforcement"
               id="settings-enforcement"
               label="Plan enforcement"
-              error={errors.planEnforcement}
+              serverError={server.fields.planEnforcement}
               hint="Observe accepts events that break the tracking plan and flags them; enforce refuses them."
             >
               {(control) => (
-                <Select {...control} name="planEnforcement" defaultValue={settings.planEnforcement}>
+                <Select {...control} defaultValue={settings.planEnforcement}>
                   <option value="observe">observe</option>
                   <option value="enforce">enforce</option>
                 </Select>
               )}
-            </FormField>
+            </Field>
             <FormField
               id="settings-allowed-events"
               label="Allowed event names"
               className="sm:col-span-2"
-              error={errors.allowedEventNames}
+              error={allowedNamesError(form.formState.errors, form.getValues("allowedEventNames") ?? []) ?? server.fields.allowedEventNames}
               hint="Comma- or line-separated. Leave empty to allow any event name."
             >
               {(control) => (
                 <Textarea
                   {...control}
-                  name="allowedEventNames"
+                  {...form.register("allowedEventNames", { setValueAs: parseNames })}
                   rows={3}
                   className="font-mono"
                   placeholder="signup, order.completed"

@@ -1,12 +1,13 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
+import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { Field, FormError } from "~/components/form-field";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
@@ -15,6 +16,7 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { useZodForm } from "~/components/use-zod-form";
 import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, attributeDefinitionSchema } from "~/core/tracking-plan";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
@@ -22,6 +24,12 @@ import { useTRPC } from "~/trpc/react";
 type Attribute = RouterOutputs["trackingPlan"]["get"]["attributes"][number];
 
 const ITEMS_TYPES = ["string", "number", "boolean", "object", "timestamp"] as const;
+
+// The items type select keeps its choice while disabled; it only counts for arrays.
+const attributeForm = z.preprocess(
+  (value: z.input<typeof attributeDefinitionSchema>) => (value.type === "array" ? value : { ...value, itemsType: null }),
+  attributeDefinitionSchema,
+);
 
 export function AttributesSection({
   projectId,
@@ -142,8 +150,10 @@ function AttributeRow({ projectId, attribute, canEdit }: { projectId: string; at
 function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId: string; full: boolean; maxCustomAttributes: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [type, setType] = useState<string>("string");
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(attributeForm, {
+    defaultValues: { entity: "profile", name: "", type: "string", itemsType: "string", indexed: false },
+  });
+  const type = form.watch("type");
   const create = useMutation(
     trpc.trackingPlan.createAttribute.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.trackingPlan.get.queryKey({ projectId }) }),
@@ -151,40 +161,14 @@ function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId:
   );
   const server = errorsFromServer(create.error);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const element = event.currentTarget;
-    const form = new FormData(element);
-    const itemsType = String(form.get("itemsType") ?? "");
-    const parsed = attributeDefinitionSchema.safeParse({
-      entity: String(form.get("entity") ?? ""),
-      name: String(form.get("name") ?? ""),
-      type: String(form.get("type") ?? ""),
-      itemsType: type === "array" && itemsType ? itemsType : null,
-      indexed: form.get("indexed") === "on",
-    });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate(
-      { projectId, attribute: parsed.data },
-      {
-        onSuccess: () => {
-          element.reset();
-          setType("string");
-        },
-      },
-    );
-  }
+  const onSubmit = form.handleSubmit((attribute) => create.mutate({ projectId, attribute }, { onSuccess: () => form.reset() }));
 
   return (
     <form onSubmit={onSubmit} noValidate aria-label="New attribute" className="space-y-3 rounded-lg border bg-muted/30 p-4">
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[8rem_1fr_9rem_9rem_auto] lg:items-start">
-        <FormField id="attribute-entity" label="Entity" error={clientErrors.entity}>
+        <Field control={form.control} name="entity" id="attribute-entity" label="Entity">
           {(control) => (
-            <Select {...control} name="entity" defaultValue="profile">
+            <Select {...control}>
               {ATTRIBUTE_ENTITIES.map((entity) => (
                 <option key={entity} value={entity}>
                   {entity}
@@ -192,13 +176,13 @@ function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId:
               ))}
             </Select>
           )}
-        </FormField>
-        <FormField id="attribute-name" label="Attribute name" error={clientErrors.name}>
-          {(control) => <Input {...control} name="name" placeholder="plan" className="font-mono" autoComplete="off" />}
-        </FormField>
-        <FormField id="attribute-type" label="Attribute type" error={clientErrors.type}>
+        </Field>
+        <Field control={form.control} name="name" id="attribute-name" label="Attribute name">
+          {(control) => <Input {...control} placeholder="plan" className="font-mono" autoComplete="off" />}
+        </Field>
+        <Field control={form.control} name="type" id="attribute-type" label="Attribute type">
           {(control) => (
-            <Select {...control} name="type" value={type} onChange={(event) => setType(event.target.value)}>
+            <Select {...control}>
               {ATTRIBUTE_TYPES.map((name) => (
                 <option key={name} value={name}>
                   {name}
@@ -206,10 +190,10 @@ function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId:
               ))}
             </Select>
           )}
-        </FormField>
-        <FormField id="attribute-items-type" label="Items type" error={clientErrors.itemsType}>
+        </Field>
+        <Field control={form.control} name="itemsType" id="attribute-items-type" label="Items type">
           {(control) => (
-            <Select {...control} name="itemsType" disabled={type !== "array"} defaultValue="string">
+            <Select {...control} disabled={type !== "array"}>
               {ITEMS_TYPES.map((name) => (
                 <option key={name} value={name}>
                   {name}
@@ -217,9 +201,9 @@ function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId:
               ))}
             </Select>
           )}
-        </FormField>
+        </Field>
         <div className="flex h-9 items-center gap-2 lg:mt-6">
-          <Checkbox id="attribute-indexed" name="indexed" />
+          <Checkbox id="attribute-indexed" {...form.register("indexed")} />
           <Label htmlFor="attribute-indexed" className="font-normal">
             Indexed
           </Label>

@@ -2,24 +2,19 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Plus, Trash2 } from "lucide-react";
-import { useId, useState, type FormEvent } from "react";
-import { describeFieldError, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FieldError, FormError, FormField } from "~/components/form-field";
+import { useId } from "react";
+import { useFieldArray } from "react-hook-form";
+import { describeFieldError, errorsFromServer } from "~/components/form-errors";
+import { Field, FieldError, fieldErrorMessage, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
 import { Textarea } from "~/components/ui/textarea";
+import { useZodForm } from "~/components/use-zod-form";
 import { EVENT_FIELD_TYPES, eventTypeSchema, type EventFieldType } from "~/core/tracking-plan";
 import { useTRPC } from "~/trpc/react";
-
-interface FieldRow {
-  key: string;
-  name: string;
-  dataType: EventFieldType;
-  required: boolean;
-}
 
 interface ExistingEventType {
   id: string;
@@ -33,20 +28,20 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 
 const toFieldType = (value: string): EventFieldType => EVENT_FIELD_TYPES.find((type) => type === value) ?? "string";
 
-let rowCounter = 0;
-const newRowKey = () => `new-${++rowCounter}`;
-
 /** Creates an event type, or replaces an existing one's description and fields as a whole. */
 export function EventTypeForm({ projectId, existing, onDone }: { projectId: string; existing?: ExistingEventType; onDone: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [name, setName] = useState(existing?.name ?? "");
-  const [description, setDescription] = useState(existing?.description ?? "");
-  const [rows, setRows] = useState<FieldRow[]>(
-    () => existing?.fields.map((field) => ({ key: field.id, name: field.name, dataType: toFieldType(field.dataType), required: field.required })) ?? [],
-  );
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(eventTypeSchema, {
+    defaultValues: {
+      name: existing?.name ?? "",
+      description: existing?.description ?? "",
+      fields: existing?.fields.map((field) => ({ name: field.name, dataType: toFieldType(field.dataType), required: field.required })) ?? [],
+    },
+  });
+  const rows = useFieldArray({ control: form.control, name: "fields" });
+  const errors = form.formState.errors;
 
   const onSuccess = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.trackingPlan.get.queryKey({ projectId }) });
@@ -56,30 +51,15 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
   const update = useMutation(trpc.trackingPlan.updateEventType.mutationOptions({ onSuccess }));
   const mutation = existing ? update : create;
   const server = errorsFromServer(mutation.error);
-  const errors: FieldErrors = clientErrors;
   const serverFieldMessages = Object.entries(server.fields).map(([key, message]) =>
     describeFieldError(key === "eventType" ? "Event type" : key, message ?? ""),
   );
 
-  function updateRow(key: string, patch: Partial<FieldRow>) {
-    setRows((current) => current.map((row) => (row.key === key ? { ...row, ...patch } : row)));
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = eventTypeSchema.safeParse({
-      name,
-      description,
-      fields: rows.map(({ name: fieldName, dataType, required }) => ({ name: fieldName, dataType, required })),
-    });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    if (existing) update.mutate({ projectId, eventTypeId: existing.id, eventType: parsed.data });
-    else create.mutate({ projectId, eventType: parsed.data });
-  }
+  const onSubmit = form.handleSubmit((eventType) => {
+    if (existing) update.mutate({ projectId, eventTypeId: existing.id, eventType });
+    else create.mutate({ projectId, eventType });
+  });
+  const listError = fieldErrorMessage(errors.fields);
 
   return (
     <form
@@ -89,20 +69,20 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
       className="space-y-4 rounded-lg border bg-muted/30 p-4"
     >
       <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id={`${id}-name`} label="Event type name" error={errors.name} hint="The event_name you send, e.g. signup or order.completed.">
-          {(control) => (
-            <Input {...control} value={name} onChange={(event) => setName(event.target.value)} className="font-mono" autoComplete="off" autoFocus={!existing} />
-          )}
-        </FormField>
-        <FormField id={`${id}-description`} label="Description" error={errors.description}>
-          {(control) => <Textarea {...control} value={description} onChange={(event) => setDescription(event.target.value)} rows={2} className="min-h-9" />}
-        </FormField>
+        <Field control={form.control} name="name" id={`${id}-name`} label="Event type name" hint="The event_name you send, e.g. signup or order.completed.">
+          {(control) => <Input {...control} className="font-mono" autoComplete="off" autoFocus={!existing} />}
+        </Field>
+        <Field control={form.control} name="description" id={`${id}-description`} label="Description">
+          {(control) => <Textarea {...control} rows={2} className="min-h-9" />}
+        </Field>
       </div>
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium">Fields</legend>
-        {rows.length === 0 ? <p className="text-sm text-muted-foreground">No fields yet. Without fields, any properties are accepted for this event.</p> : null}
-        {rows.length > 0 ? (
+        {rows.fields.length === 0 ? (
+          <p className="text-sm text-muted-foreground">No fields yet. Without fields, any properties are accepted for this event.</p>
+        ) : null}
+        {rows.fields.length > 0 ? (
           <div
             className="hidden grid-cols-[1fr_10rem_6rem_2.25rem] gap-2 text-xs font-medium uppercase tracking-wide text-muted-foreground sm:grid"
             aria-hidden="true"
@@ -114,13 +94,13 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
           </div>
         ) : null}
         <ol className="space-y-2">
-          {rows.map((row, index) => {
+          {rows.fields.map((row, index) => {
             const n = index + 1;
-            const rowId = `${id}-field-${row.key}`;
-            const nameError = errors[`fields.${index}.name`];
-            const typeError = errors[`fields.${index}.dataType`];
+            const rowId = `${id}-field-${row.id}`;
+            const nameError = errors.fields?.[index]?.name?.message;
+            const typeError = errors.fields?.[index]?.dataType?.message;
             return (
-              <li key={row.key} className="space-y-1">
+              <li key={row.id} className="space-y-1">
                 <div className="grid grid-cols-[1fr_auto] gap-2 sm:grid-cols-[1fr_10rem_6rem_2.25rem] sm:items-center">
                   <div>
                     <Label htmlFor={`${rowId}-name`} className="sr-only">
@@ -128,8 +108,7 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
                     </Label>
                     <Input
                       id={`${rowId}-name`}
-                      value={row.name}
-                      onChange={(event) => updateRow(row.key, { name: event.target.value })}
+                      {...form.register(`fields.${index}.name`)}
                       placeholder="plan"
                       className="font-mono"
                       autoComplete="off"
@@ -140,14 +119,7 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
                     <Label htmlFor={`${rowId}-type`} className="sr-only">
                       Field {n} type
                     </Label>
-                    <Select
-                      id={`${rowId}-type`}
-                      value={row.dataType}
-                      onChange={(event) => {
-                        const dataType = EVENT_FIELD_TYPES.find((type) => type === event.target.value);
-                        if (dataType) updateRow(row.key, { dataType });
-                      }}
-                    >
+                    <Select id={`${rowId}-type`} {...form.register(`fields.${index}.dataType`)}>
                       {EVENT_FIELD_TYPES.map((type) => (
                         <option key={type} value={type}>
                           {type}
@@ -156,18 +128,12 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
                     </Select>
                   </div>
                   <div className="flex items-center gap-2">
-                    <Checkbox id={`${rowId}-required`} checked={row.required} onChange={(event) => updateRow(row.key, { required: event.target.checked })} />
+                    <Checkbox id={`${rowId}-required`} {...form.register(`fields.${index}.required`)} />
                     <Label htmlFor={`${rowId}-required`} className="font-normal">
                       <span className="sr-only">Field {n} </span>required
                     </Label>
                   </div>
-                  <Button
-                    type="button"
-                    variant="ghost"
-                    size="icon"
-                    aria-label={`Remove field ${n}`}
-                    onClick={() => setRows((current) => current.filter((other) => other.key !== row.key))}
-                  >
+                  <Button type="button" variant="ghost" size="icon" aria-label={`Remove field ${n}`} onClick={() => rows.remove(index)}>
                     <Trash2 className="h-4 w-4" aria-hidden="true" />
                   </Button>
                 </div>
@@ -177,12 +143,12 @@ export function EventTypeForm({ projectId, existing, onDone }: { projectId: stri
             );
           })}
         </ol>
-        {errors.fields ? <p className="text-sm text-destructive">{capitalise(errors.fields)}.</p> : null}
+        {listError ? <p className="text-sm text-destructive">{capitalise(listError)}.</p> : null}
         <Button
           type="button"
           variant="outline"
           size="sm"
-          onClick={() => setRows((current) => [...current, { key: newRowKey(), name: "", dataType: "string", required: false }])}
+          onClick={() => rows.append({ name: "", dataType: "string", required: false }, { shouldFocus: false })}
         >
           <Plus className="h-3.5 w-3.5" aria-hidden="true" />
           Add field
