@@ -29,6 +29,10 @@ const workerEnvSchema = requirePrivateSecretsInProduction(
       .string()
       .regex(/^[A-Za-z0-9._-]{1,100}$/, "may use letters, digits, . _ -")
       .default("prism"),
+    /** The query service's report cache: how long a report over live data is served from it, how many results and bytes it keeps (0 entries: off). */
+    REPORT_CACHE_STALE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    REPORT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(500),
+    REPORT_CACHE_MAX_MB: z.coerce.number().int().min(1).max(65_536).default(64),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Comma-separated host names, IPs or CIDRs that webhooks may call although private or loopback. */
     WEBHOOK_ALLOW_HOSTS: webhookAllowHostsSchema.default([]),

@@ -221,7 +221,13 @@ function operationsRoutes(env: WorkerEnv, parts: ReturnType<typeof partsOf>, che
 
 /** The query service on the DuckDB file this process owns, and replay, which reads its letters there. */
 function mountQueryService({ env, log, closers, bus, prisma, metrics }: Shared, duckdb: DuckDBInstance, routes: Routes): QueryService {
-  const queries = createQueryService({ duckdb, secret: env.INTERNAL_SECRET, log: log.child({ component: "query" }), metrics });
+  const queries = createQueryService({
+    duckdb,
+    secret: env.INTERNAL_SECRET,
+    log: log.child({ component: "query" }),
+    metrics,
+    cache: { liveStaleMs: env.REPORT_CACHE_STALE_MS, maxEntries: env.REPORT_CACHE_MAX_ENTRIES, maxBytes: env.REPORT_CACHE_MAX_MB * 1024 * 1024 },
+  });
   closers.add(() => queries.close());
   routes.add("GET", "/query/*", queries.handler).add("POST", "/query/*", queries.handler).add("POST", "/query-export", queries.exportHandler);
   routes.add(

@@ -33,14 +33,17 @@ export const profileKeySchema = z
   .max(300)
   .regex(/^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/, "A profile property name: letters, digits, _ $ -, dots for nesting.");
 
+/** true: compute the report again rather than answer from the query service's report cache (the refresh button). */
+const fresh = z.boolean().optional();
+
 /** What a caller chooses, per procedure of the service's router; the tenant fields are not among them. */
 export const queryInputs = {
   report: {
-    query: { definition: queryDefinitionSchema },
-    trend: { definition: trendDefinitionSchema },
-    funnel: { definition: funnelDefinitionSchema },
-    segment: { definition: segmentDefinitionSchema },
-    retention: { definition: retentionDefinitionSchema },
+    query: { definition: queryDefinitionSchema, fresh },
+    trend: { definition: trendDefinitionSchema, fresh },
+    funnel: { definition: funnelDefinitionSchema, fresh },
+    segment: { definition: segmentDefinitionSchema, fresh },
+    retention: { definition: retentionDefinitionSchema, fresh },
   },
   events: {
     list: {

@@ -31,7 +31,8 @@ import {
   toProfileChange,
   toProfileRow,
 } from "./browse";
-import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport } from "./reports";
+import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
+import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
 import type { Logger } from "../../src/platform/logger";
 import { measured, type ReportMetrics } from "./report-metrics";
@@ -41,6 +42,8 @@ export interface QueryContext {
   log: Logger;
   /** The reporting metrics; unmeasured without (tests, benchmarks). */
   metrics?: ReportMetrics;
+  /** The report cache; every report is computed without. */
+  reports?: ReportCache;
 }
 
 const t = initTRPC.context<QueryContext>().create({
@@ -65,26 +68,30 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
   return result;
 });
 
+/** A report through the cache when the service has one (always, in the worker), measured either way. */
+function report<T extends object>(ctx: QueryContext, kind: ReportKind, input: ReportRequest, compute: (run: RunQuery) => Promise<T>): Promise<T & Computed> {
+  const run: RunQuery = (q) => ctx.runner.all(q);
+  if (ctx.reports) return ctx.reports.answer(kind, input, () => compute(run));
+  const computedAt = new Date().toISOString();
+  return measured(ctx.metrics, kind, () => compute(run)).then((value) => ({ ...value, computedAt, cached: false }));
+}
+
 const reportRouter = t.router({
   query: procedure
     .input(inputs.report.query)
-    .query(({ ctx, input }) => measured(ctx.metrics, "query", () => queryReport((q) => ctx.runner.all(q), input.projectId, input.definition))),
+    .query(({ ctx, input }) => report(ctx, "query", input, (run) => queryReport(run, input.projectId, input.definition))),
   trend: procedure
     .input(inputs.report.trend)
-    .query(({ ctx, input }) => measured(ctx.metrics, "trend", () => trendReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone))),
+    .query(({ ctx, input }) => report(ctx, "trend", input, (run) => trendReport(run, input.projectId, input.definition, input.timezone))),
   funnel: procedure
     .input(inputs.report.funnel)
-    .query(({ ctx, input }) =>
-      measured(ctx.metrics, "funnel", () => funnelReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
-    ),
+    .query(({ ctx, input }) => report(ctx, "funnel", input, (run) => funnelReport(run, input.projectId, input.definition, input.timezone))),
   segment: procedure
     .input(inputs.report.segment)
-    .query(({ ctx, input }) => measured(ctx.metrics, "segment", () => segmentReport((q) => ctx.runner.all(q), input.projectId, input.definition))),
+    .query(({ ctx, input }) => report(ctx, "segment", input, (run) => segmentReport(run, input.projectId, input.definition))),
   retention: procedure
     .input(inputs.report.retention)
-    .query(({ ctx, input }) =>
-      measured(ctx.metrics, "retention", () => retentionReport((q) => ctx.runner.all(q), input.projectId, input.definition, input.timezone)),
-    ),
+    .query(({ ctx, input }) => report(ctx, "retention", input, (run) => retentionReport(run, input.projectId, input.definition, input.timezone))),
 });
 
 const eventsRouter = t.router({

@@ -15,6 +15,7 @@ import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSO
 import { exportRequestSchema } from "../../src/contracts/query-service";
 import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
 import { ReportInputError } from "./reports";
+import { ReportCache, type ReportCacheOptions } from "./report-cache";
 import { reportMetrics } from "./report-metrics";
 import { queryRouter } from "./router";
 import { DEFAULT_QUERY_LIMITS, QueryRunner, QueryTimeoutError, type QueryLimits } from "./runner";
@@ -32,6 +33,8 @@ export interface QueryService {
   /** The latest state of one profile, for GET /api/v1/profiles/:id of the ingest API. */
   readProfile(projectId: string, profileId: string): Promise<ProfileRow | null>;
   runner: QueryRunner;
+  /** The report cache, for tests and benchmarks. */
+  reports: ReportCache;
   close(): Promise<void>;
 }
 
@@ -42,15 +45,17 @@ export function createQueryService(opts: {
   limits?: Partial<QueryLimits>;
   /** Where the reporting metrics go (the worker's /metrics); a private registry otherwise. */
   metrics?: Registry;
+  cache?: Partial<ReportCacheOptions>;
 }): QueryService {
   const metrics = reportMetrics(opts.metrics ?? new Registry());
   const runner = new QueryRunner(opts.duckdb, { ...DEFAULT_QUERY_LIMITS, ...opts.limits }, (delta) => metrics.connections.inc(delta));
   const log = opts.log;
+  const reports = new ReportCache((q) => runner.all(q), metrics, opts.cache);
   const trpc = createHTTPHandler({
     router: queryRouter,
     basePath: "/query/",
     allowMethodOverride: true,
-    createContext: () => ({ runner, log, metrics }),
+    createContext: () => ({ runner, log, metrics, reports }),
   });
   const authorised = (req: IncomingMessage) => sameSecret(req.headers[SECRET_HEADER] as string | undefined, opts.secret);
   const refuse = (res: ServerResponse) =>
@@ -123,6 +128,7 @@ export function createQueryService(opts: {
     handler,
     exportHandler,
     runner,
+    reports,
     async readProfile(projectId, profileId) {
       const [row] = await runner.all(buildProfileGet(projectId, profileId));
       return row ? toProfileRow(row) : null;

@@ -14,22 +14,26 @@ export async function projectTimezone(ctx: Pick<TRPCContext, "db">, projectId: s
 
 export const reportsRouter = createTRPCRouter({
   query: projectProcedure("viewer", queryInputs.report.query).query(({ ctx, input }) =>
-    callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition })),
+    callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
   ),
   trend: projectProcedure("viewer", queryInputs.report.trend).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
-    return callQueryService((service) => service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+    return callQueryService((service) => service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }));
   }),
   funnel: projectProcedure("viewer", queryInputs.report.funnel).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
-    return callQueryService((service) => service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+    return callQueryService((service) =>
+      service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }),
+    );
   }),
   segment: projectProcedure("viewer", queryInputs.report.segment).query(({ ctx, input }) =>
-    callQueryService((service) => service.report.segment.query({ projectId: ctx.project.id, definition: input.definition })),
+    callQueryService((service) => service.report.segment.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
   ),
   retention: projectProcedure("viewer", queryInputs.report.retention).query(async ({ ctx, input }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);
-    return callQueryService((service) => service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition }));
+    return callQueryService((service) =>
+      service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }),
+    );
   }),
   /** Events today (project time zone), active profiles today and over 7 days, triggers fired today. */
   keyNumbers: projectProcedure("viewer").query(async ({ ctx }) => {
