@@ -293,7 +293,8 @@ for (const target of TARGETS) {
 
     test("a wrong method is 405 with an error and Allow; an unknown path is 404 with an error", async () => {
       const origin = target.origin();
-      const get = await send(origin, { method: "GET", path: "/api/v1/events" });
+      // GET /api/v1/events is the REST API's event list on the Next server; the batch route is ingest only on both.
+      const get = await send(origin, { method: "GET", path: "/api/v1/events/batch" });
       expectError(get, 405);
       expect(get.headers.allow).toBe("POST, OPTIONS");
       const remove = await send(origin, { method: "DELETE", path: "/api/v1/profiles" });

@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from "~/generated/prisma/client";
 import { exportBodySchema, projectIdSchema, type ExportRequest } from "~/contracts/query-service";
+import type { z } from "zod";
 import { projectAccess } from "~/server/organizations";
 import type { QueryServiceTarget } from "~/server/query-client";
 
@@ -34,13 +35,27 @@ export async function proxyExport(opts: {
     const issue = parsed.error.issues[0];
     return problem(400, "invalid", issue ? `${issue.path.join(".") || "request"}: ${issue.message}` : "Invalid export request.");
   }
+  return streamExport({ project, body: parsed.data, target: opts.target, signal: opts.request.signal });
+}
+
+/**
+ * Streams the worker's export of an authorised project: the caller has checked access and the body
+ * (the app's route above, the REST API's GET /api/v1/reports/export/:id).
+ */
+export async function streamExport(opts: {
+  project: { id: string; timezone: string };
+  body: z.output<typeof exportBodySchema>;
+  target: QueryServiceTarget;
+  signal?: AbortSignal;
+}): Promise<Response> {
+  const { project } = opts;
   let upstream: Response;
   try {
     upstream = await fetch(`${opts.target.url.replace(/\/$/, "")}/query-export`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-internal-secret": opts.target.secret },
-      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...parsed.data } satisfies ExportRequest),
-      signal: opts.request.signal,
+      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...opts.body } satisfies ExportRequest),
+      signal: opts.signal,
     });
   } catch {
     return problem(503, "unavailable", "The query service is not reachable right now; check that the worker is running, then retry.");

@@ -1,0 +1,251 @@
+/**
+ * The public REST API's routes: each one is a door onto one tRPC procedure, called with the key's
+ * project and the procedure's own input schema, so the UI and a script get the same validation,
+ * answers and limits. The OpenAPI document (./openapi.ts) and the handlers (./handler.ts) both
+ * read this table.
+ */
+import { z } from "zod";
+import { EXPORT_FORMATS } from "~/contracts/query-service";
+import { appRouter } from "~/server/api/root";
+import {
+  apiKeySchema,
+  attributeListSchema,
+  createdApiKeySchema,
+  createdAttributeSchema,
+  eventDetailSchema,
+  eventPageSchema,
+  funnelResultSchema,
+  listedTriggerSchema,
+  projectSchema,
+  queryResultSchema,
+  ruleTestSchema,
+  segmentResultSchema,
+  triggerSchema,
+  trendResultSchema,
+} from "./schemas";
+
+/** What a key must be to use a route: read for reports and events, manage for configuration. Write keys only ingest. */
+export type RestScope = "read" | "manage";
+
+interface BaseRoute {
+  /** The OpenAPI operationId. */
+  id: string;
+  method: "GET" | "POST";
+  /** OpenAPI path; `{name}` segments are path parameters. */
+  path: string;
+  scope: RestScope;
+  summary: string;
+}
+
+/** A route that calls one procedure and answers JSON. */
+export interface ProcedureRoute extends BaseRoute {
+  kind: "procedure";
+  /** The tRPC procedure, e.g. "reports.funnel". */
+  procedure: string;
+  /** The procedure's input without `projectId` (the key's project is filled in): the body, or the query and path parameters of a GET. */
+  input: z.ZodObject;
+  status: 200 | 201;
+  response: z.ZodType;
+  /** How the answer is shaped from the procedure's (defaults to as is). */
+  answer?: (result: unknown) => unknown;
+}
+
+/** A route answered without a procedure: a refusal documented as such, or the export stream. */
+export interface CustomRoute extends BaseRoute {
+  kind: "export" | "refused";
+  input: z.ZodObject;
+  status: number;
+  response: z.ZodType | null;
+  /** The answer's media types, for the OpenAPI document. */
+  produces?: readonly string[];
+}
+
+export type RestRoute = ProcedureRoute | CustomRoute;
+
+type AnyProcedureDef = { _def: { inputs: unknown[] } };
+
+/** The input schema a procedure validates (projectProcedure's strict object), minus the tenant id the key supplies. */
+export function procedureInput(path: string): z.ZodObject {
+  const procedure = (appRouter._def.procedures as unknown as Record<string, AnyProcedureDef | undefined>)[path];
+  const [input] = procedure?._def.inputs ?? [];
+  if (!(input instanceof z.ZodObject)) throw new Error(`No object input on procedure ${path}`);
+  return "projectId" in input.shape ? input.omit({ projectId: true }) : input;
+}
+
+function call(route: Omit<ProcedureRoute, "kind" | "input" | "status"> & { status?: 200 | 201 }): ProcedureRoute {
+  return { kind: "procedure", status: 200, input: procedureInput(route.procedure), ...route };
+}
+
+const reportsPath = (name: string) => `/api/v1/reports/${name}`;
+
+export const restRoutes: RestRoute[] = [
+  call({
+    id: "reportQuery",
+    method: "POST",
+    path: reportsPath("query"),
+    scope: "read",
+    summary: "A general query: an aggregation grouped by fields.",
+    procedure: "reports.query",
+    response: queryResultSchema,
+  }),
+  call({
+    id: "reportFunnel",
+    method: "POST",
+    path: reportsPath("funnel"),
+    scope: "read",
+    summary: "A funnel: conversion through ordered steps.",
+    procedure: "reports.funnel",
+    response: funnelResultSchema,
+  }),
+  call({
+    id: "reportTrend",
+    method: "POST",
+    path: reportsPath("trend"),
+    scope: "read",
+    summary: "A trend: series bucketed by interval in the project's time zone.",
+    procedure: "reports.trend",
+    response: trendResultSchema,
+  }),
+  call({
+    id: "reportSegment",
+    method: "POST",
+    path: reportsPath("segment"),
+    scope: "read",
+    summary: "A segmentation: an aggregation per value of one field.",
+    procedure: "reports.segment",
+    response: segmentResultSchema,
+  }),
+  {
+    kind: "export",
+    id: "reportExport",
+    method: "GET",
+    path: "/api/v1/reports/export/{reportId}",
+    scope: "read",
+    summary: "Streams a saved report's rows as CSV, NDJSON or JSON (the rows are not buffered).",
+    input: z.strictObject({ reportId: z.string().min(1).max(64), format: z.enum(EXPORT_FORMATS).default("csv") }),
+    status: 200,
+    response: null,
+    produces: ["text/csv", "application/x-ndjson", "application/json"],
+  },
+  call({
+    id: "eventList",
+    method: "GET",
+    path: "/api/v1/events",
+    scope: "read",
+    summary: "Events, newest first, a page at a time: pass the answer's nextCursor back as cursor (JSON-encoded) for the next page.",
+    procedure: "events.list",
+    response: eventPageSchema,
+  }),
+  call({
+    id: "eventGet",
+    method: "GET",
+    path: "/api/v1/events/{eventId}",
+    scope: "read",
+    summary: "One event with its context and the profile's properties.",
+    procedure: "events.get",
+    response: eventDetailSchema,
+  }),
+  call({
+    id: "projectList",
+    method: "GET",
+    path: "/api/v1/projects",
+    scope: "manage",
+    summary: "The key's project (a key belongs to exactly one), as a list.",
+    procedure: "projects.get",
+    response: z.array(projectSchema),
+    answer: (project) => [project],
+  }),
+  {
+    kind: "refused",
+    id: "projectCreate",
+    method: "POST",
+    path: "/api/v1/projects",
+    scope: "manage",
+    summary: "Creating a project is an organisation's act; project keys cannot, so this answers 403 (create projects in the app).",
+    input: z.strictObject({}),
+    status: 403,
+    response: null,
+  },
+  call({
+    id: "triggerList",
+    method: "GET",
+    path: "/api/v1/triggers",
+    scope: "manage",
+    summary: "The project's triggers, newest first.",
+    procedure: "triggers.list",
+    response: z.array(listedTriggerSchema),
+  }),
+  call({
+    id: "triggerCreate",
+    method: "POST",
+    path: "/api/v1/triggers",
+    scope: "manage",
+    summary: "Creates a trigger; the rule must check against the project's attributes.",
+    procedure: "triggers.create",
+    status: 201,
+    response: triggerSchema,
+  }),
+  call({
+    id: "triggerTest",
+    method: "POST",
+    path: "/api/v1/triggers/test",
+    scope: "manage",
+    summary: "Evaluates a rule on a sample event and profile; changes nothing.",
+    procedure: "triggers.test",
+    response: ruleTestSchema,
+  }),
+  call({
+    id: "attributeList",
+    method: "GET",
+    path: "/api/v1/attributes",
+    scope: "manage",
+    summary: "The project's attribute definitions and how many it may have.",
+    procedure: "trackingPlan.get",
+    response: attributeListSchema,
+    answer: (plan) => {
+      const { attributes, maxCustomAttributes } = plan as z.infer<typeof attributeListSchema>;
+      return { attributes, maxCustomAttributes };
+    },
+  }),
+  call({
+    id: "attributeCreate",
+    method: "POST",
+    path: "/api/v1/attributes",
+    scope: "manage",
+    summary: "Defines an attribute.",
+    procedure: "trackingPlan.createAttribute",
+    status: 201,
+    response: createdAttributeSchema,
+  }),
+  call({
+    id: "apiKeyList",
+    method: "GET",
+    path: "/api/v1/api-keys",
+    scope: "manage",
+    summary: "The project's keys (never their secrets).",
+    procedure: "apiKeys.list",
+    response: z.array(apiKeySchema),
+  }),
+  call({
+    id: "apiKeyCreate",
+    method: "POST",
+    path: "/api/v1/api-keys",
+    scope: "manage",
+    summary: "Creates a write or read key of the project; the secret is in this answer only. Manage keys are created in the app, by a person.",
+    procedure: "apiKeys.create",
+    status: 201,
+    response: createdApiKeySchema,
+  }),
+];
+
+/** The route for a method and OpenAPI path, as the Next route modules name them. */
+export function restRoute(method: RestRoute["method"], path: string): RestRoute {
+  const route = restRoutes.find((candidate) => candidate.method === method && candidate.path === path);
+  if (!route) throw new Error(`No REST route ${method} ${path}`);
+  return route;
+}
+
+/** The path parameter names of an OpenAPI path. */
+export function pathParams(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+}
