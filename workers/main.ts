@@ -23,6 +23,7 @@ import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import { RuleRegistry } from "./processor/rule-registry";
 import { createQueryService, type QueryService } from "./query/service";
+import { startProfileDeletions } from "./sink/erase";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
 import { TOPIC } from "../src/core/events";
@@ -253,11 +254,14 @@ function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes
   );
 }
 
-async function startSinkPart({ env, log, closers, bus, postgres, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {
+async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {
   const sink = await startSink({ bus, groupPrefix: env.CONSUMER_GROUP_PREFIX, duckdb, log: log.child({ component: "sink" }), metrics });
   closers.add(() => sink.stop());
   const cancelRetention = scheduleRetention(duckdb, postgres, log.child({ component: "retention" }));
   closers.add(async () => cancelRetention());
+  // GDPR deletions run here: this process owns the DuckDB file they delete from.
+  const deletions = startProfileDeletions({ duckdb, prisma, log: log.child({ component: "profile-deletions" }) });
+  closers.add(() => deletions.stop());
   return { groupId: sinkGroup(env.CONSUMER_GROUP_PREFIX), topics: SINK_TOPICS };
 }
 

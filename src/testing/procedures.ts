@@ -23,6 +23,7 @@ export interface Tenant {
   webhookDeliveryId: string;
   notificationId: string;
   savedReportId: string;
+  profileDeletionId: string;
 }
 
 /** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
@@ -65,9 +66,11 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     name: `Report ${tag}`,
     spec: { kind: "trend", definition: { range: { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" }, series: [{ event: null }] } },
   });
+  const profileDeletion = await caller.profiles.delete({ projectId: project.id, profileId: `gone-${tag}` });
   const [membership] = await caller.organizations.members({ orgId });
   return {
     savedReportId: savedReport.id,
+    profileDeletionId: profileDeletion.deletionId,
     user,
     orgId,
     orgName: org.name,
@@ -170,6 +173,10 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "profiles.search": fc.record({ projectId, prefix: word }),
     "profiles.get": fc.record({ projectId, profileId: word }),
     "profiles.timeline": fc.record({ projectId, profileId: word }),
+    "profiles.delete": fc.record({ projectId, profileId: word }),
+    "profiles.deletion": fc.record({ projectId: projectOrOwn, deletionId: fc.constant(target.profileDeletionId) }),
+    "profiles.deletions": fc.record({ projectId }),
+    "profiles.findDeletions": fc.record({ projectId, profileId: word }),
     "deadLetters.list": fc.record({ projectId }),
     "deadLetters.replay": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
     "deadLetters.discard": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
@@ -216,6 +223,7 @@ export async function snapshot(app: TestApp, orgId: string) {
           triggers: { orderBy: { id: "asc" } },
           notifications: { orderBy: { id: "asc" } },
           webhookEndpoints: { orderBy: { id: "asc" }, include: { deliveries: { orderBy: { id: "asc" } } } },
+          profileDeletions: { orderBy: { id: "asc" } },
         },
       },
     },

@@ -1,6 +1,9 @@
 /** The profiles browser, read from the DuckDB query service (latest state and history). */
+import { z } from "zod";
 import { queryInputs } from "~/contracts/query-service";
-import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { deletionProfileIdSchema } from "~/contracts/profile-deletion";
+import { createTRPCRouter, projectProcedure, userProjectProcedure } from "~/server/api/trpc";
+import { findProfileDeletions, listProfileDeletions, readProfileDeletion, startProfileDeletion } from "~/server/profile-deletions";
 import { callQueryService } from "~/server/query-client";
 
 export const profilesRouter = createTRPCRouter({
@@ -17,5 +20,19 @@ export const profilesRouter = createTRPCRouter({
     callQueryService((service) =>
       service.profiles.timeline.query({ projectId: ctx.project.id, profileId: input.profileId, cursor: input.cursor, limit: input.limit }),
     ),
+  ),
+  /** GDPR deletion of a profile and everything it left behind, as a job the worker runs; admins, signed in (the audit names them). */
+  delete: userProjectProcedure("admin", { profileId: deletionProfileIdSchema }).mutation(({ ctx, input }) =>
+    startProfileDeletion(ctx.db, { projectId: ctx.project.id, profileIds: [input.profileId], requestedBy: ctx.user }),
+  ),
+  /** A deletion's progress, step by step. */
+  deletion: projectProcedure("admin", { deletionId: z.string().min(1).max(64) }).query(({ ctx, input }) =>
+    readProfileDeletion(ctx.db, ctx.project.id, input.deletionId),
+  ),
+  /** The project's deletions, newest first: who, when, and how much was removed, without the ids. */
+  deletions: projectProcedure("admin").query(({ ctx }) => listProfileDeletions(ctx.db, ctx.project.id)),
+  /** The deletions of one id, found by recomputing each record's digest. */
+  findDeletions: projectProcedure("admin", { profileId: deletionProfileIdSchema }).query(({ ctx, input }) =>
+    findProfileDeletions(ctx.db, ctx.project.id, input.profileId),
   ),
 });

@@ -3,6 +3,7 @@ import { Alert, AlertDescription } from "~/components/ui/alert";
 import { atLeast } from "~/core/roles";
 import { getProject } from "../project-data";
 import { ProjectDangerZone } from "./project-danger-zone";
+import { ProfileDeletionsAudit } from "./profile-deletions-audit";
 import { ProjectSettingsForm } from "./project-settings-form";
 import { RenameProjectForm } from "./rename-project-form";
 
@@ -32,6 +33,7 @@ export default async function ProjectSettingsPage({ params }: { params: Promise<
           rateLimitPerSecond: project.rateLimitPerSecond,
         }}
       />
+      {canEdit ? <ProfileDeletionsAudit projectId={project.id} /> : null}
       {canEdit ? <ProjectDangerZone projectId={project.id} orgId={project.organization.id} name={project.name} archived={project.archivedAt !== null} /> : null}
     </div>
   );

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { atLeast } from "~/core/roles";
 import { getProject } from "../../project-data";
 import { ProfileDetail } from "./profile-detail";
 
@@ -16,5 +17,5 @@ function decodeSegment(segment: string): string {
 export default async function ProfilePage({ params }: { params: Promise<{ projectId: string; profileId: string }> }) {
   const { projectId, profileId } = await params;
   const project = await getProject(projectId);
-  return <ProfileDetail projectId={project.id} profileId={decodeSegment(profileId).slice(0, 256)} />;
+  return <ProfileDetail projectId={project.id} profileId={decodeSegment(profileId).slice(0, 256)} canDelete={atLeast(project.role, "admin")} />;
 }

@@ -17,8 +17,9 @@ import { useCursorPages } from "~/components/reports/cursor-pages";
 import { useTRPC, useTRPCClient } from "~/trpc/react";
 import { EventDetailDrawer } from "../../events/event-detail";
 import { EventsTable } from "../../events/events-table";
+import { ProfileDeletion } from "./profile-deletion";
 
-export function ProfileDetail({ projectId, profileId }: { projectId: string; profileId: string }) {
+export function ProfileDetail({ projectId, profileId, canDelete = false }: { projectId: string; profileId: string; canDelete?: boolean }) {
   const trpc = useTRPC();
   const profile = useQuery(trpc.profiles.get.queryOptions({ projectId, profileId }));
   const client = useTRPCClient();
@@ -30,10 +31,13 @@ export function ProfileDetail({ projectId, profileId }: { projectId: string; pro
 
   return (
     <div className="space-y-6">
-      <Link href={`/projects/${projectId}/profiles`} className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
-        <ArrowLeft className="h-3.5 w-3.5" aria-hidden="true" />
-        All profiles
-      </Link>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <Link href={`/projects/${projectId}/profiles`} className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+          <ArrowLeft className="h-3.5 w-3.5" aria-hidden="true" />
+          All profiles
+        </Link>
+        {canDelete ? <ProfileDeletion projectId={projectId} profileId={profileId} /> : null}
+      </div>
       <QueryState
         query={profile}
         loading={
