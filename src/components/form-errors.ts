@@ -65,6 +65,24 @@ function wordIssue(issue: IssueDetails): string | undefined {
   }
 }
 
+/**
+ * react-hook-form's nested errors as the flat map the list editors take ("actions.0.title");
+ * an error of a whole list (its "root") is keyed by the list.
+ */
+export function flatFieldErrors(errors: unknown, prefix = ""): FieldErrors {
+  const flat: FieldErrors = {};
+  if (typeof errors !== "object" || errors === null) return flat;
+  for (const [key, value] of Object.entries(errors)) {
+    if (key === "message") {
+      if (typeof value === "string" && value) flat[prefix || "_form"] ??= value;
+    } else if (key !== "ref" && key !== "type" && key !== "types") {
+      const path = key === "root" ? prefix : prefix ? `${prefix}.${key}` : key;
+      for (const [nested, message] of Object.entries(flatFieldErrors(value, path))) flat[nested] ??= message;
+    }
+  }
+  return flat;
+}
+
 /** The first message per path of a client-side zod failure. */
 export function fieldErrorsFromZod(error: ZodError): FieldErrors {
   const fields: FieldErrors = {};

@@ -1,13 +1,15 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useId, useMemo, useState, type FormEvent } from "react";
-import { describeFieldError, errorsFromServer, fieldErrorsFromZod, type FieldErrors } from "~/components/form-errors";
-import { FormError, FormField } from "~/components/form-field";
+import { useCallback, useId, useMemo, useState } from "react";
+import { z } from "zod";
+import { describeFieldError, errorsFromServer, flatFieldErrors } from "~/components/form-errors";
+import { Field, FormError, FormField } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { useZodForm } from "~/components/use-zod-form";
 import type { RuleCheck } from "~/core/rules/rules";
 import { formatWindowNeed } from "~/core/rules/vocabulary";
 import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES } from "~/core/tracking-plan";
@@ -28,17 +30,45 @@ export interface ExistingTrigger {
   cooldownSeconds: number;
 }
 
+interface TriggerFormValues {
+  name: string;
+  rule: string;
+  enabled: boolean;
+  /** As typed; empty means no cooldown. */
+  cooldownSeconds: string;
+  actions: ActionDraft[];
+}
+
+// The form edits drafts and text; the shared schema judges what they become.
+const triggerForm = z.preprocess(
+  (values: TriggerFormValues) => ({
+    ...values,
+    cooldownSeconds: values.cooldownSeconds.trim() === "" ? 0 : Number(values.cooldownSeconds),
+    actions: values.actions.map(actionFromDraft),
+  }),
+  triggerInputSchema,
+);
+
 /** Creates a trigger or replaces one; the rule is edited in a CEL editor checked by the server as you type. */
 export function TriggerForm({ projectId, existing, onDone }: { projectId: string; existing?: ExistingTrigger; onDone: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [name, setName] = useState(existing?.name ?? "");
-  const [rule, setRule] = useState(existing?.rule ?? "");
-  const [enabled, setEnabled] = useState(existing?.enabled ?? true);
-  const [cooldown, setCooldown] = useState(String(existing?.cooldownSeconds ?? 0));
-  const [actions, setActions] = useState<ActionDraft[]>(() => existing?.actions.map((action) => draftFromAction(action, newDraftKey())) ?? []);
-  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const form = useZodForm(triggerForm, {
+    defaultValues: {
+      name: existing?.name ?? "",
+      rule: existing?.rule ?? "",
+      enabled: existing?.enabled ?? true,
+      cooldownSeconds: String(existing?.cooldownSeconds ?? 0),
+      actions: existing?.actions.map((action) => draftFromAction(action, newDraftKey())) ?? [],
+    },
+  });
+  // The rule and the actions are edited by custom editors, so they are watched and set rather than registered.
+  const rule = form.watch("rule");
+  const actions = form.watch("actions");
+  const setRule = useCallback((text: string) => form.setValue("rule", text), [form]);
+  const setActions = useCallback((next: ActionDraft[]) => form.setValue("actions", next), [form]);
+  const clientErrors = flatFieldErrors(form.formState.errors);
   const [ruleCheck, setRuleCheck] = useState<{ rule: string; result: RuleCheck | null } | null>(null);
 
   const plan = useQuery(trpc.trackingPlan.get.queryOptions({ projectId }));
@@ -84,23 +114,10 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
   const server = errorsFromServer(mutation.error);
   const serverFieldMessages = Object.entries(server.fields).map(([key, message]) => describeFieldError(key === "trigger" ? "Trigger" : key, message ?? ""));
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = triggerInputSchema.safeParse({
-      name,
-      rule,
-      enabled,
-      cooldownSeconds: cooldown.trim() === "" ? 0 : Number(cooldown),
-      actions: actions.map(actionFromDraft),
-    });
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsFromZod(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    if (existing) update.mutate({ projectId, triggerId: existing.id, trigger: parsed.data });
-    else create.mutate({ projectId, trigger: parsed.data });
-  }
+  const onSubmit = form.handleSubmit((trigger) => {
+    if (existing) update.mutate({ projectId, triggerId: existing.id, trigger });
+    else create.mutate({ projectId, trigger });
+  });
 
   return (
     <form
@@ -110,21 +127,18 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
       className="space-y-4 rounded-lg border bg-muted/30 p-4"
     >
       <div className="grid gap-4 sm:grid-cols-[1fr_12rem]">
-        <FormField id={`${id}-name`} label="Trigger name" error={clientErrors.name}>
-          {(control) => (
-            <Input
-              {...control}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              placeholder="Big purchase alert"
-              autoComplete="off"
-              autoFocus={!existing}
-            />
-          )}
-        </FormField>
-        <FormField id={`${id}-cooldown`} label="Cooldown (seconds)" error={clientErrors.cooldownSeconds} hint="Quiet time per profile after firing. 0 = none.">
-          {(control) => <Input {...control} type="number" min={0} step={1} value={cooldown} onChange={(event) => setCooldown(event.target.value)} />}
-        </FormField>
+        <Field control={form.control} name="name" id={`${id}-name`} label="Trigger name">
+          {(control) => <Input {...control} placeholder="Big purchase alert" autoComplete="off" autoFocus={!existing} />}
+        </Field>
+        <Field
+          control={form.control}
+          name="cooldownSeconds"
+          id={`${id}-cooldown`}
+          label="Cooldown (seconds)"
+          hint="Quiet time per profile after firing. 0 = none."
+        >
+          {(control) => <Input {...control} type="number" min={0} step={1} />}
+        </Field>
       </div>
       <FormField
         id={`${id}-rule`}
@@ -155,7 +169,7 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
       <RuleTestPanel projectId={projectId} rule={rule} actions={testActions} defaultEventName={vocabulary.eventNames[0] ?? "purchase"} />
       <ActionsEditor actions={actions} onChange={setActions} errors={clientErrors} />
       <div className="flex items-center gap-2">
-        <Checkbox id={`${id}-enabled`} checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
+        <Checkbox id={`${id}-enabled`} {...form.register("enabled")} />
         <Label htmlFor={`${id}-enabled`}>Enabled</Label>
       </div>
       <FormError messages={[server.form, ...serverFieldMessages]} />
