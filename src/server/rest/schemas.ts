@@ -20,10 +20,14 @@ export const errorSchema = z.object({
   requestId: z.string().optional(),
 });
 
+/** Every report answer says when it was computed and whether it came from the query service's cache (send `fresh: true` to bypass it). */
+const computed = { computedAt: timestamp, cached: z.boolean() };
+
 export const queryResultSchema = z.object({
   columns: z.array(z.string()),
   rows: z.array(z.object({ groups: z.array(z.string().nullable()), value: nullableNumber })),
   truncated: z.boolean(),
+  ...computed,
 }) satisfies z.ZodType<QueryResult>;
 
 export const trendResultSchema = z.object({
@@ -39,6 +43,7 @@ export const trendResultSchema = z.object({
         .nullable(),
     }),
   ),
+  ...computed,
 });
 
 const funnelStep = z.object({
@@ -53,12 +58,14 @@ export const funnelResultSchema = z.object({
   steps: z.array(funnelStep),
   breakdown: z.array(z.object({ value: z.string().nullable(), steps: z.array(funnelStep) })).nullable(),
   overTime: z.array(z.object({ bucket: z.string(), started: z.number(), completed: z.number(), conversion: z.number() })),
+  ...computed,
 }) satisfies z.ZodType<FunnelResult>;
 
 export const segmentResultSchema = z.object({
   rows: z.array(z.object({ value: z.string().nullable(), result: nullableNumber })),
   other: nullableNumber,
   total: nullableNumber,
+  ...computed,
 }) satisfies z.ZodType<SegmentResult>;
 
 const eventRow = z.object({
