@@ -14,6 +14,9 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { createLogger } from "../../src/platform/logger";
 import { ensureAnalyticsSchema } from "../../workers/sink/schema";
+import { Registry } from "prom-client";
+import { ReportCache } from "../../workers/query/report-cache";
+import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
 import { QueryRunner } from "../../workers/query/runner";
 import type { EventRow, FunnelResult, SegmentResult, TrendResult } from "../../src/core/reports";
@@ -230,11 +233,75 @@ async function main() {
         `${item.name.padEnd(28)}${`${serviceMs.toFixed(0)} ms`.padStart(12)}${`${handMs.toFixed(0)} ms`.padStart(12)}${ratio.toFixed(2).padStart(8)}${`${item.targetMs} ms`.padStart(10)}  ${ok ? "ok" : "MISSED"}`,
       );
     }
+    if (!only || "dashboard".includes(only)) await dashboardOpens(duckdb, tz);
     connection.closeSync();
     duckdb.closeSync();
     if (failed) process.exitCode = 1;
   } finally {
     await cleanup();
+  }
+}
+
+/**
+ * A dashboard of six reports opened by 20 people at once, without and with the report cache, in
+ * the same run: how many DuckDB queries ran (every connection the runner opened: report statements
+ * and the cache's freshness reads), how many reports were computed, and the p50 / p99 of the opens
+ * (an open is all six reports, as the dashboard loads them in parallel). The cache starts empty.
+ */
+async function dashboardOpens(duckdb: DuckDBInstance, tz: string): Promise<void> {
+  const PEOPLE = 20;
+  type Caller = ReturnType<typeof createQueryCaller>;
+  const open = (service: Caller) =>
+    Promise.all([
+      service.report.trend({
+        projectId: PROJECT,
+        timezone: tz,
+        definition: { range: RANGE, interval: "day", series: [{ event: null, filters: [] }], compare: true },
+      }),
+      service.report.trend({
+        projectId: PROJECT,
+        timezone: tz,
+        definition: { range: RANGE, interval: "day", series: [{ event: "purchase", filters: [], aggregation: { op: "sum", field: "props.amount" } }] },
+      }),
+      service.report.funnel({
+        projectId: PROJECT,
+        timezone: tz,
+        definition: { range: RANGE, steps: [{ event: "page_view" }, { event: "add_to_cart" }, { event: "purchase" }], windowSeconds: 86_400 },
+      }),
+      service.report.segment({ projectId: PROJECT, definition: { range: RANGE, event: "purchase", breakdown: "props.campaign", topN: 10 } }),
+      service.report.query({ projectId: PROJECT, definition: { range: RANGE, groupBy: ["ctx.country"] } }),
+      service.report.retention({ projectId: PROJECT, timezone: tz, definition: { range: RANGE, cohortEvent: "signup", returnEvent: null, periods: 14 } }),
+    ]);
+  console.log(`\n${PEOPLE} concurrent opens of a 6-report dashboard`);
+  console.log(`${"".padEnd(12)}${"DuckDB queries".padStart(16)}${"reports run".padStart(13)}${"open p50".padStart(11)}${"open p99".padStart(11)}`);
+  for (const cached of [false, true]) {
+    let queries = 0;
+    const runner = new QueryRunner(duckdb, { timeoutMs: 300_000, maxRows: 100_000 }, (delta) => {
+      if (delta > 0) queries++;
+    });
+    const registry = new Registry();
+    const metrics = reportMetrics(registry);
+    const service = createQueryCaller({
+      runner,
+      log: createLogger("bench", "silent"),
+      metrics,
+      ...(cached ? { reports: new ReportCache((q) => runner.all(q), metrics) } : {}),
+    });
+    const times = await Promise.all(
+      Array.from({ length: PEOPLE }, async () => {
+        const started = performance.now();
+        await open(service);
+        return performance.now() - started;
+      }),
+    );
+    times.sort((a, b) => a - b);
+    const computed = (await registry.getSingleMetric("report_query_total")!.get()).values
+      .filter((entry) => entry.labels.outcome === "ok")
+      .reduce((sum, entry) => sum + entry.value, 0);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+    console.log(
+      `${(cached ? "cache" : "no cache").padEnd(12)}${String(queries).padStart(16)}${String(computed).padStart(13)}${`${at(0.5).toFixed(0)} ms`.padStart(11)}${`${at(0.99).toFixed(0)} ms`.padStart(11)}`,
+    );
   }
 }
 
