@@ -18,22 +18,10 @@ type IssueDetails = Issue extends infer Each ? (Each extends Issue ? Omit<Each, 
 
 /**
  * Our domain schemas word their messages to follow the label ("is required"); zod's built-in
- * ones ("Too small: expected string to have >=1 characters") are rewritten in the same style.
- */
-export function humanizeIssue(issue: Issue): string {
-  if (/^[a-z]/.test(issue.message)) return issue.message;
-  return wordIssue(issue) ?? issue.message;
-}
-
-/**
- * The error map for parsing form input on the client (react-hook-form's zodResolver): zod asks it
- * only when the schema gave no message of its own, so domain wording still wins.
+ * ones ("Too small: expected string to have >=1 characters") are worded in the same style. The
+ * error map for parsing form input (useZodForm): zod asks it only when the schema gave no message.
  */
 export function humanizedErrorMap(issue: IssueDetails): string | undefined {
-  return wordIssue(issue);
-}
-
-function wordIssue(issue: IssueDetails): string | undefined {
   switch (issue.code) {
     case "too_small": {
       const minimum = Number(issue.minimum);
@@ -81,16 +69,6 @@ export function flatFieldErrors(errors: unknown, prefix = ""): FieldErrors {
     }
   }
   return flat;
-}
-
-/** The first message per path of a client-side zod failure. */
-export function fieldErrorsFromZod(error: ZodError): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join(".") || "_form";
-    fields[key] ??= humanizeIssue(issue);
-  }
-  return fields;
 }
 
 // What our tRPC error formatter adds to `error.data` (see src/server/api/trpc.ts).
