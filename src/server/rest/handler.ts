@@ -31,9 +31,14 @@ export interface RestDeps {
   log: Logger;
 }
 
+// On globalThis, like the Prisma client: Next may load this module once per route bundle, and the
+// limit is per key across every route.
+const globalForRest = globalThis as unknown as { prismRestLimiter?: RateLimiter };
+
 let defaults: RestDeps | undefined;
 function defaultDeps(): RestDeps {
-  defaults ??= { db: db(), limiter: new RateLimiter(), target: queryServiceTarget, log: appLogger().child({ component: "rest" }) };
+  globalForRest.prismRestLimiter ??= new RateLimiter();
+  defaults ??= { db: db(), limiter: globalForRest.prismRestLimiter, target: queryServiceTarget, log: appLogger().child({ component: "rest" }) };
   return defaults;
 }
 

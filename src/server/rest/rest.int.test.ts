@@ -468,7 +468,10 @@ describe("authentication, errors and limits", () => {
   it(`limits each key to bursts of ${REST_RATE.burst}, then 429 with Retry-After; other keys go on`, async () => {
     const { secret } = await app.caller(owner).apiKeys.create({ projectId, name: "busy", kind: "manage" });
     const started = performance.now();
-    const answers = await Promise.all(Array.from({ length: REST_RATE.burst + 50 }, () => send("GET", "/api/v1/projects", { key: secret })));
+    // Two routes at once: the limit is the key's, across routes.
+    const answers = await Promise.all(
+      Array.from({ length: REST_RATE.burst + 50 }, (_, index) => send("GET", index % 2 ? "/api/v1/projects" : "/api/v1/triggers", { key: secret })),
+    );
     const refilled = Math.ceil(((performance.now() - started) / 1000) * REST_RATE.perSecond) + 1;
     const passed = answers.filter((answer) => answer.status === 200).length;
     expect(passed).toBeGreaterThanOrEqual(REST_RATE.burst);
