@@ -1,6 +1,7 @@
 "use client";
 
-import { useId, useState, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
+import { useForm, useWatch } from "react-hook-form";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
@@ -32,8 +33,9 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
 }
 
 function ConfirmBody({ confirmLabel, pendingLabel, pending = false, error, requireText, destructive = true, onConfirm, onOpenChange }: ConfirmDialogProps) {
-  const [typed, setTyped] = useState("");
+  const form = useForm({ defaultValues: { typed: "" } });
   const inputId = useId();
+  const typed = useWatch({ control: form.control, name: "typed" });
   const matches = requireText === undefined || typed === requireText;
   return (
     <form
@@ -48,7 +50,7 @@ function ConfirmBody({ confirmLabel, pendingLabel, pending = false, error, requi
           <Label htmlFor={inputId}>
             Type <span className="font-mono font-semibold">{requireText}</span> to confirm
           </Label>
-          <Input id={inputId} value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" autoFocus />
+          <Input id={inputId} {...form.register("typed")} autoComplete="off" autoFocus />
         </div>
       ) : null}
       {error ? (

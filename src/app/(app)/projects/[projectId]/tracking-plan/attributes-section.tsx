@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useWatch } from "react-hook-form";
 import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
@@ -153,7 +154,7 @@ function NewAttributeForm({ projectId, full, maxCustomAttributes }: { projectId:
   const form = useZodForm(attributeForm, {
     defaultValues: { entity: "profile", name: "", type: "string", itemsType: "string", indexed: false },
   });
-  const type = form.watch("type");
+  const type = useWatch({ control: form.control, name: "type" });
   const create = useMutation(
     trpc.trackingPlan.createAttribute.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.trackingPlan.get.queryKey({ projectId }) }),

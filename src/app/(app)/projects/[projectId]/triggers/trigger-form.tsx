@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useId, useMemo, useState } from "react";
+import { useWatch } from "react-hook-form";
 import { z } from "zod";
 import { describeFieldError, errorsFromServer, flatFieldErrors } from "~/components/form-errors";
 import { Field, FormError, FormField } from "~/components/form-field";
@@ -64,8 +65,7 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
     },
   });
   // The rule and the actions are edited by custom editors, so they are watched and set rather than registered.
-  const rule = form.watch("rule");
-  const actions = form.watch("actions");
+  const [rule, actions] = useWatch({ control: form.control, name: ["rule", "actions"] });
   const setRule = useCallback((text: string) => form.setValue("rule", text), [form]);
   const setActions = useCallback((next: ActionDraft[]) => form.setValue("actions", next), [form]);
   const clientErrors = flatFieldErrors(form.formState.errors);
