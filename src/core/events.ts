@@ -53,6 +53,11 @@ export const internalEventSchema = z.object({
       }),
     )
     .optional(),
+  /**
+   * Set by an import (src/core/ingest/import), never by a client: a past event. The processor runs
+   * no rules on it unless `fire_actions`; the sink de-duplicates it by event time as well.
+   */
+  backfill: z.object({ job_id: z.string().min(1).max(64), fire_actions: z.boolean() }).optional(),
 });
 export type InternalEvent = z.infer<typeof internalEventSchema>;
 

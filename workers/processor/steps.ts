@@ -263,6 +263,8 @@ export function processRecords(
     const profileProps = record.profile_id ? batch.get(stateKey(record.project_id, record.profile_id))?.props : undefined;
     const enriched = enrich(record, profileProps, parseUserAgent(record.ctx.user_agent));
     result.outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(record), value: JSON.stringify(enriched), headers: message.headers });
+    // An import's past events are stored, not acted on: no windows, no rules, no firings (unless it asked to fire).
+    if (record.backfill && !record.backfill.fire_actions) continue;
     const rules = rulesFor(record.project_id);
     if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
     for (const outcome of evaluate(record, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers));

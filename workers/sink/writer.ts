@@ -62,6 +62,13 @@ const DIRECT = {
 } as const satisfies Record<string, { keys: Stage; existing: string }>;
 type Direct = keyof typeof DIRECT;
 
+/**
+ * An import's events (`backfill`) are also looked for by their own time: imported again a week
+ * later, the same file arrives with a new `received_at`, past the processor's idempotency window.
+ */
+const EXISTING_EVENTS_BY_TIME = `SELECT k.project_id, k.id FROM stage_event_keys k JOIN events e ON e.project_id = k.project_id AND e.event_id = k.id
+  WHERE e.ts BETWEEN $1 AND $2`;
+
 /** The latest state of each profile in the write; older changes arriving late never overwrite newer ones. */
 const UPSERT_PROFILES = `INSERT INTO profiles
   SELECT project_id, profile_id, props, created_at, updated_at FROM stage_profile_changes
@@ -99,6 +106,9 @@ class DirectRows<T> {
   readonly rows = new Map<string, { projectId: string; id: string; row: T }>();
   earliest = Infinity;
   latest = -Infinity;
+  /** The event-time range of the rows an import sent (backfilled events), for EXISTING_EVENTS_BY_TIME. */
+  earliestTs = Infinity;
+  latestTs = -Infinity;
 
   constructor(
     readonly table: Direct,
@@ -218,6 +228,10 @@ export class SinkWriter {
       switch (decoded.kind) {
         case "event":
           events.add(decoded.event.project_id, decoded.event.event_id, decoded.event.sts, decoded.event);
+          if (decoded.event.backfill) {
+            events.earliestTs = Math.min(events.earliestTs, decoded.event.cts);
+            events.latestTs = Math.max(events.latestTs, decoded.event.cts);
+          }
           result.events++;
           break;
         case "profile":
@@ -276,6 +290,10 @@ export class SinkWriter {
         for (const rows of direct) {
           const existing = await connection.runAndReadAll(DIRECT[rows.table].existing, [timestamp(rows.earliest), timestamp(rows.latest)]);
           for (const [projectId, id] of existing.getRows()) rows.rows.delete(DirectRows.key(projectId, id));
+          if (rows.table === "events" && rows.earliestTs <= rows.latestTs) {
+            const byTime = await connection.runAndReadAll(EXISTING_EVENTS_BY_TIME, [timestamp(rows.earliestTs), timestamp(rows.latestTs)]);
+            for (const [projectId, id] of byTime.getRows()) rows.rows.delete(DirectRows.key(projectId, id));
+          }
           const appender = await this.appender(rows.table);
           rows.appendTo(appender);
           appender.flushSync();
