@@ -298,20 +298,31 @@ export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: 
     const step = def.steps[index]!;
     return event.event_name === step.event && step.filters.every((filter) => matches(data, event, filter));
   };
+  // Every step-1 event in the range starts an attempt; each later step is the earliest matching event
+  // after the previous step's, within the window. A profile counts once, by its best attempt: the
+  // furthest step, then the earliest event reaching it, then the earliest start.
   const attempts: Array<{ breakdown: string | null; times: number[] }> = [];
   for (const events of byProfile.values()) {
     events.sort(keyCompare);
-    const start = events.find((event) => isStep(event, 0) && event.ts < to);
-    if (!start) continue;
-    const times = [start.ts];
-    let previous = start;
-    for (let index = 1; index < def.steps.length; index++) {
-      const next = events.find((event) => keyCompare(event, previous) > 0 && isStep(event, index) && event.ts <= start.ts + window);
-      if (!next) break;
-      times.push(next.ts);
-      previous = next;
+    let best: { start: RefEvent; matched: RefEvent[] } | null = null;
+    for (const start of events) {
+      if (!isStep(start, 0) || start.ts >= to) continue;
+      const matched = [start];
+      for (let index = 1; index < def.steps.length; index++) {
+        const previous = matched[matched.length - 1]!;
+        const next = events.find((event) => keyCompare(event, previous) > 0 && isStep(event, index) && event.ts <= start.ts + window);
+        if (!next) break;
+        matched.push(next);
+      }
+      const better =
+        best === null ||
+        matched.length > best.matched.length ||
+        (matched.length === best.matched.length &&
+          (keyCompare(matched[matched.length - 1]!, best.matched[best.matched.length - 1]!) || keyCompare(start, best.start)) < 0);
+      if (better) best = { start, matched };
     }
-    attempts.push({ breakdown: def.breakdown ? fieldText(data, start, def.breakdown) : null, times });
+    if (!best) continue;
+    attempts.push({ breakdown: def.breakdown ? fieldText(data, best.start, def.breakdown) : null, times: best.matched.map((event) => event.ts) });
   }
   const stepsOf = (group: typeof attempts): FunnelStepResult[] => {
     const counts = def.steps.map((_, index) => group.filter((attempt) => attempt.times.length > index).length);

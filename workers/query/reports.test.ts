@@ -247,6 +247,54 @@ describe("reports match the TypeScript reference", () => {
     );
   });
 
+  // Two profiles trying again and again with short windows: later attempts often get further than
+  // earlier ones, which the general data above makes rare.
+  const retriesArb = dataArb.map((data): RefData => ({
+    ...data,
+    events: data.events.map((event) => ({ ...event, profile_id: event.profile_id === null ? null : event.profile_id < "u3" ? "u1" : "u2" })),
+  }));
+  const retryFunnelArb = fc.record({
+    range: rangeArb,
+    steps: fc.array(fc.record({ event: fc.constantFrom(...NAMES), filters: fc.array(filterArb, { maxLength: 1 }) }), { minLength: 2, maxLength: 4 }),
+    windowSeconds: fc.constantFrom(60, 1800, 3600, 7200),
+    filters: fc.constant([]),
+    breakdown: fc.option(fieldArb),
+    breakdownLimit: fc.constant(5),
+    interval: fc.constantFrom("day" as const, "week" as const),
+  });
+
+  it("funnel: every step-1 event starts an attempt, and each profile counts by its best one", async () => {
+    await fc.assert(
+      fc.asyncProperty(retriesArb, fc.constantFrom(...TIMEZONES), retryFunnelArb, async (data, timezone, input) => {
+        await seed(data);
+        const def = funnelDefinitionSchema.parse(input);
+        expectClose(await funnelReport(run, "p1", def, timezone), refFunnel(data, "p1", def, timezone));
+      }),
+      RUNS,
+    );
+  });
+
+  it("funnel: widening the range never lowers a step's count", async () => {
+    await fc.assert(
+      fc.asyncProperty(retriesArb, retryFunnelArb, fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 200 }), async (data, input, earlier, later) => {
+        await seed(data);
+        const def = funnelDefinitionSchema.parse(input);
+        const wide = funnelDefinitionSchema.parse({
+          ...input,
+          range: {
+            from: new Date(Date.parse(input.range.from) - earlier * SLOT).toISOString(),
+            to: new Date(Date.parse(input.range.to) + later * SLOT).toISOString(),
+          },
+        });
+        const narrow = await funnelReport(run, "p1", def, "UTC");
+        const widened = await funnelReport(run, "p1", wide, "UTC");
+        expectClose(widened, refFunnel(data, "p1", wide, "UTC"));
+        narrow.steps.forEach((step, index) => expect(widened.steps[index]!.count, step.label).toBeGreaterThanOrEqual(step.count));
+      }),
+      RUNS,
+    );
+  });
+
   it("segment: top N and other", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -334,5 +382,49 @@ describe("funnel edges", () => {
     expect(reached.steps.map((step) => step.count)).toEqual([1, 1, 1]);
     expect(reached.steps[2]!.medianSecondsFromPrevious).toBe(1800);
     expectClose(reached, refFunnel(edge, "p1", def, "UTC"));
+  });
+
+  it("counts a profile that abandons an attempt and completes a later one as completed, with that attempt's times", async () => {
+    const week = funnelDefinitionSchema.parse({
+      range: { from: "2024-03-04T00:00:00Z", to: "2024-03-11T00:00:00Z" },
+      steps: [{ event: "view" }, { event: "cart" }, { event: "buy" }],
+      windowSeconds: 86_400,
+    });
+    const data: RefData = {
+      events: [
+        // Monday: views, puts in the cart, leaves; Thursday's cart comes too late for Monday's window.
+        event("m1", "view", "2024-03-04T09:00:00Z"),
+        event("m2", "cart", "2024-03-04T09:10:00Z"),
+        // Thursday: back, and through to the end in 40 minutes.
+        event("t1", "view", "2024-03-07T18:00:00Z"),
+        event("t2", "cart", "2024-03-07T18:30:00Z"),
+        event("t3", "buy", "2024-03-07T18:40:00Z"),
+      ],
+      profiles: new Map(),
+    };
+    await seed(data);
+    const result = await funnelReport(run, "p1", week, "UTC");
+    expect(result.steps.map((step) => step.count)).toEqual([1, 1, 1]);
+    expect(result.steps.map((step) => step.medianSecondsFromPrevious)).toEqual([null, 1800, 600]);
+    expect(result.overTime.filter((day) => day.started > 0)).toEqual([{ bucket: "2024-03-07T00:00", started: 1, completed: 1, conversion: 100 }]);
+    expectClose(result, refFunnel(data, "p1", week, "UTC"));
+
+    // Thursday alone counts the same: a wider range never turns a completion into a drop-off.
+    const thursday = funnelDefinitionSchema.parse({ ...week, range: { from: "2024-03-07T00:00:00Z", to: "2024-03-08T00:00:00Z" } });
+    expect((await funnelReport(run, "p1", thursday, "UTC")).steps.map((step) => step.count)).toEqual([1, 1, 1]);
+
+    // Two starts reaching the same last event: the earliest start is the one reported.
+    const twice: RefData = {
+      ...data,
+      events: [event("r1", "view", "2024-03-05T10:00:00Z"), event("r2", "view", "2024-03-05T10:05:00Z"), event("r3", "cart", "2024-03-05T10:10:00Z")],
+    };
+    await seed(twice);
+    const tie = await funnelReport(run, "p1", week, "UTC");
+    expect(tie.steps.map((step) => [step.count, step.medianSecondsFromPrevious])).toEqual([
+      [1, null],
+      [1, 600],
+      [0, null],
+    ]);
+    expectClose(tie, refFunnel(twice, "p1", week, "UTC"));
   });
 });

@@ -3,12 +3,15 @@
  * shaping of the rows into what a chart needs. `run` executes one query (with the service's
  * time limit and row cap); everything else here is pure.
  *
- * Funnel semantics (like Mixpanel): only events with a profile count. A profile's attempt starts
- * at its first step-1 event inside the range. Step k is then the earliest step-k event after the
- * event matched for step k-1 — "after" in (ts, event_id) order, so ties are broken by event id and
- * one event never counts for two steps — and no later than window seconds after step 1. Steps after
- * step 1 may fall after the range ends (within the window). The breakdown value is the field's value
- * on the attempt's first event, missing included (or the profile's latest state for profile.* fields).
+ * Funnel semantics (like Mixpanel): only events with a profile count. Every step-1 event inside the
+ * range starts an attempt. Step k of an attempt is the earliest step-k event after the event matched
+ * for step k-1 — "after" in (ts, event_id) order, so ties are broken by event id and one event never
+ * counts for two steps — and no later than window seconds after step 1. Steps after step 1 may fall
+ * after the range ends (within the window). A profile counts once, by its best attempt: the one
+ * reaching the furthest step; among those, the one reaching it with the earliest event, then the
+ * earliest start. Widening the range thus never lowers a step's count. Median times, the breakdown
+ * value (the field's value on the attempt's first event, missing included, or the profile's latest
+ * state for profile.* fields) and the "over time" bucket (of its start) all come from that attempt.
  *
  * Retention: a profile's cohort is the local day/week of its first cohort event (ever, up to the
  * range end); cohorts starting in the range are shown. Period k counts cohort members with a return
@@ -217,29 +220,30 @@ function describeSeries(event: string | null, aggregation: Aggregation): string 
 // funnel ----------------------------------------------------------------------------------------
 
 /**
- * Only one attempt per profile, bounded by the window, so the scan is cut down early: `starts`
- * finds each profile's first step-1 time (one aggregation over the step-1 events), and `ranked`
- * keeps only the events inside that profile's window, numbered in (ts, event_id) order. Every later
- * step is then a small join on those few rows, compared by that number (ties broken by event id,
- * and one event never counts for two steps).
+ * Every step-1 event in the range starts an attempt and a profile counts once, by its best one (see
+ * the header). Following millions of attempts step by step, or ordering every event of every
+ * profile, would cost far more than the report is worth, so the query works in two phases:
+ *
+ * 1. How far each profile gets, with hash joins only. `l_k` holds the events at which some attempt
+ *    can be at step k, each with the latest such start (the one with the most window left). Only
+ *    step-k rows less than one window back can lead to a step-(k+1) event, so rows are joined by
+ *    window-sized buckets: its own bucket and the one before. The furthest level is the profile's
+ *    best step, and that level's earliest event the earliest completion.
+ * 2. Which attempt that is: attempts that start later match later events, so the earliest start
+ *    whose window covers that event is the one to report (ties go to the earliest completion, then
+ *    the earliest start). One attempt per profile, bounded by the window: `ranked` numbers the few
+ *    events inside it in (ts, event_id) order, and every later step is a small join on those rows,
+ *    compared by that number (ties broken by event id, and one event never counts for two steps).
  */
 export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
-  const window = `to_seconds(${params.number(def.windowSeconds)})`;
+  const windowUs = `CAST(${params.number(def.windowSeconds)} * 1e6 AS BIGINT)`;
   const names = [...new Set(def.steps.map((step) => step.event))];
+  const ks = def.steps.map((_, index) => index + 1);
+  const last = def.steps.length;
   // Later steps may come up to one window after the range ends.
   const scanTo = new Date(Date.parse(def.range.to) + def.windowSeconds * 1000).toISOString();
-
-  const startScope = new Scope(params);
-  const first = def.steps[0]!;
-  const startWhere = eventWhere(
-    startScope,
-    project,
-    def.range,
-    [first.event],
-    ["e.profile_id IS NOT NULL", ...startScope.filters(first.filters), ...startScope.filters(def.filters)],
-  );
 
   const scope = new Scope(params);
   const stepFlags = def.steps.map((step, index) => {
@@ -247,21 +251,42 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
     return `(${conditions.join(" AND ")}) AS s${index + 1}`;
   });
   const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
-  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, scope.filters(def.filters));
-  const anyStep = def.steps.map((_, index) => `s${index + 1}`).join(" OR ");
+  const rangeTo = params.timestamp(def.range.to);
+  const from = `epoch_us(${params.timestamp(def.range.from)})`;
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, ["e.profile_id IS NOT NULL", ...scope.filters(def.filters)]);
   const ctes = [
-    `starts AS (SELECT pid, t1, t1 + ${window} AS t_end FROM (SELECT e.profile_id AS pid, min(e.ts) AS t1 FROM ${startScope.from(project)} WHERE ${startWhere.join(" AND ")} GROUP BY e.profile_id))`,
-    `windowed AS (
-       SELECT s.pid, e.ts, e.event_id, ${breakdown}, ${stepFlags.join(", ")}
-         FROM ${scope.from(project)} JOIN starts s ON s.pid = e.profile_id AND e.ts >= s.t1 AND e.ts <= s.t_end
-        WHERE ${where.join(" AND ")})`,
-    `ranked AS MATERIALIZED (
-       SELECT pid, epoch_us(ts) AS us, row_number() OVER (PARTITION BY pid ORDER BY ts, event_id) AS r, bd, ${def.steps.map((_, index) => `s${index + 1}`).join(", ")}
-         FROM windowed WHERE ${anyStep})`,
-    // The start: the first step-1 event at the profile's first step-1 time.
-    `f1 AS (SELECT pid, min(r) AS r1, min(us) AS t1, arg_min_null(bd, r) AS bd FROM ranked WHERE s1 GROUP BY pid)`,
+    `candidates AS MATERIALIZED (
+       SELECT pid, us, (us - ${from}) // ${windowUs} AS b, event_id, bd, s1 AND ts < ${rangeTo} AS st, ${ks.map((k) => `s${k}`).join(", ")}
+         FROM (SELECT e.profile_id AS pid, e.ts, epoch_us(e.ts) AS us, e.event_id, ${breakdown}, ${stepFlags.join(", ")}
+                 FROM ${scope.from(project)} WHERE ${where.join(" AND ")})
+        WHERE ${ks.map((k) => `s${k}`).join(" OR ")})`,
+    `l1 AS MATERIALIZED (SELECT pid, b, us, event_id, us AS ls FROM candidates WHERE st)`,
   ];
-  for (let step = 2; step <= def.steps.length; step++) {
+  for (let k = 2; k <= last; k++) {
+    // What can lead to a step-k event: step-(k-1) rows before it, in its bucket or the one before.
+    ctes.push(
+      `l${k} AS MATERIALIZED (
+         SELECT z.pid, z.b, z.us, z.event_id, max(x.ls) AS ls
+           FROM candidates z
+           JOIN (SELECT pid, b, us, event_id, ls FROM l${k - 1} UNION ALL SELECT pid, b + 1, us, event_id, ls FROM l${k - 1}) x
+             ON x.pid = z.pid AND x.b = z.b AND (x.us < z.us OR (x.us = z.us AND x.event_id < z.event_id))
+          WHERE z.s${k}
+          GROUP BY z.pid, z.b, z.us, z.event_id
+         HAVING max(x.ls) >= z.us - ${windowUs})`,
+    );
+  }
+  ctes.push(
+    `levels AS (${ks.map((k) => `SELECT pid, ${k} AS level, min(us) AS t FROM l${k} GROUP BY pid`).join(" UNION ALL ")})`,
+    `reached AS (SELECT pid, arg_max(t, level) AS t_best FROM levels GROUP BY pid)`,
+    // Phase 2: the attempt to report starts at the earliest start whose window covers that event.
+    `starts AS (SELECT s.pid, min(s.us) AS t1, min(s.us) + ${windowUs} AS t_end FROM l1 s JOIN reached r ON r.pid = s.pid AND s.us >= r.t_best - ${windowUs} AND s.us <= r.t_best GROUP BY s.pid)`,
+    `ranked AS MATERIALIZED (
+       SELECT c.pid, c.us, row_number() OVER (PARTITION BY c.pid ORDER BY c.us, c.event_id) AS r, c.bd, ${ks.map((k) => `c.s${k}`).join(", ")}
+         FROM candidates c JOIN starts s ON s.pid = c.pid AND c.us >= s.t1 AND c.us <= s.t_end)`,
+    // The start: the first step-1 event at that time.
+    `f1 AS (SELECT pid, min(r) AS r1, min(us) AS t1, arg_min_null(bd, r) AS bd FROM ranked WHERE s1 GROUP BY pid)`,
+  );
+  for (let step = 2; step <= last; step++) {
     ctes.push(
       `f${step} AS (SELECT c.pid, min(c.r) AS r${step}, min(c.us) AS t${step}
           FROM ranked c JOIN f${step - 1} prev ON prev.pid = c.pid
@@ -269,20 +294,17 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
          GROUP BY c.pid)`,
     );
   }
-  const joins = def.steps
+  const joins = ks
     .slice(1)
-    .map((_, index) => `LEFT JOIN f${index + 2} ON f${index + 2}.pid = f1.pid`)
+    .map((k) => `LEFT JOIN f${k} ON f${k}.pid = f1.pid`)
     .join(" ");
-  const times = def.steps.map((_, index) => `f${index + 1}.t${index + 1}`).join(", ");
-  ctes.push(`attempts AS (SELECT f1.bd, ${times} FROM f1 ${joins})`);
-  const stepColumns = def.steps
-    .map((_, index) => {
-      const k = index + 1;
+  ctes.push(`attempts AS (SELECT f1.bd, ${ks.map((k) => `f${k}.t${k}`).join(", ")} FROM f1 ${joins})`);
+  const stepColumns = ks
+    .map((k) => {
       const count = `CAST(count(t${k}) AS DOUBLE) AS c${k}`;
       return k === 1 ? count : `${count}, median((t${k} - t${k - 1}) / 1e6) AS m${k}`;
     })
     .join(", ");
-  const last = def.steps.length;
   const bucket = fastLocalBucket("t1", def.interval, offsets, def.range.from, def.range.to);
   const sql = `WITH ${ctes.join(",\n")}
     SELECT 'steps' AS part, bd, NULL AS bucket, grouping(bd) AS all_rows, ${stepColumns}, NULL AS completed
