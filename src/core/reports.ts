@@ -148,6 +148,9 @@ export const funnelDefinitionSchema = z.strictObject({
 });
 export type FunnelDefinition = z.input<typeof funnelDefinitionSchema>;
 
+/** How a funnel counts, in one line for under the chart (the engine's rule: workers/query/reports.ts). */
+export const FUNNEL_COUNTING_NOTE = "Each person counts once, by their furthest step in any attempt that started in the range, within the conversion window.";
+
 export const segmentDefinitionSchema = z.strictObject({
   range: timeRangeSchema,
   event: eventNameSchema.nullable(),
