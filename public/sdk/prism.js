@@ -136,7 +136,8 @@ export function trackEvent(eventType, fields = {}) {
 /** Names the visitor from now on and sets profile attributes. */
 export function identify(id, props = {}) {
   profileId = String(id);
-  enqueue({ type: "identify", userId: profileId, messageId: newId(), traits: props });
+  // The anonymous id this visitor had: its events (before and after) become this user's.
+  enqueue({ type: "identify", userId: profileId, anonymousId: anonymousId(), messageId: newId(), traits: props });
 }
 
 export function reset() {

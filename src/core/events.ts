@@ -74,6 +74,11 @@ export const profileRecordSchema = z.object({
   unset: z.array(z.string().max(STORABLE_LIMITS.maxKeyLength)),
   /** Tags to add to the profile's `tags` list (the tag_profile action); absent from ingest. */
   add_tags: z.array(z.string().max(100)).max(100).optional(),
+  /**
+   * Merge the person of `from` into this profile's person (src/core/identity.ts): set by an identify
+   * that names the anonymous id it replaces, or (explicit) by an admin's merge of two known ids.
+   */
+  merge: z.object({ from: z.string().min(1).max(256), explicit: z.boolean() }).optional(),
 });
 export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 
@@ -98,6 +103,7 @@ function rawRecordStrings(record: RawRecord): Array<[string, string]> {
     for (const [field, value] of Object.entries(record.ctx)) if (typeof value === "string") strings.push([`ctx.${field}`, value]);
   } else {
     record.unset.forEach((key, index) => strings.push([`unset[${index}]`, key]));
+    if (record.merge) strings.push(["merge.from", record.merge.from]);
   }
   return strings;
 }

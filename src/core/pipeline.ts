@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { internalEventSchema, parsedJsonObject } from "./events";
+import { personMergeSchema } from "./identity";
 import { triggerActionSchema } from "./triggers";
 
 /**
@@ -36,7 +37,8 @@ export const profileChangeSchema = z.object({
 });
 export type ProfileChange = z.infer<typeof profileChangeSchema>;
 
-export const enrichedRecordSchema = z.discriminatedUnion("type", [enrichedEventSchema, profileChangeSchema]);
+/** Events, profile changes and person merges (src/core/identity.ts), in per-profile order. */
+export const enrichedRecordSchema = z.discriminatedUnion("type", [enrichedEventSchema, profileChangeSchema, personMergeSchema]);
 export type EnrichedRecord = z.infer<typeof enrichedRecordSchema>;
 
 /** Set on an `event.triggered` firing that has no actions, so the action runner skips it unread. */

@@ -3,6 +3,7 @@ import { Counter, type Registry } from "prom-client";
 import { TOPIC } from "../../src/core/events";
 import type { Logger } from "../../src/platform/logger";
 import type { BatchContext, Bus, Subscription } from "../bus/types";
+import { IdentityStore, identityMetrics, type BatchIdentity } from "./identity";
 import { deadLetterCounter, isolatingBatchHandler } from "../poison";
 import type { RuleRegistry } from "./rule-registry";
 import { ProfileStateStore } from "./state-store";
@@ -16,6 +17,7 @@ export interface ProcessorMetrics {
   evaluations: Counter<"result">;
   deduplicated: Counter<"kind">;
   deadLettered?: Counter<"stage" | "reason">;
+  merges?: Counter<"result">;
 }
 
 export function processorMetrics(registry: Registry): ProcessorMetrics {
@@ -23,6 +25,7 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
     eventsProcessed: new Counter({ name: "events_processed_total", help: "Records handled by the processor", labelNames: ["kind"], registers: [registry] }),
     evaluations: new Counter({ name: "trigger_evaluations_total", help: "Rule evaluations by result", labelNames: ["result"], registers: [registry] }),
     deadLettered: deadLetterCounter(registry),
+    merges: identityMetrics(registry),
     deduplicated: new Counter({
       name: "events_deduplicated_total",
       help: "Records dropped because their event_id was already handled within the idempotency window (a client resend)",
@@ -54,19 +57,45 @@ export interface ProcessorOptions {
  */
 export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchContext) => Promise<void> {
   const store = new ProfileStateStore(opts.pool);
+  const identityStore = new IdentityStore(opts.pool);
   const parseUserAgent = createUserAgentParser();
   const rulesFor = (projectId: string) => opts.rules.forProject(projectId);
 
   return async (batch) => {
     const decoded = decodeBatch(batch.messages);
-    const [states, seen] = await Promise.all([store.load(decoded.profiles), store.seen(decoded.idKeys.filter((key) => key !== null))]);
+    const [identity, states, seen] = await Promise.all([
+      identityStore.load(decoded.profiles),
+      store.load(decoded.profiles),
+      store.seen(decoded.idKeys.filter((key) => key !== null)),
+    ]);
+    // Merged ids are read and written as their persons: one more round trip only when the batch has some.
+    const persons = identity.persons(decoded.profiles);
+    if (persons.length > 0) for (const [key, state] of await store.load(persons)) states.set(key, state);
     const { handled, fresh, duplicates } = dropSeen(decoded, seen);
-    const outcome = processRecords(handled, states, rulesFor, parseUserAgent);
+    const outcome = processRecords(handled, states, rulesFor, parseUserAgent, identity);
     // Outputs durable first, then state and seen ids together, then (by the bus) offsets.
     if (outcome.outputs.length > 0) await opts.bus.produce(outcome.outputs);
-    await store.save(outcome.changed, [...fresh]);
+    if (identity.ops.length === 0) await store.save(outcome.changed, [...fresh]);
+    else await saveWithIdentity(opts.pool, outcome, [...fresh], identity.ops);
     if (opts.metrics) countBatch(opts.metrics, decoded.decoded.length, duplicates, outcome);
+    for (const result of identity.results) opts.metrics?.merges?.inc({ result });
   };
+}
+
+/** A batch that merged persons saves its state and its overrides in one transaction, so a crash keeps both or neither. */
+async function saveWithIdentity(pool: pg.Pool, outcome: BatchOutcome, seenKeys: string[], ops: BatchIdentity["ops"]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await new ProfileStateStore(client).save(outcome.changed, seenKeys);
+    await IdentityStore.save(client, ops);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 function countBatch(metrics: ProcessorMetrics, records: number, duplicates: Deduplicated["duplicates"], outcome: BatchOutcome): void {

@@ -43,7 +43,8 @@ export function seenKey(record: Pick<InternalEvent | ProfileRecord, "type" | "pr
  * outputs being durable already). Never one without the other.
  */
 export class ProfileStateStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /** A pool, or a client inside a transaction (a batch that merged persons, processor.ts). */
+  constructor(private readonly pool: Pick<pg.ClientBase, "query">) {}
 
   async load(keys: Array<{ projectId: string; profileId: string }>): Promise<Map<string, ProfileState>> {
     const states = new Map<string, ProfileState>();

@@ -109,7 +109,11 @@ describe("processRecords", () => {
       projectTriggers([]),
     );
     const enriched = outcome.outputs.map((record) => enrichedRecordSchema.parse(JSON.parse(record.value)));
-    expect(enriched.map((record) => (record.type === "event" ? record.profile_props : record.props))).toEqual([{}, { plan: "pro" }, { plan: "pro" }]);
+    expect(enriched.map((record) => (record.type === "event" ? record.profile_props : record.type === "profile" ? record.props : null))).toEqual([
+      {},
+      { plan: "pro" },
+      { plan: "pro" },
+    ]);
     expect(enriched[2]).toMatchObject({ browser: "Chrome", os: "Windows", device_type: "desktop" });
     expect(outcome.outputs.every((record) => record.topic === TOPIC.enriched && record.headers?.trace === "t1")).toBe(true);
     // No trigger reads windows, so only the profile record changed state.

@@ -9,8 +9,10 @@ import { evaluateEvent, type TriggerOutcome } from "../../src/core/processing";
 import { RESERVED_KEYS } from "../../src/core/storable";
 import type { FiringRecord } from "../../src/contracts/records";
 import { NO_ACTIONS_HEADER, type EnrichedEvent, type ProfileChange } from "../../src/core/pipeline";
+import type { PersonMerge } from "../../src/core/identity";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, type PoisonReason } from "../poison";
+import { SAME_PERSON, type PersonResolver } from "./identity";
 import type { LoadedTrigger, ProjectRules } from "./rule-registry";
 import { seenKey, stateKey, type ProfileState } from "./state-store";
 import type { ParsedUserAgent } from "./user-agent";
@@ -78,6 +80,10 @@ export function decodeBatch(messages: readonly BusMessage[]): DecodedBatch {
   for (const item of decoded) {
     if (item.kind === "record" && item.record.profile_id) {
       profiles.set(stateKey(item.record.project_id, item.record.profile_id), { projectId: item.record.project_id, profileId: item.record.profile_id });
+    }
+    if (item.kind === "record" && item.record.type === "profile" && item.record.merge) {
+      const from = item.record.merge.from;
+      profiles.set(stateKey(item.record.project_id, from), { projectId: item.record.project_id, profileId: from });
     }
   }
   const idKeys = decoded.map((item) => (item.kind === "record" ? seenKey(item.record) : null));
@@ -154,6 +160,13 @@ class BatchState {
     return entry.windows;
   }
 
+  /** Forgets a state merged into another person: not saved (identity.ts deletes its row). */
+  drop(key: string): void {
+    this.states.delete(key);
+    this.changed.delete(key);
+    this.windows.delete(key);
+  }
+
   /** Prunes the windows of the changed profiles and stores them in their states. */
   finish(): ProfileState[] {
     for (const [key, { windows, rules }] of this.windows) {
@@ -166,14 +179,50 @@ class BatchState {
   }
 }
 
-function profileChange(record: ProfileRecord, batch: BatchState, headers: BusMessage["headers"]): ProduceRecord {
-  const state = batch.write(stateKey(record.project_id, record.profile_id), record.project_id, record.profile_id, record.sts);
+/**
+ * Folds person `from`'s state into person `into`'s: props (into's win on conflict), window entries,
+ * the later cooldown per trigger, the earlier creation time. `from`'s state is dropped.
+ */
+function foldPerson(batch: BatchState, projectId: string, merge: { from: string; into: string }, at: number, rules: ProjectRules): void {
+  const fromKey = stateKey(projectId, merge.from);
+  const intoKey = stateKey(projectId, merge.into);
+  const source = batch.get(fromKey);
+  const target = batch.write(intoKey, projectId, merge.into, at);
+  if (source) {
+    const props: JsonObject = { ...source.props };
+    for (const [key, value] of Object.entries(target.props)) setOwn(props, key, value);
+    target.props = props;
+    const cooldowns = { ...target.cooldowns };
+    for (const [trigger, last] of Object.entries(source.cooldowns)) if (!cooldowns[trigger] || cooldowns[trigger].t < last.t) cooldowns[trigger] = last;
+    target.cooldowns = cooldowns;
+    const windows = batch.windowsOf(intoKey, rules);
+    for (const entry of batch.windowsOf(fromKey, rules).toJSON()) windows.add(entry);
+    target.createdAt = Math.min(target.createdAt, source.createdAt);
+  }
+  batch.drop(fromKey);
+}
+
+function mergeRecord(record: ProfileRecord, merge: { from: string; into: string }, headers: BusMessage["headers"]): ProduceRecord {
+  const value: PersonMerge = {
+    type: "merge",
+    project_id: record.project_id,
+    distinct_id: merge.from,
+    person_id: merge.into,
+    change_id: record.event_id,
+    merged_at: record.sts,
+  };
+  return { topic: TOPIC.enriched, key: `${record.project_id}:${merge.into}`, value: JSON.stringify(value), headers };
+}
+
+/** A profile record changes its person's state (the id itself when it was never merged). */
+function profileChange(record: ProfileRecord, person: string, batch: BatchState, headers: BusMessage["headers"]): ProduceRecord {
+  const state = batch.write(stateKey(record.project_id, person), record.project_id, person, record.sts);
   state.props = applyProfileRecord(state.props, record);
   state.updatedAt = Math.max(state.updatedAt, record.sts);
   const change: ProfileChange = {
     type: "profile",
     project_id: record.project_id,
-    profile_id: record.profile_id,
+    profile_id: person,
     change_id: record.event_id,
     changed_at: record.sts,
     set: record.set,
@@ -183,7 +232,7 @@ function profileChange(record: ProfileRecord, batch: BatchState, headers: BusMes
     created_at: state.createdAt,
     updated_at: state.updatedAt,
   };
-  return { topic: TOPIC.enriched, key: `${record.project_id}:${record.profile_id}`, value: JSON.stringify(change), headers };
+  return { topic: TOPIC.enriched, key: `${record.project_id}:${person}`, value: JSON.stringify(change), headers };
 }
 
 export function enrich(event: InternalEvent, profileProps: JsonObject | undefined, userAgent: ParsedUserAgent): EnrichedEvent {
@@ -223,14 +272,20 @@ export function firingRecord(enriched: EnrichedEvent, outcome: TriggerOutcome<Lo
   };
 }
 
-/** Runs the event through evaluateEvent against its profile's windows and cooldowns, saving what changed. */
-function evaluate(event: InternalEvent, rules: ProjectRules, batch: BatchState, counts: BatchOutcome["evaluations"]): TriggerOutcome<LoadedTrigger>[] {
-  const key = event.profile_id ? stateKey(event.project_id, event.profile_id) : null;
+/** Runs the event through evaluateEvent against its person's windows and cooldowns, saving what changed. */
+function evaluate(
+  event: InternalEvent,
+  person: string | null,
+  rules: ProjectRules,
+  batch: BatchState,
+  counts: BatchOutcome["evaluations"],
+): TriggerOutcome<LoadedTrigger>[] {
+  const key = person ? stateKey(event.project_id, person) : null;
   const state = key ? batch.get(key) : undefined;
   const profile = key ? { props: state?.props ?? {}, windows: batch.windowsOf(key, rules), cooldowns: state?.cooldowns ?? {} } : null;
   const evaluation = evaluateEvent(event, profile, rules);
   if (key && (evaluation.windowChanged || evaluation.cooldowns !== profile?.cooldowns)) {
-    batch.write(key, event.project_id, event.profile_id!, event.sts).cooldowns = evaluation.cooldowns;
+    batch.write(key, event.project_id, person!, event.sts).cooldowns = evaluation.cooldowns;
   }
   counts.quiet += evaluation.quiet;
   for (const outcome of evaluation.outcomes) counts[outcome.result === "fired" ? "fired" : "failed"]++;
@@ -238,14 +293,16 @@ function evaluate(event: InternalEvent, rules: ProjectRules, batch: BatchState, 
 }
 
 /**
- * Applies the handled records in order: profile records update state, events are enriched with
- * their profile's props and evaluated. `states` (as loaded) is updated in place.
+ * Applies the handled records in order: profile records update state (and merge persons), events
+ * are enriched with their person's props and evaluated against its state. `states` (as loaded,
+ * keyed by person) is updated in place. Events keep the id they were sent under.
  */
 export function processRecords(
   handled: readonly Decoded[],
   states: Map<string, ProfileState>,
   rulesFor: (projectId: string) => ProjectRules,
   parseUserAgent: (userAgent: string | undefined) => ParsedUserAgent,
+  identity: PersonResolver = SAME_PERSON,
 ): BatchOutcome {
   const batch = new BatchState(states);
   const result: BatchOutcome = { outputs: [], changed: [], evaluations: { fired: 0, quiet: 0, failed: 0 }, deadLettered: [] };
@@ -257,17 +314,23 @@ export function processRecords(
     }
     const { record, message } = item;
     if (record.type === "profile") {
-      result.outputs.push(profileChange(record, batch, message.headers));
+      const merge = identity.merge(record);
+      if (merge) {
+        foldPerson(batch, record.project_id, merge, record.sts, rulesFor(record.project_id));
+        result.outputs.push(mergeRecord(record, merge, message.headers));
+      }
+      result.outputs.push(profileChange(record, identity.personOf(record.project_id, record.profile_id), batch, message.headers));
       continue;
     }
-    const profileProps = record.profile_id ? batch.get(stateKey(record.project_id, record.profile_id))?.props : undefined;
+    const person = record.profile_id ? identity.personOf(record.project_id, record.profile_id) : null;
+    const profileProps = person ? batch.get(stateKey(record.project_id, person))?.props : undefined;
     const enriched = enrich(record, profileProps, parseUserAgent(record.ctx.user_agent));
     result.outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(record), value: JSON.stringify(enriched), headers: message.headers });
     // An import's past events are stored, not acted on: no windows, no rules, no firings (unless it asked to fire).
     if (record.backfill && !record.backfill.fire_actions) continue;
     const rules = rulesFor(record.project_id);
     if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
-    for (const outcome of evaluate(record, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers));
+    for (const outcome of evaluate(record, person, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers));
   }
   result.changed = batch.finish();
   return result;

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { PERSON_OVERRIDES_DDL } from "./identity";
 
 /**
  * The analytics tables, owned by the sink. Times are TIMESTAMPTZ (UTC instants); reports bucket them
@@ -89,6 +90,7 @@ export const ANALYTICS_DDL = [
 
 export async function ensureAnalyticsSchema(connection: DuckDBConnection): Promise<void> {
   for (const statement of ANALYTICS_DDL) await connection.run(statement);
+  await connection.run(PERSON_OVERRIDES_DDL);
   await dropTriggerLogsKey(connection);
   // Files from before consumers dead-lettered poison records: ingest's letters have no stage, error or origin.
   for (const column of ["stage VARCHAR", "error VARCHAR", "payload_encoding VARCHAR", "origin JSON", "discarded_at TIMESTAMPTZ"])

@@ -2,10 +2,12 @@ import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, typ
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/core/events";
+import type { PersonMerge } from "../../src/core/identity";
 import { enrichedRecordSchema, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
 import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
+import { applyPersonMerges } from "./identity";
 import { ensureAnalyticsSchema } from "./schema";
 
 /** Why the sink could not decode a record it hands back (for records_dead_lettered_total). */
@@ -216,6 +218,7 @@ export class SinkWriter {
     const staged = new Set<Stage>();
     const events = new DirectRows<EnrichedEvent>("events", (appender, event) => this.appendEvent(appender, event));
     const firings = new DirectRows<Firing>("trigger_logs", (appender, firing) => this.appendFiring(appender, firing));
+    const merges: PersonMerge[] = [];
     const stopTimer = this.writeLatency?.startTimer();
 
     for (const message of messages) {
@@ -238,6 +241,9 @@ export class SinkWriter {
           this.appendProfileChange(await this.appender("profile_changes"), decoded.change);
           staged.add("profile_changes");
           result.profileChanges++;
+          break;
+        case "merge":
+          merges.push(decoded.merge);
           break;
         case "firing":
           firings.add(decoded.firing.project_id, decoded.firing.firing_id, decoded.firing.fired_at, decoded.firing);
@@ -283,7 +289,7 @@ export class SinkWriter {
       staged.add(DIRECT[rows.table].keys);
     }
 
-    if (staged.size > 0) {
+    if (staged.size > 0 || merges.length > 0) {
       for (const stage of staged) this.appenders.get(stage)?.flushSync();
       await connection.run("BEGIN TRANSACTION");
       try {
@@ -303,6 +309,7 @@ export class SinkWriter {
           if (move) await connection.run(move);
           if (stage === "profile_changes") await connection.run(UPSERT_PROFILES);
         }
+        await applyPersonMerges(connection, merges);
         await connection.run("COMMIT");
       } catch (error) {
         for (const rows of direct) this.appenders.get(rows.table)?.clear();
@@ -400,6 +407,7 @@ function appendRow(appender: DuckDBAppender, cells: Cell[]): void {
 type SinkRecord =
   | { kind: "event"; event: EnrichedEvent }
   | { kind: "profile"; change: ProfileChange }
+  | { kind: "merge"; merge: PersonMerge }
   | { kind: "firing"; firing: Firing }
   | { kind: "action_result"; result: ActionResultRecord }
   | { kind: "dead_letter"; letter: z.infer<typeof deadLetterSchema>; source: string }
@@ -415,6 +423,7 @@ export function decodeForSink(message: BusMessage): SinkRecord {
   if (message.topic === TOPIC.enriched) {
     const parsed = enrichedRecordSchema.safeParse(payload);
     if (!parsed.success) return undecodable(message, describeIssue(parsed.error), "invalid");
+    if (parsed.data.type === "merge") return { kind: "merge", merge: parsed.data };
     return parsed.data.type === "event" ? { kind: "event", event: parsed.data } : { kind: "profile", change: parsed.data };
   }
   if (message.topic === TOPIC.triggered) {

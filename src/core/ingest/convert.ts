@@ -222,6 +222,12 @@ function fromSegment(input: Record<string, unknown>, cc: ConversionContext): Con
       set_once: {},
       unset: [],
     };
+    // An identify naming both ids: the anonymous visitor becomes this user (src/core/identity.ts).
+    if (input.userId !== undefined && input.anonymousId !== undefined) {
+      const anonymous = optionalString(input.anonymousId, "anonymousId", LIMITS.maxIdLength);
+      if (!anonymous.ok) return { ok: false, violations: [anonymous.violation] };
+      if (anonymous.value && anonymous.value !== user.value) record.merge = { from: anonymous.value, explicit: false };
+    }
     return { ok: true, kind: "profile", format: "segment", record };
   }
   const name = eventName(input.event, "event");
