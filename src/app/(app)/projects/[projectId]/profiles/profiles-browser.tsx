@@ -2,7 +2,9 @@
 
 import { Search } from "lucide-react";
 import Link from "next/link";
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState } from "react";
+import { useWatch } from "react-hook-form";
+import { z } from "zod";
 import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
 import { DataTable, QueryState } from "~/components/query-state";
@@ -12,6 +14,7 @@ import { usePlanSuggestions } from "~/components/reports/use-tracking-plan";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { useZodForm } from "~/components/use-zod-form";
 import { PropsList } from "~/components/props-list";
 import { TableCell, TableRow } from "~/components/ui/table";
 import { useCursorPages } from "~/components/reports/cursor-pages";
@@ -24,33 +27,32 @@ interface Search {
 
 const PROP_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$-]{0,63}){0,3}$/;
 
+/** The search form: an id prefix, and a property name with its value (a name is needed once either is filled in). */
+const searchForm = z
+  .object({ prefix: z.string(), propKey: z.string(), propValue: z.string() })
+  .refine(({ propKey, propValue }) => !(propKey.trim() || propValue.trim()) || PROP_KEY.test(propKey.trim()), {
+    path: ["propKey"],
+    message: "A property name uses letters, digits, _ $ - and dots for nesting, e.g. plan or address.city.",
+  })
+  .transform(({ prefix, propKey, propValue }): Search => ({
+    ...(prefix.trim() ? { prefix: prefix.trim() } : {}),
+    ...(propKey.trim() || propValue.trim() ? { prop: { key: propKey.trim(), value: propValue } } : {}),
+  }));
+
 export function ProfilesBrowser({ projectId }: { projectId: string }) {
   const client = useTRPCClient();
   const plan = usePlanSuggestions(projectId);
-  const [prefix, setPrefix] = useState("");
-  const [propKey, setPropKey] = useState("");
-  const [propValue, setPropValue] = useState("");
+  const form = useZodForm(searchForm, { defaultValues: { prefix: "", propKey: "", propValue: "" } });
+  // The property name is typed in a suggesting input, which is controlled.
+  const propKey = useWatch({ control: form.control, name: "propKey" });
+  const error = form.formState.errors.propKey?.message;
   const [applied, setApplied] = useState<Search>({});
-  const [error, setError] = useState<string | null>(null);
   const list = useCursorPages(["profiles.search", projectId, applied], (cursor: string | null) =>
     client.profiles.search.query({ projectId, ...applied, cursor, limit: 50 }),
   );
   const profiles = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const next: Search = {};
-    if (prefix.trim()) next.prefix = prefix.trim();
-    if (propKey.trim() || propValue.trim()) {
-      if (!PROP_KEY.test(propKey.trim())) {
-        setError("A property name uses letters, digits, _ $ - and dots for nesting, e.g. plan or address.city.");
-        return;
-      }
-      next.prop = { key: propKey.trim(), value: propValue };
-    }
-    setError(null);
-    setApplied(next);
-  }
+  const onSubmit = form.handleSubmit((next) => setApplied(next));
 
   return (
     <Card>
@@ -64,29 +66,22 @@ export function ProfilesBrowser({ projectId }: { projectId: string }) {
         <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3" aria-label="Profile search">
           <div className="space-y-1.5">
             <Label htmlFor="profiles-prefix">Id starts with</Label>
-            <Input
-              id="profiles-prefix"
-              className="w-56"
-              maxLength={256}
-              placeholder="user-"
-              value={prefix}
-              onChange={(event) => setPrefix(event.target.value)}
-            />
+            <Input id="profiles-prefix" className="w-56" maxLength={256} placeholder="user-" {...form.register("prefix")} />
           </div>
           <div className="space-y-1.5">
             <Label htmlFor="profiles-key">Property</Label>
-            <SuggestInput id="profiles-key" className="w-44" placeholder="plan" options={plan.profileKeys} value={propKey} onValueChange={setPropKey} />
+            <SuggestInput
+              id="profiles-key"
+              className="w-44"
+              placeholder="plan"
+              options={plan.profileKeys}
+              value={propKey}
+              onValueChange={(value) => form.setValue("propKey", value)}
+            />
           </div>
           <div className="space-y-1.5">
             <Label htmlFor="profiles-value">equals</Label>
-            <Input
-              id="profiles-value"
-              className="w-44"
-              maxLength={2000}
-              placeholder="pro"
-              value={propValue}
-              onChange={(event) => setPropValue(event.target.value)}
-            />
+            <Input id="profiles-value" className="w-44" maxLength={2000} placeholder="pro" {...form.register("propValue")} />
           </div>
           <Button type="submit">
             <Search className="h-4 w-4" aria-hidden="true" />
