@@ -120,24 +120,33 @@ async function main() {
     const where = `project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}' AND ts < TIMESTAMPTZ '${RANGE.to}'`;
     const funnelNames = (names: string[]) => names.map((name) => ({ event: name }));
     // The same question the service answers: step counts, median time between steps, and attempts
-    // started and completed per local day. Written the classic way (one join per step on the
-    // funnel's events); ties on ts are ignored, which the generated data (distinct ts) allows.
+    // started and completed per local day, each profile by its best attempt. Written the classic
+    // way: every step-1 event starts an attempt, each step is an ASOF join to the next event of that
+    // step, and each profile keeps its furthest attempt (then the earliest completion, then the
+    // earliest start). Ties on ts are ignored, which the generated data (distinct ts) allows.
     const handFunnel = (names: string[]) => {
       const distinct = [...new Set(names)].map((name) => `'${name}'`).join(", ");
+      const within = (k: number) => `CASE WHEN t${k} <= t1 + INTERVAL 1 DAY THEN t${k} END AS t${k}`;
       const steps = names.map((name, index) =>
         index === 0
-          ? `f1 AS (SELECT profile_id, min(ts) AS t1 FROM ev WHERE event_name = '${name}' AND ts < TIMESTAMPTZ '${RANGE.to}' GROUP BY profile_id)`
-          : `f${index + 1} AS (SELECT ev.profile_id, min(ev.ts) AS t${index + 1}, any_value(p.t1) AS t1 FROM ev JOIN f${index} p USING (profile_id)
-                WHERE ev.event_name = '${name}' AND ev.ts > p.t${index} AND ev.ts <= p.t1 + INTERVAL 1 DAY GROUP BY ev.profile_id)`,
+          ? `a1 AS (SELECT profile_id, ts AS t1 FROM ev WHERE event_name = '${name}' AND ts < TIMESTAMPTZ '${RANGE.to}')`
+          : `a${index + 1} AS (SELECT a.*, n.ts AS t${index + 1} FROM a${index} a ASOF LEFT JOIN (SELECT profile_id, ts FROM ev WHERE event_name = '${name}') n
+                ON a.profile_id = n.profile_id AND coalesce(a.t${index}, TIMESTAMPTZ 'infinity') < n.ts)`,
       );
-      const joins = names.slice(1).map((_, index) => `LEFT JOIN f${index + 2} USING (profile_id)`);
-      const times = names.map((_, index) => `f${index + 1}.t${index + 1}`).join(", ");
       const last = names.length;
+      const ks = names.map((_, index) => index + 1);
+      const reached = `(${ks.map((k) => `(t${k} IS NOT NULL)::INTEGER`).join(" + ")})`;
+      const completion = `coalesce(${ks
+        .slice()
+        .reverse()
+        .map((k) => `t${k}`)
+        .join(", ")})`;
       const medians = names.slice(1).map((_, index) => `median(epoch(t${index + 2}) - epoch(t${index + 1}))`);
       return `WITH ev AS MATERIALIZED (SELECT profile_id, ts, event_name FROM events WHERE project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}'
                   AND ts < TIMESTAMPTZ '${RANGE.to}' + INTERVAL 1 DAY AND event_name IN (${distinct}) AND profile_id IS NOT NULL), ${steps.join(", ")},
-              attempts AS (SELECT ${times} FROM f1 ${joins.join(" ")})
-              SELECT NULL AS day, ${names.map((_, index) => `count(t${index + 1})`).join(", ")}, ${medians.join(", ")} FROM attempts
+              windowed AS (SELECT profile_id, t1, ${ks.slice(1).map(within).join(", ")} FROM a${last}),
+              attempts AS (SELECT * FROM windowed QUALIFY row_number() OVER (PARTITION BY profile_id ORDER BY ${reached} DESC, ${completion}, t1) = 1)
+              SELECT NULL AS day, ${ks.map((k) => `count(t${k})`).join(", ")}, ${medians.join(", ")} FROM attempts
               UNION ALL
               SELECT date_trunc('day', timezone('${tz}', t1)) AS day, count(*), count(t${last}), ${names
                 .slice(2)
