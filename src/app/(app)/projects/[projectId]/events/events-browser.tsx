@@ -1,7 +1,9 @@
 "use client";
 
 import { Radio, Search } from "lucide-react";
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useWatch } from "react-hook-form";
+import { z } from "zod";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
@@ -15,6 +17,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { Select } from "~/components/ui/select";
+import { useZodForm } from "~/components/use-zod-form";
 import type { EventFilter, EventRow } from "~/core/reports";
 import { cn } from "~/lib/utils";
 import { useCursorPages } from "~/components/reports/cursor-pages";
@@ -65,6 +68,16 @@ function filterOf(form: FilterForm, timezone: string): { filter: EventFilter } |
   return { filter };
 }
 
+/** The filter form's schema: its drafts become the filter, the range resolved when it is applied. */
+function filterFormSchema(timezone: string) {
+  return z.custom<FilterForm>().transform((form, ctx) => {
+    const result = filterOf(form, timezone);
+    if ("filter" in result) return result.filter;
+    ctx.addIssue({ code: "custom", path: ["root"], message: result.error });
+    return z.NEVER;
+  });
+}
+
 /** What the live tail can check itself: it sees every new event, so names and profile are matched here. */
 function matchesLive(event: EventRow, filter: EventFilter): boolean {
   if (filter.events && filter.events.length > 0 && !filter.events.includes(event.eventName)) return false;
@@ -75,9 +88,12 @@ function matchesLive(event: EventRow, filter: EventFilter): boolean {
 export function EventsBrowser({ projectId, timezone }: { projectId: string; timezone: string }) {
   const client = useTRPCClient();
   const plan = usePlanSuggestions(projectId);
-  const [form, setForm] = useState<FilterForm>({ range: "all", events: "", profileId: "", filters: [] });
+  const schema = useMemo(() => filterFormSchema(timezone), [timezone]);
+  const form = useZodForm(schema, { defaultValues: { range: "all", events: "", profileId: "", filters: [] } });
+  // The event names and property filters are edited by controlled pickers.
+  const [events, filters] = useWatch({ control: form.control, name: ["events", "filters"] });
+  const formError = form.formState.errors.root?.message;
   const [applied, setApplied] = useState<EventFilter>({ events: [], filters: [] });
-  const [formError, setFormError] = useState<string | null>(null);
   const [openEvent, setOpenEvent] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [liveEvents, setLiveEvents] = useState<EventRow[]>([]);
@@ -127,17 +143,10 @@ export function EventsBrowser({ projectId, timezone }: { projectId: string; time
     };
   }, [live, client, projectId, applied]);
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const result = filterOf(form, timezone);
-    if ("error" in result) {
-      setFormError(result.error);
-      return;
-    }
-    setFormError(null);
+  const onSubmit = form.handleSubmit((filter) => {
     setLiveEvents([]);
-    setApplied(result.filter);
-  }
+    setApplied(filter);
+  });
 
   const shown = [...liveEvents, ...listed];
   const hasPropertyFilters = (applied.filters?.length ?? 0) > 0 || applied.range !== undefined;
@@ -156,12 +165,7 @@ export function EventsBrowser({ projectId, timezone }: { projectId: string; time
             <div className="flex flex-wrap items-end gap-3">
               <div className="space-y-1.5">
                 <Label htmlFor="events-range">When</Label>
-                <Select
-                  id="events-range"
-                  className="w-36"
-                  value={form.range}
-                  onChange={(event) => setForm({ ...form, range: event.target.value as BrowseRange })}
-                >
+                <Select id="events-range" className="w-36" {...form.register("range")}>
                   <option value="all">Any time</option>
                   {(["today", "7d", "30d", "90d"] as const).map((preset) => (
                     <option key={preset} value={preset}>
@@ -177,27 +181,20 @@ export function EventsBrowser({ projectId, timezone }: { projectId: string; time
                   className="w-60"
                   placeholder="All (comma-separated)"
                   options={plan.eventNames}
-                  value={form.events}
-                  onValueChange={(events) => setForm({ ...form, events })}
+                  value={events}
+                  onValueChange={(value) => form.setValue("events", value)}
                 />
               </div>
               <div className="space-y-1.5">
                 <Label htmlFor="events-profile">Profile id</Label>
-                <Input
-                  id="events-profile"
-                  className="w-52"
-                  maxLength={256}
-                  placeholder="Any profile"
-                  value={form.profileId}
-                  onChange={(event) => setForm({ ...form, profileId: event.target.value })}
-                />
+                <Input id="events-profile" className="w-52" maxLength={256} placeholder="Any profile" {...form.register("profileId")} />
               </div>
               <Button type="submit">
                 <Search className="h-4 w-4" aria-hidden="true" />
                 Apply
               </Button>
             </div>
-            <FiltersEditor value={form.filters} onChange={(filters) => setForm({ ...form, filters })} fields={plan.fields} />
+            <FiltersEditor value={filters} onChange={(value) => form.setValue("filters", value)} fields={plan.fields} />
             {formError ? (
               <p role="alert" className="text-sm text-destructive">
                 {formError}
