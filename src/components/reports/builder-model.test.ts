@@ -18,6 +18,7 @@ describe("the report builder's form → spec", () => {
           series: [{ event: null, filters: [], aggregation: { op: "count" } }],
           filters: [],
           compare: false,
+          compareTo: "previous",
         },
       },
     });
@@ -116,6 +117,7 @@ describe("the report builder's form → spec", () => {
       events: fc.array(rowArb, { minLength: 1, maxLength: 4 }),
       filters: filtersArb,
       compare: fc.boolean(),
+      compareTo: fc.constantFrom("previous", "year") as fc.Arbitrary<"previous" | "year">,
       windowValue: fc.integer({ min: 1, max: 48 }),
       windowUnit: fc.constantFrom("minutes", "hours") as fc.Arbitrary<"minutes" | "hours">,
       periods: fc.integer({ min: 1, max: 60 }),
@@ -126,7 +128,11 @@ describe("the report builder's form → spec", () => {
         draft.range = { preset: input.preset };
         const events = input.events.map((row) => row.event);
         draft.filters = input.filters;
-        draft.trend = { series: input.events.map((row) => ({ ...row, aggregation: { op: "count", field: "" } })), compare: input.compare };
+        draft.trend = {
+          series: input.events.map((row) => ({ ...row, aggregation: { op: "count", field: "" } })),
+          compare: input.compare,
+          compareTo: input.compareTo,
+        };
         draft.funnel = {
           steps: [...input.events.map((row) => ({ ...row, event: row.event || "x" })), step("y")],
           windowValue: String(input.windowValue),

@@ -2,7 +2,7 @@
  * The report builder's form state (all text, as typed) and its conversion to a validated report
  * spec, and back for reopening a saved report. Pure: the builder page only wires it to inputs.
  */
-import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec, type TimeRange } from "~/core/reports";
+import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec, type TimeRange, type TrendComparison } from "~/core/reports";
 import { aggregationFromDraft, draftFromAggregation, type AggregationDraft } from "./aggregation";
 import { choiceOfRange, defaultInterval, draftFromFilter, filtersFromDrafts, resolveRange, type FilterDraft, type RangeChoice } from "./report-model";
 
@@ -42,7 +42,8 @@ export interface BuilderDraft {
   range: RangeChoice;
   interval: Interval | "auto";
   filters: FilterDraft[];
-  trend: { series: SeriesDraft[]; compare: boolean };
+  /** `compareTo` has no control yet; it is kept so a saved report reopens with its comparison. */
+  trend: { series: SeriesDraft[]; compare: boolean; compareTo: TrendComparison };
   funnel: { steps: FunnelStepDraft[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
   segment: { event: string; breakdown: string; aggregation: AggregationDraft; topN: string };
   retention: { cohortEvent: string; returnEvent: string; interval: "day" | "week"; periods: string };
@@ -55,7 +56,7 @@ export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
     range: { preset: "7d" },
     interval: "auto",
     filters: [],
-    trend: { series: [emptySeries()], compare: false },
+    trend: { series: [emptySeries()], compare: false, compareTo: "previous" },
     funnel: { steps: [emptyStep(), emptyStep()], windowValue: "1", windowUnit: "days", breakdown: "" },
     segment: { event: "", breakdown: "event_name", aggregation: { op: "count", field: "" }, topN: "10" },
     retention: { cohortEvent: "", returnEvent: "", interval: "day", periods: "14" },
@@ -108,7 +109,7 @@ const trendDefinition: DefinitionOf = (draft, { interval, ...common }, errors) =
     };
   });
   if (series.length === 0) errors.push("Add at least one series.");
-  return { ...common, interval, series, compare: draft.trend.compare };
+  return { ...common, interval, series, compare: draft.trend.compare, compareTo: draft.trend.compareTo };
 };
 
 const funnelDefinition: DefinitionOf = (draft, { interval, ...common }, errors) => {
@@ -215,6 +216,7 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
           filters: series.filters.map(draftFromFilter),
         })),
         compare: spec.definition.compare,
+        compareTo: spec.definition.compareTo,
       };
       break;
     case "funnel": {
