@@ -24,6 +24,7 @@ export interface Tenant {
   notificationId: string;
   savedReportId: string;
   profileDeletionId: string;
+  importId: string;
 }
 
 /** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
@@ -67,10 +68,12 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     spec: { kind: "trend", definition: { range: { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" }, series: [{ event: null }] } },
   });
   const profileDeletion = await caller.profiles.delete({ projectId: project.id, profileId: `gone-${tag}` });
+  const importJob = await caller.imports.start({ projectId: project.id, format: "ndjson", fileName: `${tag}.ndjson` });
   const [membership] = await caller.organizations.members({ orgId });
   return {
     savedReportId: savedReport.id,
     profileDeletionId: profileDeletion.deletionId,
+    importId: importJob.importId,
     user,
     orgId,
     orgName: org.name,
@@ -178,6 +181,9 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "profiles.deletions": fc.record({ projectId }),
     "profiles.findDeletions": fc.record({ projectId, profileId: word }),
     "deadLetters.list": fc.record({ projectId }),
+    "imports.start": fc.record({ projectId, format: fc.constantFrom("ndjson", "csv", "segment", "mixpanel"), fireActions: fc.boolean() }),
+    "imports.get": fc.record({ projectId: projectOrOwn, importId: fc.constant(target.importId) }),
+    "imports.list": fc.record({ projectId }),
     "deadLetters.replay": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
     "deadLetters.discard": fc.record({ projectId, ids: fc.array(word, { minLength: 1, maxLength: 3 }) }),
     "savedReports.list": fc.record({ projectId }),
@@ -224,6 +230,7 @@ export async function snapshot(app: TestApp, orgId: string) {
           notifications: { orderBy: { id: "asc" } },
           webhookEndpoints: { orderBy: { id: "asc" }, include: { deliveries: { orderBy: { id: "asc" } } } },
           profileDeletions: { orderBy: { id: "asc" } },
+          importJobs: { orderBy: { id: "asc" } },
         },
       },
     },

@@ -57,7 +57,7 @@ describe("SinkWriter and imported events", () => {
 
   it("stores a file imported again a week later once: the second copy arrives with another received_at but the same event time", async () => {
     const importedAt = Date.UTC(2026, 5, 1);
-    const first = [imported("mp-1", importedAt - 400 * DAY), imported("mp-2", importedAt - 30 * DAY)].map((event) => ({ ...event, sts: importedAt }));
+    const first = [imported("mp-1", importedAt - 400 * DAY, importedAt), imported("mp-2", importedAt - 30 * DAY, importedAt)];
     await writer.write(first.map(message));
     const again = first.map((event) => ({ ...event, sts: importedAt + 7 * DAY }));
     await writer.write([...again.map(message), message(imported("mp-3", importedAt - 20 * DAY, importedAt + 7 * DAY))]);

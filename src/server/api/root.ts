@@ -13,6 +13,7 @@ import { eventsRouter } from "~/server/api/routers/events";
 import { profilesRouter } from "~/server/api/routers/profiles";
 import { reportsRouter } from "~/server/api/routers/reports";
 import { savedReportsRouter } from "~/server/api/routers/saved-reports";
+import { importsRouter } from "~/server/api/routers/imports";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
@@ -30,6 +31,7 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   profiles: profilesRouter,
   deadLetters: deadLettersRouter,
+  imports: importsRouter,
   admin: adminRouter,
 });
 
