@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { EventDetail, EventRow, eventFilterSchema } from "../../src/core/reports";
 import { jsonPath, Params, Scope, type BuiltQuery } from "./sql";
+import { personIds } from "./identity";
 import type { ResultRow } from "./runner";
 
 export type EventFilterDef = z.output<typeof eventFilterSchema>;
@@ -55,15 +56,26 @@ export interface EventCursor {
   eventId: string;
 }
 
-/** Newest first; `cursor` is the last row of the previous page. Reads one row more than `limit` to know if there is a next page. */
-export function buildEventList(projectId: string, filter: EventFilterDef, cursor: EventCursor | null, limit: number): BuiltQuery {
+/**
+ * Newest first; `cursor` is the last row of the previous page. Reads one row more than `limit` to know if there is a next page.
+ * Rows show the id each event was sent under; `person` (the profile timeline) widens `profileId` to every id merged with it.
+ */
+export function buildEventList(
+  projectId: string,
+  filter: EventFilterDef,
+  cursor: EventCursor | null,
+  limit: number,
+  options: { person?: boolean } = {},
+): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const scope = new Scope(params);
   const where = [`e.project_id = ${project}`];
   if (filter.range) where.push(`e.ts >= ${params.timestamp(filter.range.from)}`, `e.ts < ${params.timestamp(filter.range.to)}`);
   if (filter.events.length > 0) where.push(`e.event_name IN (${filter.events.map((name) => params.add(name)).join(", ")})`);
-  if (filter.profileId !== undefined) where.push(`e.profile_id = ${params.add(filter.profileId)}`);
+  if (filter.profileId !== undefined) {
+    where.push(options.person ? `e.profile_id IN ${personIds(params, project, filter.profileId)}` : `e.profile_id = ${params.add(filter.profileId)}`);
+  }
   where.push(...scope.filters(filter.filters));
   if (cursor) {
     const ts = params.timestamp(cursor.ts);
@@ -73,7 +85,7 @@ export function buildEventList(projectId: string, filter: EventFilterDef, cursor
   // The page is picked on raw columns first and only its rows are converted: computing the columns
   // (JSON, casts) before the limit would do that work for every row the ORDER BY looks at.
   const sql = `SELECT ${EVENT_COLUMNS}
-      FROM (SELECT e.* FROM ${scope.from(project)} WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.event_id DESC LIMIT ${limit + 1}) e
+      FROM (SELECT e.* FROM ${scope.from(project, { persons: false })} WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.event_id DESC LIMIT ${limit + 1}) e
      ORDER BY e.ts DESC, e.event_id DESC`;
   return { sql, params: params.values };
 }
@@ -186,11 +198,14 @@ export function toProfileChange(row: ResultRow): ProfileChangeRow {
   };
 }
 
+/** Over the profile's person: its own events and those of every id merged with it. */
 export function buildProfileActivity(projectId: string, profileId: string): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
   return {
     sql: `SELECT CAST(count(*) AS DOUBLE) AS events, epoch_ms(min(ts)) AS first_ms, epoch_ms(max(ts)) AS last_ms
-            FROM events WHERE project_id = $1 AND profile_id = $2`,
-    params: [projectId, profileId],
+            FROM events WHERE project_id = ${project} AND profile_id IN ${personIds(params, project, profileId)}`,
+    params: params.values,
   };
 }
 

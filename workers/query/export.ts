@@ -24,7 +24,7 @@ export function buildEventExport(projectId: string, filter: EventFilterDef): { r
   if (filter.events.length > 0) where.push(`e.event_name IN (${filter.events.map((name) => params.add(name)).join(", ")})`);
   if (filter.profileId !== undefined) where.push(`e.profile_id = ${params.add(filter.profileId)}`);
   where.push(...scope.filters(filter.filters));
-  const from = `${scope.from(project)} WHERE ${where.join(" AND ")}`;
+  const from = `${scope.from(project, { persons: false })} WHERE ${where.join(" AND ")}`;
   return {
     rows: {
       sql: `SELECT e.event_id, e.event_name, e.profile_id, strftime(timezone('UTC', e.ts), '%Y-%m-%dT%H:%M:%S.%gZ') AS ts,

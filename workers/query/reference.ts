@@ -26,6 +26,22 @@ export interface RefData {
   events: RefEvent[];
   /** Latest profile props by project and profile id: `${project}\u0000${profile}`. */
   profiles: Map<string, Record<string, Json>>;
+  /** Person overrides (identity merge) by `${project}\u0000${distinct id}`; none when absent. */
+  overrides?: Map<string, string>;
+}
+
+/**
+ * Identity merge: each event's profile id is read as its person (`overrides`, by
+ * `${project}\u0000${distinct id}`), as if the events had been sent under the person's id.
+ */
+function withPersons(data: RefData): RefData {
+  const overrides = data.overrides;
+  if (!overrides || overrides.size === 0) return data;
+  const events = data.events.map((event) => {
+    const person = event.profile_id === null ? undefined : overrides.get(`${event.project_id}\u0000${event.profile_id}`);
+    return person === undefined ? event : { ...event, profile_id: person };
+  });
+  return { ...data, events };
 }
 
 function lookup(object: Record<string, Json> | undefined, path: string[]): Json | undefined {
@@ -195,6 +211,7 @@ function inRange(event: RefEvent, projectId: string, from: number, to: number): 
 }
 
 export function refQuery(data: RefData, projectId: string, def: QueryDef): QueryResult {
+  data = withPersons(data);
   const from = Date.parse(def.range.from);
   const to = Date.parse(def.range.to);
   const events = data.events.filter(
@@ -246,6 +263,7 @@ export function refYearEarlier(range: { from: string; to: string }, tz: string):
 }
 
 export function refTrend(data: RefData, projectId: string, def: TrendDef, tz: string): TrendResult {
+  data = withPersons(data);
   const period = (range: { from: string; to: string }, seriesIndex: number) => {
     const series = def.series[seriesIndex]!;
     const from = Date.parse(range.from);
@@ -283,6 +301,7 @@ export function refTrend(data: RefData, projectId: string, def: TrendDef, tz: st
 const keyCompare = (a: RefEvent, b: RefEvent) => a.ts - b.ts || compareText(a.event_id, b.event_id);
 
 export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: string): FunnelResult {
+  data = withPersons(data);
   const from = Date.parse(def.range.from);
   const to = Date.parse(def.range.to);
   const window = def.windowSeconds * 1000;
@@ -364,6 +383,7 @@ export function refFunnel(data: RefData, projectId: string, def: FunnelDef, tz: 
 }
 
 export function refSegment(data: RefData, projectId: string, def: SegmentDef): SegmentResult {
+  data = withPersons(data);
   const from = Date.parse(def.range.from);
   const to = Date.parse(def.range.to);
   const events = data.events.filter(
@@ -391,6 +411,7 @@ export function refSegment(data: RefData, projectId: string, def: SegmentDef): S
 }
 
 export function refRetention(data: RefData, projectId: string, def: RetentionDef, tz: string): RetentionResult {
+  data = withPersons(data);
   const from = Date.parse(def.range.from);
   const to = Date.parse(def.range.to);
   const step = def.interval === "week" ? 7 : 1;

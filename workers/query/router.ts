@@ -135,7 +135,9 @@ const profilesRouter = t.router({
     };
   }),
   timeline: procedure.input(inputs.profiles.timeline).query(async ({ ctx, input }) => {
-    const rows = await ctx.runner.all(buildEventList(input.projectId, { events: [], filters: [], profileId: input.profileId }, input.cursor, input.limit));
+    const rows = await ctx.runner.all(
+      buildEventList(input.projectId, { events: [], filters: [], profileId: input.profileId }, input.cursor, input.limit, { person: true }),
+    );
     return pageOf(rows.map(toEventRow), input.limit, (row) => ({ ts: row.ts, eventId: row.eventId }));
   }),
 });

@@ -8,6 +8,7 @@
  * query filters by it. Numbers the engine computed itself (time zone offsets) are inlined as integers.
  */
 import { parseField, type Aggregation, type Filter, type FilterScalar, type Interval } from "../../src/core/reports";
+import { personEvents } from "./identity";
 
 export type SqlValue = string | number | boolean | null;
 
@@ -113,9 +114,13 @@ export class Scope {
     return aggregateSql(aggregation, over.value ?? ("field" in aggregation ? this.number(aggregation.field) : "NULL"), over.profile ?? "e.profile_id");
   }
 
-  /** `FROM events e [LEFT JOIN profiles p …]`; call after every expression has been built. */
-  from(projectParam: string): string {
-    return this.needsProfile ? `events e LEFT JOIN profiles p ON p.project_id = ${projectParam} AND p.profile_id = e.profile_id` : "events e";
+  /**
+   * `FROM events e [LEFT JOIN profiles p …]`; call after every expression has been built. `e.profile_id`
+   * is the event's person (identity merge, ./identity.ts) unless `persons: false` asks for the id as sent.
+   */
+  from(projectParam: string, options: { persons?: boolean } = {}): string {
+    const events = options.persons === false ? "events e" : `${personEvents(projectParam)} e`;
+    return this.needsProfile ? `${events} LEFT JOIN profiles p ON p.project_id = ${projectParam} AND p.profile_id = e.profile_id` : events;
   }
 }
 

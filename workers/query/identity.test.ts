@@ -1,0 +1,220 @@
+/**
+ * Identity merge at query time: every report over events and person overrides equals the same
+ * report over the events with their ids rewritten to their persons (what a history rewrite would
+ * give), in a real DuckDB with the real DDL, against the TypeScript reference.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMerge, personOf, rewriteProfileIds } from "../../src/core/identity";
+import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, trendDefinitionSchema } from "../../src/core/reports";
+import { ensureAnalyticsSchema } from "../sink/schema";
+import { buildEventList, buildProfileActivity } from "./browse";
+import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
+import { funnelReport, queryReport, retentionReport, trendReport } from "./reports";
+import { QueryRunner } from "./runner";
+import { insertEvents, insertProfiles } from "./testing";
+
+let duckdb: DuckDBInstance;
+let connection: DuckDBConnection;
+let runner: QueryRunner;
+const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
+
+beforeAll(async () => {
+  duckdb = await DuckDBInstance.create(":memory:");
+  connection = await duckdb.connect();
+  await ensureAnalyticsSchema(connection);
+  runner = new QueryRunner(duckdb);
+});
+afterAll(() => {
+  connection.closeSync();
+  duckdb.closeSync();
+});
+
+// Hours from 2024-03-08 (US DST starts 2024-03-10).
+const BASE = Date.parse("2024-03-08T00:00:00Z");
+const HOUR = 3600_000;
+const IDS = ["anon-1", "anon-2", "anon-3", "anon-4", "u1", "u2", "u3"];
+const NAMES = ["view", "signup", "buy"];
+const TIMEZONES = ["UTC", "America/New_York"];
+
+const dataArb = fc
+  .record({
+    events: fc.array(
+      fc.record({
+        project: fc.constantFrom("p1", "p1", "p1", "p2"),
+        hour: fc.integer({ min: 0, max: 24 * 20 }),
+        name: fc.constantFrom(...NAMES),
+        profile: fc.option(fc.constantFrom(...IDS), { freq: 8 }),
+        amount: fc.integer({ min: 0, max: 50 }),
+      }),
+      { minLength: 5, maxLength: 60 },
+    ),
+    // Random identifies and explicit merges, in order; p2 gets its own.
+    merges: fc.array(fc.tuple(fc.constantFrom("p1", "p2"), fc.constantFrom(...IDS), fc.constantFrom(...IDS)), { maxLength: 8 }),
+    plans: fc.array(fc.constantFrom("free", "pro"), { minLength: IDS.length, maxLength: IDS.length }),
+  })
+  .map(({ events, merges, plans }) => {
+    const refEvents: RefEvent[] = events.map((event, index) => ({
+      project_id: event.project,
+      event_id: `e${String((index * 7919) % 1000).padStart(3, "0")}-${index}`,
+      event_name: event.name,
+      profile_id: event.profile,
+      ts: BASE + event.hour * HOUR,
+      props: { amount: event.amount },
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    }));
+    const perProject = new Map<string, Map<string, string>>([
+      ["p1", new Map()],
+      ["p2", new Map()],
+    ]);
+    for (const [project, from, into] of merges) {
+      const overrides = perProject.get(project)!;
+      perProject.set(project, applyMerge(overrides, personOf(overrides, from), personOf(overrides, into)));
+    }
+    const overrides = new Map<string, string>();
+    for (const [project, map] of perProject) for (const [distinct, person] of map) overrides.set(`${project}\u0000${distinct}`, person);
+    const profiles = new Map<string, Record<string, Json>>();
+    IDS.forEach((id, index) => profiles.set(`p1\u0000${id}`, { plan: plans[index]! }));
+    return { events: refEvents, profiles, overrides, perProject };
+  });
+
+type Data = RefData & { overrides: Map<string, string>; perProject: Map<string, Map<string, string>> };
+
+async function seed(data: Data): Promise<void> {
+  await connection.run("DELETE FROM events");
+  await connection.run("DELETE FROM profiles");
+  await connection.run("DELETE FROM person_overrides");
+  await insertEvents(connection, data.events);
+  await insertProfiles(connection, data.profiles);
+  for (const [project, map] of data.perProject) {
+    for (const [distinct, person] of map) {
+      await connection.run("INSERT INTO person_overrides VALUES ($1, $2, $3, now())", [project, distinct, person]);
+    }
+  }
+}
+
+/** The same data as if every event had been sent under its person's id, and no overrides. */
+function rewritten(data: Data): RefData {
+  const events = data.events.flatMap((event) => rewriteProfileIds([event], data.perProject.get(event.project_id) ?? new Map()));
+  return { events, profiles: data.profiles };
+}
+
+const RANGE = { from: new Date(BASE).toISOString(), to: new Date(BASE + 21 * 24 * HOUR).toISOString() };
+const RUNS = { numRuns: Number(process.env.REPORT_RUNS ?? 40) };
+
+describe("reports over merged identities equal reports over rewritten ids", () => {
+  it("unique profiles (query and trend, with a person-prop breakdown)", async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, fc.constantFrom(...TIMEZONES), fc.constantFrom("day" as const, "week" as const), async (data, timezone, interval) => {
+        await seed(data);
+        const query = queryDefinitionSchema.parse({
+          range: RANGE,
+          events: [],
+          filters: [],
+          groupBy: ["profile.plan"],
+          aggregation: { op: "unique_profiles" },
+          limit: 30,
+        });
+        const expected = refQuery(rewritten(data), "p1", query);
+        expect(await queryReport(run, "p1", query)).toEqual(expected);
+        expect(refQuery(data, "p1", query)).toEqual(expected);
+        const trend = trendDefinitionSchema.parse({
+          range: RANGE,
+          interval,
+          series: [
+            { event: null, filters: [], aggregation: { op: "unique_profiles" }, label: "people" },
+            { event: "buy", filters: [], aggregation: { op: "unique_profiles" }, label: "buyers" },
+          ],
+          filters: [],
+        });
+        const expectedTrend = refTrend(rewritten(data), "p1", trend, timezone);
+        expect(await trendReport(run, "p1", trend, timezone)).toMatchObject(expectedTrend);
+        expect(refTrend(data, "p1", trend, timezone)).toEqual(expectedTrend);
+      }),
+      RUNS,
+    );
+  });
+
+  it("funnels across sign-up", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.constantFrom(...TIMEZONES),
+        fc.array(fc.constantFrom(...NAMES), { minLength: 2, maxLength: 3 }),
+        fc.constantFrom(3600, 86_400, 7 * 86_400),
+        async (data, timezone, steps, windowSeconds) => {
+          await seed(data);
+          const def = funnelDefinitionSchema.parse({
+            range: RANGE,
+            steps: steps.map((event) => ({ event, filters: [] })),
+            windowSeconds,
+            filters: [],
+            interval: "day",
+          });
+          const expected = refFunnel(rewritten(data), "p1", def, timezone);
+          expect(await funnelReport(run, "p1", def, timezone)).toMatchObject(expected);
+          expect(refFunnel(data, "p1", def, timezone)).toEqual(expected);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("retention", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dataArb,
+        fc.constantFrom(...TIMEZONES),
+        fc.option(fc.constantFrom(...NAMES)),
+        fc.option(fc.constantFrom(...NAMES)),
+        async (data, timezone, cohortEvent, returnEvent) => {
+          await seed(data);
+          const def = retentionDefinitionSchema.parse({ range: RANGE, cohortEvent, returnEvent, interval: "day", periods: 7, filters: [] });
+          const expected = refRetention(rewritten(data), "p1", def, timezone);
+          expect(await retentionReport(run, "p1", def, timezone)).toMatchObject(expected);
+          expect(refRetention(data, "p1", def, timezone)).toEqual(expected);
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe("the profile timeline", () => {
+  it("shows the person's events, each under the id it was sent with, from either id", async () => {
+    const event = (id: string, profile: string, hour: number): RefEvent => ({
+      project_id: "p1",
+      event_id: id,
+      event_name: "view",
+      profile_id: profile,
+      ts: BASE + hour * HOUR,
+      props: {},
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    });
+    await seed({
+      events: [event("e1", "anon-1", 1), event("e2", "u1", 2), event("e3", "u2", 3), event("e4", "anon-2", 4)],
+      profiles: new Map(),
+      overrides: new Map(),
+      perProject: new Map([["p1", new Map([["anon-1", "u1"]])]]),
+    });
+    for (const id of ["u1", "anon-1"]) {
+      const rows = await run(buildEventList("p1", { events: [], filters: [], profileId: id }, null, 10, { person: true }));
+      expect(rows.map((row) => [row.event_id, row.profile_id])).toEqual([
+        ["e2", "u1"],
+        ["e1", "anon-1"],
+      ]);
+      const [activity] = await run(buildProfileActivity("p1", id));
+      expect(Number(activity!.events)).toBe(2);
+    }
+    // The events browser's profile filter stays the id as sent.
+    const raw = await run(buildEventList("p1", { events: [], filters: [], profileId: "u1" }, null, 10));
+    expect(raw.map((row) => row.event_id)).toEqual(["e2"]);
+  });
+});
