@@ -13,6 +13,7 @@ const TABS = [
   { segment: "/keys", label: "API keys" },
   { segment: "/tracking-plan", label: "Tracking plan" },
   { segment: "/dead-letters", label: "Dead letters" },
+  { segment: "/import", label: "Import" },
   { segment: "/triggers", label: "Triggers" },
   { segment: "/webhooks", label: "Webhooks" },
   { segment: "/settings", label: "Settings" },
