@@ -1,9 +1,11 @@
 /** The profiles browser, read from the DuckDB query service (latest state and history). */
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { queryInputs } from "~/contracts/query-service";
 import { deletionProfileIdSchema } from "~/contracts/profile-deletion";
 import { createTRPCRouter, projectProcedure, userProjectProcedure } from "~/server/api/trpc";
 import { findProfileDeletions, listProfileDeletions, readProfileDeletion, startProfileDeletion } from "~/server/profile-deletions";
+import { requestMerge } from "~/server/identity";
 import { callQueryService } from "~/server/query-client";
 
 export const profilesRouter = createTRPCRouter({
@@ -25,6 +27,17 @@ export const profilesRouter = createTRPCRouter({
   delete: userProjectProcedure("admin", { profileId: deletionProfileIdSchema }).mutation(({ ctx, input }) =>
     startProfileDeletion(ctx.db, { projectId: ctx.project.id, profileIds: [input.profileId], requestedBy: ctx.user }),
   ),
+  /**
+   * Merges two known ids into one person (`from`'s into `into`'s; into's props win): the only way two
+   * identified users are merged, since an identify never does it. Admins, signed in.
+   */
+  merge: userProjectProcedure("admin", {
+    from: z.string().trim().min(1).max(256),
+    into: z.string().trim().min(1).max(256),
+  }).mutation(({ ctx, input }) => {
+    if (input.from === input.into) throw new TRPCError({ code: "BAD_REQUEST", message: "Choose two different profiles to merge." });
+    return requestMerge({ projectId: ctx.project.id, from: input.from, into: input.into });
+  }),
   /** A deletion's progress, step by step. */
   deletion: projectProcedure("admin", { deletionId: z.string().min(1).max(64) }).query(({ ctx, input }) =>
     readProfileDeletion(ctx.db, ctx.project.id, input.deletionId),
