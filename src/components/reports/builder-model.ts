@@ -42,7 +42,7 @@ export interface BuilderDraft {
   range: RangeChoice;
   interval: Interval | "auto";
   filters: FilterDraft[];
-  /** `compareTo` has no control yet; it is kept so a saved report reopens with its comparison. */
+  /** `compareTo` outlives `compare: false`, so turning the comparison off and on keeps the choice. */
   trend: { series: SeriesDraft[]; compare: boolean; compareTo: TrendComparison };
   funnel: { steps: FunnelStepDraft[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
   segment: { event: string; breakdown: string; aggregation: AggregationDraft; topN: string };

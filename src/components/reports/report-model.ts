@@ -13,6 +13,7 @@ import {
   type ReportKind,
   type ReportSpec,
   type TimeRange,
+  type TrendComparison,
 } from "~/core/reports";
 
 export const DAY_MS = 86_400_000;
@@ -233,6 +234,9 @@ export function draftFromFilter(filter: Filter): FilterDraft {
 // Specs ------------------------------------------------------------------------------------------
 
 export const REPORT_KIND_LABELS: Record<ReportKind, string> = { trend: "Trend", funnel: "Funnel", segment: "Segment", retention: "Retention", query: "Query" };
+
+/** What a trend's comparison line is, as the chart's legend and tooltip name it. */
+export const COMPARISON_LABELS: Record<TrendComparison, string> = { previous: "previous period", year: "same period last year" };
 
 /** A saved report's stored kind and definition, checked again on the way in (the database is not a trust boundary we skip). */
 export function parseSavedSpec(kind: string, definition: unknown): ReportSpec | null {

@@ -3,9 +3,9 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Badge } from "~/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import type { Interval, TrendResult } from "~/core/reports";
+import type { Interval, TrendComparison, TrendResult } from "~/core/reports";
 import { firstIncompleteBucket } from "../incomplete-periods";
-import { formatBucket, formatChange, formatNumber } from "../report-model";
+import { COMPARISON_LABELS, formatBucket, formatChange, formatNumber } from "../report-model";
 import { AXIS, colour, GRID_STROKE, TOOLTIP_STYLE, tooltipNumber } from "./style";
 
 const PERIOD_NAMES: Record<Interval, string> = { minute: "this minute", hour: "this hour", day: "today", week: "this week", month: "this month" };
@@ -46,7 +46,7 @@ export function TrendChart({
   );
 }
 
-/** Each series' total, with its change against the previous period when compared. */
+/** Each series' total, with its change against the comparison period when compared. */
 function TrendTotals({ result }: { result: TrendResult }) {
   return (
     <ul className="flex flex-wrap gap-x-6 gap-y-2" aria-label="Series totals">
@@ -60,16 +60,20 @@ function TrendTotals({ result }: { result: TrendResult }) {
             <span className="text-2xl font-semibold tabular-nums" data-testid="trend-series-total">
               {formatNumber(series.total)}
             </span>
-            {series.previous ? <ChangeBadge value={series.previous.changePercent} /> : null}
+            {series.previous ? <ChangeBadge value={series.previous.changePercent} against={series.previous.against} /> : null}
           </div>
-          {series.previous ? <p className="text-xs text-muted-foreground">previous period (faint dashes): {formatNumber(series.previous.total)}</p> : null}
+          {series.previous ? (
+            <p className="text-xs text-muted-foreground" data-testid="trend-series-comparison">
+              {COMPARISON_LABELS[series.previous.against]} (faint dashes): {formatNumber(series.previous.total)}
+            </p>
+          ) : null}
         </li>
       ))}
     </ul>
   );
 }
 
-/** One row per bucket: `s<n>` the complete part of series n, `i<n>` its incomplete part, `p<n>` its previous period. */
+/** One row per bucket: `s<n>` the complete part of series n, `i<n>` its incomplete part, `p<n>` its comparison period. */
 function chartRows(result: TrendResult, interval: Interval, incompleteFrom: number): ChartRow[] {
   return result.buckets.map((bucket, index) => {
     const row: ChartRow = { bucket: formatBucket(bucket, interval) };
@@ -78,10 +82,22 @@ function chartRows(result: TrendResult, interval: Interval, incompleteFrom: numb
       // The solid line stops at the last complete bucket; the dashed one starts there, so the two join.
       row[`s${at}`] = index < incompleteFrom ? value : null;
       row[`i${at}`] = index >= incompleteFrom - 1 ? value : null;
-      if (series.previous) row[`p${at}`] = series.previous.values[index] ?? null;
+      if (series.previous) {
+        row[`p${at}`] = series.previous.values[index] ?? null;
+        // The compared bucket's own date, for the tooltip: "same period last year" alone does not say which day.
+        const previousBucket = series.previous.buckets[index];
+        row[`pb${at}`] = previousBucket ? formatBucket(previousBucket, interval) : null;
+      }
     });
     return row;
   });
+}
+
+/** A value in the tooltip; a comparison line's value also names the bucket it was measured in. */
+function trendTooltip(value: unknown, _name: unknown, item: { dataKey?: unknown; payload?: ChartRow }): string {
+  const key = typeof item.dataKey === "string" ? item.dataKey : "";
+  const bucket = /^p\d+$/.test(key) ? item.payload?.[`pb${key.slice(1)}`] : null;
+  return bucket ? `${tooltipNumber(value)} (${bucket})` : tooltipNumber(value);
 }
 
 function TrendLines({ result, interval, incompleteFrom, height }: { result: TrendResult; interval: Interval; incompleteFrom: number; height: number }) {
@@ -95,7 +111,7 @@ function TrendLines({ result, interval, incompleteFrom, height }: { result: Tren
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke={GRID_STROKE} />
           <XAxis dataKey="bucket" tick={AXIS} tickLine={false} axisLine={false} minTickGap={24} />
           <YAxis tick={AXIS} tickLine={false} axisLine={false} width={48} allowDecimals={false} tickFormatter={(value: number) => formatNumber(value)} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={tooltipNumber} />
+          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={trendTooltip} />
           {result.series.map((series, index) => (
             <Line
               key={`s${index}`}
@@ -133,7 +149,7 @@ function TrendLines({ result, interval, incompleteFrom, height }: { result: Tren
                     key={`p${index}`}
                     type="monotone"
                     dataKey={`p${index}`}
-                    name={`${series.label} (previous period)`}
+                    name={`${series.label} (${COMPARISON_LABELS[series.previous.against]})`}
                     stroke={colour(index)}
                     strokeOpacity={0.55}
                     strokeDasharray="5 4"
@@ -187,10 +203,15 @@ function TrendTable({ result, interval, incompleteFrom }: { result: TrendResult;
   );
 }
 
-export function ChangeBadge({ value }: { value: number | null }) {
+const CHANGE_TITLES: Record<TrendComparison, string> = {
+  previous: "Change against the previous period of the same length",
+  year: "Change against the same period one year earlier",
+};
+
+export function ChangeBadge({ value, against = "previous" }: { value: number | null; against?: TrendComparison }) {
   if (value === null || !Number.isFinite(value)) return <Badge variant="secondary">new</Badge>;
   return (
-    <Badge variant={value > 0 ? "success" : value < 0 ? "destructive" : "secondary"} title="Change against the previous period of the same length">
+    <Badge variant={value > 0 ? "success" : value < 0 ? "destructive" : "secondary"} title={CHANGE_TITLES[against]}>
       {formatChange(value)}
     </Badge>
   );

@@ -1,22 +1,47 @@
 "use client";
 
+import { useId } from "react";
 import { emptySeries, seriesLetter, type SeriesDraft } from "~/components/reports/builder-model";
 import { AggregationPicker, IntervalPicker, SuggestInput } from "~/components/reports/pickers";
-import { Checkbox } from "~/components/ui/checkbox";
+import { Label } from "~/components/ui/label";
+import { Select } from "~/components/ui/select";
+import { TREND_COMPARISONS, type TrendComparison } from "~/core/reports";
 import { AddRowButton, BuilderRow, changeRow, LabelInput, RemoveRowButton, Section } from "./parts";
 import type { PanelProps, ReportPanel } from "./types";
 
 const MAX_SERIES = 10;
 
+/** The "Compare to" choices; "none" stands for `compare: false`, the others for its `compareTo`. */
+const COMPARE_CHOICES: Array<{ value: "none" | TrendComparison; label: string }> = [
+  { value: "none", label: "Nothing" },
+  { value: "previous", label: "Previous period" },
+  { value: "year", label: "Same period last year" },
+];
+
 /** Beside the date range: the bucket size and what to compare against. */
 function TrendOptions({ draft, patch }: PanelProps) {
+  const compareId = useId();
+  const choice = draft.trend.compare ? draft.trend.compareTo : "none";
+  function choose(value: string) {
+    const compareTo = TREND_COMPARISONS.find((candidate) => candidate === value);
+    // "Nothing" keeps the last compareTo, so switching the comparison off and on again restores it.
+    patch("trend", { ...draft.trend, compare: compareTo !== undefined, compareTo: compareTo ?? draft.trend.compareTo });
+  }
   return (
     <>
       <IntervalPicker value={draft.interval} onChange={(interval) => patch("interval", interval)} />
-      <label className="flex h-9 items-center gap-2 text-sm">
-        <Checkbox checked={draft.trend.compare} onChange={(event) => patch("trend", { ...draft.trend, compare: event.target.checked })} />
-        Compare to previous period
-      </label>
+      <div className="flex items-center gap-2">
+        <Label htmlFor={compareId} className="text-sm text-muted-foreground">
+          Compare to
+        </Label>
+        <Select id={compareId} className="w-52" value={choice} onChange={(event) => choose(event.target.value)}>
+          {COMPARE_CHOICES.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </Select>
+      </div>
     </>
   );
 }
@@ -75,7 +100,7 @@ function TrendFields({ draft, patch, plan }: PanelProps) {
 
 /** Events over time, one line per series. */
 export const trendPanel: ReportPanel = {
-  hint: "How often events happen over time, with the previous period for comparison.",
+  hint: "How often events happen over time, optionally against the previous period or the same period last year.",
   Options: TrendOptions,
   Fields: TrendFields,
 };
