@@ -10,6 +10,7 @@ import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { QueryState } from "~/components/query-state";
 import { KeyNumbers } from "~/components/reports/key-numbers";
+import { ReportFreshness } from "~/components/reports/report-freshness";
 import { REPORT_KIND_LABELS, rollRange, withRange } from "~/components/reports/report-model";
 import { ReportView } from "~/components/reports/report-view";
 import type { SavedReport } from "~/components/reports/save-report-dialog";
@@ -94,84 +95,85 @@ export function DashboardPanel({ projectId, timezone, role }: { projectId: strin
       >
         {() => (
           <ul className="grid grid-cols-1 gap-6 lg:grid-cols-2" aria-label="Dashboard reports">
-            {pinned.map((report, index) => (
-              // min-w-0: a grid item is as wide as its widest content by default, and a wide table would push the page sideways.
-              <li key={report.id} className="min-w-0">
-                <Card className="h-full min-w-0" data-testid="dashboard-card">
-                  <CardHeader className="flex-row items-start justify-between gap-2 space-y-0 pb-3">
-                    <div className="min-w-0 space-y-1">
-                      <CardTitle className="text-base">
-                        {/* Two lines before cutting: on a phone the card's buttons leave little room for one. */}
-                        <h2 className="line-clamp-2 break-words" title={report.name}>
-                          {report.name}
-                        </h2>
-                      </CardTitle>
-                      <Badge variant="secondary">{REPORT_KIND_LABELS[report.spec?.kind ?? "query"]}</Badge>
-                    </div>
-                    <div className="flex shrink-0 items-center">
-                      <Link
-                        href={`/projects/${projectId}/reports?report=${encodeURIComponent(report.id)}`}
-                        className={buttonVariants({ variant: "ghost", size: "icon", className: "h-8 w-8" })}
-                        aria-label={`Open ${report.name} in the builder`}
-                        title="Open in the builder"
-                      >
-                        <ExternalLink className="h-4 w-4" aria-hidden="true" />
-                      </Link>
-                      {canEdit ? (
-                        <>
-                          <Button
-                            variant="ghost"
-                            size="icon"
-                            className="h-8 w-8"
-                            aria-label={`Move ${report.name} earlier`}
-                            title="Move earlier"
-                            disabled={index === 0 || reorder.isPending}
-                            onClick={() => move(report, -1)}
-                          >
-                            <ArrowUp className="h-4 w-4" aria-hidden="true" />
-                          </Button>
-                          <Button
-                            variant="ghost"
-                            size="icon"
-                            className="h-8 w-8"
-                            aria-label={`Move ${report.name} later`}
-                            title="Move later"
-                            disabled={index === pinned.length - 1 || reorder.isPending}
-                            onClick={() => move(report, 1)}
-                          >
-                            <ArrowDown className="h-4 w-4" aria-hidden="true" />
-                          </Button>
-                          <Button
-                            variant="ghost"
-                            size="icon"
-                            className="h-8 w-8"
-                            aria-label={`Remove ${report.name} from the dashboard`}
-                            title="Remove from the dashboard"
-                            disabled={pin.isPending}
-                            onClick={() => pin.mutate({ projectId, reportId: report.id, onDashboard: false })}
-                          >
-                            <X className="h-4 w-4" aria-hidden="true" />
-                          </Button>
-                        </>
-                      ) : null}
-                    </div>
-                  </CardHeader>
-                  <CardContent>
-                    {report.spec ? (
-                      <ReportView
-                        projectId={projectId}
-                        spec={withRange(report.spec, rollRange(report.spec.definition.range, new Date(report.updatedAt), timezone))}
-                        timezone={timezone}
-                        height={220}
-                        compact
-                      />
-                    ) : (
-                      <Alert variant="warning">This report&apos;s stored definition is no longer valid; open it in the builder and save it again.</Alert>
-                    )}
-                  </CardContent>
-                </Card>
-              </li>
-            ))}
+            {pinned.map((report, index) => {
+              // A saved "last 7 days" keeps rolling with the calendar; the tile's chart and its freshness line run this one spec.
+              const spec = report.spec ? withRange(report.spec, rollRange(report.spec.definition.range, new Date(report.updatedAt), timezone)) : null;
+              return (
+                // min-w-0: a grid item is as wide as its widest content by default, and a wide table would push the page sideways.
+                <li key={report.id} className="min-w-0">
+                  <Card className="h-full min-w-0" data-testid="dashboard-card">
+                    <CardHeader className="flex-row items-start justify-between gap-2 space-y-0 pb-3">
+                      <div className="min-w-0 space-y-1">
+                        <CardTitle className="text-base">
+                          {/* Two lines before cutting: on a phone the card's buttons leave little room for one. */}
+                          <h2 className="line-clamp-2 break-words" title={report.name}>
+                            {report.name}
+                          </h2>
+                        </CardTitle>
+                        <div className="flex flex-wrap items-center gap-x-2">
+                          <Badge variant="secondary">{REPORT_KIND_LABELS[report.spec?.kind ?? "query"]}</Badge>
+                          {spec ? <ReportFreshness projectId={projectId} spec={spec} /> : null}
+                        </div>
+                      </div>
+                      <div className="flex shrink-0 items-center">
+                        <Link
+                          href={`/projects/${projectId}/reports?report=${encodeURIComponent(report.id)}`}
+                          className={buttonVariants({ variant: "ghost", size: "icon", className: "h-8 w-8" })}
+                          aria-label={`Open ${report.name} in the builder`}
+                          title="Open in the builder"
+                        >
+                          <ExternalLink className="h-4 w-4" aria-hidden="true" />
+                        </Link>
+                        {canEdit ? (
+                          <>
+                            <Button
+                              variant="ghost"
+                              size="icon"
+                              className="h-8 w-8"
+                              aria-label={`Move ${report.name} earlier`}
+                              title="Move earlier"
+                              disabled={index === 0 || reorder.isPending}
+                              onClick={() => move(report, -1)}
+                            >
+                              <ArrowUp className="h-4 w-4" aria-hidden="true" />
+                            </Button>
+                            <Button
+                              variant="ghost"
+                              size="icon"
+                              className="h-8 w-8"
+                              aria-label={`Move ${report.name} later`}
+                              title="Move later"
+                              disabled={index === pinned.length - 1 || reorder.isPending}
+                              onClick={() => move(report, 1)}
+                            >
+                              <ArrowDown className="h-4 w-4" aria-hidden="true" />
+                            </Button>
+                            <Button
+                              variant="ghost"
+                              size="icon"
+                              className="h-8 w-8"
+                              aria-label={`Remove ${report.name} from the dashboard`}
+                              title="Remove from the dashboard"
+                              disabled={pin.isPending}
+                              onClick={() => pin.mutate({ projectId, reportId: report.id, onDashboard: false })}
+                            >
+                              <X className="h-4 w-4" aria-hidden="true" />
+                            </Button>
+                          </>
+                        ) : null}
+                      </div>
+                    </CardHeader>
+                    <CardContent>
+                      {spec ? (
+                        <ReportView projectId={projectId} spec={spec} timezone={timezone} height={220} compact />
+                      ) : (
+                        <Alert variant="warning">This report&apos;s stored definition is no longer valid; open it in the builder and save it again.</Alert>
+                      )}
+                    </CardContent>
+                  </Card>
+                </li>
+              );
+            })}
           </ul>
         )}
       </QueryState>

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { errorMessage } from "~/components/form-errors";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { ExportButtons } from "~/components/reports/export-buttons";
+import { ReportFreshness } from "~/components/reports/report-freshness";
 import { REPORT_KIND_LABELS } from "~/components/reports/report-model";
 import { ReportView } from "~/components/reports/report-view";
 import type { SavedReport } from "~/components/reports/save-report-dialog";
@@ -89,6 +90,7 @@ export function ReportResult({
               {notice}
             </span>
           ) : null}
+          {applied ? <ReportFreshness projectId={projectId} spec={applied} /> : null}
           <ExportButtons projectId={projectId} source={applied ? { kind: "report", report: applied } : null} />
           {canSave ? <SaveActions projectId={projectId} saved={saved} current={current} mutations={mutations} onSave={onSave} /> : null}
         </div>
