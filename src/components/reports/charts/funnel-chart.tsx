@@ -2,7 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
-import type { FunnelResult, Interval } from "~/core/reports";
+import { FUNNEL_COUNTING_NOTE, type FunnelResult, type Interval } from "~/core/reports";
 import { formatBucket, formatDuration, formatNumber, formatPercent } from "../report-model";
 import { AXIS, colour, GRID_STROKE, TOOLTIP_STYLE, tooltipNumber } from "./style";
 
@@ -34,6 +34,9 @@ export function FunnelChart({
         </p>
       </div>
       <FunnelBars result={result} height={height} compact={compact} />
+      <p className="text-xs text-muted-foreground" data-testid="funnel-counting-note">
+        {FUNNEL_COUNTING_NOTE}
+      </p>
       {compact ? null : (
         <>
           <FunnelStepsTable result={result} />
