@@ -1,8 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { KeyRound } from "lucide-react";
+import { BookOpen, KeyRound } from "lucide-react";
+import Link from "next/link";
 import { useState } from "react";
+import { useWatch } from "react-hook-form";
 import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
@@ -18,16 +20,35 @@ import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
+import { Select } from "~/components/ui/select";
 import { useZodForm } from "~/components/use-zod-form";
 import { TableCell, TableRow } from "~/components/ui/table";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
-import { apiKeyNameSchema } from "~/core/api-keys";
+import { API_KEY_KINDS, apiKeyKindSchema, apiKeyNameSchema, type ApiKeyKind } from "~/core/api-keys";
 
 type ApiKey = RouterOutputs["apiKeys"]["list"][number];
 type CreatedKey = RouterOutputs["apiKeys"]["create"];
 
-const createInput = z.strictObject({ name: apiKeyNameSchema });
+const createInput = z.strictObject({ name: apiKeyNameSchema, kind: apiKeyKindSchema });
+
+const KIND_LABELS: Record<ApiKeyKind, string> = { write: "Write", read: "Read", manage: "Manage" };
+/** What a key of each kind may do, always within its one project. */
+const KIND_DESCRIPTIONS: Record<ApiKeyKind, string> = {
+  write: "Sends events and profiles.",
+  read: "Reads reports and events through the REST API.",
+  manage: "Reads and changes this project's configuration through the REST API.",
+};
+const API_DOCS_HREF = "/docs/api";
+
+function ApiDocsLink() {
+  return (
+    <Link href={API_DOCS_HREF} className="inline-flex items-center gap-1 text-primary underline-offset-4 hover:underline">
+      <BookOpen className="h-3.5 w-3.5" aria-hidden="true" />
+      REST API docs
+    </Link>
+  );
+}
 
 export function ApiKeysPanel({ projectId, role }: { projectId: string; role: RoleName }) {
   const trpc = useTRPC();
@@ -49,7 +70,10 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
           <CardTitle>
             <h2>API keys</h2>
           </CardTitle>
-          <CardDescription>Send events with a key in the X-API-Key header. A revoked key is refused as soon as the ingest key cache refreshes.</CardDescription>
+          <CardDescription>
+            Send a key in the X-API-Key header: write keys send events, read and manage keys call the REST API. A revoked key is refused as soon as the ingest
+            key cache refreshes. <ApiDocsLink />
+          </CardDescription>
         </CardHeader>
         <CardContent>
           <QueryState
@@ -63,7 +87,7 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
             }
           >
             {(data) => (
-              <DataTable label="API keys" columns={["Name", "Key", "Created", "Last used", "Status", ACTIONS_COLUMN]}>
+              <DataTable label="API keys" columns={["Name", "Kind", "Key", "Created", "Last used", "Status", ACTIONS_COLUMN]}>
                 {data.map((key) => (
                   <ApiKeyRow key={key.id} projectId={projectId} apiKey={key} canRevoke={isAdmin} />
                 ))}
@@ -76,7 +100,7 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
         open={created !== null}
         onOpenChange={(open) => !open && setCreated(null)}
         title="API key created"
-        description={created ? `Key “${created.name}” for this project.` : undefined}
+        description={created ? `${KIND_LABELS[created.kind]} key “${created.name}” for this project.` : undefined}
       >
         {created ? (
           <div className="space-y-4">
@@ -104,7 +128,8 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
 function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated: (key: CreatedKey) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const form = useZodForm(createInput, { defaultValues: { name: "" } });
+  const form = useZodForm(createInput, { defaultValues: { name: "", kind: "write" } });
+  const kind = useWatch({ control: form.control, name: "kind" });
   const create = useMutation(
     trpc.apiKeys.create.mutationOptions({
       onSuccess: async (key) => {
@@ -123,13 +148,35 @@ function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated:
         <CardTitle>
           <h2>Create an API key</h2>
         </CardTitle>
-        <CardDescription>Name keys after where they are used, e.g. “web app” or “backend”, so you know which to revoke.</CardDescription>
+        <CardDescription>
+          Name keys after where they are used, e.g. “web app” or “backend”, so you know which to revoke. Read and manage keys are for the REST API:{" "}
+          <ApiDocsLink />
+        </CardDescription>
       </CardHeader>
       <CardContent>
         <form onSubmit={onSubmit} noValidate className="space-y-3">
           <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
             <Field control={form.control} name="name" id="api-key-name" label="Key name" className="flex-1" serverError={server.fields.name}>
               {(control) => <Input {...control} placeholder="web app" autoComplete="off" />}
+            </Field>
+            <Field
+              control={form.control}
+              name="kind"
+              id="api-key-kind"
+              label="Kind"
+              className="sm:w-72"
+              hint={KIND_DESCRIPTIONS[kind]}
+              serverError={server.fields.kind}
+            >
+              {(control) => (
+                <Select {...control}>
+                  {API_KEY_KINDS.map((option) => (
+                    <option key={option} value={option}>
+                      {KIND_LABELS[option]}
+                    </option>
+                  ))}
+                </Select>
+              )}
             </Field>
             <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
               <KeyRound className="h-4 w-4" aria-hidden="true" />
@@ -159,6 +206,11 @@ function ApiKeyRow({ projectId, apiKey, canRevoke }: { projectId: string; apiKey
   return (
     <TableRow className={active ? undefined : "text-muted-foreground"}>
       <TableCell className="font-medium">{apiKey.name}</TableCell>
+      <TableCell>
+        <Badge variant={apiKey.kind === "write" ? "secondary" : "outline"} title={KIND_DESCRIPTIONS[apiKey.kind]} data-testid="api-key-kind">
+          {apiKey.kind}
+        </Badge>
+      </TableCell>
       <TableCell>
         <code className="text-xs">{apiKey.prefix}…</code>
       </TableCell>
