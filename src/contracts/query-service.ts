@@ -10,6 +10,7 @@ import {
   eventCursorSchema,
   eventFilterSchema,
   funnelDefinitionSchema,
+  pathsDefinitionSchema,
   queryDefinitionSchema,
   reportSpecSchema,
   retentionDefinitionSchema,
@@ -44,6 +45,7 @@ export const queryInputs = {
     funnel: { definition: funnelDefinitionSchema, fresh },
     segment: { definition: segmentDefinitionSchema, fresh },
     retention: { definition: retentionDefinitionSchema, fresh },
+    paths: { definition: pathsDefinitionSchema, fresh },
   },
   events: {
     list: {
@@ -111,6 +113,7 @@ export const queryServiceInputs = {
     funnel: z.strictObject({ ...zoned, ...queryInputs.report.funnel }),
     segment: z.strictObject({ ...tenant, ...queryInputs.report.segment }),
     retention: z.strictObject({ ...zoned, ...queryInputs.report.retention }),
+    paths: z.strictObject({ ...tenant, ...queryInputs.report.paths }),
   },
   events: {
     list: z.strictObject({ ...tenant, ...queryInputs.events.list }),

@@ -173,6 +173,29 @@ export const retentionDefinitionSchema = z.strictObject({
 });
 export type RetentionDefinition = z.input<typeof retentionDefinitionSchema>;
 
+/** Paths go forward from the chosen event ("what did they do next") or back from it ("what led there"). */
+export const PATH_DIRECTIONS = ["after", "before"] as const;
+export type PathDirection = (typeof PATH_DIRECTIONS)[number];
+export const MAX_PATH_DEPTH = 5;
+export const pathsDefinitionSchema = z.strictObject({
+  range: timeRangeSchema,
+  /** The event paths start from ("after") or lead to ("before"). */
+  event: eventNameSchema,
+  direction: z.enum(PATH_DIRECTIONS).default("after"),
+  /** Steps after (or before) the chosen event, not counting it. */
+  depth: z.number().int().min(1).max(MAX_PATH_DEPTH).default(3),
+  topN: z.number().int().min(1).max(50).default(10),
+  /** A longer pause between two of a person's events ends the session, and the path with it (PostHog's 30 minutes by default). */
+  sessionGapSeconds: z.number().int().min(60).max(86_400).default(1800),
+  /** Applied to every event: the others are not seen, neither in a path nor as the start. */
+  filters: filtersSchema,
+});
+export type PathsDefinition = z.input<typeof pathsDefinitionSchema>;
+
+/** How paths count, in one line for under the chart (the engine's rule: workers/query/paths.ts). */
+export const PATHS_COUNTING_NOTE =
+  "Each person counts once, from their first time doing the event in the range; the path follows that session, with repeats of one event in a row shown once.";
+
 export const REPORT_KINDS = ["query", "trend", "funnel", "segment", "retention"] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export const reportDefinitionSchemas = {
@@ -261,6 +284,18 @@ export interface RetentionResult {
     counts: Array<number | null>;
     percents: Array<number | null>;
   }>;
+}
+
+export interface PathsResult {
+  /** People who did the chosen event in the range (after the filters): each has one path. */
+  persons: number;
+  /**
+   * The most common paths, most people first, in time order: "after" paths start with the chosen
+   * event, "before" paths end with it. A path is shorter than the depth when the session ends first.
+   */
+  paths: Array<{ steps: string[]; count: number }>;
+  /** People whose path is not among the top N. */
+  other: number;
 }
 
 export interface EventRow {

@@ -167,6 +167,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "reports.funnel": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, steps: [{ event: "a" }, { event: "b" }] }) }),
     "reports.segment": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, event: null, breakdown: "event_name" }) }),
     "reports.retention": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, cohortEvent: null, returnEvent: null }) }),
+    "reports.paths": fc.record({ projectId, definition: fc.constant({ range: ANY_RANGE, event: "a" }) }),
     "reports.keyNumbers": fc.record({ projectId }),
     "reports.firingsToday": fc.record({ projectId }),
     "reports.triggerFirings": fc.record({ projectId, triggerId: fc.constant(target.triggerId) }),

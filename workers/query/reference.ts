@@ -7,6 +7,8 @@ import { parseField, type Aggregation, type Filter, type Interval } from "../../
 import type { FunnelResult, FunnelStepResult, QueryResult, RetentionResult, SegmentResult, TrendResult } from "../../src/core/reports";
 import type { FunnelDef, QueryDef, RetentionDef, SegmentDef, TrendDef } from "./reports";
 import { compareNullableDesc, compareText, previousRange } from "./reports";
+import type { PathsResult } from "../../src/core/reports";
+import type { PathsDef } from "./paths";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -456,4 +458,47 @@ export function refRetention(data: RefData, projectId: string, def: RetentionDef
         };
       }),
   };
+}
+
+/**
+ * Paths, one person at a time: their seen events in (ts, id) order, the first chosen event, then a
+ * walk forward or back while the pause between neighbours stays within the session gap, adding each
+ * event whose name differs from the last step taken, until depth more steps are taken.
+ */
+export function refPaths(data: RefData, projectId: string, def: PathsDef): PathsResult {
+  data = withPersons(data);
+  const from = Date.parse(def.range.from);
+  const to = Date.parse(def.range.to);
+  const byProfile = new Map<string, RefEvent[]>();
+  for (const event of data.events) {
+    if (!inRange(event, projectId, from, to) || event.profile_id === null) continue;
+    if (!def.filters.every((filter) => matches(data, event, filter))) continue;
+    byProfile.set(event.profile_id, [...(byProfile.get(event.profile_id) ?? []), event]);
+  }
+  const counts = new Map<string, { steps: string[]; count: number }>();
+  let persons = 0;
+  for (const events of byProfile.values()) {
+    events.sort(keyCompare);
+    const start = events.findIndex((event) => event.event_name === def.event);
+    if (start < 0) continue;
+    persons++;
+    const direction = def.direction === "after" ? 1 : -1;
+    const steps = [def.event];
+    for (let index = start + direction; index >= 0 && index < events.length && steps.length <= def.depth; index += direction) {
+      if (Math.abs(events[index]!.ts - events[index - direction]!.ts) > def.sessionGapSeconds * 1000) break;
+      if (events[index]!.event_name !== steps[steps.length - 1]) steps.push(events[index]!.event_name);
+    }
+    if (direction < 0) steps.reverse();
+    const key = JSON.stringify(steps);
+    counts.set(key, { steps, count: (counts.get(key)?.count ?? 0) + 1 });
+  }
+  const byStep = (a: string[], b: string[]): number => {
+    for (let index = 0; index < a.length && index < b.length; index++) {
+      const order = compareText(a[index]!, b[index]!);
+      if (order !== 0) return order;
+    }
+    return a.length - b.length;
+  };
+  const paths = [...counts.values()].sort((a, b) => b.count - a.count || byStep(a.steps, b.steps)).slice(0, def.topN);
+  return { persons, paths, other: persons - paths.reduce((sum, path) => sum + path.count, 0) };
 }

@@ -17,10 +17,11 @@ import type { ReportMetrics } from "./report-metrics";
 import { measured } from "./report-metrics";
 import { comparisonRange } from "./compare";
 import type { FunnelDef, QueryDef, RetentionDef, RunQuery, SegmentDef, TrendDef } from "./reports";
+import type { PathsDef } from "./paths";
 import { Params } from "./sql";
 
-export type ReportKind = "query" | "trend" | "funnel" | "segment" | "retention";
-type Definition = QueryDef | TrendDef | FunnelDef | SegmentDef | RetentionDef;
+export type ReportKind = "query" | "trend" | "funnel" | "segment" | "retention" | "paths";
+type Definition = QueryDef | TrendDef | FunnelDef | SegmentDef | RetentionDef | PathsDef;
 
 export interface ReportRequest {
   projectId: string;

@@ -32,6 +32,7 @@ import {
   toProfileRow,
 } from "./browse";
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
+import { pathsReport } from "./paths";
 import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
 import type { Logger } from "../../src/platform/logger";
@@ -92,6 +93,9 @@ const reportRouter = t.router({
   retention: procedure
     .input(inputs.report.retention)
     .query(({ ctx, input }) => report(ctx, "retention", input, (run) => retentionReport(run, input.projectId, input.definition, input.timezone))),
+  paths: procedure
+    .input(inputs.report.paths)
+    .query(({ ctx, input }) => report(ctx, "paths", input, (run) => pathsReport(run, input.projectId, input.definition))),
 });
 
 const eventsRouter = t.router({

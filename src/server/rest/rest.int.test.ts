@@ -89,7 +89,7 @@ beforeAll(async () => {
   otherSavedReportId = (await app.caller(theirs.user).savedReports.create({ projectId: otherProjectId, name: "Theirs", spec: report })).id;
 
   routes = [
-    [/^\/api\/v1\/reports\/(query|funnel|trend|segment)$/, {}, []],
+    [/^\/api\/v1\/reports\/(query|funnel|trend|segment|paths)$/, {}, []],
     [/^\/api\/v1\/reports\/export\/([^/]+)$/, asModule(await import("~/app/api/v1/reports/export/[reportId]/route")), ["reportId"]],
     [/^\/api\/v1\/events$/, await import("~/app/api/v1/events/route"), []],
     [/^\/api\/v1\/events\/([^/]+)$/, asModule(await import("~/app/api/v1/events/[eventId]/route")), ["eventId"]],
@@ -105,6 +105,7 @@ beforeAll(async () => {
     funnel: await import("~/app/api/v1/reports/funnel/route"),
     trend: await import("~/app/api/v1/reports/trend/route"),
     segment: await import("~/app/api/v1/reports/segment/route"),
+    paths: await import("~/app/api/v1/reports/paths/route"),
   };
   routes[0]![1] = new Proxy({} as Module, {
     get: (_target, method: string) => (request: Request) =>
@@ -176,6 +177,8 @@ function validCall(operationId: string): { path: string; sent: Sent } {
       return { path: "/api/v1/reports/trend", sent: { body: { definition: { range: RANGE, interval: "day", series: [{ event: "view" }] } } } };
     case "reportSegment":
       return { path: "/api/v1/reports/segment", sent: { body: { definition: { range: RANGE, event: null, breakdown: "props.plan" } } } };
+    case "reportPaths":
+      return { path: "/api/v1/reports/paths", sent: { body: { definition: { range: RANGE, event: "view", direction: "after", depth: 2 } } } };
     case "reportExport":
       return { path: `/api/v1/reports/export/${savedReportId}`, sent: { query: { format: "csv" } } };
     case "eventList":
@@ -269,6 +272,11 @@ describe("one implementation, two doors", () => {
         "/api/v1/reports/segment",
         validCall("reportSegment").sent.body,
         ui.reports.segment({ projectId, ...(validCall("reportSegment").sent.body as { definition: never }) }),
+      ],
+      [
+        "/api/v1/reports/paths",
+        validCall("reportPaths").sent.body,
+        ui.reports.paths({ projectId, ...(validCall("reportPaths").sent.body as { definition: never }) }),
       ],
     ];
     for (const [path, body, expected] of pairs) {

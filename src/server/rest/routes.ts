@@ -16,6 +16,7 @@ import {
   eventPageSchema,
   funnelResultSchema,
   listedTriggerSchema,
+  pathsResultSchema,
   projectSchema,
   queryResultSchema,
   ruleTestSchema,
@@ -114,6 +115,15 @@ export const restRoutes: RestRoute[] = [
     summary: "A segmentation: an aggregation per value of one field.",
     procedure: "reports.segment",
     response: segmentResultSchema,
+  }),
+  call({
+    id: "reportPaths",
+    method: "POST",
+    path: reportsPath("paths"),
+    scope: "read",
+    summary: "Paths: the most common sequences of events after or before an event, one per person from their first time doing it.",
+    procedure: "reports.paths",
+    response: pathsResultSchema,
   }),
   {
     kind: "export",

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { API_KEY_KINDS } from "~/core/api-keys";
-import type { EventDetail, EventRow, FunnelResult, QueryResult, SegmentResult } from "~/core/reports";
+import type { EventDetail, EventRow, FunnelResult, PathsResult, QueryResult, SegmentResult } from "~/core/reports";
 
 const timestamp = z.iso.datetime({ offset: true });
 const nullableNumber = z.number().nullable();
@@ -67,6 +67,13 @@ export const segmentResultSchema = z.object({
   total: nullableNumber,
   ...computed,
 }) satisfies z.ZodType<SegmentResult>;
+
+export const pathsResultSchema = z.object({
+  persons: z.number(),
+  paths: z.array(z.object({ steps: z.array(z.string()), count: z.number() })),
+  other: z.number(),
+  ...computed,
+}) satisfies z.ZodType<PathsResult>;
 
 const eventRow = z.object({
   eventId: z.string(),

@@ -35,6 +35,10 @@ export const reportsRouter = createTRPCRouter({
       service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }),
     );
   }),
+  /** The top paths after or before an event (no calendar buckets, so no time zone). */
+  paths: projectProcedure("viewer", queryInputs.report.paths).query(({ ctx, input }) =>
+    callQueryService((service) => service.report.paths.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
+  ),
   /** Events today (project time zone), active profiles today and over 7 days, triggers fired today. */
   keyNumbers: projectProcedure("viewer").query(async ({ ctx }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);

@@ -1,0 +1,189 @@
+/**
+ * Paths against the plain-loop reference on random data in a real DuckDB (the real DDL), and one
+ * worked example a person can check by hand.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pathsDefinitionSchema, type Filter } from "../../src/core/reports";
+import { ensureAnalyticsSchema } from "../sink/schema";
+import { pathsReport } from "./paths";
+import { refPaths, type Json, type RefData, type RefEvent } from "./reference";
+import { QueryRunner } from "./runner";
+import { insertEvents, insertProfiles } from "./testing";
+
+let duckdb: DuckDBInstance;
+let connection: DuckDBConnection;
+let runner: QueryRunner;
+const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
+
+beforeAll(async () => {
+  duckdb = await DuckDBInstance.create(":memory:");
+  connection = await duckdb.connect();
+  await ensureAnalyticsSchema(connection);
+  runner = new QueryRunner(duckdb);
+});
+afterAll(() => {
+  connection.closeSync();
+  duckdb.closeSync();
+});
+
+async function seed(data: RefData): Promise<void> {
+  await connection.run("DELETE FROM events");
+  await connection.run("DELETE FROM profiles");
+  await insertEvents(connection, data.events);
+  await insertProfiles(connection, data.profiles);
+}
+
+const BASE = Date.parse("2024-03-08T00:00:00Z");
+const MINUTE = 60_000;
+const NAMES = ["view", "cart", "buy", "Search", "é"];
+const PROFILES = ["u1", "u2", "u3", "u4", "u5", "u6"];
+
+const dataArb = fc
+  .record({
+    events: fc.array(
+      fc.record({
+        project: fc.constantFrom("p1", "p1", "p1", "p1", "p2"),
+        // Minutes in a few bursts, so sessions, their edges (exactly the gap apart) and ties are common.
+        minute: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 100, max: 130 }), fc.constantFrom(0, 30, 60, 61, 90, 1440)),
+        sameMinute: fc.constantFrom(0, 0, 0, 1, 59_999),
+        name: fc.constantFrom(...NAMES),
+        profile: fc.option(fc.constantFrom(...PROFILES), { freq: 8 }),
+        plan: fc.option(fc.constantFrom("free", "pro")),
+      }),
+      { minLength: 20, maxLength: 120, size: "medium" },
+    ),
+    vip: fc.array(fc.boolean(), { minLength: PROFILES.length, maxLength: PROFILES.length }),
+  })
+  .map(({ events, vip }): RefData => {
+    const refEvents: RefEvent[] = events.map((event, index) => ({
+      project_id: event.project,
+      // Ids are not in time order, so ties on ts are broken by something other than arrival.
+      event_id: `e${String((index * 7919) % 1000).padStart(3, "0")}-${index}`,
+      event_name: event.name,
+      profile_id: event.profile,
+      ts: BASE + event.minute * MINUTE + event.sameMinute,
+      props: (event.plan === null ? {} : { plan: event.plan }) as Record<string, Json>,
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    }));
+    const profiles = new Map<string, Record<string, Json>>(PROFILES.map((profile, index) => [`p1\u0000${profile}`, { vip: vip[index]! }]));
+    return { events: refEvents, profiles };
+  });
+
+const filterArb: fc.Arbitrary<Filter> = fc.constantFrom<Filter>(
+  { field: "props.plan", op: "eq", value: "pro" },
+  { field: "props.plan", op: "is_set" },
+  { field: "profile.vip", op: "eq", value: "true" },
+  { field: "event_name", op: "neq", value: "Search" },
+);
+
+const defArb = fc.record({
+  range: fc
+    .tuple(fc.integer({ min: -10, max: 120 }), fc.integer({ min: 1, max: 2000 }))
+    .map(([start, length]) => ({ from: new Date(BASE + start * MINUTE).toISOString(), to: new Date(BASE + (start + length) * MINUTE).toISOString() })),
+  event: fc.constantFrom(...NAMES),
+  direction: fc.constantFrom("after" as const, "before" as const),
+  depth: fc.integer({ min: 1, max: 5 }),
+  topN: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 4, max: 8 })),
+  sessionGapSeconds: fc.constantFrom(60, 600, 1800, 86_400),
+  filters: fc.oneof(fc.constant([]), fc.array(filterArb, { maxLength: 2 })),
+});
+
+const RUNS = { numRuns: Number(process.env.REPORT_RUNS ?? 100) };
+
+describe("paths", () => {
+  it("match the reference: first occurrence per person, the session's next or previous steps, repeats collapsed, top N", async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, defArb, async (data, input) => {
+        await seed(data);
+        const def = pathsDefinitionSchema.parse(input);
+        expect(await pathsReport(run, "p1", def)).toEqual(refPaths(data, "p1", def));
+      }),
+      RUNS,
+    );
+  });
+
+  it("follow merged identities as one person", async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, defArb, async (data, input) => {
+        await seed(data);
+        // u2's events are u1's (an identify merged them): one person, one path.
+        await connection.run("DELETE FROM person_overrides");
+        await connection.run("INSERT INTO person_overrides VALUES ('p1', 'u2', 'u1', now())");
+        const def = pathsDefinitionSchema.parse(input);
+        const overrides = new Map([["p1\u0000u2", "u1"]]);
+        expect(await pathsReport(run, "p1", def)).toEqual(refPaths({ ...data, overrides }, "p1", def));
+        await connection.run("DELETE FROM person_overrides");
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("a worked example: where people went after viewing, and what led to a purchase", async () => {
+    const at = (minute: number) => BASE + minute * MINUTE;
+    let id = 0;
+    const event = (profile: string, name: string, minute: number): RefEvent => ({
+      project_id: "p1",
+      event_id: `x${String(id++).padStart(3, "0")}`,
+      event_name: name,
+      profile_id: profile,
+      ts: at(minute),
+      props: {},
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    });
+    const data: RefData = {
+      events: [
+        // u1: views twice (one step), carts, buys; views again later (only the first view counts).
+        event("u1", "view", 0),
+        event("u1", "view", 1),
+        event("u1", "cart", 2),
+        event("u1", "buy", 3),
+        event("u1", "view", 10),
+        // u2: searches, views, carts, then comes back two hours later (a new session) and buys.
+        event("u2", "search", 0),
+        event("u2", "view", 5),
+        event("u2", "cart", 6),
+        event("u2", "buy", 126),
+        // u3: views and leaves.
+        event("u3", "view", 0),
+        // u4: never views.
+        event("u4", "cart", 0),
+      ],
+      profiles: new Map(),
+    };
+    await seed(data);
+    const range = { from: new Date(at(-60)).toISOString(), to: new Date(at(600)).toISOString() };
+
+    const after = pathsDefinitionSchema.parse({ range, event: "view", direction: "after", depth: 3 });
+    expect(await pathsReport(run, "p1", after)).toEqual({
+      persons: 3,
+      paths: [
+        { steps: ["view"], count: 1 },
+        { steps: ["view", "cart"], count: 1 },
+        { steps: ["view", "cart", "buy", "view"], count: 1 },
+      ],
+      other: 0,
+    });
+
+    const top1 = pathsDefinitionSchema.parse({ range, event: "view", direction: "after", depth: 1, topN: 1 });
+    expect(await pathsReport(run, "p1", top1)).toEqual({ persons: 3, paths: [{ steps: ["view", "cart"], count: 2 }], other: 1 });
+
+    const before = pathsDefinitionSchema.parse({ range, event: "buy", direction: "before", depth: 5 });
+    expect(await pathsReport(run, "p1", before)).toEqual({
+      persons: 2,
+      paths: [
+        { steps: ["buy"], count: 1 },
+        { steps: ["view", "cart", "buy"], count: 1 },
+      ],
+      other: 0,
+    });
+    expect(refPaths(data, "p1", before)).toEqual(await pathsReport(run, "p1", before));
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Paths: what people did after (or before) a chosen event, as the most common sequences of events.
+ *
+ * Semantics (PostHog's, with Amplitude's "collapse repeated events"): only events with a profile
+ * that pass the report's filters, inside the range, are seen. Each person counts once, from their
+ * FIRST chosen event in the range — in (ts, event_id) order, as funnels — so a heavy user does not
+ * outweigh everyone else. From there the path walks forward ("after") or back ("before") through that
+ * person's events, one after another, taking up to `depth` more steps; an event with the same name
+ * as the step before it in the walk is the same step (a reload is not a new step). The path ends at
+ * the session's edge: a pause longer than `sessionGapSeconds` between two consecutive events. Paths
+ * are reported in time order ("before" paths end with the chosen event); the top N are ranked by
+ * people, ties by the steps in byte order (a path before its extensions).
+ */
+import type { z } from "zod";
+import type { PathsResult, pathsDefinitionSchema } from "../../src/core/reports";
+import type { Row, RunQuery } from "./reports";
+import { Params, Scope, type BuiltQuery } from "./sql";
+
+export type PathsDef = z.output<typeof pathsDefinitionSchema>;
+
+export function buildPaths(projectId: string, def: PathsDef): BuiltQuery {
+  const params = new Params();
+  const project = params.add(projectId);
+  const scope = new Scope(params);
+  const event = params.add(def.event);
+  const gapUs = `CAST(${params.number(def.sessionGapSeconds)} * 1e6 AS BIGINT)`;
+  const where = [
+    `e.project_id = ${project}`,
+    `e.ts >= ${params.timestamp(def.range.from)}`,
+    `e.ts < ${params.timestamp(def.range.to)}`,
+    "e.profile_id IS NOT NULL",
+    ...scope.filters(def.filters),
+  ];
+  const after = def.direction === "after";
+  // The walk's order: forward from the start, or back from it.
+  const walk = after ? "r" : "r DESC";
+  const sql = `WITH seen AS MATERIALIZED (
+         SELECT e.profile_id AS pid, epoch_us(e.ts) AS us, e.event_id AS id, e.event_name AS name
+           FROM ${scope.from(project)} WHERE ${where.join(" AND ")}),
+       -- Only people who did the event: everyone else's events are never ordered.
+       numbered AS (
+         SELECT pid, name, row_number() OVER w AS r, coalesce(us - lag(us) OVER w > ${gapUs}, false) AS breaks
+           FROM seen WHERE pid IN (SELECT pid FROM seen WHERE name = ${event})
+         WINDOW w AS (PARTITION BY pid ORDER BY us, id)),
+       sessions AS (SELECT pid, name, r, sum(CAST(breaks AS INTEGER)) OVER (PARTITION BY pid ORDER BY r) AS s FROM numbered),
+       starts AS (SELECT pid, min(r) AS r0, arg_min(s, r) AS s0 FROM sessions WHERE name = ${event} GROUP BY pid),
+       along AS (
+         SELECT x.pid, x.name, x.r FROM sessions x JOIN starts st ON st.pid = x.pid AND x.s = st.s0 AND x.r ${after ? ">=" : "<="} st.r0),
+       -- Repeats of the step just before in the walk are that step; the start always stays (it has no step before).
+       kept AS (
+         SELECT pid, name, r FROM (SELECT pid, name, r, lag(name) OVER (PARTITION BY pid ORDER BY ${walk}) AS prev FROM along)
+          WHERE prev IS NULL OR prev <> name),
+       steps AS (SELECT pid, name, r, row_number() OVER (PARTITION BY pid ORDER BY ${walk}) AS k FROM kept),
+       paths AS (SELECT list(name ORDER BY r) AS path FROM steps WHERE k <= ${def.depth + 1} GROUP BY pid),
+       counted AS (SELECT path, count(*) AS n FROM paths GROUP BY path)
+    SELECT 'top' AS part, path, CAST(n AS DOUBLE) AS n FROM (SELECT path, n FROM counted ORDER BY n DESC, path LIMIT ${def.topN})
+    UNION ALL
+    SELECT 'total' AS part, NULL AS path, CAST(coalesce(sum(n), 0) AS DOUBLE) AS n FROM counted`;
+  return { sql, params: params.values };
+}
+
+export function pathsFromRows(rows: Row[]): PathsResult {
+  const paths = rows
+    .filter((row) => row.part === "top")
+    .map((row) => ({ steps: (row.path as unknown[]).map(String), count: Number(row.n) }))
+    .sort((a, b) => b.count - a.count || comparePaths(a.steps, b.steps));
+  const persons = Number(rows.find((row) => row.part === "total")?.n ?? 0);
+  return { persons, paths, other: persons - paths.reduce((sum, path) => sum + path.count, 0) };
+}
+
+/** Step by step in byte order (DuckDB's VARCHAR order); a path comes before its extensions (DuckDB's list order). */
+export function comparePaths(a: string[], b: string[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) {
+    const order = Buffer.compare(Buffer.from(a[index]!, "utf8"), Buffer.from(b[index]!, "utf8"));
+    if (order !== 0) return order;
+  }
+  return a.length - b.length;
+}
+
+export async function pathsReport(run: RunQuery, projectId: string, def: PathsDef): Promise<PathsResult> {
+  return pathsFromRows(await run(buildPaths(projectId, def)));
+}
