@@ -71,6 +71,14 @@ async function main() {
     const produce = upstashProducer({ url: `http://127.0.0.1:${worker.port}`, username: "prism", password: env.GATEWAY_TOKEN });
 
     const started = performance.now();
+    // Progress as the job records it, so a long run on a busy machine still tells its rate.
+    const ticker = setInterval(() => {
+      void db.importJob.findUnique({ where: { id: job.id }, select: { linesRead: true } }).then((row) => {
+        const seconds = (performance.now() - started) / 1000;
+        if (row)
+          say(`  ${row.linesRead.toLocaleString("en")} lines after ${seconds.toFixed(0)} s (${Math.round(row.linesRead / seconds).toLocaleString("en")}/s)`);
+      });
+    }, 30_000);
     const summary = await runImport({
       db,
       importId: job.id,
@@ -82,6 +90,7 @@ async function main() {
       maxBytes: Number.MAX_SAFE_INTEGER,
     });
     const uploaded = performance.now();
+    clearInterval(ticker);
     say(`import: ${summary.status}, ${summary.accepted} accepted, ${summary.refused} refused, ${(file.bytes() / 1024 / 1024).toFixed(0)} MB`);
     say(
       `upload (read, judged, acknowledged by the bus): ${((uploaded - started) / 1000).toFixed(1)} s, ${Math.round(EVENTS / ((uploaded - started) / 1000)).toLocaleString("en")} events/s`,
