@@ -71,8 +71,8 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
             <h2>API keys</h2>
           </CardTitle>
           <CardDescription>
-            Send a key in the X-API-Key header: write keys send events, read and manage keys call the REST API. A revoked key is refused as soon as the ingest
-            key cache refreshes. <ApiDocsLink />
+            Write keys send events in the X-API-Key header; read and manage keys call the REST API as Authorization: Bearer. A revoked key is refused as soon as
+            the key cache refreshes. <ApiDocsLink />
           </CardDescription>
         </CardHeader>
         <CardContent>
