@@ -25,6 +25,11 @@ const JOURNEYS: Record<string, string[]> = {
 
 test("events sent through the SDK show up live, in a trend and a funnel, on the dashboard and in the CSV export", async ({ page, context }) => {
   test.setTimeout(240_000);
+  // The "Updated … ago" lines are drawn after hydration only: React must not report a mismatch.
+  const hydrationErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /hydrat|error #(418|423|425)/i.test(message.text())) hydrationErrors.push(message.text());
+  });
   await signIn(page, DEMO.email, DEMO.password);
   const organizations = await trpc<Array<{ id: string }>>(page, "organizations.list", null, "query");
   const project = await trpc<{ id: string }>(page, "projects.create", { orgId: organizations[0]!.id, name: `Reports ${Date.now()}` });
@@ -88,6 +93,33 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await expect(totals).toHaveText(["3", "1"], { timeout: 30_000 });
   await shot(page, "trend");
 
+  // Compare to: the totals name what the faint line is, for each choice; "Nothing" takes it away again.
+  const compareTo = page.getByLabel("Compare to");
+  const comparison = page.getByTestId("trend-series-comparison");
+  await expect(compareTo).toHaveValue("none");
+  await expect(comparison).toHaveCount(0);
+  await compareTo.selectOption({ label: "Same period last year" });
+  await expect(comparison).toHaveCount(2, { timeout: 30_000 });
+  await expect(comparison.first()).toHaveText(/^same period last year \(faint dashes\): /);
+  await shot(page, "trend-year");
+  await compareTo.selectOption({ label: "Previous period" });
+  await expect(comparison.first()).toHaveText(/^previous period \(faint dashes\): /, { timeout: 30_000 });
+  await compareTo.selectOption({ label: "Nothing" });
+  await expect(comparison).toHaveCount(0, { timeout: 30_000 });
+  await expect(totals).toHaveText(["3", "1"]);
+
+  // The result says how old it is, ticking; Refresh runs it again past the server's cache.
+  const updated = page.getByTestId("report-updated");
+  await expect(updated).toHaveText(/^Updated (just now|\d+ s ago)$/);
+  await expect(updated).toHaveText(/^Updated \d+ s ago$/, { timeout: 15_000 });
+  const computedBefore = await updated.getAttribute("datetime");
+  const freshRun = page.waitForRequest((request) => request.url().includes("reports.trend") && decodeURIComponent(request.url()).includes('"fresh":true'));
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await freshRun;
+  await expect(updated).not.toHaveAttribute("datetime", computedBefore!);
+  await expect(updated).toHaveText("Updated just now");
+  await expect(totals).toHaveText(["3", "1"]);
+
   await page.getByRole("button", { name: "Add to dashboard" }).click();
   const saveDialog = page.getByRole("dialog", { name: "Save report" });
   await saveDialog.getByLabel("Report name").fill("Views and purchases");
@@ -120,6 +152,7 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await page.getByLabel("Step 3 event").fill("purchase");
   await expect(page.getByTestId("funnel-step-count")).toHaveText(["3", "2", "1"], { timeout: 30_000 });
   await expect(page.getByTestId("funnel-conversion")).toHaveText("33.3%");
+  await expect(page.getByTestId("funnel-counting-note")).toContainText("Each person counts once");
   await shot(page, "funnel");
   await page.getByRole("button", { name: "Add to dashboard" }).click();
   await saveDialog.getByLabel("Report name").fill("Checkout funnel");
@@ -154,9 +187,19 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await expect(cards.nth(1).getByRole("heading")).toHaveText("Checkout funnel");
   await expect(cards.nth(0).getByTestId("trend-series-total")).toHaveText(["3", "1"], { timeout: 30_000 });
   await expect(cards.nth(1).getByTestId("funnel-conversion")).toHaveText("33.3%");
+  // Each tile says how old its answer is and refreshes on its own.
+  await expect(cards.nth(0).getByTestId("report-updated")).toHaveText(/^Updated (just now|\d+ s ago)$/);
+  await expect(cards.nth(1).getByTestId("report-updated")).toHaveText(/^Updated (just now|\d+ s ago)$/);
+  const tileUpdated = cards.nth(1).getByTestId("report-updated");
+  const tileComputedBefore = await tileUpdated.getAttribute("datetime");
+  await cards.nth(1).getByRole("button", { name: "Refresh", exact: true }).click();
+  await expect(tileUpdated).not.toHaveAttribute("datetime", tileComputedBefore!);
+  await expect(tileUpdated).toHaveText("Updated just now");
+  await expect(cards.nth(1).getByTestId("funnel-conversion")).toHaveText("33.3%");
   await expect(page.getByTestId("key-events-today")).toHaveText("6");
   await expect(page.getByTestId("key-active-profiles")).toHaveText("3");
   await shot(page, "dashboard");
+  expect(hydrationErrors).toEqual([]);
 
   // Reordering puts the funnel first.
   await page.getByRole("button", { name: "Move Checkout funnel earlier" }).click();

@@ -45,6 +45,28 @@ test("a team signs up, verifies, creates a project, key and event type, and invi
   await expect(page.getByRole("table", { name: "API keys" })).toContainText("production server");
   await expect(page.locator("body")).not.toContainText(secretText);
 
+  // A read key for the REST API: the kind is picked and described; the table shows each key's kind.
+  await page.getByLabel("Key name").fill("reporting script");
+  await expect(page.getByLabel("Kind", { exact: true })).toHaveValue("write");
+  await expect(page.getByText("Sends events and profiles.")).toBeVisible();
+  await page.getByLabel("Kind", { exact: true }).selectOption("read");
+  await expect(page.getByText("Reads reports and events through the REST API.")).toBeVisible();
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByRole("dialog", { name: "API key created" })).toContainText("Read key “reporting script”");
+  const readSecret = (await page.getByTestId("api-key-secret").textContent())!.trim();
+  await page.getByRole("button", { name: "Done" }).click();
+  const keyRows = page.getByRole("table", { name: "API keys" }).getByRole("row");
+  await expect(keyRows.filter({ hasText: "reporting script" }).getByTestId("api-key-kind")).toHaveText("read");
+  await expect(keyRows.filter({ hasText: "production server" }).getByTestId("api-key-kind")).toHaveText("write");
+  await expect(page.getByLabel("Kind", { exact: true })).toHaveValue("write");
+  await expect(page.getByRole("link", { name: "REST API docs" }).first()).toHaveAttribute("href", "/docs/api");
+  // It reads through the REST API, and cannot send events.
+  const readEvents = await page.request.get("/api/v1/events", { headers: { authorization: `Bearer ${readSecret}` } });
+  expect(readEvents.status(), await readEvents.text()).toBe(200);
+  const readIngest = await page.request.post("/api/v1/events", { headers: { "x-api-key": readSecret }, data: { event_name: "page_view", profile_id: "p1" } });
+  expect(readIngest.status()).toBeGreaterThanOrEqual(400);
+  expect(readIngest.status()).toBeLessThan(500);
+
   // An event type with fields in the tracking plan.
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Tracking plan" }).click();
   await page.getByRole("button", { name: "New event type" }).click();
