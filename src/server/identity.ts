@@ -9,6 +9,7 @@ import { upstashProducer } from "@edge/upstash-producer";
 import type { ProfileRecord } from "~/core/events";
 import { rawRecordOf } from "~/core/ingest/judge";
 import { uuidv7 } from "~/core/ingest/uuidv7";
+import type { PrismaClient } from "~/generated/prisma/client";
 import { appEnv } from "~/server/env";
 
 type Produce = (records: OutgoingRecord[]) => Promise<void>;
@@ -45,4 +46,15 @@ export async function requestMerge(opts: { projectId: string; from: string; into
   };
   await mergeProducer()([rawRecordOf(record, record.event_id)]);
   return { mergeId: record.event_id };
+}
+
+/**
+ * Every id of the person `profileId` belongs to (its person, the ids merged into it, and itself),
+ * from the processor's overrides: what deleting that profile must cover.
+ */
+export async function personIdsOf(db: PrismaClient, projectId: string, profileId: string): Promise<string[]> {
+  const override = await db.personOverride.findUnique({ where: { projectId_distinctId: { projectId, distinctId: profileId } }, select: { personId: true } });
+  const person = override?.personId ?? profileId;
+  const merged = await db.personOverride.findMany({ where: { projectId, personId: person }, select: { distinctId: true } });
+  return [...new Set([profileId, person, ...merged.map((row) => row.distinctId)])];
 }

@@ -5,7 +5,7 @@ import { queryInputs } from "~/contracts/query-service";
 import { deletionProfileIdSchema } from "~/contracts/profile-deletion";
 import { createTRPCRouter, projectProcedure, userProjectProcedure } from "~/server/api/trpc";
 import { findProfileDeletions, listProfileDeletions, readProfileDeletion, startProfileDeletion } from "~/server/profile-deletions";
-import { requestMerge } from "~/server/identity";
+import { personIdsOf, requestMerge } from "~/server/identity";
 import { callQueryService } from "~/server/query-client";
 
 export const profilesRouter = createTRPCRouter({
@@ -24,8 +24,9 @@ export const profilesRouter = createTRPCRouter({
     ),
   ),
   /** GDPR deletion of a profile and everything it left behind, as a job the worker runs; admins, signed in (the audit names them). */
-  delete: userProjectProcedure("admin", { profileId: deletionProfileIdSchema }).mutation(({ ctx, input }) =>
-    startProfileDeletion(ctx.db, { projectId: ctx.project.id, profileIds: [input.profileId], requestedBy: ctx.user }),
+  delete: userProjectProcedure("admin", { profileId: deletionProfileIdSchema }).mutation(async ({ ctx, input }) =>
+    // The whole person: every id merged with this one (identity merge) goes too.
+    startProfileDeletion(ctx.db, { projectId: ctx.project.id, profileIds: await personIdsOf(ctx.db, ctx.project.id, input.profileId), requestedBy: ctx.user }),
   ),
   /**
    * Merges two known ids into one person (`from`'s into `into`'s; into's props win): the only way two
