@@ -196,7 +196,7 @@ export type PathsDefinition = z.input<typeof pathsDefinitionSchema>;
 export const PATHS_COUNTING_NOTE =
   "Each person counts once, from their first time doing the event in the range; the path follows that session, with repeats of one event in a row shown once.";
 
-export const REPORT_KINDS = ["query", "trend", "funnel", "segment", "retention"] as const;
+export const REPORT_KINDS = ["query", "trend", "funnel", "segment", "retention", "paths"] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export const reportDefinitionSchemas = {
   query: queryDefinitionSchema,
@@ -204,6 +204,7 @@ export const reportDefinitionSchemas = {
   funnel: funnelDefinitionSchema,
   segment: segmentDefinitionSchema,
   retention: retentionDefinitionSchema,
+  paths: pathsDefinitionSchema,
 } as const;
 
 /** A saved or exported report: its kind and definition, validated by the kind's own schema. */
@@ -213,6 +214,7 @@ export const reportSpecSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("funnel"), definition: funnelDefinitionSchema }),
   z.strictObject({ kind: z.literal("segment"), definition: segmentDefinitionSchema }),
   z.strictObject({ kind: z.literal("retention"), definition: retentionDefinitionSchema }),
+  z.strictObject({ kind: z.literal("paths"), definition: pathsDefinitionSchema }),
 ]);
 export type ReportSpec = z.infer<typeof reportSpecSchema>;
 

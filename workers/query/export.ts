@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { ReportSpec } from "../../src/core/reports";
 import type { ExportFormat, exportRequestSchema } from "../../src/contracts/query-service";
 import { funnelReport, queryReport, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
+import { pathsReport } from "./paths";
 import { Params, Scope, type BuiltQuery } from "./sql";
 import type { EventFilterDef } from "./browse";
 
@@ -95,6 +96,15 @@ export async function reportTable(run: RunQuery, projectId: string, timezone: st
         columns: ["cohort", "size", ...result.periods.map((period) => `period_${period}`)],
         rows: result.cohorts.map((cohort) => [cohort.cohort, cohort.size, ...cohort.counts]),
       };
+    }
+    case "paths": {
+      // One column per step, so a spreadsheet can pivot on them; people outside the top N are one row.
+      const result = await pathsReport(run, projectId, spec.definition);
+      const width = spec.definition.depth + 1;
+      const steps = (path: string[]) => Array.from({ length: width }, (_, index) => path[index] ?? null);
+      const rows: Cell[][] = result.paths.map((path) => [path.count, ...steps(path.steps)]);
+      if (result.other > 0) rows.push([result.other, "(other)", ...steps([]).slice(1)]);
+      return { columns: ["people", ...steps([]).map((_, index) => `step_${index + 1}`)], rows };
     }
   }
 }

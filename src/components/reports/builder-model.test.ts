@@ -99,6 +99,27 @@ describe("the report builder's form → spec", () => {
     expect(specFromDraft(draft, "UTC", NOW)).toEqual({ errors: ["Series A: a label is at most 100 characters."] });
   });
 
+  it("paths need their event; steps and top N are bounded", () => {
+    const draft = emptyDraft("paths");
+    draft.paths.direction = "before";
+    draft.paths.topN = "51";
+    expect(specFromDraft(draft, "UTC", NOW)).toEqual({ errors: ["Name the event the paths lead to.", "Top paths must be a whole number from 1 to 50."] });
+    draft.paths = { ...draft.paths, event: "purchase", topN: "5", depth: "5" };
+    const result = specFromDraft(draft, "UTC", NOW);
+    expect("spec" in result && result.spec).toEqual({
+      kind: "paths",
+      definition: {
+        range: { from: "2024-06-09T00:00:00.000Z", to: "2024-06-16T00:00:00.000Z" },
+        filters: [],
+        event: "purchase",
+        direction: "before",
+        depth: 5,
+        topN: 5,
+        sessionGapSeconds: 1800,
+      },
+    });
+  });
+
   it("query events are a comma-separated list", () => {
     const draft = emptyDraft("query");
     draft.query.events = "signup, purchase,,";
@@ -112,7 +133,7 @@ describe("the report builder's form → spec", () => {
     const filtersArb = fc.array(filterDraft, { maxLength: 3 });
     const rowArb = fc.record({ event: name, label, filters: filtersArb });
     const draftArb = fc.record({
-      kind: fc.constantFrom("trend", "funnel", "segment", "retention", "query") as fc.Arbitrary<ReportSpec["kind"]>,
+      kind: fc.constantFrom("trend", "funnel", "segment", "retention", "paths", "query") as fc.Arbitrary<ReportSpec["kind"]>,
       preset: fc.constantFrom("today", "7d", "30d", "90d") as fc.Arbitrary<"today" | "7d" | "30d" | "90d">,
       events: fc.array(rowArb, { minLength: 1, maxLength: 4 }),
       filters: filtersArb,
@@ -121,6 +142,9 @@ describe("the report builder's form → spec", () => {
       windowValue: fc.integer({ min: 1, max: 48 }),
       windowUnit: fc.constantFrom("minutes", "hours") as fc.Arbitrary<"minutes" | "hours">,
       periods: fc.integer({ min: 1, max: 60 }),
+      direction: fc.constantFrom("after", "before") as fc.Arbitrary<"after" | "before">,
+      depth: fc.integer({ min: 1, max: 5 }),
+      sessionGapSeconds: fc.integer({ min: 60, max: 86_400 }),
     });
     fc.assert(
       fc.property(draftArb, (input) => {
@@ -142,6 +166,13 @@ describe("the report builder's form → spec", () => {
         draft.segment.event = events[0] ?? "";
         draft.retention = { cohortEvent: events[0] ?? "", returnEvent: "", interval: "week", periods: String(input.periods) };
         draft.query.events = events.filter(Boolean).join(", ");
+        draft.paths = {
+          event: events[0] || "x",
+          direction: input.direction,
+          depth: String(input.depth),
+          topN: "7",
+          sessionGapSeconds: input.sessionGapSeconds,
+        };
         const first = specFromDraft(draft, "Europe/Berlin", NOW);
         if (!("spec" in first)) throw new Error(first.errors.join("; "));
         expect(reportSpecSchema.safeParse(first.spec).success).toBe(true);

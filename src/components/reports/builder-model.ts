@@ -2,7 +2,16 @@
  * The report builder's form state (all text, as typed) and its conversion to a validated report
  * spec, and back for reopening a saved report. Pure: the builder page only wires it to inputs.
  */
-import { reportSpecSchema, type Filter, type Interval, type ReportKind, type ReportSpec, type TimeRange, type TrendComparison } from "~/core/reports";
+import {
+  reportSpecSchema,
+  type Filter,
+  type PathDirection,
+  type Interval,
+  type ReportKind,
+  type ReportSpec,
+  type TimeRange,
+  type TrendComparison,
+} from "~/core/reports";
 import { aggregationFromDraft, draftFromAggregation, type AggregationDraft } from "./aggregation";
 import { choiceOfRange, defaultInterval, draftFromFilter, filtersFromDrafts, resolveRange, type FilterDraft, type RangeChoice } from "./report-model";
 
@@ -47,6 +56,8 @@ export interface BuilderDraft {
   funnel: { steps: FunnelStepDraft[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
   segment: { event: string; breakdown: string; aggregation: AggregationDraft; topN: string };
   retention: { cohortEvent: string; returnEvent: string; interval: "day" | "week"; periods: string };
+  /** `sessionGapSeconds` has no input (30 minutes unless a spec says otherwise); kept so a saved report reopens unchanged. */
+  paths: { event: string; direction: PathDirection; depth: string; topN: string; sessionGapSeconds: number };
   query: { /** Comma-separated; empty: every event. */ events: string; groupBy: [string, string]; aggregation: AggregationDraft; limit: string };
 }
 
@@ -60,6 +71,7 @@ export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
     funnel: { steps: [emptyStep(), emptyStep()], windowValue: "1", windowUnit: "days", breakdown: "" },
     segment: { event: "", breakdown: "event_name", aggregation: { op: "count", field: "" }, topN: "10" },
     retention: { cohortEvent: "", returnEvent: "", interval: "day", periods: "14" },
+    paths: { event: "", direction: "after", depth: "3", topN: "10", sessionGapSeconds: 1800 },
     query: { events: "", groupBy: ["event_name", ""], aggregation: { op: "count", field: "" }, limit: "100" },
   };
 }
@@ -155,6 +167,24 @@ const retentionDefinition: DefinitionOf = (draft, { range, filters }, errors) =>
   };
 };
 
+const pathsDefinition: DefinitionOf = (draft, { range, filters }, errors) => {
+  const event = draft.paths.event.trim();
+  if (!event) errors.push(`Name the event the paths ${draft.paths.direction === "after" ? "start from" : "lead to"}.`);
+  const depth = wholeNumber(draft.paths.depth, "Steps", 1, 5);
+  if (typeof depth === "string") errors.push(depth);
+  const topN = wholeNumber(draft.paths.topN, "Top paths", 1, 50);
+  if (typeof topN === "string") errors.push(topN);
+  return {
+    range,
+    filters,
+    event,
+    direction: draft.paths.direction,
+    depth: typeof depth === "number" ? depth : 3,
+    topN: typeof topN === "number" ? topN : 10,
+    sessionGapSeconds: draft.paths.sessionGapSeconds,
+  };
+};
+
 const queryDefinition: DefinitionOf = (draft, { range, filters }, errors) => {
   const aggregation = aggregationFromDraft(draft.query.aggregation);
   if ("error" in aggregation) errors.push(aggregation.error);
@@ -178,6 +208,7 @@ const DEFINITIONS: Record<ReportKind, DefinitionOf> = {
   funnel: funnelDefinition,
   segment: segmentDefinition,
   retention: retentionDefinition,
+  paths: pathsDefinition,
   query: queryDefinition,
 };
 
@@ -247,6 +278,15 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
         periods: String(spec.definition.periods),
       };
       break;
+    case "paths":
+      draft.paths = {
+        event: spec.definition.event,
+        direction: spec.definition.direction,
+        depth: String(spec.definition.depth),
+        topN: String(spec.definition.topN),
+        sessionGapSeconds: spec.definition.sessionGapSeconds,
+      };
+      break;
     case "query":
       draft.query = {
         events: spec.definition.events.join(", "),
@@ -270,6 +310,8 @@ export function suggestedName(spec: ReportSpec): string {
       return `${spec.definition.event ?? "All events"} by ${spec.definition.breakdown}`;
     case "retention":
       return `Retention${spec.definition.cohortEvent ? ` after ${spec.definition.cohortEvent}` : ""}`;
+    case "paths":
+      return `Paths ${spec.definition.direction} ${spec.definition.event}`;
     case "query":
       return `Events${spec.definition.groupBy.length > 0 ? ` by ${spec.definition.groupBy.join(", ")}` : ""}`;
   }

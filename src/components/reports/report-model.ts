@@ -233,7 +233,14 @@ export function draftFromFilter(filter: Filter): FilterDraft {
 
 // Specs ------------------------------------------------------------------------------------------
 
-export const REPORT_KIND_LABELS: Record<ReportKind, string> = { trend: "Trend", funnel: "Funnel", segment: "Segment", retention: "Retention", query: "Query" };
+export const REPORT_KIND_LABELS: Record<ReportKind, string> = {
+  trend: "Trend",
+  funnel: "Funnel",
+  segment: "Segment",
+  retention: "Retention",
+  paths: "Paths",
+  query: "Query",
+};
 
 /** What a trend's comparison line is, as the chart's legend and tooltip name it. */
 export const COMPARISON_LABELS: Record<TrendComparison, string> = { previous: "previous period", year: "same period last year" };

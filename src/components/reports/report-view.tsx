@@ -7,7 +7,7 @@ import { errorMessage } from "~/components/form-errors";
 import { Skeleton } from "~/components/ui/skeleton";
 import type { ReportSpec } from "~/core/reports";
 import { useTRPC } from "~/trpc/react";
-import { FunnelChart, QueryTable, RetentionTable, SegmentChart, TrendChart } from "./charts";
+import { FunnelChart, PathsChart, QueryTable, RetentionTable, SegmentChart, TrendChart } from "./charts";
 
 interface ViewProps<K extends ReportSpec["kind"]> {
   projectId: string;
@@ -44,6 +44,8 @@ export function ReportView({
       return <SegmentView {...shared} spec={spec} />;
     case "retention":
       return <RetentionView {...shared} spec={spec} />;
+    case "paths":
+      return <PathsView {...shared} spec={spec} />;
     case "query":
       return <QueryView {...shared} spec={spec} />;
   }
@@ -152,6 +154,16 @@ function RetentionView({ projectId, spec, height, timezone }: ViewProps<"retenti
   return (
     <Frame query={query} height={height} isEmpty={(data) => data.cohorts.length === 0}>
       {(data) => <RetentionTable result={data} interval={spec.definition.interval} timezone={timezone} />}
+    </Frame>
+  );
+}
+
+function PathsView({ projectId, spec, height, compact }: ViewProps<"paths">) {
+  const trpc = useTRPC();
+  const query = useQuery({ ...trpc.reports.paths.queryOptions({ projectId, definition: spec.definition }), ...keep });
+  return (
+    <Frame query={query} height={height} isEmpty={(data) => data.persons === 0}>
+      {(data) => <PathsChart result={data} event={spec.definition.event} direction={spec.definition.direction} height={height} compact={compact} />}
     </Frame>
   );
 }

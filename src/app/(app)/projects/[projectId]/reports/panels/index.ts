@@ -1,5 +1,6 @@
 import type { ReportKind } from "~/core/reports";
 import { funnelPanel } from "./funnel-panel";
+import { pathsPanel } from "./paths-panel";
 import { queryPanel } from "./query-panel";
 import { retentionPanel } from "./retention-panel";
 import { segmentPanel } from "./segment-panel";
@@ -15,5 +16,6 @@ export const REPORT_PANELS: Record<ReportKind, ReportPanel> = {
   funnel: funnelPanel,
   segment: segmentPanel,
   retention: retentionPanel,
+  paths: pathsPanel,
   query: queryPanel,
 };
