@@ -96,7 +96,7 @@ export const queryInputs = {
         .default(null),
       limit: limit(200, 50),
     },
-    /** get, discard and markReplayed: up to 100 letters at a time. */
+    /** discard: up to 100 letters at a time. */
     ids: { ids: idList },
   },
 } as const;

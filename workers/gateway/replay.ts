@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { z } from "zod";
 import { REPLAY_PATH, replayRequestSchema, type ReplayAnswer, type ReplayOutcome } from "../../src/contracts/dead-letter-replay";
 import { TOPIC } from "../../src/core/events";
 import { judgeBatch, rawRecordOf } from "../../src/core/ingest/judge";
@@ -10,8 +9,8 @@ import { resolveProjectPlan } from "../../src/platform/resolve-key";
 import type { ProduceRecord } from "../bus/types";
 import { readBody, sendTooLarge } from "../../src/platform/http";
 import { sendJson } from "../http-server";
-import { buildDeadLetterPayloads, buildMarkReplayed } from "../query/browse";
-import type { QueryRunner, ResultRow } from "../query/runner";
+import { buildDeadLetterPayloads, buildMarkReplayed, storedLetterOf } from "../query/browse";
+import type { QueryRunner } from "../query/runner";
 
 export { REPLAY_PATH };
 
@@ -27,26 +26,6 @@ export interface ReplayDeps {
 /** Topics a consumer's record may be put back on. */
 const RECORD_TOPICS = new Set<string>([TOPIC.raw, TOPIC.enriched, TOPIC.triggered]);
 const REPLAY_HEADERS = { "prism-source": "replay" };
-
-/** Where a consumer read the record (its topic and key), or for a webhook letter its delivery id in `offset`; ingest's letters have none. */
-const originSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() });
-
-function letterOf(row: ResultRow) {
-  let origin: z.infer<typeof originSchema> | null = null;
-  try {
-    const parsed = originSchema.safeParse(JSON.parse(String(row.origin)));
-    if (parsed.success) origin = parsed.data;
-  } catch {
-    // ingest's letters have no origin
-  }
-  return {
-    dlqId: String(row.dlq_id),
-    payloadJson: String(row.payload),
-    stage: typeof row.stage === "string" ? row.stage : null,
-    payloadEncoding: row.payload_encoding,
-    origin,
-  };
-}
 
 /** A record claims its project in `project_id`; only the project's own records are put back. */
 function belongsTo(value: string, projectId: string): boolean {
@@ -68,7 +47,7 @@ function belongsTo(value: string, projectId: string): boolean {
  */
 export async function replayDeadLetters(deps: ReplayDeps, projectId: string, ids: readonly string[]): Promise<ReplayOutcome[]> {
   const asked = [...new Set(ids)];
-  const letters = (await deps.runner.all(buildDeadLetterPayloads(projectId, asked))).map(letterOf);
+  const letters = (await deps.runner.all(buildDeadLetterPayloads(projectId, asked))).map(storedLetterOf);
   const refused = new Map<string, string>();
   const replayed: string[] = [];
   const out: ProduceRecord[] = [];

@@ -3,7 +3,7 @@
  * letters. Lists page by keyset (the last row's sort key), never OFFSET, so a page costs the same
  * however deep it is and rows arriving meanwhile do not shift pages.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { EventDetail, EventRow, eventFilterSchema } from "../../src/core/reports";
 import { jsonPath, Params, Scope, type BuiltQuery } from "./sql";
 import { personIds } from "./identity";
@@ -391,6 +391,27 @@ export function buildDeadLetterPayloads(projectId: string, ids: string[]): Built
     sql: `SELECT dlq_id, CAST(payload AS VARCHAR) AS payload, stage, payload_encoding, CAST(origin AS VARCHAR) AS origin
             FROM dead_letters WHERE project_id = ${project} AND dlq_id IN (${list}) AND discarded_at IS NULL`,
     params: params.values,
+  };
+}
+
+/** Where a consumer read the record (its topic and key), or for a webhook letter its delivery id in `offset`; ingest's letters have none. */
+const letterOriginSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() });
+
+/** A row of buildDeadLetterPayloads: the payload as JSON text, with what a replay needs to put a consumer's record back. */
+export function storedLetterOf(row: ResultRow) {
+  let origin: z.infer<typeof letterOriginSchema> | null = null;
+  try {
+    const parsed = letterOriginSchema.safeParse(JSON.parse(String(row.origin)));
+    if (parsed.success) origin = parsed.data;
+  } catch {
+    // ingest's letters have no origin
+  }
+  return {
+    dlqId: String(row.dlq_id),
+    payloadJson: String(row.payload),
+    stage: typeof row.stage === "string" ? row.stage : null,
+    payloadEncoding: row.payload_encoding === "base64" ? ("base64" as const) : row.payload_encoding === "utf8" ? ("utf8" as const) : null,
+    origin,
   };
 }
 

@@ -10,13 +10,11 @@ import { z, ZodError } from "zod";
 import { queryServiceInputs as inputs } from "../../src/contracts/query-service";
 import {
   buildDeadLetterList,
-  buildDeadLetterPayloads,
   buildEventGet,
   buildEventList,
   buildEventTail,
   buildFiringsToday,
   buildKeyNumbers,
-  buildMarkReplayed,
   buildDiscardDeadLetters,
   buildProfileActivity,
   buildProfileChanges,
@@ -175,41 +173,10 @@ const deadLettersRouter = t.router({
     const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
     return pageOf(rows.map(toDeadLetterRow), input.limit, (row) => ({ receivedAt: row.receivedAt, dlqId: row.dlqId }));
   }),
-  /** Payloads as JSON text (any key is safe through superjson), with what a replay needs to put a consumer's record back. */
-  get: procedure.input(inputs.deadLetters.ids).query(async ({ ctx, input }) => {
-    const rows = await ctx.runner.all(buildDeadLetterPayloads(input.projectId, input.ids));
-    const byId = new Map(rows.map((row) => [String(row.dlq_id), toStoredLetter(row)]));
-    // In the order asked for; ids of other projects or unknown ids are simply absent.
-    return input.ids.flatMap((id) => {
-      const letter = byId.get(id);
-      return letter ? [{ dlqId: id, ...letter }] : [];
-    });
-  }),
   discard: procedure.input(inputs.deadLetters.ids).mutation(async ({ ctx, input }) => {
     return { discarded: await ctx.runner.change(buildDiscardDeadLetters(input.projectId, input.ids)) };
   }),
-  markReplayed: procedure.input(inputs.deadLetters.ids).mutation(async ({ ctx, input }) => {
-    return { marked: await ctx.runner.change(buildMarkReplayed(input.projectId, input.ids)) };
-  }),
 });
-
-const originSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() });
-
-function toStoredLetter(row: Record<string, unknown>) {
-  let origin: z.infer<typeof originSchema> | null = null;
-  try {
-    const parsed = originSchema.safeParse(JSON.parse(String(row.origin)));
-    if (parsed.success) origin = parsed.data;
-  } catch {
-    // ingest's letters have no origin
-  }
-  return {
-    payloadJson: String(row.payload),
-    stage: row.stage === null || row.stage === undefined ? null : String(row.stage),
-    payloadEncoding: row.payload_encoding === "base64" ? ("base64" as const) : row.payload_encoding === "utf8" ? ("utf8" as const) : null,
-    origin,
-  };
-}
 
 export const queryRouter = t.router({
   report: reportRouter,
