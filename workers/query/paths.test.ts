@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathsDefinitionSchema, type Filter } from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
+import { reportTable } from "./export";
 import { pathsReport } from "./paths";
 import { refPaths, type Json, type RefData, type RefEvent } from "./reference";
 import { QueryRunner } from "./runner";
@@ -185,5 +186,14 @@ describe("paths", () => {
       other: 0,
     });
     expect(refPaths(data, "p1", before)).toEqual(await pathsReport(run, "p1", before));
+
+    // Exported one column per step, people outside the top N as one row.
+    expect(await reportTable(run, "p1", "UTC", { kind: "paths", definition: top1 })).toEqual({
+      columns: ["people", "step_1", "step_2"],
+      rows: [
+        [2, "view", "cart"],
+        [1, "(other)", null],
+      ],
+    });
   });
 });
