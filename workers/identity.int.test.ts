@@ -182,8 +182,9 @@ describe("identity merge through the pipeline", () => {
       const state = await app.db.profileState.findFirst({ where: { projectId, profileId: "user-2" } });
       return (state?.props as { plan?: string } | undefined)?.plan === "team";
     });
-    const metrics = await (await fetch(`http://127.0.0.1:${worker!.port}/metrics`)).text();
-    expect(metrics).toMatch(/identity_merges_total\{result="refused"\} 2/);
+    await until("both identifies refused and counted", async () =>
+      /identity_merges_total\{result="refused"\} 2/.test(await (await fetch(`http://127.0.0.1:${worker!.port}/metrics`)).text()),
+    );
     expect(await personOf("anon-1")).toBe("user-1");
     expect(await personOf("user-1")).toBeUndefined();
 
@@ -209,5 +210,12 @@ describe("identity merge through the pipeline", () => {
       fresh: true,
     });
     expect(uniques.rows.map((row) => row.value)).toEqual([1]);
+
+    // Deleting the person from any of its ids deletes every id merged into it.
+    const { deletionId } = await caller.profiles.delete({ projectId, profileId: "anon-2" });
+    const job = await app.db.profileDeletion.findUniqueOrThrow({ where: { id: deletionId } });
+    expect([...job.profileIds].sort()).toEqual(["anon-1", "anon-2", "user-1", "user-2"]);
+    await until("the deletion done", async () => (await app.db.profileDeletion.findUniqueOrThrow({ where: { id: deletionId } })).status === "done", 30_000);
+    expect(await query(duckdb, "SELECT count(*)::INT AS n FROM events WHERE project_id = $1", [projectId])).toEqual([{ n: 0 }]);
   }, 90_000);
 });
