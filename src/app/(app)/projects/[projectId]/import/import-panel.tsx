@@ -58,7 +58,12 @@ export function ImportPanel({ projectId, role, archived }: { projectId: string; 
       setUploadError("Files up to 100 MB can be imported; split larger ones.");
       return;
     }
-    const { importId: id } = await start.mutateAsync({ projectId, format, fireActions, fileName: file.name.slice(0, 255), totalBytes: file.size });
+    let id: string;
+    try {
+      ({ importId: id } = await start.mutateAsync({ projectId, format, fireActions, fileName: file.name.slice(0, 255), totalBytes: file.size }));
+    } catch {
+      return; // start.error says why
+    }
     setImportId(id);
     try {
       const response = await fetch(`/api/projects/${encodeURIComponent(projectId)}/imports/${encodeURIComponent(id)}`, {
