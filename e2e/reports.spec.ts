@@ -256,3 +256,60 @@ test("events sent through the SDK show up live, in a trend and a funnel, on the 
   await expect(letters.first()).toContainText("replayed");
   await shot(page, "dead-letters-replayed");
 });
+
+test("a paths report on the demo data: a Sankey on a wide screen, the list of paths on a phone", async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signIn(page, DEMO.email, DEMO.password);
+  const projects = await trpc<Array<{ id: string; name: string }>>(page, "projects.list", undefined, "query");
+  const demo = projects.find((candidate) => candidate.name === "Demo Shop");
+  expect(demo, "the seeded demo project").toBeDefined();
+  // The sample data goes through ingest at start-up: wait until the reports have it.
+  await expect(async () => {
+    const numbers = await trpc<{ eventsToday: number }>(page, "reports.keyNumbers", { projectId: demo!.id }, "query");
+    expect(numbers.eventsToday).toBeGreaterThan(0);
+  }).toPass({ timeout: 180_000, intervals: [2_000] });
+
+  await page.goto(`/projects/${demo!.id}/reports?kind=paths`);
+  await expect(page.getByRole("tab", { name: "Paths" })).toHaveAttribute("aria-selected", "true");
+  await page.getByRole("group", { name: "Date range" }).getByRole("button", { name: "30 days" }).click();
+  await page.getByLabel("Steps").selectOption("4");
+  // What the page asks for, asked again directly: the page must show that answer.
+  type PathsInput = { projectId: string; definition: { event: string } };
+  const asked = page.waitForRequest((request) => request.url().includes("reports.paths") && decodeURIComponent(request.url()).includes('"event":"login"'));
+  await page.getByLabel("Paths event").fill("login");
+  const batch = JSON.parse(new URL((await asked).url()).searchParams.get("input")!) as Record<string, { json: PathsInput }>;
+  const input = Object.values(batch).find((entry) => entry.json.definition?.event === "login")!.json;
+  const answer = await trpc<{ persons: number; paths: Array<{ steps: string[]; count: number }>; other: number }>(page, "reports.paths", input, "query");
+  expect(answer.persons).toBeGreaterThan(50);
+
+  await expect(page.getByTestId("paths-persons")).toHaveText(answer.persons.toLocaleString("en-US"), { timeout: 30_000 });
+  const rows = page.getByTestId("path-row");
+  await expect(rows).toHaveCount(answer.paths.length);
+  // Each person counts once: the top paths and "other" add up to the people.
+  expect(answer.paths.reduce((sum, path) => sum + path.count, 0) + answer.other).toBe(answer.persons);
+  // Every path starts at login, has at most 4 more steps, and never repeats a step in a row (the page views after a login are one step).
+  for (const path of answer.paths) {
+    expect(path.steps[0]).toBe("login");
+    expect(path.steps.length).toBeLessThanOrEqual(5);
+    path.steps.slice(1).forEach((step, index) => expect(step).not.toBe(path.steps[index]));
+  }
+  expect(answer.paths.some((path) => path.steps.join(" ") === "login page_view add_to_cart")).toBe(true);
+  await expect(rows.first()).toContainText(answer.paths[0]!.count.toLocaleString("en-US"));
+  const sankey = page.getByTestId("paths-sankey");
+  await expect(sankey).toBeVisible();
+  await expect(sankey.locator("text").filter({ hasText: "add_to_cart" }).first()).toBeVisible();
+  await expect(page.getByTestId("paths-counting-note")).toContainText("Each person counts once");
+  await shot(page, "paths-1440");
+
+  // Before a purchase, on a phone: the Sankey would be unreadable, the list says it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByLabel("Direction").selectOption("before");
+  await page.getByLabel("Paths event").fill("purchase");
+  await expect(sankey).toHaveCount(0);
+  await expect(rows.first()).toContainText("purchase", { timeout: 30_000 });
+  for (const text of await rows.allTextContents()) expect(text).toMatch(/purchase\s*[\d,]+/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, "the paths report fits a phone").toBeLessThanOrEqual(0);
+  await shot(page, "paths-390");
+});
