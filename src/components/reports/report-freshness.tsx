@@ -19,11 +19,8 @@ interface AnswerMeta {
   cached: boolean;
 }
 
-/**
- * The cache key under which ReportView keeps the spec's answer (its input has no `fresh`); null for
- * a kind this file does not know yet, which then shows no freshness line rather than failing.
- */
-function reportQueryKey(trpc: Trpc, projectId: string, spec: ReportSpec): QueryKey | null {
+/** The cache key under which ReportView keeps the spec's answer (its input has no `fresh`). */
+function reportQueryKey(trpc: Trpc, projectId: string, spec: ReportSpec): QueryKey {
   switch (spec.kind) {
     case "trend":
       return trpc.reports.trend.queryKey({ projectId, definition: spec.definition });
@@ -35,8 +32,8 @@ function reportQueryKey(trpc: Trpc, projectId: string, spec: ReportSpec): QueryK
       return trpc.reports.retention.queryKey({ projectId, definition: spec.definition });
     case "query":
       return trpc.reports.query.queryKey({ projectId, definition: spec.definition });
-    default:
-      return null;
+    case "paths":
+      return trpc.reports.paths.queryKey({ projectId, definition: spec.definition });
   }
 }
 
@@ -88,6 +85,14 @@ async function fetchFresh(queryClient: QueryClient, trpc: Trpc, projectId: strin
       );
       return;
     }
+    case "paths": {
+      const input = { projectId, definition: spec.definition };
+      queryClient.setQueryData(
+        trpc.reports.paths.queryKey(input),
+        await queryClient.fetchQuery({ ...trpc.reports.paths.queryOptions({ ...input, fresh: true }), ...once }),
+      );
+      return;
+    }
   }
 }
 
@@ -118,14 +123,12 @@ function useNow(computedAt: Date | null): Date | null {
 export function ReportFreshness({ projectId, spec, className }: { projectId: string; spec: ReportSpec; className?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const key = reportQueryKey(trpc, projectId, spec);
-  const answer = useQuery<AnswerMeta>({ queryKey: key ?? ["report-freshness", "unknown kind"], queryFn: skipToken });
+  const answer = useQuery<AnswerMeta>({ queryKey: reportQueryKey(trpc, projectId, spec), queryFn: skipToken });
   const refresh = useMutation({ mutationFn: () => fetchFresh(queryClient, trpc, projectId, spec) });
   const computedAt = answer.data ? new Date(answer.data.computedAt) : null;
   const now = useNow(computedAt);
   const busy = refresh.isPending || answer.isFetching;
   const failure = refresh.error ? (errorMessage(refresh.error) ?? "The report could not be refreshed.") : null;
-  if (!key) return null;
 
   return (
     <div className={cn("flex items-center gap-1 text-xs text-muted-foreground", className)}>
