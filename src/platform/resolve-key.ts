@@ -73,16 +73,19 @@ export async function resolveApiKey(db: PrismaClient, secret: string): Promise<R
     where: { secretHash },
     select: { id: true, kind: true, secretHash: true, revokedAt: true, lastUsedAt: true, project: { select: projectPlanSelect } },
   });
-  if (!key || key.revokedAt || key.kind !== "write" || !sameHash(key.secretHash, secretHash)) return null;
+  if (!key?.project || key.revokedAt || key.kind !== "write" || !sameHash(key.secretHash, secretHash)) return null;
   await touch(db, key);
   return planOf(key.id, key.project);
 }
 
-/** A live key of any kind with the project it is bound to: what the public REST API authenticates. */
+/**
+ * A live key of any kind with what it is bound to: what the public REST API authenticates.
+ * `projectId` is null for an organisation key (a manage key of every project of `organizationId`).
+ */
 export interface ScopedKey {
   keyId: string;
   kind: ApiKeyKind;
-  projectId: string;
+  projectId: string | null;
   organizationId: string;
 }
 
@@ -92,11 +95,22 @@ export async function resolveScopedKey(db: PrismaClient, secret: string): Promis
   const secretHash = hashSecret(secret);
   const key = await db.apiKey.findUnique({
     where: { secretHash },
-    select: { id: true, kind: true, secretHash: true, revokedAt: true, lastUsedAt: true, project: { select: { id: true, organizationId: true } } },
+    select: {
+      id: true,
+      kind: true,
+      secretHash: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      organizationId: true,
+      project: { select: { id: true, organizationId: true } },
+    },
   });
   if (!key || key.revokedAt || !sameHash(key.secretHash, secretHash)) return null;
+  // The database cannot check that exactly one owner is set; a key with neither (or an organisation key that is not manage) is no key.
+  const organizationId = key.project?.organizationId ?? key.organizationId;
+  if (!organizationId || (!key.project && key.kind !== "manage")) return null;
   await touch(db, key);
-  return { keyId: key.id, kind: key.kind, projectId: key.project.id, organizationId: key.project.organizationId };
+  return { keyId: key.id, kind: key.kind, projectId: key.project?.id ?? null, organizationId };
 }
 
 /** A project's current plan without a key: for replaying dead letters on an admin's behalf. */

@@ -131,6 +131,9 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "apiKeys.list": fc.record({ projectId }),
     "apiKeys.create": fc.record({ projectId, name: word }),
     "apiKeys.revoke": fc.record({ projectId: projectOrOwn, keyId: fc.constant(target.keyId) }),
+    "apiKeys.listForOrg": fc.record({ orgId }),
+    "apiKeys.createForOrg": fc.record({ orgId, name: word }),
+    "apiKeys.revokeForOrg": fc.record({ orgId: orgOrOwn, keyId: fc.constant(target.keyId) }),
     "trackingPlan.get": fc.record({ projectId }),
     "trackingPlan.createEventType": fc.record({ projectId, eventType: eventTypeInput }),
     "trackingPlan.updateEventType": fc.record({ projectId: projectOrOwn, eventTypeId: fc.constant(target.eventTypeId), eventType: eventTypeInput }),
@@ -221,6 +224,7 @@ export async function snapshot(app: TestApp, orgId: string) {
     include: {
       memberships: { orderBy: { id: "asc" } },
       invites: { orderBy: { id: "asc" } },
+      apiKeys: { orderBy: { id: "asc" }, omit: { lastUsedAt: true } },
       projects: {
         orderBy: { id: "asc" },
         include: {

@@ -29,12 +29,13 @@ export interface RequestUser extends SessionUser {
 /**
  * An API key calling through the public REST API (src/server/rest), in place of a user. It reaches
  * only projectProcedures of its own project, with the role its kind grants (KEY_ROLES); the UI's
- * /api/trpc never sets it.
+ * /api/trpc never sets it. An organisation key (`projectId` null, always manage) reaches the
+ * projectProcedures of every project of its organisation, and orgKeyProcedures of that organisation.
  */
 export interface KeyPrincipal {
   keyId: string;
   kind: ApiKeyKind;
-  projectId: string;
+  projectId: string | null;
   organizationId: string;
 }
 
@@ -151,15 +152,42 @@ const userOrKeyProcedure = t.procedure.use(async ({ ctx, next }) => {
 async function keyProjectAccess(ctx: TRPCContext, key: KeyPrincipal, projectId: string, minRole: Role) {
   const role = KEY_ROLES[key.kind];
   if (!role) throw new TRPCError({ code: "FORBIDDEN", message: `A ${key.kind} key only sends events and profiles; use a read or manage key.` });
+  const select = { id: true, organizationId: true, archivedAt: true } as const;
   const project =
-    projectId === key.projectId
-      ? await ctx.db.project.findUnique({ where: { id: projectId }, select: { id: true, organizationId: true, archivedAt: true } })
-      : null;
+    key.projectId === null
+      ? await ctx.db.project.findFirst({ where: { id: projectId, organizationId: key.organizationId }, select })
+      : projectId === key.projectId
+        ? await ctx.db.project.findUnique({ where: { id: projectId }, select })
+        : null;
   if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
   if (ROLE_LEVEL[role] < ROLE_LEVEL[minRole]) {
     throw new TRPCError({ code: "FORBIDDEN", message: `A ${key.kind} key cannot do this; it needs the ${minRole} role or higher.` });
   }
   return { project, role };
+}
+
+/**
+ * An orgProcedure that an organisation key of that organisation may call too (creating and listing
+ * its projects); `ctx.user` is then null. Project keys and other organisations' keys get NOT_FOUND.
+ */
+export function orgKeyProcedure<S extends z.ZodRawShape = Record<never, never>>(minRole: Role, shape?: S) {
+  return userOrKeyProcedure.input(z.strictObject({ orgId: idSchema, ...(shape as S) })).use(async ({ ctx, input, next }) => {
+    const { orgId } = input as { orgId: string };
+    let role: Role | null;
+    if (ctx.apiKey) {
+      const key = ctx.apiKey;
+      role = key.projectId === null && key.organizationId === orgId ? KEY_ROLES[key.kind] : null;
+      if (!role) throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found." });
+    } else {
+      const membership = ctx.user
+        ? await ctx.db.membership.findUnique({ where: { userId_organizationId: { userId: ctx.user.id, organizationId: orgId } }, select: { role: true } })
+        : null;
+      if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found." });
+      role = membership.role;
+    }
+    if (ROLE_LEVEL[role] < ROLE_LEVEL[minRole]) refuse(role, minRole);
+    return next({ ctx: { ...ctx, orgId, role } });
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The public REST API's plumbing: Bearer key → scope check → per-key rate limit → the route's
  * tRPC procedure through a server-side caller whose context is the key (never a user), and
- * TRPCError codes → HTTP statuses with JSON errors `{ error, message }`.
+ * TRPCError codes → HTTP statuses with JSON errors `{ error, message }`. Which project or
+ * organisation a call reaches is decided by the procedures' own tenant checks (src/server/api/trpc.ts).
  */
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
@@ -17,7 +18,7 @@ import { db } from "~/server/db";
 import { streamExport } from "~/server/export-proxy";
 import { appLogger } from "~/server/logger";
 import { queryServiceTarget, type QueryServiceTarget } from "~/server/query-client";
-import { pathParams, type CustomRoute, type ProcedureRoute, type RestRoute } from "./routes";
+import { pathParams, PROJECT_ID_FIELD, projectIdFieldSchema, type CustomRoute, type ProcedureRoute, type RestRoute } from "./routes";
 
 /** Per key: 10 requests a second sustained, bursts of 100 (OpenPanel allows 100 per 10 s); per app instance. */
 export const REST_RATE = { perSecond: 10, burst: 100 } as const;
@@ -68,9 +69,40 @@ async function authenticate(request: Request, deps: RestDeps): Promise<ScopedKey
 }
 
 function authorize(key: ScopedKey, route: RestRoute): void {
-  if (key.kind === route.scope) return;
-  const what = key.kind === "write" ? "A write key only sends events and profiles" : `A ${key.kind} key cannot use this route`;
-  throw new RestProblem(403, "insufficient_scope", `${what}; ${route.method} ${route.path} needs a ${route.scope} key.`);
+  if (key.kind !== route.scope) {
+    const what =
+      key.kind === "write"
+        ? "A write key only sends events and profiles"
+        : key.projectId === null
+          ? "An organisation key only manages configuration"
+          : `A ${key.kind} key cannot use this route`;
+    throw new RestProblem(403, "insufficient_scope", `${what}; ${route.method} ${route.path} needs a ${route.scope} key.`);
+  }
+  if (route.target === "organization" && key.projectId !== null && !(route.kind === "procedure" && route.forProjectKey)) {
+    throw new RestProblem(
+      403,
+      "organisation_key_required",
+      `A project key belongs to one project; ${route.method} ${route.path} needs an organisation key (created by an organisation admin in the app).`,
+    );
+  }
+}
+
+const projectIdProblem = (message: string) => new RestProblem(422, "invalid_input", `${PROJECT_ID_FIELD}: ${message}`);
+
+/**
+ * The project a project route acts on, and the input without `project_id`: the key's own project,
+ * or for an organisation key the one it names. A project key naming another project is passed on
+ * as named, for the procedure's tenant check to answer 404 as for any project it cannot see.
+ */
+function targetProject(key: ScopedKey, input: Record<string, unknown>): { projectId: string; rest: Record<string, unknown> } {
+  const { [PROJECT_ID_FIELD]: named, ...rest } = input;
+  if (named === undefined) {
+    if (key.projectId === null) throw projectIdProblem("An organisation key names the project in project_id.");
+    return { projectId: key.projectId, rest };
+  }
+  const parsed = projectIdFieldSchema.safeParse(named);
+  if (!parsed.success) throw projectIdProblem("A project id is a string of 1 to 64 characters.");
+  return { projectId: parsed.data, rest };
 }
 
 function limit(key: ScopedKey, deps: RestDeps): void {
@@ -158,20 +190,30 @@ function fromTRPCError(error: TRPCError, requestId: string): Response {
 }
 
 async function runProcedure(route: ProcedureRoute, key: ScopedKey, input: Record<string, unknown>, deps: RestDeps): Promise<unknown> {
-  const result = await callProcedure(keyCaller(key, deps), route.procedure, { ...input, projectId: key.projectId });
+  const caller = keyCaller(key, deps);
+  if (route.target === "organization") {
+    if (key.projectId === null) {
+      const result = await callProcedure(caller, route.procedure, { ...input, orgId: key.organizationId });
+      return route.answer ? route.answer(result) : result;
+    }
+    // authorize() let a project key through only where the route has an answer for it.
+    const fallback = route.forProjectKey!;
+    return fallback.answer(await callProcedure(caller, fallback.procedure, { ...input, projectId: key.projectId }));
+  }
+  const { projectId, rest } = targetProject(key, input);
+  const result = await callProcedure(caller, route.procedure, { ...rest, projectId });
   return route.answer ? route.answer(result) : result;
 }
 
 async function runCustom(route: CustomRoute, key: ScopedKey, input: Record<string, unknown>, request: Request, deps: RestDeps): Promise<Response> {
-  if (route.kind === "refused") {
-    throw new RestProblem(403, "organisation_key_required", "API keys belong to one project and cannot create projects; create the project in the app.");
-  }
-  const parsed = route.input.safeParse(input);
+  const target = targetProject(key, input);
+  const projectId = target.projectId;
+  const parsed = route.input.safeParse(target.rest);
   if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", cause: parsed.error });
   const { reportId, format } = parsed.data as { reportId: string; format: "csv" | "ndjson" | "json" };
   // The same procedures as the app reads: the saved report of this project, and its time zone.
   const caller = keyCaller(key, deps);
-  const [reports, project] = await Promise.all([caller.savedReports.list({ projectId: key.projectId }), caller.projects.get({ projectId: key.projectId })]);
+  const [reports, project] = await Promise.all([caller.savedReports.list({ projectId }), caller.projects.get({ projectId })]);
   const report = reports.find((candidate) => candidate.id === reportId);
   if (!report) throw new TRPCError({ code: "NOT_FOUND", message: "Saved report not found." });
   if (!report.spec)
@@ -187,9 +229,9 @@ export async function handleRest(request: Request, route: RestRoute, params: Rec
     limit(key, deps);
     authorize(key, route);
     const input = route.method === "GET" ? queryInput(request, route, params) : await bodyInput(request);
-    // The project is always the key's: naming one is refused rather than silently replaced.
+    // The tenant id of the procedures is never taken from the request: a project is named as project_id.
     if ("projectId" in input) {
-      const message = "The project is the key's own; leave projectId out.";
+      const message = `The project is the key's own; leave projectId out (an organisation key names it in ${PROJECT_ID_FIELD}).`;
       return json(422, { error: "invalid_input", message: `projectId: ${message}`, issues: [{ path: "projectId", message }] }, requestId);
     }
     if (route.kind !== "procedure") {

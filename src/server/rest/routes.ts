@@ -1,8 +1,9 @@
 /**
  * The public REST API's routes: each one is a door onto one tRPC procedure, called with the key's
- * project and the procedure's own input schema, so the UI and a script get the same validation,
- * answers and limits. The OpenAPI document (./openapi.ts) and the handlers (./handler.ts) both
- * read this table.
+ * project (or, for an organisation key, the project named by `project_id`; or the key's
+ * organisation) and the procedure's own input schema, so the UI and a script get the same
+ * validation, answers and limits. The OpenAPI document (./openapi.ts) and the handlers
+ * (./handler.ts) both read this table.
  */
 import { z } from "zod";
 import { EXPORT_FORMATS } from "~/contracts/query-service";
@@ -28,6 +29,21 @@ import {
 /** What a key must be to use a route: read for reports and events, manage for configuration. Write keys only ingest. */
 export type RestScope = "read" | "manage";
 
+/**
+ * What a route acts on. `project`: one project, the key's own, or with an organisation key the one
+ * named by `project_id` (a query parameter of a GET, a body field of a POST; it must be a project
+ * of the key's organisation). `organization`: the organisation key's organisation.
+ */
+export type RestTarget = "project" | "organization";
+
+/** The name of the field that names a project for an organisation key; a project key may omit it. */
+export const PROJECT_ID_FIELD = "project_id";
+export const projectIdFieldSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .describe("The project: required with an organisation key (any project of its organisation); a project key may leave it out or name its own project.");
+
 interface BaseRoute {
   /** The OpenAPI operationId. */
   id: string;
@@ -35,25 +51,31 @@ interface BaseRoute {
   /** OpenAPI path; `{name}` segments are path parameters. */
   path: string;
   scope: RestScope;
+  target: RestTarget;
   summary: string;
 }
 
 /** A route that calls one procedure and answers JSON. */
 export interface ProcedureRoute extends BaseRoute {
   kind: "procedure";
-  /** The tRPC procedure, e.g. "reports.funnel". */
+  /** The tRPC procedure, e.g. "reports.funnel"; called with `projectId` (project routes) or `orgId` (organisation routes). */
   procedure: string;
-  /** The procedure's input without `projectId` (the key's project is filled in): the body, or the query and path parameters of a GET. */
+  /** The procedure's input without the tenant id (filled in from the key): the body, or the query and path parameters of a GET. */
   input: z.ZodObject;
   status: 200 | 201;
   response: z.ZodType;
   /** How the answer is shaped from the procedure's (defaults to as is). */
   answer?: (result: unknown) => unknown;
+  /**
+   * An organisation route's answer to a project key, which has no organisation to act on: another
+   * procedure of its own project, shaped to the same response; absent, project keys are refused (403).
+   */
+  forProjectKey?: { procedure: string; answer: (result: unknown) => unknown };
 }
 
-/** A route answered without a procedure: a refusal documented as such, or the export stream. */
+/** A route answered without a procedure: the export stream. */
 export interface CustomRoute extends BaseRoute {
-  kind: "export" | "refused";
+  kind: "export";
   input: z.ZodObject;
   status: number;
   response: z.ZodType | null;
@@ -65,16 +87,17 @@ export type RestRoute = ProcedureRoute | CustomRoute;
 
 type AnyProcedureDef = { _def: { inputs: unknown[] } };
 
-/** The input schema a procedure validates (projectProcedure's strict object), minus the tenant id the key supplies. */
+/** The input schema a procedure validates (projectProcedure's or orgKeyProcedure's strict object), minus the tenant id the key supplies. */
 export function procedureInput(path: string): z.ZodObject {
   const procedure = (appRouter._def.procedures as unknown as Record<string, AnyProcedureDef | undefined>)[path];
   const [input] = procedure?._def.inputs ?? [];
   if (!(input instanceof z.ZodObject)) throw new Error(`No object input on procedure ${path}`);
-  return "projectId" in input.shape ? input.omit({ projectId: true }) : input;
+  if ("projectId" in input.shape) return input.omit({ projectId: true });
+  return "orgId" in input.shape ? input.omit({ orgId: true }) : input;
 }
 
-function call(route: Omit<ProcedureRoute, "kind" | "input" | "status"> & { status?: 200 | 201 }): ProcedureRoute {
-  return { kind: "procedure", status: 200, input: procedureInput(route.procedure), ...route };
+function call(route: Omit<ProcedureRoute, "kind" | "input" | "status" | "target"> & { status?: 200 | 201; target?: RestTarget }): ProcedureRoute {
+  return { kind: "procedure", status: 200, target: "project", input: procedureInput(route.procedure), ...route };
 }
 
 const reportsPath = (name: string) => `/api/v1/reports/${name}`;
@@ -131,6 +154,7 @@ export const restRoutes: RestRoute[] = [
     method: "GET",
     path: "/api/v1/reports/export/{reportId}",
     scope: "read",
+    target: "project",
     summary: "Streams a saved report's rows as CSV, NDJSON or JSON (the rows are not buffered).",
     input: z.strictObject({ reportId: z.string().min(1).max(64), format: z.enum(EXPORT_FORMATS).default("csv") }),
     status: 200,
@@ -160,22 +184,26 @@ export const restRoutes: RestRoute[] = [
     method: "GET",
     path: "/api/v1/projects",
     scope: "manage",
-    summary: "The key's project (a key belongs to exactly one), as a list.",
-    procedure: "projects.get",
+    target: "organization",
+    summary:
+      "With an organisation key, the organisation's projects (archived ones last); with a project manage key, its one project, as a list. `role` is the role the key acts with.",
+    procedure: "projects.listForOrg",
     response: z.array(projectSchema),
-    answer: (project) => [project],
+    // An organisation key acts as admin on each of its organisation's projects.
+    answer: (projects) => (projects as object[]).map((project) => ({ ...project, role: "admin" })),
+    forProjectKey: { procedure: "projects.get", answer: (project) => [project] },
   }),
-  {
-    kind: "refused",
+  call({
     id: "projectCreate",
     method: "POST",
     path: "/api/v1/projects",
     scope: "manage",
-    summary: "Creating a project is an organisation's act; project keys cannot, so this answers 403 (create projects in the app).",
-    input: z.strictObject({}),
-    status: 403,
-    response: null,
-  },
+    target: "organization",
+    summary: "Creates a project in the organisation key's organisation. Project keys cannot (403 organisation_key_required).",
+    procedure: "projects.create",
+    status: 201,
+    response: projectSchema.omit({ role: true }),
+  }),
   call({
     id: "triggerList",
     method: "GET",

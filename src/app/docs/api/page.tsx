@@ -8,6 +8,7 @@ type Operation = {
   operationId: string;
   summary: string;
   "x-prism-scope": string;
+  "x-prism-keys": string[];
   parameters?: Array<{ name: string; in: string; required: boolean; schema?: unknown; content?: Record<string, { schema: unknown }> }>;
   requestBody?: { content: Record<string, { schema: unknown }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
@@ -56,7 +57,9 @@ export default function ApiDocsPage() {
             {method} {path}
           </h2>
           <p className="mt-1 text-sm">{operation.summary}</p>
-          <p className="mt-1 text-xs text-neutral-600">Key: {operation["x-prism-scope"]}</p>
+          <p className="mt-1 text-xs text-neutral-600">
+            Key: {operation["x-prism-scope"]} ({operation["x-prism-keys"].join(" or ")} key)
+          </p>
           {operation.parameters?.map((parameter) => (
             <Schema
               key={parameter.name}

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { projectNameSchema, projectSettingsSchema } from "~/core/projects";
 import { prefixedId } from "~/platform/ids";
 import { withConflict } from "~/server/api/errors";
-import { createTRPCRouter, orgProcedure, projectProcedure, protectedProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, orgKeyProcedure, projectProcedure, protectedProcedure } from "~/server/api/trpc";
 
 const projectSelect = {
   id: true,
@@ -31,7 +31,8 @@ export const projectsRouter = createTRPCRouter({
     }),
   ),
 
-  listForOrg: orgProcedure("viewer").query(({ ctx }) =>
+  /** Also for an organisation key (the REST API's GET /api/v1/projects). */
+  listForOrg: orgKeyProcedure("viewer").query(({ ctx }) =>
     ctx.db.project.findMany({
       where: { organizationId: ctx.orgId },
       select: projectSelect,
@@ -39,7 +40,8 @@ export const projectsRouter = createTRPCRouter({
     }),
   ),
 
-  create: orgProcedure("admin", { name: projectNameSchema, timezone: projectSettingsSchema.shape.timezone.optional() }).mutation(({ ctx, input }) =>
+  /** Also for an organisation key (POST /api/v1/projects). */
+  create: orgKeyProcedure("admin", { name: projectNameSchema, timezone: projectSettingsSchema.shape.timezone.optional() }).mutation(({ ctx, input }) =>
     withConflict(
       () =>
         ctx.db.project.create({

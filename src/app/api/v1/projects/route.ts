@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 const list = restRoute("GET", "/api/v1/projects");
 const create = restRoute("POST", "/api/v1/projects");
 
-/** The key's project; creating one is refused (a manage key; see src/server/rest). */
+/** An organisation key's projects (a project manage key: its own), and creating one with an organisation key; see src/server/rest. */
 export function GET(request: Request) {
   return handleRest(request, list);
 }
