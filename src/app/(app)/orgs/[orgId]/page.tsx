@@ -8,6 +8,7 @@ import { orNotFound } from "../../load";
 import { InvitesPanel } from "./invites-panel";
 import { MembersPanel } from "./members-panel";
 import { NewOrganizationButton } from "./new-organization-button";
+import { OrgApiKeysPanel } from "./org-api-keys-panel";
 import { OrgProjectsPanel } from "./org-projects-panel";
 import { OrgSettingsPanel } from "./org-settings-panel";
 import { PermissionsTable } from "./permissions-table";
@@ -42,6 +43,7 @@ export default async function OrganizationPage({
       <OrgProjectsPanel orgId={organization.id} role={role} startCreating={startCreatingProject} />
       <MembersPanel orgId={organization.id} orgName={organization.name} role={role} />
       {atLeast(role, "admin") ? <InvitesPanel orgId={organization.id} role={role} mailDelivered={mailIsDelivered()} /> : null}
+      {atLeast(role, "admin") ? <OrgApiKeysPanel orgId={organization.id} /> : null}
       <PermissionsTable role={role} />
       {role === "owner" ? <OrgSettingsPanel orgId={organization.id} name={organization.name} /> : null}
     </div>
