@@ -19,7 +19,7 @@ import { ReportCache } from "../../workers/query/report-cache";
 import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
 import { QueryRunner } from "../../workers/query/runner";
-import type { EventRow, FunnelResult, SegmentResult, TrendResult } from "../../src/core/reports";
+import type { EventRow, FunnelResult, PathsResult, SegmentResult, TrendResult } from "../../src/core/reports";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const PROFILES = 100_000;
@@ -207,6 +207,25 @@ async function main() {
         agree: (result: SegmentResult, rows) => ({
           service: { top: result.rows.map((row) => [row.value, round(row.result)]), total: round(result.total) },
           hand: { top: rows.map((row) => [row.g, round(row.v)]), total: round(rows[0]?.total) },
+        }),
+      },
+      {
+        name: "paths after page_view, 5",
+        targetMs: 3000,
+        service: () => service.report.paths({ projectId: PROJECT, definition: { range: RANGE, event: "page_view", direction: "after", depth: 5, topN: 10 } }),
+        // Written the plain way: every profile's events numbered in one pass, with the session breaks
+        // and the name before; the path is its first page_view's session from there on, repeats dropped.
+        hand: `WITH c AS (SELECT pid, name, r, prev, sum(brk) OVER (PARTITION BY pid ORDER BY r) AS sess
+                        FROM (SELECT profile_id AS pid, event_name AS name, row_number() OVER w AS r, lag(event_name) OVER w AS prev,
+                                     coalesce(ts - lag(ts) OVER w > INTERVAL 30 MINUTE, false)::INTEGER AS brk
+                                FROM events WHERE ${where} AND profile_id IS NOT NULL WINDOW w AS (PARTITION BY profile_id ORDER BY ts, event_id))),
+                    st AS (SELECT pid, arg_min(sess, r) AS s0, min(r) AS r0 FROM c WHERE name = 'page_view' GROUP BY pid),
+                    p AS (SELECT list(c.name ORDER BY c.r)[1:6] AS path FROM c JOIN st USING (pid)
+                           WHERE c.sess = st.s0 AND c.r >= st.r0 AND (c.r = st.r0 OR c.name <> c.prev) GROUP BY c.pid)
+               SELECT path, count(*) AS n FROM p GROUP BY path ORDER BY n DESC, path LIMIT 10`,
+        agree: (result: PathsResult, rows) => ({
+          service: result.paths.map((path) => [path.steps.join(" > "), path.count]),
+          hand: rows.map((row) => [(row.path as string[]).join(" > "), Number(row.n)]),
         }),
       },
       {

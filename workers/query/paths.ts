@@ -32,26 +32,29 @@ export function buildPaths(projectId: string, def: PathsDef): BuiltQuery {
     ...scope.filters(def.filters),
   ];
   const after = def.direction === "after";
-  // The walk's order: forward from the start, or back from it.
-  const walk = after ? "r" : "r DESC";
+  // The walk: forward from the start (its events at or after it), or back from it.
+  const order = after ? "x.us, x.id" : "x.us DESC, x.id DESC";
+  const from = after ? "(x.us > st.u OR (x.us = st.u AND x.id >= st.i))" : "(x.us < st.u OR (x.us = st.u AND x.id <= st.i))";
+  const pause = after ? `x.us - lag(x.us) OVER w` : `lag(x.us) OVER w - x.us`;
+  // Sorting each person's few steps as a list is cheaper than an ordered aggregate over all of them.
+  const path = `list_transform(list_sort(list({'r': r, 'name': name})), step -> step.name)[1:${def.depth + 1}]`;
+  // One ordering pass, over the walk of people who did the event only: each row's place in the walk,
+  // the name before it and whether a pause before it ends the session. Everything after is grouping.
   const sql = `WITH seen AS MATERIALIZED (
          SELECT e.profile_id AS pid, epoch_us(e.ts) AS us, e.event_id AS id, e.event_name AS name
            FROM ${scope.from(project)} WHERE ${where.join(" AND ")}),
-       -- Only people who did the event: everyone else's events are never ordered.
-       numbered AS (
-         SELECT pid, name, row_number() OVER w AS r, coalesce(us - lag(us) OVER w > ${gapUs}, false) AS breaks
-           FROM seen WHERE pid IN (SELECT pid FROM seen WHERE name = ${event})
-         WINDOW w AS (PARTITION BY pid ORDER BY us, id)),
-       sessions AS (SELECT pid, name, r, sum(CAST(breaks AS INTEGER)) OVER (PARTITION BY pid ORDER BY r) AS s FROM numbered),
-       starts AS (SELECT pid, min(r) AS r0, arg_min(s, r) AS s0 FROM sessions WHERE name = ${event} GROUP BY pid),
-       along AS (
-         SELECT x.pid, x.name, x.r FROM sessions x JOIN starts st ON st.pid = x.pid AND x.s = st.s0 AND x.r ${after ? ">=" : "<="} st.r0),
-       -- Repeats of the step just before in the walk are that step; the start always stays (it has no step before).
-       kept AS (
-         SELECT pid, name, r FROM (SELECT pid, name, r, lag(name) OVER (PARTITION BY pid ORDER BY ${walk}) AS prev FROM along)
-          WHERE prev IS NULL OR prev <> name),
-       steps AS (SELECT pid, name, r, row_number() OVER (PARTITION BY pid ORDER BY ${walk}) AS k FROM kept),
-       paths AS (SELECT list(name ORDER BY r) AS path FROM steps WHERE k <= ${def.depth + 1} GROUP BY pid),
+       starts AS (SELECT pid, min({'u': us, 'i': id}) AS s FROM seen WHERE name = ${event} GROUP BY pid),
+       walk AS MATERIALIZED (
+         SELECT x.pid, x.name, row_number() OVER w AS r, lag(x.name) OVER w AS prev, coalesce(${pause} > ${gapUs}, false) AS breaks
+           FROM seen x JOIN (SELECT pid, s.u AS u, s.i AS i FROM starts) st ON st.pid = x.pid AND ${from}
+         WINDOW w AS (PARTITION BY x.pid ORDER BY ${order})),
+       ends AS (SELECT pid, min(r) AS r_end FROM walk WHERE breaks GROUP BY pid),
+       -- Inside the session, a repeat of the step just before in the walk is that step; the start has none before it.
+       paths AS (
+         SELECT ${after ? path : `list_reverse(${path})`} AS path
+           FROM walk LEFT JOIN ends USING (pid)
+          WHERE (r < r_end OR r_end IS NULL) AND (prev IS NULL OR prev <> name)
+          GROUP BY pid),
        counted AS (SELECT path, count(*) AS n FROM paths GROUP BY path)
     SELECT 'top' AS part, path, CAST(n AS DOUBLE) AS n FROM (SELECT path, n FROM counted ORDER BY n DESC, path LIMIT ${def.topN})
     UNION ALL
