@@ -5,6 +5,7 @@
  * `npm start` runs it), until DuckDB holds them all. Prints the upload's rate (read, judged and
  * acknowledged by the bus) and the rate to DuckDB. The file is generated as a stream, never held.
  * Needs PostgreSQL at DATABASE_URL (default: the test server, a throwaway database).
+ * BENCH_PRODUCE=none measures the app's side alone (read, convert, judge, records built), without a worker.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { startWorker } from "../../workers/main";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PROFILES = 50_000;
+const APP_ONLY = process.env.BENCH_PRODUCE === "none";
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** A Mixpanel export of EVENTS events over the last 300 days, produced line by line on demand. */
@@ -60,7 +62,7 @@ async function main() {
   await migrateDatabase(database.url);
   const db = createPrismaClient(database.url);
   const env = workerEnv({ DATABASE_URL: database.url, DUCKDB_PATH: path.join(dir, "prism.duckdb"), WORKER_PORT: "0", LOG_LEVEL: "warn" });
-  const worker = await startWorker(env);
+  const worker = APP_ONLY ? null : await startWorker(env);
   try {
     const org = await db.organization.create({ data: { name: "Bench", slug: `bench-${Date.now()}` } });
     const project = await db.project.create({ data: { id: `proj_bench${Date.now()}`, organizationId: org.id, name: "Import bench" } });
@@ -68,7 +70,9 @@ async function main() {
     const plan = (await resolveProjectPlan(db, project.id))!;
     const now = Date.now();
     const file = mixpanelFile(now);
-    const produce = upstashProducer({ url: `http://127.0.0.1:${worker.port}`, username: "prism", password: env.GATEWAY_TOKEN });
+    const produce = worker
+      ? upstashProducer({ url: `http://127.0.0.1:${worker.port}`, username: "prism", password: env.GATEWAY_TOKEN })
+      : () => Promise.resolve();
 
     const started = performance.now();
     // Progress as the job records it, so a long run on a busy machine still tells its rate.
@@ -96,6 +100,7 @@ async function main() {
       `upload (read, judged, acknowledged by the bus): ${((uploaded - started) / 1000).toFixed(1)} s, ${Math.round(EVENTS / ((uploaded - started) / 1000)).toLocaleString("en")} events/s`,
     );
 
+    if (!worker) return;
     const connection = await worker.duckdb!.connect();
     for (;;) {
       const rows = (await connection.runAndReadAll("SELECT count(*)::INT AS n FROM events WHERE project_id = $1", [project.id])).getRowObjectsJson();
@@ -108,7 +113,7 @@ async function main() {
       `in DuckDB: ${((stored - started) / 1000).toFixed(1)} s after the upload began, ${Math.round(EVENTS / ((stored - started) / 1000)).toLocaleString("en")} events/s end to end`,
     );
   } finally {
-    await worker.stop();
+    await worker?.stop();
     await db.$disconnect();
     await database.drop();
     await rm(dir, { recursive: true, force: true });
