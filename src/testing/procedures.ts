@@ -181,6 +181,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "profiles.get": fc.record({ projectId, profileId: word }),
     "profiles.timeline": fc.record({ projectId, profileId: word }),
     "profiles.delete": fc.record({ projectId, profileId: word }),
+    "profiles.merge": fc.record({ projectId, from: word, into: word }),
     "profiles.deletion": fc.record({ projectId: projectOrOwn, deletionId: fc.constant(target.profileDeletionId) }),
     "profiles.deletions": fc.record({ projectId }),
     "profiles.findDeletions": fc.record({ projectId, profileId: word }),
