@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { EventDetail, EventRow, eventFilterSchema } from "../../src/core/reports";
 import { jsonPath, Params, Scope, type BuiltQuery } from "./sql";
-import { personIds } from "./identity";
+import { personEvents, personIds } from "./identity";
 import type { ResultRow } from "./runner";
 
 export type EventFilterDef = z.output<typeof eventFilterSchema>;
@@ -221,13 +221,14 @@ const TODAY_BOUNDS = `SELECT timezone($2, date_trunc('day', timezone($2, now()))
  */
 const FIRING_TIME = "coalesce(event_ts, fired_at)";
 
+/** Active profiles count people: ids merged into one person count once (identity merge). */
 export function buildKeyNumbers(projectId: string, timezone: string): BuiltQuery {
   return {
     sql: `WITH bounds AS (${TODAY_BOUNDS})
       SELECT
         (SELECT CAST(count(*) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today AND ts < tomorrow) AS events_today,
-        (SELECT CAST(count(DISTINCT profile_id) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= today AND ts < tomorrow) AS active_today,
-        (SELECT CAST(count(DISTINCT profile_id) AS DOUBLE) FROM events, bounds WHERE project_id = $1 AND ts >= week_ago) AS active_7d,
+        (SELECT CAST(count(DISTINCT e.profile_id) AS DOUBLE) FROM ${personEvents("$1")} e, bounds WHERE e.project_id = $1 AND e.ts >= today AND e.ts < tomorrow) AS active_today,
+        (SELECT CAST(count(DISTINCT e.profile_id) AS DOUBLE) FROM ${personEvents("$1")} e, bounds WHERE e.project_id = $1 AND e.ts >= week_ago) AS active_7d,
         (SELECT CAST(count(*) AS DOUBLE) FROM trigger_logs, bounds
           WHERE project_id = $1 AND ${FIRING_TIME} >= today AND ${FIRING_TIME} < tomorrow AND result = 'fired') AS triggers_today`,
     params: [projectId, timezone],

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMerge, personOf, rewriteProfileIds } from "../../src/core/identity";
 import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, trendDefinitionSchema } from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
-import { buildEventList, buildProfileActivity } from "./browse";
+import { buildEventList, buildKeyNumbers, buildProfileActivity } from "./browse";
 import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
 import { funnelReport, queryReport, retentionReport, trendReport } from "./reports";
 import { QueryRunner } from "./runner";
@@ -216,5 +216,30 @@ describe("the profile timeline", () => {
     // The events browser's profile filter stays the id as sent.
     const raw = await run(buildEventList("p1", { events: [], filters: [], profileId: "u1" }, null, 10));
     expect(raw.map((row) => row.event_id)).toEqual(["e2"]);
+  });
+});
+
+describe("key numbers", () => {
+  it("count a merged person once among active profiles", async () => {
+    const event = (id: string, profile: string): RefEvent => ({
+      project_id: "p1",
+      event_id: id,
+      event_name: "view",
+      profile_id: profile,
+      ts: Date.now() - 60_000,
+      props: {},
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    });
+    await seed({
+      events: [event("e1", "anon-1"), event("e2", "u1"), event("e3", "u2")],
+      profiles: new Map(),
+      overrides: new Map(),
+      perProject: new Map([["p1", new Map([["anon-1", "u1"]])]]),
+    });
+    const [row] = await run(buildKeyNumbers("p1", "UTC"));
+    expect(Number(row!.active_7d)).toBe(2);
   });
 });
