@@ -12,6 +12,7 @@ import { ensureAnalyticsSchema } from "../sink/schema";
 import { buildEventList, buildKeyNumbers, buildProfileActivity } from "./browse";
 import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
 import { funnelReport, queryReport, retentionReport, trendReport } from "./reports";
+import { ReportCache } from "./report-cache";
 import { QueryRunner } from "./runner";
 import { insertEvents, insertProfiles } from "./testing";
 
@@ -241,5 +242,36 @@ describe("key numbers", () => {
     });
     const [row] = await run(buildKeyNumbers("p1", "UTC"));
     expect(Number(row!.active_7d)).toBe(2);
+  });
+});
+
+describe("the report cache", () => {
+  it("recomputes a past range's report after a merge, though no event arrived", async () => {
+    const event = (id: string, name: string, profile: string, hour: number): RefEvent => ({
+      project_id: "p1",
+      event_id: id,
+      event_name: name,
+      profile_id: profile,
+      ts: BASE + hour * HOUR,
+      props: {},
+      ctx: {},
+      browser: null,
+      os: null,
+      device_type: null,
+    });
+    await seed({
+      events: [event("e1", "view", "anon-1", 1), event("e2", "signup", "u1", 2)],
+      profiles: new Map(),
+      overrides: new Map(),
+      perProject: new Map(),
+    });
+    const cache = new ReportCache(run, undefined);
+    const definition = queryDefinitionSchema.parse({ range: RANGE, events: [], filters: [], groupBy: [], aggregation: { op: "unique_profiles" }, limit: 10 });
+    const ask = () => cache.answer("query", { projectId: "p1", definition }, () => queryReport(run, "p1", definition));
+    expect((await ask()).rows[0]!.value).toBe(2);
+    expect((await ask()).cached).toBe(true);
+    await connection.run("INSERT INTO person_overrides VALUES ('p1', 'anon-1', 'u1', now())");
+    const after = await ask();
+    expect([after.cached, after.rows[0]!.value]).toEqual([false, 1]);
   });
 });

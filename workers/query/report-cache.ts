@@ -126,7 +126,9 @@ export class ReportCache {
     let probe = this.probes.get(key);
     if (!probe) {
       probe = this.run(freshnessQuery(projectId, scan, profiles))
-        .then(([row]) => [row?.n, row?.latest, row?.profiles, row?.profiles_latest].map((value) => String(value ?? "")).join("|"))
+        .then(([row]) =>
+          [row?.n, row?.latest, row?.profiles, row?.profiles_latest, row?.persons, row?.persons_hash].map((value) => String(value ?? "")).join("|"),
+        )
         .finally(() => this.probes.delete(key));
       this.probes.set(key, probe);
     }
@@ -184,8 +186,10 @@ function freshnessQuery(projectId: string, scan: { from: string | null; to: stri
   const profileColumns = profiles
     ? `, (SELECT count(*) FROM profiles WHERE project_id = ${project}) AS profiles, (SELECT max(epoch_us(updated_at)) FROM profiles WHERE project_id = ${project}) AS profiles_latest`
     : "";
+  // A merge (identity) changes past reports without adding an event: the overrides' fingerprint counts too.
+  const persons = `, (SELECT count(*) FROM person_overrides WHERE project_id = ${project}) AS persons, (SELECT sum(hash(distinct_id, person_id)) FROM person_overrides WHERE project_id = ${project}) AS persons_hash`;
   return {
-    sql: `SELECT count(*) AS n, max(epoch_us(received_at)) AS latest${profileColumns} FROM events WHERE ${where.join(" AND ")}`,
+    sql: `SELECT count(*) AS n, max(epoch_us(received_at)) AS latest${profileColumns}${persons} FROM events WHERE ${where.join(" AND ")}`,
     params: params.values,
   };
 }
