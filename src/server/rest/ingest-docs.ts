@@ -26,9 +26,9 @@ const internalEvent = z
     timestamp: timestamp.optional(),
     props: jsonObject.optional(),
     ctx: z
-      .strictObject(Object.fromEntries(Object.entries(CONTEXT_LIMITS).map(([field, max]) => [field, z.string().max(max).optional()])))
+      .object(Object.fromEntries(Object.entries(CONTEXT_LIMITS).map(([field, max]) => [field, z.string().max(max).optional()])))
       .optional()
-      .describe("Request context; what is not given is taken from the request (IP, user agent)."),
+      .describe("Request context (other fields are ignored); what is not given is taken from the request (IP, user agent)."),
   })
   .describe("Prism's own format.");
 
