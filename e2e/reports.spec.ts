@@ -302,13 +302,19 @@ test("a paths report on the demo data: a Sankey on a wide screen, the list of pa
   await expect(page.getByTestId("paths-counting-note")).toContainText("Each person counts once");
   await shot(page, "paths-1440");
 
-  // Before a purchase, on a phone: the Sankey would be unreadable, the list says it.
-  await page.setViewportSize({ width: 390, height: 844 });
+  // Before a purchase: every path ends with it.
   await page.getByLabel("Direction").selectOption("before");
   await page.getByLabel("Paths event").fill("purchase");
-  await expect(sankey).toHaveCount(0);
-  await expect(rows.first()).toContainText("purchase", { timeout: 30_000 });
+  await expect(page.getByText("what led up to it")).toBeVisible({ timeout: 30_000 });
+  await expect(rows.first()).toContainText("purchase");
   for (const text of await rows.allTextContents()) expect(text).toMatch(/purchase\s*[\d,]+/);
+  await expect(sankey.locator("text").filter({ hasText: "checkout_started" }).first()).toBeVisible();
+  await shot(page, "paths-before-1440");
+
+  // On a phone the Sankey would be unreadable: the list says it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(sankey).toHaveCount(0);
+  await expect(rows.first()).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, "the paths report fits a phone").toBeLessThanOrEqual(0);
   await shot(page, "paths-390");
