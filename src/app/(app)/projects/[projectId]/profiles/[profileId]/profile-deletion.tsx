@@ -49,7 +49,7 @@ export function ProfileDeletion({ projectId, profileId }: { projectId: string; p
         open={confirming}
         onOpenChange={setConfirming}
         title="Delete this profile?"
-        description="Removes the profile, its history and events, its firings and their webhook payloads, its dead letters and its rule state, for good. The audit keeps who deleted it and when, not the id. Events that arrive for this id afterwards start a new profile."
+        description="Removes the profile and every id merged with it, their history and events, its firings and their webhook payloads, its dead letters and its rule state, for good. The audit keeps who deleted it and when, not the id. Events that arrive for this id afterwards start a new profile."
         confirmLabel="Delete profile"
         pendingLabel="Starting…"
         pending={start.isPending}

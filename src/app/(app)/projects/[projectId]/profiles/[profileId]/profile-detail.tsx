@@ -18,6 +18,7 @@ import { useTRPC, useTRPCClient } from "~/trpc/react";
 import { EventDetailDrawer } from "../../events/event-detail";
 import { EventsTable } from "../../events/events-table";
 import { ProfileDeletion } from "./profile-deletion";
+import { ProfileMerge } from "./profile-merge";
 
 export function ProfileDetail({ projectId, profileId, canDelete = false }: { projectId: string; profileId: string; canDelete?: boolean }) {
   const trpc = useTRPC();
@@ -36,7 +37,12 @@ export function ProfileDetail({ projectId, profileId, canDelete = false }: { pro
           <ArrowLeft className="h-3.5 w-3.5" aria-hidden="true" />
           All profiles
         </Link>
-        {canDelete ? <ProfileDeletion projectId={projectId} profileId={profileId} /> : null}
+        {canDelete ? (
+          <div className="flex flex-wrap items-center gap-3">
+            <ProfileMerge projectId={projectId} profileId={profileId} />
+            <ProfileDeletion projectId={projectId} profileId={profileId} />
+          </div>
+        ) : null}
       </div>
       <QueryState
         query={profile}
