@@ -30,11 +30,12 @@ function TrendOptions({ draft, patch }: PanelProps) {
   return (
     <>
       <IntervalPicker value={draft.interval} onChange={(interval) => patch("interval", interval)} />
-      <div className="flex items-center gap-2">
-        <Label htmlFor={compareId} className="text-sm text-muted-foreground">
+      {/* On a phone the select gives way, not the label: "Compare to" stays on one line. */}
+      <div className="flex min-w-0 items-center gap-2">
+        <Label htmlFor={compareId} className="shrink-0 whitespace-nowrap text-sm text-muted-foreground">
           Compare to
         </Label>
-        <Select id={compareId} className="w-52" value={choice} onChange={(event) => choose(event.target.value)}>
+        <Select id={compareId} className="w-52 min-w-0 shrink" value={choice} onChange={(event) => choose(event.target.value)}>
           {COMPARE_CHOICES.map((option) => (
             <option key={option.value} value={option.value}>
               {option.label}
