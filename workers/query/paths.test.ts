@@ -2,39 +2,17 @@
  * Paths against the plain-loop reference on random data in a real DuckDB (the real DDL), and one
  * worked example a person can check by hand.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pathsDefinitionSchema, type Filter } from "../../src/core/reports";
-import { ensureAnalyticsSchema } from "../sink/schema";
 import { reportTable } from "./export";
 import { pathsReport } from "./paths";
 import { refPaths, type Json, type RefData, type RefEvent } from "./reference";
-import { QueryRunner } from "./runner";
-import { insertEvents, insertProfiles } from "./testing";
+import { analyticsTestDb } from "./testing";
 
-let duckdb: DuckDBInstance;
-let connection: DuckDBConnection;
-let runner: QueryRunner;
-const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
-
-beforeAll(async () => {
-  duckdb = await DuckDBInstance.create(":memory:");
-  connection = await duckdb.connect();
-  await ensureAnalyticsSchema(connection);
-  runner = new QueryRunner(duckdb);
-});
-afterAll(() => {
-  connection.closeSync();
-  duckdb.closeSync();
-});
-
-async function seed(data: RefData): Promise<void> {
-  await connection.run("DELETE FROM events");
-  await connection.run("DELETE FROM profiles");
-  await insertEvents(connection, data.events);
-  await insertProfiles(connection, data.profiles);
-}
+const analytics = analyticsTestDb();
+const run = analytics.run;
+const seed = analytics.seed;
 
 const BASE = Date.parse("2024-03-08T00:00:00Z");
 const MINUTE = 60_000;
@@ -113,12 +91,12 @@ describe("paths", () => {
       fc.asyncProperty(dataArb, defArb, async (data, input) => {
         await seed(data);
         // u2's events are u1's (an identify merged them): one person, one path.
-        await connection.run("DELETE FROM person_overrides");
-        await connection.run("INSERT INTO person_overrides VALUES ('p1', 'u2', 'u1', now())");
+        await analytics.connection.run("DELETE FROM person_overrides");
+        await analytics.connection.run("INSERT INTO person_overrides VALUES ('p1', 'u2', 'u1', now())");
         const def = pathsDefinitionSchema.parse(input);
         const overrides = new Map([["p1\u0000u2", "u1"]]);
         expect(await pathsReport(run, "p1", def)).toEqual(refPaths({ ...data, overrides }, "p1", def));
-        await connection.run("DELETE FROM person_overrides");
+        await analytics.connection.run("DELETE FROM person_overrides");
       }),
       { numRuns: 30 },
     );

@@ -3,9 +3,8 @@
  * (the real DDL): random events over a few profiles, names, props and timestamps spread across
  * daylight-saving changes, two projects, and random definitions.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   funnelDefinitionSchema,
   queryDefinitionSchema,
@@ -15,27 +14,13 @@ import {
   type Aggregation,
   type Filter,
 } from "../../src/core/reports";
-import { ensureAnalyticsSchema } from "../sink/schema";
 import { refFunnel, refQuery, refRetention, refSegment, refTrend, type Json, type RefData, type RefEvent } from "./reference";
 import { funnelReport, queryReport, retentionReport, segmentReport, trendReport } from "./reports";
-import { QueryRunner } from "./runner";
-import { insertEvents, insertProfiles } from "./testing";
+import { analyticsTestDb } from "./testing";
 
-let duckdb: DuckDBInstance;
-let connection: DuckDBConnection;
-let runner: QueryRunner;
-const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
-
-beforeAll(async () => {
-  duckdb = await DuckDBInstance.create(":memory:");
-  connection = await duckdb.connect();
-  await ensureAnalyticsSchema(connection);
-  runner = new QueryRunner(duckdb);
-});
-afterAll(() => {
-  connection.closeSync();
-  duckdb.closeSync();
-});
+const analytics = analyticsTestDb();
+const run = analytics.run;
+const seed = analytics.seed;
 
 // Slots of 30 minutes from 2024-03-08 (US DST starts 2024-03-10, EU DST 2024-03-31).
 const BASE = Date.parse("2024-03-08T00:00:00Z");
@@ -145,12 +130,6 @@ const rangeArb = fc
 const eventOrAll = fc.option(fc.constantFrom(...NAMES), { freq: 4 });
 
 /** Seeds a fresh data set: the tables are emptied first so each run sees only its own rows. */
-async function seed(data: RefData): Promise<void> {
-  await connection.run("DELETE FROM events");
-  await connection.run("DELETE FROM profiles");
-  await insertEvents(connection, data.events);
-  await insertProfiles(connection, data.profiles);
-}
 
 /** Deep equality where numbers may differ by floating-point rounding. */
 function expectClose(actual: unknown, expected: unknown, path = "result"): void {

@@ -1,6 +1,54 @@
 /** Test support: writes reference data into the real analytics tables of a DuckDB instance. */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, beforeAll } from "vitest";
+import { ensureAnalyticsSchema } from "../sink/schema";
 import type { Json, RefData, RefEvent } from "./reference";
+import { QueryRunner } from "./runner";
+
+export interface AnalyticsTestDb {
+  readonly connection: DuckDBConnection;
+  readonly runner: QueryRunner;
+  run(query: Parameters<QueryRunner["all"]>[0]): ReturnType<QueryRunner["all"]>;
+  /** Replaces the events and profiles with `data`'s. */
+  seed(data: RefData): Promise<void>;
+}
+
+/** One in-memory DuckDB with the real DDL for a test file, opened before its tests and closed after. */
+export function analyticsTestDb(): AnalyticsTestDb {
+  let duckdb: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  let runner: QueryRunner | undefined;
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("analyticsTestDb is used before its beforeAll ran");
+    return value;
+  };
+  beforeAll(async () => {
+    duckdb = await DuckDBInstance.create(":memory:");
+    connection = await duckdb.connect();
+    await ensureAnalyticsSchema(connection);
+    runner = new QueryRunner(duckdb);
+  });
+  afterAll(() => {
+    connection?.closeSync();
+    duckdb?.closeSync();
+  });
+  return {
+    get connection() {
+      return opened(connection);
+    },
+    get runner() {
+      return opened(runner);
+    },
+    run: (query) => opened(runner).all(query),
+    async seed(data) {
+      const db = opened(connection);
+      await db.run("DELETE FROM events");
+      await db.run("DELETE FROM profiles");
+      await insertEvents(db, data.events);
+      await insertProfiles(db, data.profiles);
+    },
+  };
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -4,33 +4,17 @@
  * (which fall on other days each year) and 29 February 2024, ranges in several time zones, some
  * over a year long so that both periods overlap.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { trendDefinitionSchema, type Aggregation } from "../../src/core/reports";
-import { ensureAnalyticsSchema } from "../sink/schema";
 import { comparisonRange, yearEarlier } from "./compare";
 import { reportTable } from "./export";
 import { refTrend, refYearEarlier, type RefData, type RefEvent } from "./reference";
 import { trendReport } from "./reports";
-import { QueryRunner } from "./runner";
-import { insertEvents, insertProfiles } from "./testing";
+import { analyticsTestDb, insertEvents, insertProfiles } from "./testing";
 
-let duckdb: DuckDBInstance;
-let connection: DuckDBConnection;
-let runner: QueryRunner;
-const run = (query: Parameters<QueryRunner["all"]>[0]) => runner.all(query);
-
-beforeAll(async () => {
-  duckdb = await DuckDBInstance.create(":memory:");
-  connection = await duckdb.connect();
-  await ensureAnalyticsSchema(connection);
-  runner = new QueryRunner(duckdb);
-});
-afterAll(() => {
-  connection.closeSync();
-  duckdb.closeSync();
-});
+const analytics = analyticsTestDb();
+const run = analytics.run;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -165,9 +149,9 @@ describe("the same period one year earlier", () => {
         async (data, timezone, input) => {
           const def = trendDefinitionSchema.parse(input);
           fc.pre(def.interval !== "hour" || Date.parse(def.range.to) - Date.parse(def.range.from) <= 60 * DAY);
-          await connection.run("DELETE FROM events");
-          await insertEvents(connection, data.events);
-          await insertProfiles(connection, data.profiles);
+          await analytics.connection.run("DELETE FROM events");
+          await insertEvents(analytics.connection, data.events);
+          await insertProfiles(analytics.connection, data.profiles);
           const actual = await trendReport(run, "p1", def, timezone);
           expectClose(actual, refTrend(data, "p1", def, timezone));
           expect(actual.series.every((series) => series.previous?.against === def.compareTo)).toBe(true);
@@ -178,7 +162,7 @@ describe("the same period one year earlier", () => {
   });
 
   it("exports a compared trend with the compared bucket, its value and what it is compared with", async () => {
-    await connection.run("DELETE FROM events");
+    await analytics.connection.run("DELETE FROM events");
     const at = (iso: string, id: string): RefEvent => ({
       project_id: "p1",
       event_id: id,
@@ -191,7 +175,7 @@ describe("the same period one year earlier", () => {
       os: null,
       device_type: null,
     });
-    await insertEvents(connection, [at("2024-02-29T12:00:00Z", "x1"), at("2023-02-28T12:00:00Z", "x2"), at("2023-02-28T13:00:00Z", "x3")]);
+    await insertEvents(analytics.connection, [at("2024-02-29T12:00:00Z", "x1"), at("2023-02-28T12:00:00Z", "x2"), at("2023-02-28T13:00:00Z", "x3")]);
     const definition = trendDefinitionSchema.parse({
       range: { from: "2024-02-28T23:00:00Z", to: "2024-03-01T23:00:00Z" },
       series: [{ event: "a", filters: [], label: "a" }],
