@@ -18,7 +18,7 @@ import { db } from "~/server/db";
 import { streamExport } from "~/server/export-proxy";
 import { appLogger } from "~/server/logger";
 import { queryServiceTarget, type QueryServiceTarget } from "~/server/query-client";
-import { pathParams, PROJECT_ID_FIELD, projectIdFieldSchema, type CustomRoute, type ProcedureRoute, type RestRoute } from "./routes";
+import { pathParams, PROJECT_ID_FIELD, projectIdFieldSchema, restRoutes, type CustomRoute, type ProcedureRoute, type RestRoute } from "./routes";
 
 /** Per key: 10 requests a second sustained, bursts of 100 (OpenPanel allows 100 per 10 s); per app instance. */
 export const REST_RATE = { perSecond: 10, burst: 100 } as const;
@@ -253,4 +253,21 @@ export function methodNotAllowed(request: Request, allow: string): Response {
   return json(405, { error: "method_not_allowed", message: `${request.method.slice(0, 32)} is not served here; use ${allow}.` }, requestIdOf(request), {
     allow,
   });
+}
+
+type RouteHandler = (request: Request) => Promise<Response> | Response;
+
+/**
+ * A route module's handlers for one REST path without path parameters: each method the route
+ * table lists for `path` answers through handleRest, every other method 405 with Allow.
+ */
+export function restMethods(path: string): Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", RouteHandler> {
+  const served = restRoutes.filter((route) => route.path === path);
+  if (served.length === 0) throw new Error(`No REST route at ${path}`);
+  const allow = served.map((route) => route.method).join(", ");
+  const handler = (method: string): RouteHandler => {
+    const route = served.find((candidate) => candidate.method === method);
+    return route ? (request) => handleRest(request, route) : (request) => methodNotAllowed(request, allow);
+  };
+  return { GET: handler("GET"), POST: handler("POST"), PUT: handler("PUT"), PATCH: handler("PATCH"), DELETE: handler("DELETE") };
 }

@@ -1,22 +1,7 @@
-import { handleRest, methodNotAllowed } from "~/server/rest/handler";
-import { restRoute } from "~/server/rest/routes";
+import { restMethods } from "~/server/rest/handler";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const list = restRoute("GET", "/api/v1/api-keys");
-const create = restRoute("POST", "/api/v1/api-keys");
-
 /** The project's API keys (a manage key; see src/server/rest). */
-export function GET(request: Request) {
-  return handleRest(request, list);
-}
-
-export function POST(request: Request) {
-  return handleRest(request, create);
-}
-
-function notAllowed(request: Request) {
-  return methodNotAllowed(request, "GET, POST");
-}
-export { notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
+export const { GET, POST, PUT, PATCH, DELETE } = restMethods("/api/v1/api-keys");

@@ -1,17 +1,7 @@
-import { handleRest, methodNotAllowed } from "~/server/rest/handler";
-import { restRoute } from "~/server/rest/routes";
+import { restMethods } from "~/server/rest/handler";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const route = restRoute("POST", "/api/v1/triggers/test");
-
 /** Evaluates a rule on a sample event (a manage key). */
-export function POST(request: Request) {
-  return handleRest(request, route);
-}
-
-function notAllowed(request: Request) {
-  return methodNotAllowed(request, "POST");
-}
-export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
+export const { GET, POST, PUT, PATCH, DELETE } = restMethods("/api/v1/triggers/test");
