@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOPIC } from "../src/core/events";
 import { setQueryServiceTarget } from "../src/server/query-client";
@@ -16,6 +15,7 @@ import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
 import { until } from "../src/testing/until";
+import { queryDuckDB as query } from "./query/testing";
 
 describe("dead letters of the pipeline's consumers", () => {
   let app: TestApp;
@@ -183,12 +183,3 @@ describe("dead letters of the pipeline's consumers", () => {
     ).not.toBeNull();
   }, 90_000);
 });
-
-async function query(duckdb: DuckDBInstance, sql: string): Promise<Array<Record<string, unknown>>> {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}

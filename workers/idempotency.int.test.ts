@@ -8,7 +8,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIngestHandler, type OutgoingRecord } from "../edge/ingest";
 import { upstashProducer } from "../edge/upstash-producer";
@@ -17,18 +16,10 @@ import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
 import { until } from "../src/testing/until";
+import { queryDuckDB as query } from "./query/testing";
 
 const GATEWAY_TOKEN = "gateway-token-for-idempotency-tests";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}
 
 interface PrismSdk {
   init(options: { key: string; host: string; flushIntervalMs?: number; batchSize?: number }): void;

@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { upstashProducer } from "../edge/upstash-producer";
 import type { SessionUser } from "../src/server/api/trpc";
@@ -17,15 +16,7 @@ import { createTestApp, type TestApp } from "../src/testing/app";
 import { until } from "../src/testing/until";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
-
-async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}
+import { queryDuckDB as query } from "./query/testing";
 
 describe("identity merge through the pipeline", () => {
   let app: TestApp;

@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { newWebhookEndpointId, newWebhookSecret } from "../src/core/webhooks";
 import { setQueryServiceTarget } from "../src/server/query-client";
@@ -15,15 +14,7 @@ import { startReceiver, verifyStandardWebhook, type TestReceiver } from "./actio
 import { startWorker, type RunningWorker } from "./main";
 import { workerEnv } from "./env";
 import { until } from "../src/testing/until";
-
-async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}
+import { queryDuckDB as query } from "./query/testing";
 
 describe.each([
   ["the real broker", "kafka"],

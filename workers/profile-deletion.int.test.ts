@@ -20,15 +20,7 @@ import { startReceiver, type TestReceiver } from "./actions/webhook-testing";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
 import { letterConcerns } from "./sink/erase";
-
-async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}
+import { queryDuckDB as query } from "./query/testing";
 
 /** Rows of the profile's own in each DuckDB table (action results through its firings). */
 async function duckdbRows(duckdb: DuckDBInstance, projectId: string, profileId: string) {

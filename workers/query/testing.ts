@@ -13,6 +13,16 @@ export interface AnalyticsTestDb {
   seed(data: RefData): Promise<void>;
 }
 
+/** Rows of one SQL statement as JSON objects, on a connection of its own (for tests reading what the sink stored). */
+export async function queryDuckDB(duckdb: DuckDBInstance, sql: string, values: string[] = []): Promise<Record<string, Json>[]> {
+  const connection = await duckdb.connect();
+  try {
+    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson() as Record<string, Json>[];
+  } finally {
+    connection.closeSync();
+  }
+}
+
 /** One in-memory DuckDB with the real DDL for a test file, opened before its tests and closed after. */
 export function analyticsTestDb(): AnalyticsTestDb {
   let duckdb: DuckDBInstance | undefined;
