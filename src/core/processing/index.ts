@@ -1,2 +1,3 @@
 export * from "./evaluate";
 export * from "./rule-test";
+export * from "./backtest";
