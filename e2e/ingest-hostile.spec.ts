@@ -177,8 +177,9 @@ test.beforeAll(async ({ browser }) => {
 });
 
 const TARGETS = [
-  { name: "the Next.js server (next start)", origin: () => test.info().project.use.baseURL! },
-  { name: "the worker's HTTP server", origin: () => WORKER_URL },
+  // GET /api/v1/profiles/:id is the app's REST API (read keys); the worker serves ingest only.
+  { name: "the Next.js server (next start)", origin: () => test.info().project.use.baseURL!, readsProfiles: true },
+  { name: "the worker's HTTP server", origin: () => WORKER_URL, readsProfiles: false },
 ];
 
 for (const target of TARGETS) {
@@ -191,7 +192,7 @@ for (const target of TARGETS) {
         expect((await send(origin, { method: "POST", path: "/api/v1/events", body: JSON.stringify(valid("warm")) })).status).toBe(202);
       }).toPass({ timeout: 60_000 });
       expect((await send(origin, { method: "POST", path: "/api/v1/events/batch", body: JSON.stringify([valid("warm-batch")]) })).status).toBe(202);
-      for (const path of ["/api/v1/profiles/warm", "/api/v1/profiles", "/api/v1/nope"]) await send(origin, { method: "GET", path });
+      for (const path of ["/api/v1/profiles", "/api/v1/nope"]) await send(origin, { method: "GET", path });
     });
 
     /** Writes a chunked batch over the limit; `finish`: with its last chunk, else the client keeps sending. */
@@ -244,10 +245,18 @@ for (const target of TARGETS) {
       }
     });
 
-    test("a malformed escape in the profile path is a 400 with an error, never a 500", async () => {
+    test("a malformed escape in the profile path is a 400 with an error (404 where no profile is read), never a 500", async () => {
       const answer = await send(target.origin(), { method: "GET", path: "/api/v1/profiles/%ZZ" });
-      expectError(answer, 400);
-      expect(JSON.parse(answer.body)).toMatchObject({ error: "malformed" });
+      expectError(answer, target.readsProfiles ? 400 : 404);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: target.readsProfiles ? "malformed" : "not_found" });
+    });
+
+    test("the write key, public in browsers, never reads a profile back", async () => {
+      const inHeader = await send(target.origin(), { method: "GET", path: "/api/v1/profiles/h-1" });
+      expectError(inHeader, target.readsProfiles ? 401 : 404);
+      const asBearer = await send(target.origin(), { method: "GET", path: "/api/v1/profiles/h-1", headers: { authorization: `Bearer ${apiKey}` } });
+      expectError(asBearer, target.readsProfiles ? 403 : 404);
+      expect(asBearer.body).not.toContain('"props"');
     });
 
     test("a malformed escape in x-vercel-ip-city does not stop a valid event (202)", async () => {

@@ -18,6 +18,7 @@ import { rawRecordWireSchema, TOPIC } from "../src/core/events";
 import { storableProblem } from "../src/core/storable";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { workerEnv } from "../workers/env";
+import { malformedPathAnswer } from "./ingest";
 import { startWorker, type RunningWorker } from "../workers/main";
 
 const SECRET = "internal-secret-for-hostile-tests";
@@ -46,7 +47,8 @@ let otherProjectId: string;
 let viaWorker: Send;
 let viaNext: Send;
 
-type RouteModule = Record<string, ((request: Request) => Promise<Response> | Response) | unknown>;
+type RouteHandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+type RouteModule = Record<string, RouteHandler | unknown>;
 let nextRoutes: Array<[RegExp, RouteModule]>;
 
 function bodyOf(request: Hostile): string | undefined {
@@ -58,15 +60,23 @@ function headersOf(request: Hostile): Record<string, string> {
   return { "content-type": "application/json", "x-api-key": apiKey, ...request.headers };
 }
 
-/** The Next path: the route module Next would pick for the path, called with a web Request. */
+/**
+ * The Next path: src/proxy.ts's answer to a malformed escape under /api/v1 (it runs before Next
+ * decodes the path), else the route module Next would pick, called with a web Request and the
+ * decoded path parameters (the patterns' named groups).
+ */
 async function callNext(request: Hostile): Promise<{ status: number; text: string; headers: Headers }> {
   const pathname = request.path.split("?")[0]!;
-  const route = nextRoutes.find(([pattern]) => pattern.test(pathname))![1];
-  const handle = route[request.method] as ((request: Request) => Promise<Response> | Response) | undefined;
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : bodyOf(request);
+  const sent = new Request(`http://next.test${request.path}`, { method: request.method, headers: headersOf(request), body });
+  const malformed = pathname.includes("%") ? malformedPathAnswer(sent) : null;
+  if (malformed) return { status: malformed.status, text: await malformed.text(), headers: malformed.headers };
+  const [pattern, route] = nextRoutes.find(([candidate]) => candidate.test(pathname))!;
+  const handle = route[request.method] as RouteHandler | undefined;
   // Next answers a method a route does not export with a bare 405; every ingest route exports them all.
   if (!handle) return { status: 405, text: "", headers: new Headers() };
-  const body = request.method === "GET" || request.method === "HEAD" ? undefined : bodyOf(request);
-  const response = await handle(new Request(`http://next.test${request.path}`, { method: request.method, headers: headersOf(request), body }));
+  const params = Object.fromEntries(Object.entries(pathname.match(pattern)!.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]));
+  const response = await handle(sent, { params: Promise.resolve(params) });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
@@ -129,7 +139,7 @@ beforeAll(async () => {
     [/^\/api\/v1\/events$/, await import("../src/app/api/v1/events/route")],
     [/^\/api\/v1\/events\/batch$/, await import("../src/app/api/v1/events/batch/route")],
     [/^\/api\/v1\/profiles$/, await import("../src/app/api/v1/profiles/route")],
-    [/^\/api\/v1\/profiles\/[^/]+$/, await import("../src/app/api/v1/profiles/[profileId]/route")],
+    [/^\/api\/v1\/profiles\/(?<profileId>[^/]+)$/, await import("../src/app/api/v1/profiles/[profileId]/route")],
     [/^\/api\/v1\/health$/, await import("../src/app/api/v1/health/route")],
     [/^\/api\/v1\/.+$/, await import("../src/app/api/v1/[...path]/route")],
   ];
@@ -204,7 +214,9 @@ const fixed: Hostile[] = [
   { label: "ctx.ip of 65 chars", method: "POST", path: "/api/v1/events", json: { event_name: "x", ctx: { ip: "1".repeat(65) } } },
   { label: "other tenant's project_id", method: "POST", path: "/api/v1/events", json: { event_name: "x", project_id: "OTHER" } },
   { label: "x-api-key of 300 chars", method: "POST", path: "/api/v1/events", headers: { "x-api-key": "k".repeat(300) }, json: valid("never") },
-  { label: "x-api-key of 5,000 chars", method: "GET", path: "/api/v1/profiles/p1", headers: { "x-api-key": "k".repeat(5000) } },
+  { label: "x-api-key of 5,000 chars", method: "POST", path: "/api/v1/events", headers: { "x-api-key": "k".repeat(5000) }, json: valid("never") },
+  // Write keys are public (in browsers): they never read a profile back.
+  { label: "GET a profile with the write key", method: "GET", path: "/api/v1/profiles/h-1" },
   { label: "no key", method: "POST", path: "/api/v1/events", headers: { "x-api-key": "" }, json: valid("never") },
   { label: "GET /events", method: "GET", path: "/api/v1/events" },
   { label: "PUT /events/batch", method: "PUT", path: "/api/v1/events/batch", json: [] },
@@ -285,9 +297,19 @@ describe.each([
     // On the Next server GET /events is the REST API's event list (src/server/rest): without a Bearer key, 401.
     expect(statusOf("GET /events")).toBe(which === "worker" ? 405 : 401);
     expect(statusOf("unknown path")).toBe(404);
+    // On the Next server GET /profiles/:id is the REST API's, for read keys (Bearer): the write key in X-API-Key is no key there.
+    expect(statusOf("GET a profile with the write key")).toBe(which === "worker" ? 404 : 401);
+    expect(statusOf("bad escape in the profile path")).toBe(which === "worker" ? 404 : 400);
     expect(statusOf("bad escape in x-vercel-ip-city (valid event)")).toBe(202);
     expect(statusOf("Segment country of 65 chars")).toBe(422);
     expect(statusOf("2^53 + 1")).toBe(422);
+  });
+
+  it("never answers a profile to the write key, in X-API-Key or as Bearer", async () => {
+    const asBearer = await send({ label: "bearer", method: "GET", path: "/api/v1/profiles/h-1", headers: { authorization: `Bearer ${apiKey}` } });
+    // The worker serves ingest only; the app's REST API refuses the key's scope.
+    expect(asBearer.status, asBearer.text).toBe(which === "worker" ? 404 : 403);
+    expect(JSON.parse(asBearer.text)).toMatchObject({ error: which === "worker" ? "not_found" : "insufficient_scope" });
   });
 
   it("names the refused value's JSON path, and 405 carries Allow", async () => {

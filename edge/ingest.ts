@@ -27,16 +27,6 @@ export interface IngestDeps {
   limits?: Partial<IngestLimits>;
   /** Observability hook: one call per request. */
   onResult?(outcome: { projectId: string | null; status: number; accepted: number; refused: number; latencyMs: number; traceId: string }): void;
-  /** The latest state of a profile of the key's project (the DuckDB query service); absent: GET /profiles/:id answers 501. */
-  readProfile?(projectId: string, profileId: string): Promise<StoredProfile | null>;
-}
-
-/** A profile as GET /api/v1/profiles/:id answers it. */
-export interface StoredProfile {
-  profileId: string;
-  props: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface IngestLimits {
@@ -215,13 +205,6 @@ export function malformedPathAnswer(request: Request): Response | null {
   return withCors(failure(400, "malformed", "The path is not valid percent-encoding."));
 }
 
-/** The profile id of `GET /api/v1/profiles/:id`, percent-decoded; null when an escape is malformed. */
-export function profileIdOf(request: Request): string | null {
-  const path = new URL(request.url).pathname;
-  const marker = "/profiles/";
-  return safeDecode(path.slice(path.lastIndexOf(marker) + marker.length));
-}
-
 export function createIngestHandler(deps: IngestDeps) {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...deps.limits };
   const now = deps.now ?? (() => Date.now());
@@ -388,31 +371,6 @@ export function createIngestHandler(deps: IngestDeps) {
     events: (request: Request) => ingest(request, "single"),
     batch: (request: Request) => ingest(request, "batch"),
     profiles: (request: Request) => ingest(request, "profile"),
-    /**
-     * GET /api/v1/profiles/:id with the project's API key: the profile's latest state, or 404.
-     * The id is read from the request's own path, so a malformed escape (`%ZZ`) is a 400 here
-     * rather than an error in whichever router decoded it.
-     */
-    async profile(request: Request): Promise<Response> {
-      const auth = await authenticate(request);
-      if ("response" in auth) return withCors(auth.response);
-      if (!deps.readProfile)
-        return withCors(failure(501, "not_implemented", "Reading profiles needs the DuckDB query service, which this deployment does not serve."));
-      const profileId = profileIdOf(request);
-      if (profileId === null) return withCors(failure(400, "malformed", "The profile id in the path is not valid percent-encoding."));
-      if (profileId.length === 0 || profileId.length > 256) return withCors(failure(400, "malformed", "A profile id is 1 to 256 characters."));
-      if (!storableString(profileId, "").ok) return withCors(failure(400, "malformed", "A profile id cannot contain NUL characters."));
-      let profile: StoredProfile | null;
-      try {
-        profile = await deps.readProfile(auth.plan.project.id, profileId);
-      } catch {
-        return withCors(
-          failure(503, "unavailable", "Profiles cannot be read right now; retry shortly.", {}, { "retry-after": String(limits.retryAfterSeconds) }),
-        );
-      }
-      if (!profile) return withCors(failure(404, "not_found", "No profile with this id in this project."));
-      return withCors(json(200, { profile_id: profile.profileId, props: profile.props, created_at: profile.createdAt, updated_at: profile.updatedAt }));
-    },
     health: () => json(200, { status: "ok" }),
     preflight: () => new Response(null, { status: 204, headers: CORS_HEADERS }),
     /** A known ingest path asked with a method it does not serve. */

@@ -65,8 +65,8 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     closers.add(() => prisma.$disconnect());
     const shared: Shared = { ...base, postgres, duckdb, bus, prisma, metrics };
 
-    const queries = parts.sink && duckdb ? mountQueryService(shared, duckdb, routes) : undefined;
-    if (parts.gateway) mountGateway(shared, routes, queries);
+    if (parts.sink && duckdb) mountQueryService(shared, duckdb, routes);
+    if (parts.gateway) mountGateway(shared, routes);
 
     // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
     // batch) before the bus, DuckDB and Postgres they write to are closed.
@@ -245,13 +245,10 @@ function mountQueryService({ env, log, closers, bus, prisma, metrics }: Shared, 
   return queries;
 }
 
-/** The edge's produce endpoint and the ingest API; a profile lookup goes through the query service when this process has one. */
-function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes, queries: QueryService | undefined): void {
+/** The edge's produce endpoint and the ingest API (write keys only send; profiles are read through the app's REST API). */
+function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes): void {
   routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-  addIngestRoutes(
-    routes,
-    createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS, ...(queries ? { readProfile: queries.readProfile } : {}) }),
-  );
+  addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS }));
 }
 
 async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {

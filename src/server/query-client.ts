@@ -81,16 +81,3 @@ export async function callQueryService<T>(call: (client: QueryClient) => Promise
     throw error;
   }
 }
-
-/** readProfile for the ingest API: the profile's latest state through the query service, null when it does not exist. */
-export function profileReader(target?: QueryServiceTarget) {
-  return async (projectId: string, profileId: string) => {
-    try {
-      const profile = await queryClient(target ?? queryServiceTarget()).profiles.get.query({ projectId, profileId });
-      return { profileId: profile.profileId, props: profile.props, createdAt: profile.createdAt, updatedAt: profile.updatedAt };
-    } catch (error) {
-      if (error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === "NOT_FOUND") return null;
-      throw error;
-    }
-  };
-}

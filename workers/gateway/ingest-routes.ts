@@ -3,7 +3,7 @@
  * Next.js edge routes, with a direct bus producer (no REST hop) and keys looked up in
  * PostgreSQL (cached briefly). For deployments that want ingest without the web app in the path.
  */
-import { createIngestHandler, type IngestDeps, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
+import { createIngestHandler, type IngestHandler, type OutgoingRecord } from "../../edge/ingest";
 import { createKeyCache } from "../../edge/key-cache";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { resolveApiKey } from "../../src/platform/resolve-key";
@@ -13,7 +13,7 @@ import { coalesce } from "../coalesce";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheMs?: number; readProfile?: IngestDeps["readProfile"] }): IngestHandler {
+export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheMs?: number }): IngestHandler {
   // Concurrent requests share one durable write instead of queueing behind each other.
   const produce = coalesce<OutgoingRecord>(async (records) => {
     await opts.bus.produce(records.map((record) => ({ topic: record.topic, key: record.key, value: record.value, headers: record.headers })));
@@ -21,7 +21,6 @@ export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheM
   return createIngestHandler({
     resolveKey: createKeyCache((key) => resolveApiKey(opts.db, key), opts.keyCacheMs ?? 10_000),
     produce,
-    ...(opts.readProfile ? { readProfile: opts.readProfile } : {}),
   });
 }
 
@@ -38,7 +37,6 @@ export function addIngestRoutes(routes: Routes, handler: IngestHandler): void {
     ["/api/v1/events/batch", { POST: handler.batch, OPTIONS: () => handler.preflight() }],
     ["/api/v1/profiles", { POST: handler.profiles, OPTIONS: () => handler.preflight() }],
     ["/api/v1/health", { GET: () => handler.health() }],
-    ["/api/v1/profiles/*", { GET: (request) => handler.profile(request), OPTIONS: () => handler.preflight() }],
   ];
   for (const [path, methods] of served) {
     const allow = Object.keys(methods).join(", ");

@@ -13,7 +13,6 @@ import { sameSecret } from "../../src/platform/internal-auth";
 import { readBody, sendJson, sendTooLarge, type RouteHandler } from "../../src/platform/http";
 import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS, exportFilename, ExportWriter, reportTable } from "./export";
 import { exportRequestSchema } from "../../src/contracts/query-service";
-import { buildProfileGet, toProfileRow, type ProfileRow } from "./browse";
 import { ReportInputError } from "./reports";
 import { ReportCache, type ReportCacheOptions } from "./report-cache";
 import { reportMetrics } from "./report-metrics";
@@ -30,8 +29,6 @@ export interface QueryService {
   handler: RouteHandler;
   /** Mount at "POST /query-export". */
   exportHandler: RouteHandler;
-  /** The latest state of one profile, for GET /api/v1/profiles/:id of the ingest API. */
-  readProfile(projectId: string, profileId: string): Promise<ProfileRow | null>;
   runner: QueryRunner;
   /** The report cache, for tests and benchmarks. */
   reports: ReportCache;
@@ -129,10 +126,6 @@ export function createQueryService(opts: {
     exportHandler,
     runner,
     reports,
-    async readProfile(projectId, profileId) {
-      const [row] = await runner.all(buildProfileGet(projectId, profileId));
-      return row ? toProfileRow(row) : null;
-    },
     async close() {
       // Connections are per query and closed by each query; nothing is held between requests.
     },

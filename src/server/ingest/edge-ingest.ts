@@ -2,7 +2,6 @@ import { createIngestHandler, type IngestHandler } from "@edge/ingest";
 import { createKeyCache, internalKeyLookup } from "@edge/key-cache";
 import { upstashProducer } from "@edge/upstash-producer";
 import { appEnv } from "~/server/env";
-import { profileReader } from "~/server/query-client";
 
 let handler: IngestHandler | undefined;
 
@@ -13,7 +12,6 @@ export function edgeIngest(): IngestHandler {
   const appUrl = env.INTERNAL_APP_URL ?? env.NEXTAUTH_URL ?? "http://127.0.0.1:3000";
   handler = createIngestHandler({
     resolveKey: createKeyCache(internalKeyLookup({ url: `${appUrl}/api/internal/keys/resolve`, secret: env.INTERNAL_SECRET }), env.INGEST_KEY_CACHE_MS),
-    readProfile: profileReader({ url: env.WORKER_URL, secret: env.INTERNAL_SECRET }),
     produce: upstashProducer({ url: env.GATEWAY_URL ?? env.WORKER_URL, username: "prism", password: env.GATEWAY_TOKEN }),
     limits: { maxEventBytes: env.INGEST_MAX_EVENT_BYTES, maxRequestBytes: env.INGEST_MAX_REQUEST_BYTES, produceTimeoutMs: env.INGEST_PRODUCE_TIMEOUT_MS },
     onResult(outcome) {

@@ -13,7 +13,7 @@ import { setQueryServiceTarget } from "~/server/query-client";
 import { createTestApp, type TestApp } from "~/testing/app";
 import { closeServer, listen, Routes } from "../../../workers/http-server";
 import { createQueryService } from "../../../workers/query/service";
-import { insertEvents } from "../../../workers/query/testing";
+import { insertEvents, insertProfiles } from "../../../workers/query/testing";
 import { ensureAnalyticsSchema } from "../../../workers/sink/schema";
 import { openApiDocument } from "./openapi";
 import { REST_RATE } from "./handler";
@@ -80,6 +80,13 @@ beforeAll(async () => {
       })),
     );
   await insertEvents(connection, [...events(projectId, "mine"), ...events(otherProjectId, "theirs")]);
+  await insertProfiles(
+    connection,
+    new Map<string, Record<string, string>>([
+      [`${projectId}\u0000u1`, { plan: "pro", email: "u1@example.com" }],
+      [`${otherProjectId}\u0000u2`, { plan: "secret-of-theirs" }],
+    ]),
+  );
   connection.closeSync();
 
   for (const kind of ["write", "read", "manage"] as const) keys[kind] = (await app.caller(owner).apiKeys.create({ projectId, name: kind, kind })).secret;
@@ -95,6 +102,7 @@ beforeAll(async () => {
     [/^\/api\/v1\/reports\/export\/([^/]+)$/, asModule(await import("~/app/api/v1/reports/export/[reportId]/route")), ["reportId"]],
     [/^\/api\/v1\/events$/, await import("~/app/api/v1/events/route"), []],
     [/^\/api\/v1\/events\/([^/]+)$/, asModule(await import("~/app/api/v1/events/[eventId]/route")), ["eventId"]],
+    [/^\/api\/v1\/profiles\/([^/]+)$/, asModule(await import("~/app/api/v1/profiles/[profileId]/route")), ["profileId"]],
     [/^\/api\/v1\/projects$/, await import("~/app/api/v1/projects/route"), []],
     [/^\/api\/v1\/triggers$/, await import("~/app/api/v1/triggers/route"), []],
     [/^\/api\/v1\/triggers\/test$/, await import("~/app/api/v1/triggers/test/route"), []],
@@ -187,6 +195,8 @@ function validCall(operationId: string): { path: string; sent: Sent } {
       return { path: "/api/v1/events", sent: { query: { limit: 5 } } };
     case "eventGet":
       return { path: "/api/v1/events/mine-u1-cart", sent: {} };
+    case "profileGet":
+      return { path: "/api/v1/profiles/u1", sent: {} };
     case "projectList":
       return { path: "/api/v1/projects", sent: {} };
     case "projectCreate":
@@ -356,6 +366,22 @@ describe("one implementation, two doors", () => {
     expect(((await json(filtered)) as { items: unknown[] }).items).toHaveLength(1);
   });
 
+  it("reads a profile with a read key: the profiles browser's answer; a write key, public in browsers, cannot", async () => {
+    const response = await send("GET", "/api/v1/profiles/u1", { key: keys.read });
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    expect(body).toMatchObject({ profileId: "u1", props: { plan: "pro", email: "u1@example.com" }, eventCount: 3 });
+    expect(body).toEqual(asJson(await app.caller(owner).profiles.get({ projectId, profileId: "u1" })));
+    const asWriteKey = await send("GET", "/api/v1/profiles/u1", { key: keys.write });
+    expect(asWriteKey.status).toBe(403);
+    const refused = await asWriteKey.text();
+    expect(JSON.parse(refused)).toMatchObject({ error: "insufficient_scope" });
+    expect(refused).not.toContain("u1@example.com");
+    const asIngestClient = await send("GET", "/api/v1/profiles/u1", { headers: { "x-api-key": keys.write } });
+    expect(asIngestClient.status).toBe(401);
+    expect((await send("GET", "/api/v1/profiles/nobody", { key: keys.read })).status).toBe(404);
+  });
+
   it("streams a saved report's export", async () => {
     const response = await send("GET", `/api/v1/reports/export/${savedReportId}`, { key: keys.read, query: { format: "ndjson" } });
     expect(response.status).toBe(200);
@@ -426,6 +452,10 @@ describe("scopes", () => {
 describe("tenant isolation", () => {
   it("never reaches another project's events, reports or configuration", async () => {
     expect((await send("GET", "/api/v1/events/theirs-u1-cart", { key: keys.read })).status).toBe(404);
+    const theirProfile = await send("GET", "/api/v1/profiles/u2", { key: keys.read });
+    expect(theirProfile.status).toBe(404);
+    expect(await theirProfile.text()).not.toContain("secret-of-theirs");
+    expect((await send("GET", "/api/v1/profiles/u2", { key: keys.otherRead })).status).toBe(200);
     expect((await send("GET", `/api/v1/reports/export/${otherSavedReportId}`, { key: keys.read })).status).toBe(404);
     // The project is the key's; naming another one is refused as unknown input, not obeyed.
     const named = await send("POST", "/api/v1/reports/trend", {

@@ -18,6 +18,7 @@ import {
   funnelResultSchema,
   listedTriggerSchema,
   pathsResultSchema,
+  profileDetailSchema,
   projectSchema,
   queryResultSchema,
   ruleTestSchema,
@@ -178,6 +179,15 @@ export const restRoutes: RestRoute[] = [
     summary: "One event with its context and the profile's properties.",
     procedure: "events.get",
     response: eventDetailSchema,
+  }),
+  call({
+    id: "profileGet",
+    method: "GET",
+    path: "/api/v1/profiles/{profileId}",
+    scope: "read",
+    summary: "One profile's latest properties, its recent changes and its activity.",
+    procedure: "profiles.get",
+    response: profileDetailSchema,
   }),
   call({
     id: "projectList",

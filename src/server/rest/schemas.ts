@@ -100,6 +100,18 @@ export const eventDetailSchema = eventRow.extend({
   violations: z.array(z.unknown()).nullable(),
 }) satisfies z.ZodType<EventDetail>;
 
+/** A profile's latest state, its last changes and its activity (the profiles browser's answer). */
+export const profileDetailSchema = z.object({
+  profileId: z.string(),
+  props: record,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  recentChanges: z.array(z.object({ changeId: z.string(), changedAt: timestamp, set: record, setOnce: record, unset: z.array(z.string()) })),
+  eventCount: z.number(),
+  firstSeen: timestamp.nullable(),
+  lastSeen: timestamp.nullable(),
+});
+
 export const projectSchema = z.object({
   id: z.string(),
   name: z.string(),

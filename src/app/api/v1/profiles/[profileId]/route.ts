@@ -1,20 +1,20 @@
-import { edgeIngest } from "~/server/ingest/edge-ingest";
+import { handleRest, methodNotAllowed } from "~/server/rest/handler";
+import { restRoute } from "~/server/rest/routes";
 
-export const runtime = "edge";
+export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-/** GET a profile's latest state with the project's API key (read through the worker's query service). */
-export function GET(request: Request) {
-  // The id comes from the request's path, decoded by ingest: a malformed escape is a 400 there.
-  return edgeIngest().profile(request);
+const route = restRoute("GET", "/api/v1/profiles/{profileId}");
+
+/**
+ * One profile (a read key): write keys are public, so they never read profiles back. A malformed
+ * escape in the id never gets here: src/proxy.ts answers it 400 before Next decodes the path.
+ */
+export async function GET(request: Request, context: { params: Promise<{ profileId: string }> }) {
+  return handleRest(request, route, await context.params);
 }
 
-export function OPTIONS() {
-  return edgeIngest().preflight();
-}
-
-/** Any other method: 405 with a machine-readable error and Allow (Next's own 405 has neither). */
 function notAllowed(request: Request) {
-  return edgeIngest().methodNotAllowed(request.method, "GET, OPTIONS");
+  return methodNotAllowed(request, "GET");
 }
 export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
