@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { upstashProducer } from "../edge/upstash-producer";
 import type { SessionUser } from "../src/server/api/trpc";
@@ -16,17 +15,9 @@ import { createTestApp, type TestApp } from "../src/testing/app";
 import { until } from "../src/testing/until";
 import { workerEnv } from "./env";
 import { startWorker, type RunningWorker } from "./main";
+import { queryDuckDB as query } from "./query/testing";
 
 const DAY = 86_400_000;
-
-async function query(duckdb: DuckDBInstance, sql: string, values: string[] = []) {
-  const connection = await duckdb.connect();
-  try {
-    return (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
-  } finally {
-    connection.closeSync();
-  }
-}
 
 /** The file as a stream cut into small chunks, so lines straddle chunk boundaries as in a real upload. */
 function streamOf(text: string, chunk = 37): ReadableStream<Uint8Array> {
