@@ -81,6 +81,13 @@ export const queryInputs = {
         .default(null),
       limit: limit(200, 50),
     },
+    /** A page of the rule backtest's events: whole persons after `after` (the previous page's last group key), at least `limit` events. */
+    backtestEvents: {
+      from: z.iso.datetime({ offset: true }),
+      to: z.iso.datetime({ offset: true }),
+      after: z.string().min(1).max(300).nullable().default(null),
+      limit: limit(50_000, 10_000),
+    },
   },
   deadLetters: {
     list: {
@@ -131,6 +138,7 @@ export const queryServiceInputs = {
   },
   triggers: {
     firings: z.strictObject({ ...tenant, ...queryInputs.triggers.firings }),
+    backtestEvents: z.strictObject({ ...tenant, ...queryInputs.triggers.backtestEvents }),
   },
   deadLetters: {
     list: z.strictObject({ ...tenant, ...queryInputs.deadLetters.list }),

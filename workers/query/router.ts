@@ -31,6 +31,7 @@ import {
 } from "./browse";
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { pathsReport } from "./paths";
+import { BACKTEST_MAX_PAGE_ROWS, buildBacktestCount, buildBacktestPage, toBacktestEventRow } from "./backtest";
 import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
 import type { Logger } from "../../src/platform/logger";
@@ -168,6 +169,17 @@ const triggersRouter = t.router({
   }),
 });
 
+  /** One page of the rule backtest's events, with the range's event count for the progress line; `next` is null after the last page. */
+  backtestEvents: procedure.input(inputs.triggers.backtestEvents).query(async ({ ctx, input }) => {
+    const [rows, [count]] = await Promise.all([
+      // A page holds whole persons, so one busy person may take it past `limit`.
+      ctx.runner.all(buildBacktestPage(input.projectId, input.from, input.to, input.after, input.limit), { maxRows: BACKTEST_MAX_PAGE_ROWS }),
+      ctx.runner.all(buildBacktestCount(input.projectId, input.from, input.to)),
+    ]);
+    const last = rows[rows.length - 1];
+    const more = last !== undefined && Number(last.groups_after) > 0;
+    return { events: rows.map(toBacktestEventRow), total: Number(count?.n ?? 0), next: more ? String(last.grp) : null };
+  }),
 const deadLettersRouter = t.router({
   list: procedure.input(inputs.deadLetters.list).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));

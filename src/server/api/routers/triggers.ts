@@ -8,6 +8,7 @@ import { triggerActionSchema, triggerInputSchema, type TriggerAction } from "~/c
 import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { backtestInput, backtestPage } from "./trigger-backtest";
 
 const triggerSelect = {
   id: true,
@@ -189,4 +190,9 @@ export const triggersRouter = createTRPCRouter({
     if (outcome?.result === "error") return { result: false, error: `The rule failed at runtime: ${outcome.error}.`, actionsThatWouldRun: [] };
     return outcome ? { result: true, actionsThatWouldRun: input.actions } : { result: false, actionsThatWouldRun: [] };
   }),
+
+  /** One page of a backtest: how often the rule would have fired on the stored events of the last `days` days (trigger-backtest.ts). */
+  backtest: projectProcedure("member", backtestInput).mutation(async ({ ctx, input }) =>
+    backtestPage(ctx.project.id, await attributesOf(ctx.db, ctx.project.id), input),
+  ),
 });
