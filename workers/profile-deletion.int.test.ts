@@ -210,7 +210,12 @@ describe("GDPR deletion of a profile", () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(job.startedAt!.getTime()).toBeLessThanOrEqual(job.finishedAt!.getTime());
     // Each store's count is what the profile had there.
-    expect(Object.fromEntries(job.steps.map((step) => [step.table, step.removed]))).toEqual({ ...alice, profile_state: 1 });
+    expect(Object.fromEntries(job.steps.map((step) => [step.table, step.removed]))).toEqual({
+      ...alice,
+      profile_state: 1,
+      person_overrides: 0,
+      identified_profiles: 0,
+    });
     expect(job.removed).toBe(Object.values(alice).reduce((sum, n) => sum + n, 0) + 1);
 
     // No query, page or export shows anything of alice.
@@ -277,6 +282,65 @@ describe("GDPR deletion of a profile", () => {
     expect(await caller.profiles.findDeletions({ projectId, profileId: "bob" })).toEqual([]);
     expect(await app.caller(stranger).profiles.deletions({ projectId: otherProjectId })).toEqual([]);
   }, 180_000);
+
+  it("deletes the person's identity rows: no override or identified row holds any of its ids afterwards", async () => {
+    const identify = (userId: string, anonymousId: string) => ({ type: "identify", userId, anonymousId, messageId: `identify-${anonymousId}`, traits: {} });
+    const cts = Date.now() - 30_000;
+    await post(projectId, "/api/v1/events/batch", {
+      events: [
+        { event_name: "page_view", profile_id: "anon-carol", cts, props: {} },
+        { event_name: "page_view", profile_id: "anon-dave", cts, props: {} },
+        identify("carol", "anon-carol"),
+        identify("dave", "anon-dave"),
+      ],
+    });
+    const overrides = async (store: "duckdb" | "postgres") =>
+      store === "duckdb"
+        ? (await query(worker.duckdb!, "SELECT distinct_id, person_id FROM person_overrides WHERE project_id = $1 ORDER BY distinct_id", [projectId])).map(
+            (row) => `${String(row.distinct_id)}>${String(row.person_id)}`,
+          )
+        : (await app.db.personOverride.findMany({ where: { projectId }, orderBy: { distinctId: "asc" }, select: { distinctId: true, personId: true } })).map(
+            (row) => `${row.distinctId}>${row.personId}`,
+          );
+    const merged = ["anon-carol>carol", "anon-dave>dave"];
+    await until(
+      "both merges in both stores",
+      async () =>
+        JSON.stringify(await overrides("postgres")) === JSON.stringify(merged) && JSON.stringify(await overrides("duckdb")) === JSON.stringify(merged)
+          ? true
+          : null,
+      60_000,
+    );
+    const identified = async () =>
+      (await app.db.identifiedProfile.findMany({ where: { projectId }, select: { profileId: true } })).map((row) => row.profileId).sort();
+    expect(await identified()).toEqual(expect.arrayContaining(["carol", "dave"]));
+
+    // Deleted from the anonymous id: the whole person goes, with every row naming its ids.
+    const caller = app.caller(owner);
+    const { deletionId } = await caller.profiles.delete({ projectId, profileId: "anon-carol" });
+    const job = await until(
+      "carol's deletion to finish",
+      async () => {
+        const view = await caller.profiles.deletion({ projectId, deletionId });
+        return view.status === "done" || view.status === "failed" ? view : null;
+      },
+      60_000,
+      100,
+    );
+    expect(job).toMatchObject({ status: "done", error: null });
+    const carol = ["anon-carol", "carol"];
+    for (const store of ["duckdb", "postgres"] as const) {
+      const rows = await overrides(store);
+      expect(
+        rows.filter((row) => row.split(">").some((id) => carol.includes(id))),
+        store,
+      ).toEqual([]);
+      expect(rows, store).toEqual(["anon-dave>dave"]);
+    }
+    const left = await identified();
+    expect(left.filter((id) => carol.includes(id))).toEqual([]);
+    expect(left).toContain("dave");
+  }, 120_000);
 
   it("takes events that arrive for a deleted id afterwards as a new profile", async () => {
     await post(projectId, "/api/v1/events", { event_name: "page_view", profile_id: "alice", props: { path: "/back" } });

@@ -11,7 +11,8 @@ export type ProfileDeletionStatus = (typeof PROFILE_DELETION_STATUSES)[number];
  * Every place a profile leaves something behind, in the order the job clears them. Action results
  * go before their firings (they are found through the firings' ids); the profile row goes last of
  * DuckDB's, so an interrupted job still shows the profile and can be started again from its page.
- * Exports are streamed and never kept on disk, so they have no step.
+ * Exports are streamed and never kept on disk, so they have no step. The identity rows (which id
+ * was merged into which person, which ids identified) go too: they hold the ids themselves.
  */
 export const PROFILE_DELETION_STEPS = [
   { store: "duckdb", table: "events" },
@@ -19,9 +20,12 @@ export const PROFILE_DELETION_STEPS = [
   { store: "duckdb", table: "action_results" },
   { store: "duckdb", table: "trigger_logs" },
   { store: "duckdb", table: "dead_letters" },
+  { store: "duckdb", table: "person_overrides" },
   { store: "duckdb", table: "profiles" },
   { store: "postgres", table: "profile_state" },
   { store: "postgres", table: "webhook_deliveries" },
+  { store: "postgres", table: "person_overrides" },
+  { store: "postgres", table: "identified_profiles" },
 ] as const;
 export type ProfileDeletionTable = (typeof PROFILE_DELETION_STEPS)[number]["table"];
 

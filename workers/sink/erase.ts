@@ -149,6 +149,13 @@ export async function deleteFromDuckDB(duckdb: DuckDBInstance, table: ProfileDel
         );
       case "dead_letters":
         return await deleteDeadLetters(connection, job);
+      case "person_overrides":
+        // Rows merging one of the ids and rows pointing at one: the job's ids are the whole person.
+        return await deleteRetrying(
+          connection,
+          `DELETE FROM person_overrides WHERE project_id = $1 AND (distinct_id IN (${list}) OR person_id IN (${list}))`,
+          values,
+        );
       default:
         throw new Error(`${table} is not a DuckDB table`);
     }
@@ -256,6 +263,12 @@ export async function deleteFromPostgres(prisma: PrismaClient, table: ProfileDel
       return await prisma.$executeRaw`
         DELETE FROM webhook_deliveries WHERE project_id = ${job.projectId}
            AND (payload->'event'->>'profile_id' = ANY(${job.profileIds}::text[]) OR payload->'profile'->>'profile_id' = ANY(${job.profileIds}::text[]))`;
+    case "person_overrides":
+      return await prisma.$executeRaw`
+        DELETE FROM person_overrides WHERE project_id = ${job.projectId}
+           AND (distinct_id = ANY(${job.profileIds}::text[]) OR person_id = ANY(${job.profileIds}::text[]))`;
+    case "identified_profiles":
+      return await prisma.$executeRaw`DELETE FROM identified_profiles WHERE project_id = ${job.projectId} AND profile_id = ANY(${job.profileIds}::text[])`;
     default:
       throw new Error(`${table} is not a Postgres table`);
   }
