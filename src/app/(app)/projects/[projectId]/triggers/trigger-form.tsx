@@ -20,6 +20,7 @@ import { actionFromDraft, draftFromAction, newDraftKey, type ActionDraft } from 
 import { ActionsEditor } from "./actions-editor";
 import type { RuleVocabulary } from "./cel-language";
 import { RuleEditor } from "./rule-editor";
+import { RuleBacktestPanel } from "./rule-backtest-panel";
 import { RuleTestPanel } from "./rule-test-panel";
 
 export interface ExistingTrigger {
@@ -50,6 +51,12 @@ const triggerForm = z.preprocess(
   triggerInputSchema,
 );
 
+/** The cooldown as typed, for the backtest: what is not a whole number of seconds counts as none until the form says so. */
+function backtestCooldown(text: string): number {
+  const seconds = Number(text.trim());
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= 30 * 24 * 3600 ? seconds : 0;
+}
+
 /** Creates a trigger or replaces one; the rule is edited in a CEL editor checked by the server as you type. */
 export function TriggerForm({ projectId, existing, onDone }: { projectId: string; existing?: ExistingTrigger; onDone: () => void }) {
   const trpc = useTRPC();
@@ -65,7 +72,7 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
     },
   });
   // The rule and the actions are edited by custom editors, so they are watched and set rather than registered.
-  const [rule, actions] = useWatch({ control: form.control, name: ["rule", "actions"] });
+  const [rule, actions, cooldownText] = useWatch({ control: form.control, name: ["rule", "actions", "cooldownSeconds"] });
   const setRule = useCallback((text: string) => form.setValue("rule", text), [form]);
   const setActions = useCallback((next: ActionDraft[]) => form.setValue("actions", next), [form]);
   const clientErrors = flatFieldErrors(form.formState.errors);
@@ -167,6 +174,7 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
       </FormField>
       <RuleCheckSummary id={`${id}-rule-check`} rule={rule} check={currentCheck} />
       <RuleTestPanel projectId={projectId} rule={rule} actions={testActions} defaultEventName={vocabulary.eventNames[0] ?? "purchase"} />
+      <RuleBacktestPanel projectId={projectId} rule={rule} cooldownSeconds={backtestCooldown(cooldownText)} />
       <ActionsEditor actions={actions} onChange={setActions} errors={clientErrors} />
       <div className="flex items-center gap-2">
         <Checkbox id={`${id}-enabled`} {...form.register("enabled")} />
