@@ -10,8 +10,9 @@ import { applyMerge, personOf, rewriteProfileIds } from "../../src/core/identity
 import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, trendDefinitionSchema } from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { buildEventList, buildKeyNumbers, buildProfileActivity } from "./browse";
+import { withPersonOverrides } from "./identity";
 import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
-import { funnelReport, queryReport, retentionReport, trendReport } from "./reports";
+import { funnelReport, queryReport, retentionReport, trendReport, type RunQuery } from "./reports";
 import { ReportCache } from "./report-cache";
 import { QueryRunner } from "./runner";
 import { insertEvents, insertProfiles } from "./testing";
@@ -107,6 +108,30 @@ function rewritten(data: Data): RefData {
 const RANGE = { from: new Date(BASE).toISOString(), to: new Date(BASE + 21 * 24 * HOUR).toISOString() };
 const RUNS = { numRuns: Number(process.env.REPORT_RUNS ?? 40) };
 
+/** Which SQL the service built for p1's reports: with the overrides join, or without (p1 has none). */
+const built = { joined: 0, plain: 0 };
+
+/** The report as the service runs it (./router.ts): the join only when the project has overrides. */
+async function asService<T>(compute: (run: RunQuery) => Promise<T>): Promise<T> {
+  const sqls: string[] = [];
+  const value = await withPersonOverrides(run, "p1", () =>
+    compute((query) => {
+      sqls.push(query.sql);
+      return run(query);
+    }),
+  );
+  if (sqls.some((sql) => sql.includes("JOIN person_overrides"))) built.joined++;
+  else built.plain++;
+  return value;
+}
+
+/** Both SQL forms were checked, over data with and without p1 overrides. */
+function expectBothBuilt(): void {
+  expect(built.joined).toBeGreaterThan(0);
+  expect(built.plain).toBeGreaterThan(0);
+  built.joined = built.plain = 0;
+}
+
 describe("reports over merged identities equal reports over rewritten ids", () => {
   it("unique profiles (query and trend, with a person-prop breakdown)", async () => {
     await fc.assert(
@@ -122,6 +147,7 @@ describe("reports over merged identities equal reports over rewritten ids", () =
         });
         const expected = refQuery(rewritten(data), "p1", query);
         expect(await queryReport(run, "p1", query)).toEqual(expected);
+        expect(await asService((service) => queryReport(service, "p1", query))).toEqual(expected);
         expect(refQuery(data, "p1", query)).toEqual(expected);
         const trend = trendDefinitionSchema.parse({
           range: RANGE,
@@ -134,10 +160,12 @@ describe("reports over merged identities equal reports over rewritten ids", () =
         });
         const expectedTrend = refTrend(rewritten(data), "p1", trend, timezone);
         expect(await trendReport(run, "p1", trend, timezone)).toMatchObject(expectedTrend);
+        expect(await asService((service) => trendReport(service, "p1", trend, timezone))).toMatchObject(expectedTrend);
         expect(refTrend(data, "p1", trend, timezone)).toEqual(expectedTrend);
       }),
       RUNS,
     );
+    expectBothBuilt();
   });
 
   it("funnels across sign-up", async () => {
@@ -158,11 +186,13 @@ describe("reports over merged identities equal reports over rewritten ids", () =
           });
           const expected = refFunnel(rewritten(data), "p1", def, timezone);
           expect(await funnelReport(run, "p1", def, timezone)).toMatchObject(expected);
+          expect(await asService((service) => funnelReport(service, "p1", def, timezone))).toMatchObject(expected);
           expect(refFunnel(data, "p1", def, timezone)).toEqual(expected);
         },
       ),
       RUNS,
     );
+    expectBothBuilt();
   });
 
   it("retention", async () => {
@@ -177,11 +207,13 @@ describe("reports over merged identities equal reports over rewritten ids", () =
           const def = retentionDefinitionSchema.parse({ range: RANGE, cohortEvent, returnEvent, interval: "day", periods: 7, filters: [] });
           const expected = refRetention(rewritten(data), "p1", def, timezone);
           expect(await retentionReport(run, "p1", def, timezone)).toMatchObject(expected);
+          expect(await asService((service) => retentionReport(service, "p1", def, timezone))).toMatchObject(expected);
           expect(refRetention(data, "p1", def, timezone)).toEqual(expected);
         },
       ),
       RUNS,
     );
+    expectBothBuilt();
   });
 });
 

@@ -31,6 +31,7 @@ import {
 } from "./browse";
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { pathsReport } from "./paths";
+import { withPersonOverrides } from "./identity";
 import { BACKTEST_MAX_PAGE_ROWS, buildBacktestCount, buildBacktestPage, toBacktestEventRow } from "./backtest";
 import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
@@ -71,9 +72,10 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
 /** A report through the cache when the service has one (always, in the worker), measured either way. */
 function report<T extends object>(ctx: QueryContext, kind: ReportKind, input: ReportRequest, compute: (run: RunQuery) => Promise<T>): Promise<T & Computed> {
   const run: RunQuery = (q) => ctx.runner.all(q);
-  if (ctx.reports) return ctx.reports.answer(kind, input, () => compute(run));
+  const computed = () => withPersonOverrides(run, input.projectId, () => compute(run));
+  if (ctx.reports) return ctx.reports.answer(kind, input, computed);
   const computedAt = new Date().toISOString();
-  return measured(ctx.metrics, kind, () => compute(run)).then((value) => ({ ...value, computedAt, cached: false }));
+  return measured(ctx.metrics, kind, computed).then((value) => ({ ...value, computedAt, cached: false }));
 }
 
 const reportRouter = t.router({
