@@ -160,6 +160,8 @@ export function buildProfileSearch(
 ): BuiltQuery {
   const params = new Params();
   const where = [`project_id = ${params.add(projectId)}`];
+  // An id merged into another person keeps its old row; the person's page shows it, the list does not.
+  where.push(`NOT EXISTS (SELECT 1 FROM person_overrides po WHERE po.project_id = profiles.project_id AND po.distinct_id = profiles.profile_id)`);
   if (search.prefix) where.push(`starts_with(profile_id, ${params.add(search.prefix)})`);
   if (search.prop) where.push(`json_extract_string(props, ${params.add(jsonPath(search.prop.key))}) = ${params.add(search.prop.value)}`);
   if (cursor !== null) where.push(`profile_id > ${params.add(cursor)}`);

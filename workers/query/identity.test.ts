@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMerge, personOf, rewriteProfileIds } from "../../src/core/identity";
 import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, trendDefinitionSchema } from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
-import { buildEventList, buildKeyNumbers, buildProfileActivity } from "./browse";
+import { buildEventList, buildKeyNumbers, buildProfileActivity, buildProfileSearch } from "./browse";
 import { withPersonOverrides } from "./identity";
 import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
 import { funnelReport, queryReport, retentionReport, trendReport, type RunQuery } from "./reports";
@@ -249,6 +249,32 @@ describe("the profile timeline", () => {
     // The events browser's profile filter stays the id as sent.
     const raw = await run(buildEventList("p1", { events: [], filters: [], profileId: "u1" }, null, 10));
     expect(raw.map((row) => row.event_id)).toEqual(["e2"]);
+  });
+});
+
+describe("the profile list", () => {
+  it("hides ids merged into another person, in that project only", async () => {
+    const profile = { plan: "free" };
+    await seed({
+      events: [],
+      profiles: new Map(["p1\u0000anon-1", "p1\u0000u1", "p1\u0000u2", "p1\u0000u3", "p2\u0000u3"].map((key) => [key, profile])),
+      overrides: new Map(),
+      perProject: new Map([
+        [
+          "p1",
+          new Map([
+            ["anon-1", "u1"],
+            ["u2", "u1"],
+          ]),
+        ],
+        ["p2", new Map([["anon-9", "u3"]])],
+      ]),
+    });
+    const list = async (projectId: string, search: { prefix?: string } = {}) =>
+      (await run(buildProfileSearch(projectId, search, null, 10))).map((row) => row.profile_id);
+    expect(await list("p1")).toEqual(["u1", "u3"]);
+    expect(await list("p1", { prefix: "anon" })).toEqual([]);
+    expect(await list("p2")).toEqual(["u3"]);
   });
 });
 
