@@ -167,6 +167,22 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   await expect(card.getByTestId("firings-today")).toHaveText(/^[1-9]\d* firings? today$/, { timeout: 30_000 });
   await shot(page, "firing-log");
 
+  // The backtest in the rule editor runs the rule over the stored events: it fired for buyer-1, never for buyer-2.
+  await card.getByRole("button", { name: "Edit Big purchase" }).click();
+  const backtest = page.getByRole("form", { name: "Edit trigger Big purchase" }).getByRole("region", { name: "Backtest" });
+  await backtest.getByLabel("Over the last").selectOption("1");
+  const topProfiles = backtest.getByRole("list", { name: "Profiles the rule fired for most" });
+  // The sink stores events a few seconds after the processor fired on them.
+  await expect(async () => {
+    await backtest.getByRole("button", { name: "Run backtest" }).click();
+    await expect(topProfiles).toContainText("buyer-1", { timeout: 5_000 });
+  }).toPass({ timeout: 60_000, intervals: [1_000] });
+  await expect(backtest).toContainText(/Would have fired \d+ times? for 1 profile over \d+ events of the last day/);
+  await expect(topProfiles).not.toContainText("buyer-2");
+  await expect(topProfiles.getByRole("link", { name: "buyer-1" })).toHaveAttribute("href", `${base}/profiles/buyer-1`);
+  await shot(page, "backtest");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
   // The webhook action queued a delivery to the endpoint (whether it arrives depends on this machine's network).
   await page.goto(`${base}/webhooks`);
   await page.getByRole("button", { name: "Deliveries of https://hooks.example.com/prism" }).click();
