@@ -169,8 +169,6 @@ const triggersRouter = t.router({
     const rows = await ctx.runner.all(buildTriggerFirings(input.projectId, input.triggerId, input.cursor, input.limit));
     return pageOf(rows.map(toFiringRow), input.limit, (row) => ({ eventAt: row.eventAt, firingId: row.firingId }));
   }),
-});
-
   /** One page of the rule backtest's events, with the range's event count for the progress line; `next` is null after the last page. */
   backtestEvents: procedure.input(inputs.triggers.backtestEvents).query(async ({ ctx, input }) => {
     const [rows, [count]] = await Promise.all([
@@ -182,6 +180,8 @@ const triggersRouter = t.router({
     const more = last !== undefined && Number(last.groups_after) > 0;
     return { events: rows.map(toBacktestEventRow), total: Number(count?.n ?? 0), next: more ? String(last.grp) : null };
   }),
+});
+
 const deadLettersRouter = t.router({
   list: procedure.input(inputs.deadLetters.list).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
