@@ -180,6 +180,8 @@ test("a trigger typed in the rule editor fires on ingested events: notification 
   await expect(backtest).toContainText(/Would have fired \d+ times? for 1 profile over \d+ events of the last day/);
   await expect(topProfiles).not.toContainText("buyer-2");
   await expect(topProfiles.getByRole("link", { name: "buyer-1" })).toHaveAttribute("href", `${base}/profiles/buyer-1`);
+  await backtest.getByText(/^First (firing|\d+ firings)$/).click();
+  await expect(backtest.getByRole("list", { name: "First firings" }).getByRole("listitem").first()).toContainText(/purchase\s*buyer-1/);
   await shot(page, "backtest");
   await page.getByRole("button", { name: "Cancel" }).click();
 

@@ -133,40 +133,63 @@ function BacktestResults({ projectId, summary, days, to }: { projectId: string; 
     return { day: day.slice(5), firings: summary.perDay[day] ?? 0 };
   });
   if (summary.fired === 0) return null;
+  const firings = summary.sample.filter((firing) => firing.result === "fired");
   return (
-    <div className="grid gap-4 md:grid-cols-[2fr_1fr]">
-      <figure className="space-y-1">
-        <figcaption className="text-xs text-muted-foreground">Firings per day (UTC)</figcaption>
-        <div className="h-32 w-full" aria-label="Firings per day" role="img">
-          <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={perDay} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
-              <XAxis dataKey="day" tick={AXIS} tickLine={false} axisLine={false} interval="preserveStartEnd" />
-              <Tooltip contentStyle={TOOLTIP_STYLE} formatter={tooltipNumber} cursor={{ fill: "#f4f4f5" }} />
-              <Bar dataKey="firings" name="Firings" fill={colour(0)} radius={[3, 3, 0, 0]} isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
+    <>
+      <div className="grid gap-4 md:grid-cols-[2fr_1fr]">
+        <figure className="space-y-1">
+          <figcaption className="text-xs text-muted-foreground">Firings per day (UTC)</figcaption>
+          <div className="h-32 w-full" aria-label="Firings per day" role="img">
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={perDay} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
+                <XAxis dataKey="day" tick={AXIS} tickLine={false} axisLine={false} interval="preserveStartEnd" />
+                <Tooltip contentStyle={TOOLTIP_STYLE} formatter={tooltipNumber} cursor={{ fill: "#f4f4f5" }} />
+                <Bar dataKey="firings" name="Firings" fill={colour(0)} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </figure>
+        <div className="space-y-1">
+          <p className="text-xs text-muted-foreground">Top profiles</p>
+          {summary.topProfiles.length === 0 ? (
+            <p className="text-sm text-muted-foreground">Only anonymous events fired.</p>
+          ) : (
+            <ol className="space-y-0.5 text-sm" aria-label="Profiles the rule fired for most">
+              {summary.topProfiles.map((row) => (
+                <li key={row.person} className="flex justify-between gap-2">
+                  <Link
+                    href={`/projects/${projectId}/profiles/${encodeURIComponent(row.person)}`}
+                    className="truncate font-mono text-xs underline-offset-2 hover:underline"
+                  >
+                    {row.person}
+                  </Link>
+                  <span className="tabular-nums">{count(row.fired)}</span>
+                </li>
+              ))}
+            </ol>
+          )}
         </div>
-      </figure>
-      <div className="space-y-1">
-        <p className="text-xs text-muted-foreground">Top profiles</p>
-        {summary.topProfiles.length === 0 ? (
-          <p className="text-sm text-muted-foreground">Only anonymous events fired.</p>
-        ) : (
-          <ol className="space-y-0.5 text-sm" aria-label="Profiles the rule fired for most">
-            {summary.topProfiles.map((row) => (
-              <li key={row.person} className="flex justify-between gap-2">
-                <Link
-                  href={`/projects/${projectId}/profiles/${encodeURIComponent(row.person)}`}
-                  className="truncate font-mono text-xs underline-offset-2 hover:underline"
-                >
-                  {row.person}
-                </Link>
-                <span className="tabular-nums">{count(row.fired)}</span>
-              </li>
-            ))}
-          </ol>
-        )}
       </div>
-    </div>
+      <details className="text-sm">
+        <summary className="cursor-pointer text-muted-foreground">First {firings.length === 1 ? "firing" : `${firings.length} firings`}</summary>
+        <ul className="mt-2 space-y-0.5" aria-label="First firings">
+          {firings.map((firing) => (
+            <li key={firing.eventId} className="flex flex-wrap gap-x-3 text-xs">
+              <time dateTime={new Date(firing.at).toISOString()} className="tabular-nums text-muted-foreground">
+                {new Date(firing.at).toISOString().replace("T", " ").slice(0, 19)} UTC
+              </time>
+              <span>{firing.eventName}</span>
+              {firing.person === null ? (
+                <span className="text-muted-foreground">anonymous</span>
+              ) : (
+                <Link href={`/projects/${projectId}/profiles/${encodeURIComponent(firing.person)}`} className="font-mono underline-offset-2 hover:underline">
+                  {firing.profileId ?? firing.person}
+                </Link>
+              )}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </>
   );
 }
