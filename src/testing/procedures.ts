@@ -150,6 +150,7 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "triggers.delete": fc.record({ projectId: projectOrOwn, triggerId: fc.constant(target.triggerId) }),
     "triggers.check": fc.record({ projectId, rule: fc.constantFrom("true", "profile.props.vip_level >= 3") }),
     "triggers.test": fc.record({ projectId, rule: fc.constant("event.name == 'purchase'"), event: fc.record({ name: word, props: fc.constant({}) }) }),
+    "triggers.backtest": fc.record({ projectId, rule: fc.constant("event.name == 'purchase'"), days: fc.constant(7) }),
     "notifications.list": fc.record({ projectId, limit: fc.integer({ min: 1, max: 100 }) }),
     "notifications.markAllRead": fc.record({ projectId }),
     "notifications.markRead": fc.record({ projectId: projectOrOwn, notificationId: fc.constant(target.notificationId) }),
