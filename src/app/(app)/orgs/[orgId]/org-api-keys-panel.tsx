@@ -6,20 +6,15 @@ import Link from "next/link";
 import { useState } from "react";
 import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
-import { ConfirmDialog } from "~/components/confirm-dialog";
-import { CopyButton } from "~/components/copy-button";
-import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { errorsFromServer } from "~/components/form-errors";
 import { Field, FormError } from "~/components/form-field";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
-import { Alert, AlertDescription } from "~/components/ui/alert";
-import { Badge } from "~/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { TableCell, TableRow } from "~/components/ui/table";
+import { KeyDetailCells, NewKeyDialog, RevokeKeyButton } from "~/components/api-key-parts";
 import { useZodForm } from "~/components/use-zod-form";
 import { apiKeyNameSchema } from "~/core/api-keys";
 import { useTRPC } from "~/trpc/react";
@@ -71,31 +66,13 @@ export function OrgApiKeysPanel({ orgId }: { orgId: string }) {
           )}
         </QueryState>
       </CardContent>
-      <Dialog
-        open={created !== null}
-        onOpenChange={(open) => !open && setCreated(null)}
+      <NewKeyDialog
+        created={created}
+        onClose={() => setCreated(null)}
         title="Organisation key created"
         description={created ? `Manage key “${created.name}” for every project of this organisation.` : undefined}
-      >
-        {created ? (
-          <div className="space-y-4">
-            <Alert variant="warning">
-              <AlertDescription>
-                <strong>This key is shown only once.</strong> Copy it now and keep it somewhere safe; if you lose it, create a new key and revoke this one.
-              </AlertDescription>
-            </Alert>
-            <div className="flex items-center gap-2">
-              <code data-testid="org-api-key-secret" className="flex-1 break-all rounded-md border bg-muted px-3 py-2 font-mono text-sm">
-                {created.secret}
-              </code>
-              <CopyButton text={created.secret} label="Copy key" />
-            </div>
-            <DialogFooter>
-              <Button onClick={() => setCreated(null)}>Done</Button>
-            </DialogFooter>
-          </div>
-        ) : null}
-      </Dialog>
+        secretTestId="org-api-key-secret"
+      />
     </Card>
   );
 }
@@ -134,50 +111,24 @@ function CreateOrgKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key
 function OrgKeyRow({ orgId, apiKey }: { orgId: string; apiKey: OrgKey }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation(
     trpc.apiKeys.revokeForOrg.mutationOptions({
-      onSuccess: async () => {
-        setConfirming(false);
-        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.listForOrg.queryKey({ orgId }) });
-      },
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.listForOrg.queryKey({ orgId }) }),
     }),
   );
   const active = apiKey.status === "active";
   return (
     <TableRow className={active ? undefined : "text-muted-foreground"}>
       <TableCell className="font-medium">{apiKey.name}</TableCell>
-      <TableCell>
-        <code className="text-xs">{apiKey.prefix}…</code>
-      </TableCell>
-      <TableCell>
-        <DateTime value={apiKey.createdAt} />
-      </TableCell>
-      <TableCell>
-        <DateTime value={apiKey.lastUsedAt} fallback="Never" />
-      </TableCell>
-      <TableCell>{active ? <Badge variant="success">active</Badge> : <Badge variant="destructive">revoked</Badge>}</TableCell>
+      <KeyDetailCells apiKey={apiKey} />
       <TableCell className="text-right">
         {active ? (
-          <>
-            <Button size="sm" variant="outline" className="text-destructive" aria-label={`Revoke ${apiKey.name}`} onClick={() => setConfirming(true)}>
-              Revoke
-            </Button>
-            <ConfirmDialog
-              open={confirming}
-              onOpenChange={(open) => {
-                setConfirming(open);
-                if (!open) revoke.reset();
-              }}
-              title={`Revoke the organisation key “${apiKey.name}”?`}
-              description="Scripts using this key can no longer manage this organisation's projects. This cannot be undone."
-              confirmLabel="Revoke key"
-              pendingLabel="Revoking…"
-              pending={revoke.isPending}
-              error={errorMessage(revoke.error)}
-              onConfirm={() => revoke.mutate({ orgId, keyId: apiKey.id })}
-            />
-          </>
+          <RevokeKeyButton
+            name={apiKey.name}
+            title={`Revoke the organisation key “${apiKey.name}”?`}
+            description="Scripts using this key can no longer manage this organisation's projects. This cannot be undone."
+            revoke={{ ...revoke, run: (onDone) => revoke.mutate({ orgId, keyId: apiKey.id }, { onSuccess: onDone }) }}
+          />
         ) : null}
       </TableCell>
     </TableRow>

@@ -7,22 +7,19 @@ import { useState } from "react";
 import { useWatch } from "react-hook-form";
 import { z } from "zod";
 import type { RouterOutputs } from "~/app/(app)/router-types";
-import { ConfirmDialog } from "~/components/confirm-dialog";
-import { CopyButton } from "~/components/copy-button";
-import { DateTime } from "~/components/date-time";
 import { EmptyState } from "~/components/empty-state";
-import { errorMessage, errorsFromServer } from "~/components/form-errors";
+import { errorsFromServer } from "~/components/form-errors";
 import { Field, FormError } from "~/components/form-field";
 import { ACTIONS_COLUMN, DataTable, QueryState } from "~/components/query-state";
 import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Dialog, DialogFooter } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { Select } from "~/components/ui/select";
 import { useZodForm } from "~/components/use-zod-form";
 import { TableCell, TableRow } from "~/components/ui/table";
+import { KeyDetailCells, NewKeyDialog, RevokeKeyButton } from "~/components/api-key-parts";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { API_KEY_KINDS, apiKeyKindSchema, apiKeyNameSchema, type ApiKeyKind } from "~/core/api-keys";
@@ -96,31 +93,13 @@ export function ApiKeysPanel({ projectId, role }: { projectId: string; role: Rol
           </QueryState>
         </CardContent>
       </Card>
-      <Dialog
-        open={created !== null}
-        onOpenChange={(open) => !open && setCreated(null)}
+      <NewKeyDialog
+        created={created}
+        onClose={() => setCreated(null)}
         title="API key created"
         description={created ? `${KIND_LABELS[created.kind]} key “${created.name}” for this project.` : undefined}
-      >
-        {created ? (
-          <div className="space-y-4">
-            <Alert variant="warning">
-              <AlertDescription>
-                <strong>This key is shown only once.</strong> Copy it now and keep it somewhere safe; if you lose it, create a new key and revoke this one.
-              </AlertDescription>
-            </Alert>
-            <div className="flex items-center gap-2">
-              <code data-testid="api-key-secret" className="flex-1 break-all rounded-md border bg-muted px-3 py-2 font-mono text-sm">
-                {created.secret}
-              </code>
-              <CopyButton text={created.secret} label="Copy key" />
-            </div>
-            <DialogFooter>
-              <Button onClick={() => setCreated(null)}>Done</Button>
-            </DialogFooter>
-          </div>
-        ) : null}
-      </Dialog>
+        secretTestId="api-key-secret"
+      />
     </div>
   );
 }
@@ -193,13 +172,9 @@ function CreateKeyCard({ projectId, onCreated }: { projectId: string; onCreated:
 function ApiKeyRow({ projectId, apiKey, canRevoke }: { projectId: string; apiKey: ApiKey; canRevoke: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation(
     trpc.apiKeys.revoke.mutationOptions({
-      onSuccess: async () => {
-        setConfirming(false);
-        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey({ projectId }) });
-      },
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey({ projectId }) }),
     }),
   );
   const active = apiKey.status === "active";
@@ -211,37 +186,15 @@ function ApiKeyRow({ projectId, apiKey, canRevoke }: { projectId: string; apiKey
           {apiKey.kind}
         </Badge>
       </TableCell>
-      <TableCell>
-        <code className="text-xs">{apiKey.prefix}…</code>
-      </TableCell>
-      <TableCell>
-        <DateTime value={apiKey.createdAt} />
-      </TableCell>
-      <TableCell>
-        <DateTime value={apiKey.lastUsedAt} fallback="Never" />
-      </TableCell>
-      <TableCell>{active ? <Badge variant="success">active</Badge> : <Badge variant="destructive">revoked</Badge>}</TableCell>
+      <KeyDetailCells apiKey={apiKey} />
       <TableCell className="text-right">
         {canRevoke && active ? (
-          <>
-            <Button size="sm" variant="outline" className="text-destructive" aria-label={`Revoke ${apiKey.name}`} onClick={() => setConfirming(true)}>
-              Revoke
-            </Button>
-            <ConfirmDialog
-              open={confirming}
-              onOpenChange={(open) => {
-                setConfirming(open);
-                if (!open) revoke.reset();
-              }}
-              title={`Revoke the key “${apiKey.name}”?`}
-              description="Apps using this key can no longer send events. This cannot be undone."
-              confirmLabel="Revoke key"
-              pendingLabel="Revoking…"
-              pending={revoke.isPending}
-              error={errorMessage(revoke.error)}
-              onConfirm={() => revoke.mutate({ projectId, keyId: apiKey.id })}
-            />
-          </>
+          <RevokeKeyButton
+            name={apiKey.name}
+            title={`Revoke the key “${apiKey.name}”?`}
+            description="Apps using this key can no longer send events. This cannot be undone."
+            revoke={{ ...revoke, run: (onDone) => revoke.mutate({ projectId, keyId: apiKey.id }, { onSuccess: onDone }) }}
+          />
         ) : null}
       </TableCell>
     </TableRow>
