@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { plainText } from "./text";
+import { nulFree, plainText } from "./text";
 import { identifierName } from "./tracking-plan";
 
 /** POSTs the firing to one of the project's webhook endpoints, which holds the URL and signing secret. */
@@ -47,7 +47,7 @@ export const TRIGGER_ACTION_TYPES = ["webhook", "kafka_publish", "notification",
 
 export const triggerInputSchema = z.strictObject({
   name: plainText(120),
-  rule: z.string().trim().min(1, "is required").max(4000),
+  rule: nulFree(z.string().trim().min(1, "is required").max(4000)),
   actions: z.array(triggerActionSchema).max(10).default([]),
   enabled: z.boolean().default(true),
   cooldownSeconds: z
