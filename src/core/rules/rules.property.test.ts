@@ -1,11 +1,11 @@
 /**
  * Property: a compiled CEL rule agrees with the same rule written as a plain-JS predicate, over
- * random events and profiles, including missing props (which never fire, per CEL's
- * error-absorbing && and ||).
+ * random events, profiles and cohort memberships, including missing props and cohorts whose
+ * members are not loaded (which never fire, per CEL's error-absorbing && and ||).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkRule, compileRule, EMPTY_WINDOW_READER, RuleRuntimeError, type AttributeDef, type RuleInput } from ".";
+import { checkRule, compileRule, EMPTY_WINDOW_READER, RuleRuntimeError, type AttributeDef, type CohortReader, type RuleInput } from ".";
 
 const NUMBER_ATTRS = ["amount", "score"] as const;
 const STRING_ATTRS = ["plan", "campaign"] as const;
@@ -14,12 +14,19 @@ const ATTRIBUTES: AttributeDef[] = [
   ...STRING_ATTRS.flatMap((name) => (["event", "profile"] as const).map((entity) => ({ entity, name, type: "string" as const }))),
 ];
 
+const COHORTS = ["vip", "churn_risk"] as const;
+
 /** CEL outcome of a sub-expression: a value, or an error (a missing key). */
 type Outcome = boolean | "error";
 
+/** An event with its profile's cohort membership: true, false, or null while not loaded. */
+type Sample = RuleInput & { cohorts: Partial<Record<(typeof COHORTS)[number], boolean | null>> };
+
+const readerOf = (sample: Sample): CohortReader => ({ inCohort: (key) => sample.cohorts[key as (typeof COHORTS)[number]] ?? null });
+
 interface Clause {
   cel: string;
-  js: (input: RuleInput) => Outcome;
+  js: (input: Sample) => Outcome;
 }
 
 const OPS = ["==", "!=", "<", "<=", ">", ">="] as const;
@@ -54,13 +61,17 @@ const stringClause: fc.Arbitrary<Clause> = fc
     },
   }));
 const nameClause: fc.Arbitrary<Clause> = fc.oneof(
-  word.map((name) => ({ cel: `event.name == '${name}'`, js: (input: RuleInput) => input.event.name === name })),
-  word.map((name) => ({ cel: `'${name}' == event.name`, js: (input: RuleInput) => input.event.name === name })),
+  word.map((name) => ({ cel: `event.name == '${name}'`, js: (input: Sample) => input.event.name === name })),
+  word.map((name) => ({ cel: `'${name}' == event.name`, js: (input: Sample) => input.event.name === name })),
   fc.uniqueArray(word, { minLength: 1, maxLength: 3 }).map((names) => ({
     cel: `event.name in [${names.map((name) => `'${name}'`).join(", ")}]`,
-    js: (input: RuleInput) => (names as string[]).includes(input.event.name),
+    js: (input: Sample) => (names as string[]).includes(input.event.name),
   })),
 );
+const cohortClause: fc.Arbitrary<Clause> = fc.constantFrom(...COHORTS).map((key) => ({
+  cel: `profile.in_cohort('${key}')`,
+  js: (input: Sample) => input.cohorts[key] ?? "error",
+}));
 
 const and = (a: Outcome, b: Outcome): Outcome => (a === false || b === false ? false : a === "error" || b === "error" ? "error" : true);
 const or = (a: Outcome, b: Outcome): Outcome => (a === true || b === true ? true : a === "error" || b === "error" ? "error" : false);
@@ -72,9 +83,10 @@ const ruleArb: fc.Arbitrary<Clause> = fc.letrec<{ rule: Clause }>((tie) => ({
     numberClause,
     stringClause,
     nameClause,
-    fc.tuple(tie("rule"), tie("rule")).map(([a, b]) => ({ cel: `(${a.cel}) && (${b.cel})`, js: (input: RuleInput) => and(a.js(input), b.js(input)) })),
-    fc.tuple(tie("rule"), tie("rule")).map(([a, b]) => ({ cel: `(${a.cel}) || (${b.cel})`, js: (input: RuleInput) => or(a.js(input), b.js(input)) })),
-    tie("rule").map((a) => ({ cel: `!(${a.cel})`, js: (input: RuleInput) => not(a.js(input)) })),
+    cohortClause,
+    fc.tuple(tie("rule"), tie("rule")).map(([a, b]) => ({ cel: `(${a.cel}) && (${b.cel})`, js: (input: Sample) => and(a.js(input), b.js(input)) })),
+    fc.tuple(tie("rule"), tie("rule")).map(([a, b]) => ({ cel: `(${a.cel}) || (${b.cel})`, js: (input: Sample) => or(a.js(input), b.js(input)) })),
+    tie("rule").map((a) => ({ cel: `!(${a.cel})`, js: (input: Sample) => not(a.js(input)) })),
   ),
 })).rule;
 
@@ -88,20 +100,27 @@ const propsArb = fc.record(
   },
   { requiredKeys: [] },
 );
-const inputArb: fc.Arbitrary<RuleInput> = fc.record({ name: word, eventProps: propsArb, profileProps: propsArb }).map(({ name, eventProps, profileProps }) => ({
-  event: { id: "e", name, time: 0, profile_id: "p", props: eventProps, ctx: {} },
-  profile: { id: "p", props: profileProps },
-}));
+const membershipArb = fc.record(
+  Object.fromEntries(COHORTS.map((key) => [key, fc.constantFrom(true, false, null)])) as Record<(typeof COHORTS)[number], fc.Arbitrary<boolean | null>>,
+  { requiredKeys: [] },
+);
+const inputArb: fc.Arbitrary<Sample> = fc
+  .record({ name: word, eventProps: propsArb, profileProps: propsArb, cohorts: membershipArb })
+  .map(({ name, eventProps, profileProps, cohorts }) => ({
+    event: { id: "e", name, time: 0, profile_id: "p", props: eventProps, ctx: {} },
+    profile: { id: "p", props: profileProps },
+    cohorts,
+  }));
 
 describe("compiled rules", () => {
   it("agree with the equivalent plain-JS predicate", () => {
     fc.assert(
       fc.property(ruleArb, fc.array(inputArb, { minLength: 1, maxLength: 8 }), (rule, inputs) => {
-        expect(checkRule(rule.cel, ATTRIBUTES)).toMatchObject({ ok: true });
-        const compiled = compileRule(rule.cel, ATTRIBUTES);
+        expect(checkRule(rule.cel, ATTRIBUTES, COHORTS)).toMatchObject({ ok: true });
+        const compiled = compileRule(rule.cel, ATTRIBUTES, COHORTS);
         for (const input of inputs) {
           const expected = rule.js(input);
-          expect(compiled.evaluate(input, EMPTY_WINDOW_READER), `${rule.cel} on ${JSON.stringify(input)}`).toBe(expected === true);
+          expect(compiled.evaluate(input, EMPTY_WINDOW_READER, readerOf(input)), `${rule.cel} on ${JSON.stringify(input)}`).toBe(expected === true);
         }
       }),
       { numRuns: 300 },
@@ -112,7 +131,7 @@ describe("compiled rules", () => {
     const anyProps = fc.dictionary(fc.constantFrom(...NUMBER_ATTRS, ...STRING_ATTRS, "__proto__", "constructor", "x"), fc.jsonValue({ maxDepth: 2 }));
     fc.assert(
       fc.property(ruleArb, anyProps, anyProps, (rule, eventProps, profileProps) => {
-        const compiled = compileRule(rule.cel, ATTRIBUTES);
+        const compiled = compileRule(rule.cel, ATTRIBUTES, COHORTS);
         const input: RuleInput = {
           event: { id: "e", name: "a", time: 0, profile_id: null, props: eventProps, ctx: {} },
           profile: { id: null, props: profileProps },
@@ -131,15 +150,15 @@ describe("compiled rules", () => {
     const anyProps = fc.dictionary(fc.constantFrom(...NUMBER_ATTRS, ...STRING_ATTRS, "x"), fc.jsonValue({ maxDepth: 2 }));
     let skippable = 0;
     fc.assert(
-      fc.property(ruleArb, word, anyProps, anyProps, (rule, name, eventProps, profileProps) => {
-        const compiled = compileRule(rule.cel, ATTRIBUTES);
+      fc.property(ruleArb, word, anyProps, anyProps, membershipArb, (rule, name, eventProps, profileProps, cohorts) => {
+        const compiled = compileRule(rule.cel, ATTRIBUTES, COHORTS);
         if (compiled.eventNames === null || compiled.eventNames.has(name)) return;
         skippable++;
         const input: RuleInput = {
           event: { id: "e", name, time: 0, profile_id: null, props: eventProps, ctx: {} },
           profile: { id: null, props: profileProps },
         };
-        expect(compiled.evaluate(input, EMPTY_WINDOW_READER), rule.cel).toBe(false);
+        expect(compiled.evaluate(input, EMPTY_WINDOW_READER, readerOf({ ...input, cohorts })), rule.cel).toBe(false);
       }),
       { numRuns: 1000 },
     );

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkRule, compileRule, EMPTY_WINDOW_READER, RuleCompileError, RuleRuntimeError, type AttributeDef, type RuleInput, type WindowReader } from ".";
+import {
+  checkRule,
+  compileRule,
+  EMPTY_WINDOW_READER,
+  NO_COHORTS,
+  RuleCompileError,
+  RuleRuntimeError,
+  type AttributeDef,
+  type CohortReader,
+  type RuleInput,
+  type WindowReader,
+} from ".";
 
 const SHOP: AttributeDef[] = [
   { entity: "event", name: "amount", type: "number" },
@@ -37,8 +48,8 @@ function fixedWindows(values: Partial<Record<keyof WindowReader, number | null>>
   };
 }
 
-function errorsOf(source: string, attributes = SHOP) {
-  const check = checkRule(source, attributes);
+function errorsOf(source: string, attributes = SHOP, cohorts: readonly string[] = []) {
+  const check = checkRule(source, attributes, cohorts);
   if (check.ok) throw new Error(`expected "${source}" to fail, but it checked fine`);
   return check.errors;
 }
@@ -49,9 +60,10 @@ describe("the design's three rules, verbatim", () => {
       ok: true,
       warnings: [],
       windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }],
+      cohortKeys: [],
     });
-    expect(checkRule(RULE_FIRST_LOGIN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [] });
-    expect(checkRule(RULE_CAMPAIGN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [] });
+    expect(checkRule(RULE_FIRST_LOGIN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [], cohortKeys: [] });
+    expect(checkRule(RULE_CAMPAIGN, SHOP)).toEqual({ ok: true, warnings: [], windowNeeds: [], cohortKeys: [] });
   });
 
   it("fire a big purchase when the window holds a purchase, whether the amount is an int or a double", () => {
@@ -237,5 +249,77 @@ describe("evaluate", () => {
     expect(() => compileRule("event.props.amount > 1", SHOP).evaluate(input("x", { constructor: 1, amount: 5 }), EMPTY_WINDOW_READER)).toThrow(
       RuleRuntimeError,
     );
+  });
+});
+
+describe("profile.in_cohort", () => {
+  const COHORTS = ["vip", "churn_risk", "beta_testers"];
+  /** Membership answered from fixed sets: listed keys are known, others not loaded yet. */
+  const members = (known: Record<string, boolean>): CohortReader => ({ inCohort: (key) => known[key] ?? null });
+
+  it("checks against the project's cohort keys and names the cohorts the worker must keep, once each", () => {
+    const rule = "event.name == 'purchase' && (profile.in_cohort('vip') || !profile.in_cohort('churn_risk')) && profile.in_cohort('vip')";
+    expect(checkRule(rule, SHOP, COHORTS)).toEqual({ ok: true, warnings: [], windowNeeds: [], cohortKeys: ["vip", "churn_risk"] });
+    expect(compileRule(rule, SHOP, COHORTS).cohortKeys).toEqual(["vip", "churn_risk"]);
+  });
+
+  it("names an unknown cohort with its offsets, and suggests a close key", () => {
+    const source = "profile.in_cohort('vpi')";
+    const [problem] = errorsOf(source, SHOP, COHORTS);
+    expect(problem!.message).toBe("unknown cohort 'vpi'; did you mean 'vip'?");
+    expect(source.slice(problem!.from, problem!.to)).toBe("'vpi'");
+    expect(errorsOf("profile.in_cohort('whales')", SHOP, COHORTS)[0]!.message).toBe(
+      "unknown cohort 'whales': this project's cohorts are 'vip', 'churn_risk', 'beta_testers'",
+    );
+    expect(errorsOf("profile.in_cohort('vip')", SHOP, [])[0]!.message).toBe(
+      "unknown cohort 'vip': this project has no cohorts yet; create one on the Cohorts page",
+    );
+    // Without the project's keys, no cohort is known.
+    expect(checkRule("profile.in_cohort('vip')", SHOP)).toMatchObject({ ok: false });
+  });
+
+  it("requires one string literal, so the worker knows which members to keep", () => {
+    const source = "profile.in_cohort(profile.props.segment)";
+    const [problem] = errorsOf(source, [], COHORTS);
+    expect(problem!.message).toMatch(/the cohort key must be a string literal like 'vip'/);
+    expect(source.slice(problem!.from, problem!.to)).toBe("profile.props.segment");
+    expect(errorsOf("profile.in_cohort('vip' + '')", SHOP, COHORTS)[0]!.message).toMatch(/must be a string literal/);
+    expect(errorsOf("profile.in_cohort()", SHOP, COHORTS)[0]!.message).toMatch(/takes one cohort key.*got 0 arguments/);
+    expect(errorsOf("profile.in_cohort('vip', 'x')", SHOP, COHORTS)[0]!.message).toMatch(/got 2 arguments/);
+    expect(errorsOf("profile.in_segment('vip')", SHOP, COHORTS)[0]!.message).toBe("unknown profile function 'in_segment': use profile.in_cohort('cohort_key')");
+  });
+
+  it("is a bool the checker types, only on profile", () => {
+    expect(errorsOf("profile.in_cohort('vip') + 1", SHOP, COHORTS)[0]!.message).toMatch(/cannot be applied to bool and int/);
+    expect(checkRule("event.in_cohort('vip')", SHOP, COHORTS)).toMatchObject({ ok: false });
+    expect(checkRule("in_cohort('vip')", SHOP, COHORTS)).toMatchObject({ ok: false });
+  });
+
+  it("fires for members, not for others, and not while the cohort's members are unknown", () => {
+    const rule = compileRule("event.name == 'purchase' && profile.in_cohort('vip')", SHOP, COHORTS);
+    expect(rule.evaluate(input("purchase"), EMPTY_WINDOW_READER, members({ vip: true }))).toBe(true);
+    expect(rule.evaluate(input("purchase"), EMPTY_WINDOW_READER, members({ vip: false }))).toBe(false);
+    expect(rule.evaluate(input("purchase"), EMPTY_WINDOW_READER, members({}))).toBe(false);
+    expect(rule.evaluate(input("purchase"), EMPTY_WINDOW_READER)).toBe(false);
+    expect(rule.evaluate(input("refund"), EMPTY_WINDOW_READER, members({ vip: true }))).toBe(false);
+  });
+
+  it("treats unknown membership as a missing value: a negation does not fire either, and || still decides", () => {
+    const negated = compileRule("!profile.in_cohort('churn_risk')", SHOP, COHORTS);
+    expect(negated.evaluate(input("login"), EMPTY_WINDOW_READER, members({ churn_risk: false }))).toBe(true);
+    expect(negated.evaluate(input("login"), EMPTY_WINDOW_READER, NO_COHORTS)).toBe(false);
+    const either = compileRule("profile.in_cohort('vip') || profile.in_cohort('beta_testers')", SHOP, COHORTS);
+    expect(either.evaluate(input("login"), EMPTY_WINDOW_READER, members({ beta_testers: true }))).toBe(true);
+    expect(either.evaluate(input("login"), EMPTY_WINDOW_READER, members({ beta_testers: false }))).toBe(false);
+  });
+
+  it("reads the membership passed to this evaluation only", () => {
+    const rule = compileRule("profile.in_cohort('vip')", SHOP, COHORTS);
+    const asked: string[] = [];
+    const reader: CohortReader = { inCohort: (key) => (asked.push(key), true) };
+    expect(rule.evaluate(input("login"), EMPTY_WINDOW_READER, reader)).toBe(true);
+    expect(asked).toEqual(["vip"]);
+    // The next evaluation without a reader does not see the previous one's.
+    expect(rule.evaluate(input("login"), EMPTY_WINDOW_READER)).toBe(false);
   });
 });

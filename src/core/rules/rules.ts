@@ -1,6 +1,6 @@
 /**
  * Trigger rules: CEL expressions over `event`, `profile` and `window`, checked at save time against
- * the project's attribute definitions and compiled once for the worker's hot path.
+ * the project's attribute definitions and cohort keys, and compiled once for the worker's hot path.
  *
  * Semantics worth knowing (also shown in the editor):
  * - Numbers from JSON are doubles; int literals compare and mix with them (`amount > 10000`,
@@ -14,6 +14,10 @@
  *   undeclared one (`event.props.X`) is an error and the declared types are enforced; with none
  *   declared, that entity's props are unchecked (a warning says so), so a fresh project can
  *   write rules before its tracking plan.
+ * - `profile.in_cohort('key')` names one of the project's cohorts by a literal key. Membership is
+ *   read from a CohortReader the worker keeps in memory (refreshed on a schedule, never queried per
+ *   event); a cohort whose members are not loaded yet counts as a missing value (the rule does not
+ *   fire), and an event without a profile is in no cohort.
  */
 import { Environment, EvaluationError, ParseError, TypeError as CelTypeError, type ASTNode } from "@marcbachmann/cel-js";
 import { RESERVED_KEYS } from "../storable";
@@ -21,6 +25,7 @@ import {
   EVENT_FIELDS,
   MAX_RULE_LENGTH,
   PROFILE_FIELDS,
+  PROFILE_FUNCTIONS,
   WINDOW_FUNCTION_NAMES,
   WINDOW_FUNCTIONS,
   celTypeOfAttribute,
@@ -45,7 +50,7 @@ export interface RuleProblem {
   to?: number;
 }
 
-export type RuleCheck = { ok: true; warnings: RuleProblem[]; windowNeeds: WindowNeed[] } | { ok: false; errors: RuleProblem[] };
+export type RuleCheck = { ok: true; warnings: RuleProblem[]; windowNeeds: WindowNeed[]; cohortKeys: string[] } | { ok: false; errors: RuleProblem[] };
 
 /** The window state as seen by one event; implemented by the worker's ProfileWindows. */
 export interface WindowReader {
@@ -66,6 +71,15 @@ export const EMPTY_WINDOW_READER: WindowReader = Object.freeze({
   distinct: () => 0,
 });
 
+/** The event's profile's cohort membership, as the worker last loaded it. */
+export interface CohortReader {
+  /** True or false, or null when the cohort's members are not known (not loaded yet): the rule then does not fire, as with a missing prop. */
+  inCohort(key: string): boolean | null;
+}
+
+/** No membership known: every `profile.in_cohort(…)` counts as a missing value. */
+export const NO_COHORTS: CohortReader = Object.freeze({ inCohort: () => null });
+
 export interface RuleInput {
   event: {
     id: string;
@@ -82,13 +96,15 @@ export interface RuleInput {
 export interface CompiledRule {
   source: string;
   windowNeeds: WindowNeed[];
+  /** The cohort keys the rule reads through profile.in_cohort, once each: the worker keeps their members. */
+  cohortKeys: readonly string[];
   /**
    * The event names the rule can fire on, or null for any. For any other name the rule is false
    * without an error, so the worker skips evaluating it.
    */
   eventNames: ReadonlySet<string> | null;
   /** True when the rule fires. Throws only RuleRuntimeError. */
-  evaluate(input: RuleInput, windows: WindowReader): boolean;
+  evaluate(input: RuleInput, windows: WindowReader, cohorts?: CohortReader): boolean;
 }
 
 export class RuleCompileError extends Error {
@@ -110,8 +126,31 @@ class WindowHandle {
   reader: WindowReader = EMPTY_WINDOW_READER;
 }
 
-/** Thrown by avg/min/max over no values: treated like a missing prop. */
-class MissingWindowValue extends Error {}
+/** Thrown by avg/min/max over no values and by an unknown membership: treated like a missing prop. */
+class MissingValue extends Error {}
+
+/**
+ * The membership the running evaluation reads. `profile` is a plain map on the hot path, so
+ * in_cohort cannot carry it; evaluation is synchronous, so one slot is enough.
+ */
+let activeCohorts: CohortReader = NO_COHORTS;
+
+function inCohort(_profile: unknown, key: string): boolean {
+  const member = activeCohorts.inCohort(key);
+  if (member === null) throw new MissingValue();
+  return member;
+}
+
+function registerInCohort(env: Environment, receiverType: string): Environment {
+  return env.registerFunction({
+    name: "in_cohort",
+    receiverType,
+    returnType: "bool",
+    params: [{ name: "key", type: "string" }],
+    description: PROFILE_FUNCTIONS.in_cohort.doc,
+    handler: inCohort,
+  });
+}
 
 const durationCache = new Map<string, number>();
 function durationMs(text: string): number {
@@ -126,7 +165,7 @@ function durationMs(text: string): number {
 }
 
 function present(value: number | null): number {
-  if (value === null) throw new MissingWindowValue();
+  if (value === null) throw new MissingValue();
   return value;
 }
 
@@ -190,11 +229,10 @@ let evaluation: Environment | undefined;
 /** The hot-path environment: plain maps, so the worker's objects are read without conversion. */
 function evaluationEnvironment(): Environment {
   base ??= baseEnvironment();
-  evaluation ??= base
-    .clone()
-    .registerVariable("event", "map<string, dyn>")
-    .registerVariable("profile", "map<string, dyn>")
-    .registerVariable("window", "Window");
+  evaluation ??= registerInCohort(
+    base.clone().registerVariable("event", "map<string, dyn>").registerVariable("profile", "map<string, dyn>").registerVariable("window", "Window"),
+    "map<string, dyn>",
+  );
   return evaluation;
 }
 
@@ -216,6 +254,7 @@ function checkingEnvironment(attributes: readonly AttributeDef[]): Environment {
     Object.fromEntries(fields.map((field) => [field.name, field.name === "props" ? props : field.type]));
   env.registerType("RuleEvent", { fields: fieldTypes(EVENT_FIELDS, propsType("event", "EventProps")) });
   env.registerType("RuleProfile", { fields: fieldTypes(PROFILE_FIELDS, propsType("profile", "ProfileProps")) });
+  registerInCohort(env, "RuleProfile");
   env.registerVariable("event", "RuleEvent").registerVariable("profile", "RuleProfile").registerVariable("window", "Window");
   return env;
 }
@@ -227,6 +266,7 @@ interface Analysis {
   errors: RuleProblem[];
   warnings: RuleProblem[];
   windowNeeds: WindowNeed[];
+  cohortKeys: string[];
 }
 
 const at = (node: ASTNode): { from: number; to: number } => ({ from: node.start, to: node.end });
@@ -270,9 +310,9 @@ function editDistance(a: string, b: string): number {
 
 const quote = (text: string) => `'${text.length > 60 ? `${text.slice(0, 60)}…` : text}'`;
 
-/** Walks the AST for what CEL's checker cannot say: attribute names, window arguments, reserved keys. */
-function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
-  const result: Analysis = { errors: [], warnings: [], windowNeeds: [] };
+/** Walks the AST for what CEL's checker cannot say: attribute names, window arguments, cohort keys, reserved keys. */
+function analyse(root: ASTNode, attributes: readonly AttributeDef[], cohorts: readonly string[]): Analysis {
+  const result: Analysis = { errors: [], warnings: [], windowNeeds: [], cohortKeys: [] };
   const declared = {
     event: attributes.filter((attribute) => attribute.entity === "event").map((attribute) => attribute.name),
     profile: attributes.filter((attribute) => attribute.entity === "profile").map((attribute) => attribute.name),
@@ -353,11 +393,49 @@ function analyse(root: ASTNode, attributes: readonly AttributeDef[]): Analysis {
     }
   };
 
+  const checkProfileCall = (node: ASTNode, fn: string, args: ASTNode[]) => {
+    if (!Object.hasOwn(PROFILE_FUNCTIONS, fn)) {
+      result.errors.push({ message: `unknown profile function ${quote(fn)}: use profile.in_cohort('cohort_key')`, ...at(node) });
+      return;
+    }
+    if (args.length !== 1) {
+      result.errors.push({
+        message: `profile.in_cohort takes one cohort key, like profile.in_cohort('vip'); got ${args.length} arguments`,
+        ...at(node),
+      });
+      return;
+    }
+    const arg = args[0]!;
+    const key = stringLiteral(arg);
+    if (key === null) {
+      result.errors.push({
+        message: "profile.in_cohort: the cohort key must be a string literal like 'vip', so the worker knows which cohorts to keep in memory",
+        ...at(arg),
+      });
+      return;
+    }
+    if (!cohorts.includes(key)) {
+      const suggestion = closest(key, cohorts);
+      const hint =
+        cohorts.length === 0
+          ? ": this project has no cohorts yet; create one on the Cohorts page"
+          : suggestion
+            ? `; did you mean '${suggestion}'?`
+            : cohorts.length <= 5
+              ? `: this project's cohorts are ${cohorts.map((name) => `'${name}'`).join(", ")}`
+              : " in this project (see the Cohorts page)";
+      result.errors.push({ message: `unknown cohort ${quote(key)}${hint}`, ...at(arg) });
+      return;
+    }
+    if (!result.cohortKeys.includes(key)) result.cohortKeys.push(key);
+  };
+
   const visit = (node: ASTNode): void => {
     switch (node.op) {
       case "rcall": {
         const [fn, receiver, args] = node.args;
         if (receiver.op === "id" && receiver.args === "window") checkWindowCall(node, fn, args);
+        else if (receiver.op === "id" && receiver.args === "profile") checkProfileCall(node, fn, args);
         else visit(receiver);
         args.forEach(visit);
         return;
@@ -419,12 +497,15 @@ function problemOf(error: unknown, source: string): RuleProblem {
   return { message: `could not check the rule: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
 }
 
-/** Checks a rule against the project's attributes: syntax, names, window arguments, types, bool result. */
-export function checkRule(source: string, attributes: readonly AttributeDef[]): RuleCheck {
-  return inspectRule(source, attributes).check;
+/**
+ * Checks a rule against the project's attributes and cohort keys: syntax, names, window
+ * arguments, cohorts, types, bool result.
+ */
+export function checkRule(source: string, attributes: readonly AttributeDef[], cohorts: readonly string[] = []): RuleCheck {
+  return inspectRule(source, attributes, cohorts).check;
 }
 
-function inspectRule(source: string, attributes: readonly AttributeDef[]): { check: RuleCheck; ast: ASTNode | null } {
+function inspectRule(source: string, attributes: readonly AttributeDef[], cohorts: readonly string[]): { check: RuleCheck; ast: ASTNode | null } {
   const refuse = (errors: RuleProblem[]) => ({ check: { ok: false as const, errors }, ast: null });
   if (typeof source !== "string") return refuse([{ message: "the rule must be text" }]);
   if (source.length > MAX_RULE_LENGTH) return refuse([{ message: `the rule is ${source.length} characters long; the limit is ${MAX_RULE_LENGTH}` }]);
@@ -432,7 +513,7 @@ function inspectRule(source: string, attributes: readonly AttributeDef[]): { che
   try {
     const env = checkingEnvironment(attributes);
     const parsed = env.parse(source);
-    const analysis = analyse(parsed.ast, attributes);
+    const analysis = analyse(parsed.ast, attributes, cohorts);
     if (analysis.errors.length > 0) return refuse(analysis.errors);
     const typed = parsed.check();
     if (!typed.valid) return refuse([problemOf(typed.error, source)]);
@@ -445,7 +526,7 @@ function inspectRule(source: string, attributes: readonly AttributeDef[]): { che
       });
     else if (typed.type !== "bool")
       return refuse([{ message: `a rule must evaluate to a bool (true or false), but this one gives ${typed.type}`, from: 0, to: source.length }]);
-    return { check: { ok: true, warnings, windowNeeds: analysis.windowNeeds }, ast: parsed.ast };
+    return { check: { ok: true, warnings, windowNeeds: analysis.windowNeeds, cohortKeys: analysis.cohortKeys }, ast: parsed.ast };
   } catch (error) {
     return refuse([problemOf(error, source)]);
   }
@@ -500,8 +581,8 @@ function describeValue(value: unknown): string {
 }
 
 /** Checks and compiles a rule for repeated evaluation. Throws RuleCompileError with the problems. */
-export function compileRule(source: string, attributes: readonly AttributeDef[]): CompiledRule {
-  const { check, ast } = inspectRule(source, attributes);
+export function compileRule(source: string, attributes: readonly AttributeDef[], cohorts: readonly string[] = []): CompiledRule {
+  const { check, ast } = inspectRule(source, attributes, cohorts);
   if (!check.ok) throw new RuleCompileError(check.errors);
   let program: (context: Record<string, unknown>) => unknown;
   try {
@@ -515,11 +596,13 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
   return {
     source,
     windowNeeds: check.windowNeeds,
+    cohortKeys: check.cohortKeys,
     eventNames: ast ? eventNamesOf(ast) : null,
-    evaluate(input, windows) {
+    evaluate(input, windows, cohorts = NO_COHORTS) {
       context.event = input.event;
       context.profile = input.profile;
       window.reader = windows;
+      activeCohorts = cohorts;
       let result: unknown;
       // A missing prop surfaces as an error inside the library; without stack traces that path
       // costs little, and the message is all a rule's log needs.
@@ -528,7 +611,7 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
       try {
         result = program(context);
       } catch (error) {
-        if (error instanceof MissingWindowValue || (error instanceof EvaluationError && error.code === "no_such_key")) return false;
+        if (error instanceof MissingValue || (error instanceof EvaluationError && error.code === "no_such_key")) return false;
         if (error instanceof RuleRuntimeError) throw error;
         const problem = problemOf(error, source);
         const where =
@@ -539,6 +622,7 @@ export function compileRule(source: string, attributes: readonly AttributeDef[])
         context.event = null;
         context.profile = null;
         window.reader = EMPTY_WINDOW_READER;
+        activeCohorts = NO_COHORTS;
       }
       if (result === true || result === false) return result;
       throw new RuleRuntimeError(`the rule gave ${describeValue(result)}, not a bool`);

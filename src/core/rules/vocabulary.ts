@@ -50,6 +50,15 @@ export const PROFILE_FIELDS: readonly FieldSpec[] = [
   { name: "props", type: "map", doc: "The profile's properties as of this event." },
 ];
 
+/** Functions called on `profile`. */
+export const PROFILE_FUNCTIONS = {
+  in_cohort: {
+    params: ["key"],
+    returns: "bool",
+    doc: "True when the profile (or the person it was merged into) is in the project's cohort `key`. The worker refreshes membership every 30 s and soon after a cohort changes.",
+  },
+} as const;
+
 export const CONTEXT_KEYS = ["ip", "user_agent", "locale", "device_type", "os", "app_version", "country", "region", "city", "session_id"] as const;
 
 export const MAX_RULE_LENGTH = 4000;

@@ -142,6 +142,7 @@ describe("triggers.check", () => {
       ok: true,
       warnings: [],
       windowNeeds: [{ fn: "count", name: "purchase", prop: null, durationMs: 300_000 }],
+      cohortKeys: [],
     });
     await expect(caller.triggers.check({ projectId, rule: "x".repeat(5000) })).rejects.toMatchObject({
       code: "BAD_REQUEST",
