@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { VIOLATION_TYPES } from "~/core/events";
+import { cohortIdSchema, cohortMemberIdSchema, MAX_STATIC_MEMBERS, resolvedCohortSchema, resolvedCohortsSchema } from "~/core/cohorts";
 import {
   eventCursorSchema,
   eventFilterSchema,
@@ -89,6 +90,10 @@ export const queryInputs = {
       limit: limit(50_000, 10_000),
     },
   },
+  cohorts: {
+    /** A page of a cohort's persons, in id order after `cursor`. */
+    members: { cursor: z.string().max(256).nullable().default(null), limit: limit(200, 50) },
+  },
   deadLetters: {
     list: {
       reason: z.enum(VIOLATION_TYPES).nullable().default(null),
@@ -109,18 +114,21 @@ export const queryInputs = {
 } as const;
 
 const tenant = { projectId: projectIdSchema };
+/** The cohorts a report names, resolved by the app from the report's project (src/core/cohorts.ts). */
+const withCohorts = { cohorts: resolvedCohortsSchema };
+const cohort = { cohort: resolvedCohortSchema };
 /** Calendar-bound procedures also take the project's time zone, which the app reads from the project. */
 const zoned = { projectId: projectIdSchema, timezone: timeZoneSchema };
 
 /** The service's inputs: each procedure's fields with the tenant's, as one strict object (unknown keys refused). */
 export const queryServiceInputs = {
   report: {
-    query: z.strictObject({ ...tenant, ...queryInputs.report.query }),
-    trend: z.strictObject({ ...zoned, ...queryInputs.report.trend }),
-    funnel: z.strictObject({ ...zoned, ...queryInputs.report.funnel }),
-    segment: z.strictObject({ ...tenant, ...queryInputs.report.segment }),
-    retention: z.strictObject({ ...zoned, ...queryInputs.report.retention }),
-    paths: z.strictObject({ ...tenant, ...queryInputs.report.paths }),
+    query: z.strictObject({ ...tenant, ...queryInputs.report.query, ...withCohorts }),
+    trend: z.strictObject({ ...zoned, ...queryInputs.report.trend, ...withCohorts }),
+    funnel: z.strictObject({ ...zoned, ...queryInputs.report.funnel, ...withCohorts }),
+    segment: z.strictObject({ ...tenant, ...queryInputs.report.segment, ...withCohorts }),
+    retention: z.strictObject({ ...zoned, ...queryInputs.report.retention, ...withCohorts }),
+    paths: z.strictObject({ ...tenant, ...queryInputs.report.paths, ...withCohorts }),
   },
   events: {
     list: z.strictObject({ ...tenant, ...queryInputs.events.list }),
@@ -139,6 +147,15 @@ export const queryServiceInputs = {
   triggers: {
     firings: z.strictObject({ ...tenant, ...queryInputs.triggers.firings }),
     backtestEvents: z.strictObject({ ...tenant, ...queryInputs.triggers.backtestEvents }),
+  },
+  cohorts: {
+    count: z.strictObject({ ...tenant, ...cohort }),
+    members: z.strictObject({ ...tenant, ...cohort, ...queryInputs.cohorts.members }),
+    /** Every id naming a member (persons and ids merged into them): the worker's rule cache. */
+    memberIds: z.strictObject({ ...tenant, ...cohort }),
+    /** Replaces a static cohort's members; the app parsed, deduplicated and counted them. */
+    setStaticMembers: z.strictObject({ ...tenant, cohortId: cohortIdSchema, ids: z.array(cohortMemberIdSchema).max(MAX_STATIC_MEMBERS) }),
+    deleteMembers: z.strictObject({ ...tenant, cohortId: cohortIdSchema }),
   },
   deadLetters: {
     list: z.strictObject({ ...tenant, ...queryInputs.deadLetters.list }),
@@ -163,5 +180,6 @@ export const exportRequestSchema = z.strictObject({
   projectId: projectIdSchema,
   timezone: timeZoneSchema.default("UTC"),
   ...exportBodySchema.shape,
+  cohorts: resolvedCohortsSchema,
 });
 export type ExportRequest = z.input<typeof exportRequestSchema>;

@@ -56,6 +56,34 @@ export const filterSchema = z.discriminatedUnion("op", [
 export type Filter = z.infer<typeof filterSchema>;
 export const filtersSchema = z.array(filterSchema).max(20).default([]);
 
+// Cohorts in reports (src/core/cohorts.ts defines cohorts) ------------------------------------------
+
+/** A saved cohort's id (Prisma cuid): reports name cohorts by id, so renaming a cohort's key keeps them working. */
+export const cohortIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "A cohort id: letters, digits, _ and -.");
+/** Only events of people in (or not in) the cohort count; an event without a profile is in no cohort. */
+export const cohortFilterSchema = z.strictObject({ cohortId: cohortIdSchema, op: z.enum(["in", "not_in"]) });
+export type CohortFilter = z.infer<typeof cohortFilterSchema>;
+export const cohortFiltersSchema = z.array(cohortFilterSchema).max(5).default([]);
+/**
+ * The report once more per cohort, as if filtered to its people (`byCohort` in the answer): a person
+ * in two cohorts counts in both, one in none is in no part.
+ */
+export const cohortBreakdownSchema = z
+  .array(cohortIdSchema)
+  .max(10)
+  .default([])
+  .refine((ids) => new Set(ids).size === ids.length, { message: "Each cohort may be chosen once in a breakdown." });
+const cohortFields = { cohortFilters: cohortFiltersSchema, cohortBreakdown: cohortBreakdownSchema };
+
+/** The cohort ids a report definition names (filters and breakdown), each once. */
+export function referencedCohortIds(definition: { cohortFilters?: CohortFilter[]; cohortBreakdown?: string[] }): string[] {
+  return [...new Set([...(definition.cohortFilters ?? []).map((filter) => filter.cohortId), ...(definition.cohortBreakdown ?? [])])];
+}
+
 export const NUMERIC_AGGREGATIONS = ["sum", "avg", "min", "max", "p50", "p90", "p99"] as const;
 export const aggregationSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("count") }),
@@ -103,6 +131,7 @@ export const queryDefinitionSchema = z.strictObject({
   groupBy: z.array(fieldSchema).max(2).default([]),
   aggregation: aggregationSchema.default({ op: "count" }),
   limit: z.number().int().min(1).max(1000).default(100),
+  ...cohortFields,
 });
 export type QueryDefinition = z.input<typeof queryDefinitionSchema>;
 
@@ -125,6 +154,7 @@ export const trendDefinitionSchema = z.strictObject({
   compare: z.boolean().default(false),
   /** With `compare`: against the previous period (the default) or the same period one year earlier in the project's time zone. */
   compareTo: z.enum(TREND_COMPARISONS).default("previous"),
+  ...cohortFields,
 });
 export type TrendDefinition = z.input<typeof trendDefinitionSchema>;
 
@@ -145,6 +175,7 @@ export const funnelDefinitionSchema = z.strictObject({
   breakdownLimit: z.number().int().min(1).max(50).default(10),
   /** Bucket size of "conversion over time" (by when the attempt started). */
   interval: intervalSchema.default("day"),
+  ...cohortFields,
 });
 export type FunnelDefinition = z.input<typeof funnelDefinitionSchema>;
 
@@ -158,6 +189,7 @@ export const segmentDefinitionSchema = z.strictObject({
   breakdown: fieldSchema,
   aggregation: aggregationSchema.default({ op: "count" }),
   topN: z.number().int().min(1).max(100).default(10),
+  ...cohortFields,
 });
 export type SegmentDefinition = z.input<typeof segmentDefinitionSchema>;
 
@@ -170,6 +202,7 @@ export const retentionDefinitionSchema = z.strictObject({
   interval: z.enum(["day", "week"]).default("day"),
   periods: z.number().int().min(1).max(60).default(14),
   filters: filtersSchema,
+  ...cohortFields,
 });
 export type RetentionDefinition = z.input<typeof retentionDefinitionSchema>;
 
@@ -189,6 +222,7 @@ export const pathsDefinitionSchema = z.strictObject({
   sessionGapSeconds: z.number().int().min(60).max(86_400).default(1800),
   /** Applied to every event: the others are not seen, neither in a path nor as the start. */
   filters: filtersSchema,
+  ...cohortFields,
 });
 export type PathsDefinition = z.input<typeof pathsDefinitionSchema>;
 
@@ -230,6 +264,9 @@ export const eventFilterSchema = z.strictObject({
 export type EventFilter = z.input<typeof eventFilterSchema>;
 
 // Results (what the service answers; the UI renders these) ----------------------------------------
+
+/** A report's answer with its cohort breakdown: the same report per chosen cohort, null without a breakdown. */
+export type WithCohorts<T> = T & { byCohort: Array<{ cohortId: string; key: string; name: string; result: T }> | null };
 
 export interface QueryResult {
   /** Names of the group-by fields, then "value". */

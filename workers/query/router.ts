@@ -32,6 +32,7 @@ import {
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { pathsReport } from "./paths";
 import { withPersonOverrides } from "./identity";
+import { buildCohortCount, buildCohortMemberPage, buildDeleteCohortMembers, buildReplaceStaticMembers, cohortMembers, UnknownCohortError } from "./cohorts";
 import { BACKTEST_MAX_PAGE_ROWS, buildBacktestCount, buildBacktestPage, toBacktestEventRow } from "./backtest";
 import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
@@ -61,6 +62,7 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
   const cause = result.error.cause;
   if (cause instanceof QueryTimeoutError) throw new TRPCError({ code: "TIMEOUT", message: cause.message });
   if (cause instanceof RowCapError) throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: cause.message });
+  if (cause instanceof UnknownCohortError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message });
   if (cause instanceof ReportInputError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message });
   if (result.error.code === "INTERNAL_SERVER_ERROR") {
     ctx.log.error({ err: cause ?? result.error, path }, "query failed");
@@ -182,6 +184,38 @@ const triggersRouter = t.router({
   }),
 });
 
+/** Cohorts are evaluated at the time of asking; each call uses one instant for all its queries. */
+const cohortsRouter = t.router({
+  count: procedure.input(inputs.cohorts.count).query(async ({ ctx, input }) => {
+    const run: RunQuery = (q) => ctx.runner.all(q);
+    const [row] = await withPersonOverrides(run, input.projectId, () => run(buildCohortCount(input.projectId, input.cohort, new Date().toISOString())));
+    return { count: Number(row?.n ?? 0), computedAt: new Date().toISOString() };
+  }),
+  members: procedure.input(inputs.cohorts.members).query(async ({ ctx, input }) => {
+    const run: RunQuery = (q) => ctx.runner.all(q);
+    const rows = await withPersonOverrides(run, input.projectId, () =>
+      run(buildCohortMemberPage(input.projectId, input.cohort, new Date().toISOString(), input.cursor, input.limit)),
+    );
+    const items = rows.map((row) => ({
+      profileId: String(row.profile_id),
+      props: row.props === null ? null : (JSON.parse(String(row.props)) as Record<string, unknown>),
+    }));
+    return pageOf(items, input.limit, (row) => row.profileId);
+  }),
+  memberIds: procedure.input(inputs.cohorts.memberIds).query(async ({ ctx, input }) => {
+    const run: RunQuery = (q) => ctx.runner.all(q, { maxRows: 10_000_000 });
+    const ids = await withPersonOverrides(run, input.projectId, () => cohortMembers(run, input.projectId, input.cohort));
+    return { ids, computedAt: new Date().toISOString() };
+  }),
+  setStaticMembers: procedure.input(inputs.cohorts.setStaticMembers).mutation(async ({ ctx, input }) => {
+    const [, added] = await ctx.runner.transaction(buildReplaceStaticMembers(input.projectId, input.cohortId, input.ids));
+    return { members: added ?? 0 };
+  }),
+  deleteMembers: procedure.input(inputs.cohorts.deleteMembers).mutation(async ({ ctx, input }) => {
+    return { removed: await ctx.runner.change(buildDeleteCohortMembers(input.projectId, input.cohortId)) };
+  }),
+});
+
 const deadLettersRouter = t.router({
   list: procedure.input(inputs.deadLetters.list).query(async ({ ctx, input }) => {
     const rows = await ctx.runner.all(buildDeadLetterList(input.projectId, input.reason, input.cursor, input.limit, input.stage));
@@ -199,6 +233,7 @@ export const queryRouter = t.router({
   stats: statsRouter,
   triggers: triggersRouter,
   deadLetters: deadLettersRouter,
+  cohorts: cohortsRouter,
 });
 
 export type QueryRouter = typeof queryRouter;

@@ -99,6 +99,22 @@ export class QueryRunner {
     });
   }
 
+  /** Runs statements that change data in one transaction, all or none; answers each one's changed rows. */
+  async transaction(queries: BuiltQuery[]): Promise<number[]> {
+    return this.withConnection(this.limits.timeoutMs, async (connection) => {
+      await connection.run("BEGIN TRANSACTION");
+      try {
+        const changed: number[] = [];
+        for (const query of queries) changed.push(Number((await connection.run(query.sql, query.params)).rowsChanged));
+        await connection.run("COMMIT");
+        return changed;
+      } catch (error) {
+        await connection.run("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   /**
    * Streams a query's rows chunk by chunk (about 2048 rows each) to `onRows`, never holding the
    * whole result. `onRows` may wait (back-pressure). The time limit applies to each chunk's fetch,

@@ -46,6 +46,14 @@ export const ANALYTICS_DDL = [
     props JSON NOT NULL,
     PRIMARY KEY (project_id, change_id)
   )`,
+  /** Static cohorts' members (src/core/cohorts.ts), as uploaded: ids as sent, read through person overrides. */
+  `CREATE TABLE IF NOT EXISTS cohort_members (
+    project_id VARCHAR NOT NULL,
+    cohort_id VARCHAR NOT NULL,
+    profile_id VARCHAR NOT NULL,
+    added_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (project_id, cohort_id, profile_id)
+  )`,
   `CREATE TABLE IF NOT EXISTS trigger_logs (
     project_id VARCHAR NOT NULL,
     firing_id VARCHAR NOT NULL,

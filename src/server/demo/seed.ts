@@ -79,6 +79,9 @@ export const DEMO_EVENT_TYPES: Array<{ name: string; description: string; fields
 
 const DAY_MS = 86_400_000;
 
+/** The demo reports use no cohort (the schema's output carries the empty lists). */
+const NO_COHORTS = { cohortFilters: [], cohortBreakdown: [] };
+
 /**
  * The demo dashboard: what a shop owner looks at first. Ranges end at tomorrow's midnight (the
  * project is on UTC), which makes them "up to today" reports that roll forward every day.
@@ -92,6 +95,7 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
       spec: {
         kind: "trend",
         definition: {
+          ...NO_COHORTS,
           range: lastDays(14),
           interval: "day",
           series: [{ event: null, filters: [], aggregation: { op: "unique_profiles" }, label: "Active users" }],
@@ -106,6 +110,7 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
       spec: {
         kind: "funnel",
         definition: {
+          ...NO_COHORTS,
           range: lastDays(28),
           steps: [
             // Short labels: four of them share the width of a phone.
@@ -126,21 +131,45 @@ export function demoDashboard(now: number): Array<{ name: string; spec: ReportSp
       name: "Events by type, last 7 days",
       spec: {
         kind: "query",
-        definition: { range: lastDays(7), events: [], filters: [], groupBy: ["event_name"], aggregation: { op: "count" }, limit: 20 },
+        definition: {
+          ...NO_COHORTS,
+          range: lastDays(7),
+          events: [],
+          filters: [],
+          groupBy: ["event_name"],
+          aggregation: { op: "count" },
+          limit: 20,
+        },
       },
     },
     {
       name: "Purchases by campaign",
       spec: {
         kind: "segment",
-        definition: { range: lastDays(28), event: "purchase", filters: [], breakdown: "props.campaign", aggregation: { op: "count" }, topN: 5 },
+        definition: {
+          ...NO_COHORTS,
+          range: lastDays(28),
+          event: "purchase",
+          filters: [],
+          breakdown: "props.campaign",
+          aggregation: { op: "count" },
+          topN: 5,
+        },
       },
     },
     {
       name: "Weekly retention after sign-up",
       spec: {
         kind: "retention",
-        definition: { range: lastDays(28), cohortEvent: "sign_up", returnEvent: "login", interval: "week", periods: 4, filters: [] },
+        definition: {
+          ...NO_COHORTS,
+          range: lastDays(28),
+          cohortEvent: "sign_up",
+          returnEvent: "login",
+          interval: "week",
+          periods: 4,
+          filters: [],
+        },
       },
     },
   ];
