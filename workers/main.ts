@@ -18,6 +18,7 @@ import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
 import { createReplayHandler, REPLAY_PATH } from "./gateway/replay";
 import { actionsGroup, startActionRunner } from "./actions/runner";
+import { startAlertScheduler } from "./alerts/scheduler";
 import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhook-dispatcher";
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
@@ -65,7 +66,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     closers.add(() => prisma.$disconnect());
     const shared: Shared = { ...base, postgres, duckdb, bus, prisma, metrics };
 
-    if (parts.sink && duckdb) mountQueryService(shared, duckdb, routes);
+    if (parts.sink && duckdb) startAlerts(shared, mountQueryService(shared, duckdb, routes));
     if (parts.gateway) mountGateway(shared, routes);
 
     // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
@@ -243,6 +244,17 @@ function mountQueryService({ env, log, closers, bus, prisma, metrics }: Shared, 
     }),
   );
   return queries;
+}
+
+/** Metric alerts run beside the query service: they compute their series with its runner, as the reports do. */
+function startAlerts({ log, closers, bus, prisma }: Shared, queries: QueryService): void {
+  const scheduler = startAlertScheduler({
+    db: prisma,
+    run: (query) => queries.runner.all(query),
+    produce: (records) => bus.produce(records),
+    log: log.child({ component: "alerts" }),
+  });
+  closers.add(() => scheduler.stop());
 }
 
 /** The edge's produce endpoint and the ingest API (write keys only send; profiles are read through the app's REST API). */

@@ -25,6 +25,7 @@ export interface Tenant {
   savedReportId: string;
   profileDeletionId: string;
   importId: string;
+  alertId: string;
 }
 
 /** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
@@ -67,11 +68,21 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
     name: `Report ${tag}`,
     spec: { kind: "trend", definition: { range: { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" }, series: [{ event: null }] } },
   });
+  const alert = await caller.alerts.create({
+    projectId: project.id,
+    alert: {
+      name: `Alert ${tag}`,
+      reportId: savedReport.id,
+      config: { condition: "above", threshold: 100 },
+      actions: [{ type: "notification", title: "High", body: "" }],
+    },
+  });
   const profileDeletion = await caller.profiles.delete({ projectId: project.id, profileId: `gone-${tag}` });
   const importJob = await caller.imports.start({ projectId: project.id, format: "ndjson", fileName: `${tag}.ndjson` });
   const [membership] = await caller.organizations.members({ orgId });
   return {
     savedReportId: savedReport.id,
+    alertId: alert.id,
     profileDeletionId: profileDeletion.deletionId,
     importId: importJob.importId,
     user,
@@ -198,6 +209,24 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "savedReports.delete": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId) }),
     "savedReports.setOnDashboard": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId), onDashboard: fc.boolean() }),
     "savedReports.reorder": fc.record({ projectId: projectOrOwn, reportIds: fc.constant([target.savedReportId]) }),
+    "alerts.list": fc.record({ projectId }),
+    "alerts.get": fc.record({ projectId: projectOrOwn, alertId: fc.constant(target.alertId) }),
+    "alerts.create": fc.record({
+      projectId: projectOrOwn,
+      alert: fc.record({ name: word, reportId: fc.constant(target.savedReportId), config: fc.constant({ condition: "anomaly" }) }),
+    }),
+    "alerts.update": fc.record({
+      projectId: projectOrOwn,
+      alertId: fc.constant(target.alertId),
+      alert: fc.record({ name: word, reportId: fc.constant(target.savedReportId), config: fc.constant({ condition: "below", threshold: 1 }) }),
+    }),
+    "alerts.setEnabled": fc.record({ projectId: projectOrOwn, alertId: fc.constant(target.alertId), enabled: fc.boolean() }),
+    "alerts.delete": fc.record({ projectId: projectOrOwn, alertId: fc.constant(target.alertId) }),
+    "alerts.history": fc.record({ projectId: projectOrOwn, alertId: fc.constant(target.alertId) }),
+    "alerts.evaluate": fc.record({
+      projectId: projectOrOwn,
+      target: fc.constantFrom({ kind: "saved", alertId: target.alertId }, { kind: "draft", reportId: target.savedReportId, config: { condition: "anomaly" } }),
+    }),
   };
 }
 
@@ -238,6 +267,7 @@ export async function snapshot(app: TestApp, orgId: string) {
           webhookEndpoints: { orderBy: { id: "asc" }, include: { deliveries: { orderBy: { id: "asc" } } } },
           profileDeletions: { orderBy: { id: "asc" } },
           importJobs: { orderBy: { id: "asc" } },
+          metricAlerts: { orderBy: { id: "asc" }, include: { states: { orderBy: { id: "asc" } } } },
         },
       },
     },

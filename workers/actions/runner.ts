@@ -4,7 +4,8 @@ import type { Registry } from "prom-client";
 import type { ProfileRecord } from "../../src/core/events";
 import { TOPIC } from "../../src/core/events";
 import { NO_ACTIONS_HEADER, type Firing } from "../../src/core/pipeline";
-import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
+import { triggeredRecordSchema, type ActionResultRecord, type AlertFiringRecord } from "../../src/contracts/records";
+import type { AlertAction } from "../../src/core/alerts";
 import type { TriggerAction } from "../../src/core/triggers";
 import type { Logger } from "../../src/platform/logger";
 import type { BatchContext, Bus, ProduceRecord, Subscription } from "../bus/types";
@@ -88,8 +89,81 @@ export function firingPayload(firing: FiringWithEvent) {
   };
 }
 
+/** What a webhook receives and what kafka_publish sends when a metric alert fires. */
+export function alertFiringPayload(firing: AlertFiringRecord) {
+  return {
+    type: "alert.fired",
+    firing_id: firing.firing_id,
+    project_id: firing.project_id,
+    alert: {
+      id: firing.alert_id,
+      name: firing.alert_name,
+      report_id: firing.report_id,
+      series: firing.series_label,
+      condition: firing.condition,
+      threshold: firing.threshold,
+      k: firing.k,
+      window: firing.window,
+      interval: firing.interval,
+    },
+    period: { start: new Date(firing.period_start).toISOString(), label: firing.period_label },
+    value: firing.value,
+    median: firing.median,
+    mad: firing.mad,
+    detail: firing.detail,
+    fired_at: new Date(firing.fired_at).toISOString(),
+  };
+}
+
+/** A trigger firing or an alert firing, as the runner needs it: the two differ in payload and in whose profile they change. */
+interface ActionJob {
+  projectId: string;
+  firingId: string;
+  triggerId: string | null;
+  actions: ReadonlyArray<TriggerAction | AlertAction>;
+  payload: () => unknown;
+  /** The Kafka key of what kafka_publish sends. */
+  key: string;
+  /** Why notifications are skipped (an event that arrived too late), or null. */
+  notificationSkip: string | null;
+  /** The profile a tag_profile / update_attribute action changes, or why there is none. */
+  profileOf: (action: TriggerAction | AlertAction) => { profileId: string } | { skip: string };
+  /** An alert's notification without a body says what happened. */
+  defaultBody: string;
+}
+
+function triggerJob(firing: FiringWithEvent): ActionJob {
+  const late = backfillLateness(firing.event);
+  return {
+    projectId: firing.project_id,
+    firingId: firing.firing_id,
+    triggerId: firing.trigger_id,
+    actions: firing.actions,
+    payload: () => firingPayload(firing),
+    key: firing.profile_id ? `${firing.project_id}:${firing.profile_id}` : firing.firing_id,
+    notificationSkip: late === null ? null : `the event arrived ${formatLateness(late)} after it happened; notifications are for live events`,
+    profileOf: () => (firing.profile_id ? { profileId: firing.profile_id } : { skip: "the event has no profile_id" }),
+    defaultBody: "",
+  };
+}
+
+function alertJob(firing: AlertFiringRecord): ActionJob {
+  return {
+    projectId: firing.project_id,
+    firingId: firing.firing_id,
+    triggerId: null,
+    actions: firing.actions,
+    payload: () => alertFiringPayload(firing),
+    key: `${firing.project_id}:${firing.alert_id}`,
+    notificationSkip: null,
+    // An alert has no event profile: its profile actions name theirs (src/core/alerts.ts).
+    profileOf: (action) => ("profileId" in action ? { profileId: action.profileId } : { skip: "the action names no profile" }),
+    defaultBody: `${firing.alert_name}: ${firing.detail} (${firing.period_label})`,
+  };
+}
+
 /**
- * Runs the actions of every firing on `event.triggered`. Each action is idempotent by an id derived
+ * Runs the actions of every firing on `event.triggered`, a trigger's or a metric alert's. Each action is idempotent by an id derived
  * from the firing and the action's position, so a redelivered firing does nothing twice:
  * notifications are inserted with that id, profile changes go back to `event.raw` with it as
  * their event_id, and webhook deliveries are queued under it. Each action's outcome is produced
@@ -97,7 +171,7 @@ export function firingPayload(firing: FiringWithEvent) {
  */
 export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: BatchContext) => Promise<void> {
   return async (batch) => {
-    const firings: FiringWithEvent[] = [];
+    const jobs: ActionJob[] = [];
     for (const message of batch.messages) {
       if (message.headers[NO_ACTIONS_HEADER] === "1") continue; // most firings: nothing to run, nothing to parse
       let payload: unknown;
@@ -108,13 +182,17 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
       }
       const parsed = triggeredRecordSchema.safeParse(payload);
       // Action results (this runner's own) share the topic; only fired firings with actions are run.
+      if (parsed.success && parsed.data.kind === "alert_firing") {
+        if (parsed.data.actions.length > 0) jobs.push(alertJob(parsed.data));
+        continue;
+      }
       if (!parsed.success || parsed.data.kind !== "firing") continue;
       const firing = parsed.data;
-      if (firing.result === "fired" && firing.actions.length > 0 && firing.event) firings.push(firing as FiringWithEvent);
+      if (firing.result === "fired" && firing.actions.length > 0 && firing.event) jobs.push(triggerJob(firing as FiringWithEvent));
     }
-    if (firings.length === 0) return;
+    if (jobs.length === 0) return;
 
-    const projectIds = [...new Set(firings.map((firing) => firing.project_id))];
+    const projectIds = [...new Set(jobs.map((job) => job.projectId))];
     const { rows: projects } = await opts.pool.query<{ id: string; kafka_topic_pattern: string }>(
       "SELECT id, kafka_topic_pattern FROM projects WHERE id = ANY($1::text[])",
       [projectIds],
@@ -128,63 +206,63 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
     let webhooksQueued = 0;
     const now = Date.now();
 
-    for (const firing of firings) {
-      for (const [index, action] of firing.actions.entries()) {
+    for (const job of jobs) {
+      for (const [index, action] of job.actions.entries()) {
         const result = (status: ActionResultRecord["status"], detail: string) =>
           results.push({
             kind: "action_result",
-            project_id: firing.project_id,
-            firing_id: firing.firing_id,
+            project_id: job.projectId,
+            firing_id: job.firingId,
             action_index: index,
             action_type: action.type,
             status,
             detail,
             at: now,
           });
-        const actionId = stableId("act", firing.firing_id, index);
+        const actionId = stableId("act", job.firingId, index);
         switch (action.type) {
           case "notification": {
-            const late = backfillLateness(firing.event);
-            if (late !== null) {
-              result("skipped", `the event arrived ${formatLateness(late)} after it happened; notifications are for live events`);
+            if (job.notificationSkip !== null) {
+              result("skipped", job.notificationSkip);
               break;
             }
-            notifications.push({ id: actionId, projectId: firing.project_id, title: action.title, body: action.body });
+            notifications.push({ id: actionId, projectId: job.projectId, title: action.title, body: action.body || job.defaultBody });
             result("succeeded", "notification stored");
             break;
           }
           case "tag_profile":
           case "update_attribute": {
-            if (!firing.profile_id) {
-              result("skipped", "the event has no profile_id");
+            const target = job.profileOf(action);
+            if ("skip" in target) {
+              result("skipped", target.skip);
               break;
             }
-            toRaw.push(profileChangeOf(firing, action, actionId));
+            toRaw.push(profileChangeOf(job.projectId, target.profileId, action, actionId));
             result("succeeded", action.type === "tag_profile" ? `tag ${action.tag} added` : `${action.attribute} set`);
             break;
           }
           case "kafka_publish": {
-            const pattern = topicPattern.get(firing.project_id) ?? "prism.*";
+            const pattern = topicPattern.get(job.projectId) ?? "prism.*";
             if (!topicMatches(pattern, action.topic)) {
               result("failed", `topic ${action.topic} does not match the project's allowed pattern ${pattern}`);
               break;
             }
             published.push({
               topic: action.topic,
-              key: firing.profile_id ? `${firing.project_id}:${firing.profile_id}` : firing.firing_id,
-              value: JSON.stringify(firingPayload(firing)),
-              headers: { "prism-firing-id": firing.firing_id },
+              key: job.key,
+              value: JSON.stringify(job.payload()),
+              headers: { "prism-firing-id": job.firingId },
             });
             result("succeeded", `published to ${action.topic}`);
             break;
           }
           case "webhook": {
             const outcome = await opts.enqueueWebhook({
-              deliveryId: stableId("msg", firing.firing_id, index),
+              deliveryId: stableId("msg", job.firingId, index),
               endpointId: action.endpointId,
-              projectId: firing.project_id,
-              triggerId: firing.trigger_id,
-              payload: firingPayload(firing),
+              projectId: job.projectId,
+              triggerId: job.triggerId,
+              payload: job.payload(),
             });
             if (outcome === "queued" || outcome === "duplicate") webhooksQueued++;
             result(outcome === "queued" || outcome === "duplicate" ? "queued" : "failed", `webhook ${outcome.replace("_", " ")}`);
@@ -220,22 +298,23 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
 }
 
 function profileChangeOf(
-  firing: FiringWithEvent,
-  action: Extract<TriggerAction, { type: "tag_profile" | "update_attribute" }>,
+  projectId: string,
+  profileId: string,
+  action: Extract<TriggerAction | AlertAction, { type: "tag_profile" | "update_attribute" }>,
   actionId: string,
 ): ProduceRecord {
   const record: ProfileRecord = {
     type: "profile",
     event_id: actionId,
-    project_id: firing.project_id,
-    profile_id: firing.profile_id!,
+    project_id: projectId,
+    profile_id: profileId,
     sts: Date.now(),
     set: action.type === "update_attribute" ? { [action.attribute]: action.value } : {},
     set_once: {},
     unset: [],
     ...(action.type === "tag_profile" ? { add_tags: [action.tag] } : {}),
   };
-  return { topic: TOPIC.raw, key: `${firing.project_id}:${firing.profile_id}`, value: JSON.stringify(record), headers: { "prism-source": "action" } };
+  return { topic: TOPIC.raw, key: `${projectId}:${profileId}`, value: JSON.stringify(record), headers: { "prism-source": "action" } };
 }
 
 export function startActionRunner(opts: ActionRunnerOptions): Promise<Subscription> {

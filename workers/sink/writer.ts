@@ -261,6 +261,8 @@ export class SinkWriter {
           ]);
           staged.add("action_results");
           break;
+        case "alert_firing":
+          break;
         case "dead_letter":
           appendRow(await this.appender("dead_letters"), [
             decoded.letter.project_id,
@@ -410,6 +412,7 @@ type SinkRecord =
   | { kind: "merge"; merge: PersonMerge }
   | { kind: "firing"; firing: Firing }
   | { kind: "action_result"; result: ActionResultRecord }
+  | { kind: "alert_firing" }
   | { kind: "dead_letter"; letter: z.infer<typeof deadLetterSchema>; source: string }
   | { kind: "undecodable"; letter: ProduceRecord };
 
@@ -429,6 +432,7 @@ export function decodeForSink(message: BusMessage): SinkRecord {
   if (message.topic === TOPIC.triggered) {
     const parsed = triggeredRecordSchema.safeParse(payload);
     if (!parsed.success) return undecodable(message, describeIssue(parsed.error), "invalid");
+    if (parsed.data.kind === "alert_firing") return { kind: "alert_firing" }; // its history is the alert's state rows in PostgreSQL
     return parsed.data.kind === "action_result" ? { kind: "action_result", result: parsed.data } : { kind: "firing", firing: parsed.data };
   }
   if (message.topic === TOPIC.dlq) {

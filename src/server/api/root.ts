@@ -1,4 +1,5 @@
 import { accountRouter } from "~/server/api/routers/account";
+import { alertsRouter } from "~/server/api/routers/alerts";
 import { adminRouter } from "~/server/api/routers/admin";
 import { apiKeysRouter } from "~/server/api/routers/api-keys";
 import { invitesRouter } from "~/server/api/routers/invites";
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   webhooks: webhooksRouter,
   reports: reportsRouter,
   savedReports: savedReportsRouter,
+  alerts: alertsRouter,
   events: eventsRouter,
   profiles: profilesRouter,
   deadLetters: deadLettersRouter,
