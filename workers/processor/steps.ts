@@ -8,6 +8,7 @@ import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonOb
 import { evaluateEvent, type TriggerOutcome } from "../../src/core/processing";
 import { RESERVED_KEYS } from "../../src/core/storable";
 import type { FiringRecord } from "../../src/contracts/records";
+import { encodeValue, type RecordFormat } from "../../src/contracts/wire/codec";
 import { NO_ACTIONS_HEADER, type EnrichedEvent, type ProfileChange } from "../../src/core/pipeline";
 import type { PersonMerge } from "../../src/core/identity";
 import type { BusMessage, ProduceRecord } from "../bus/types";
@@ -202,7 +203,7 @@ function foldPerson(batch: BatchState, projectId: string, merge: { from: string;
   batch.drop(fromKey);
 }
 
-function mergeRecord(record: ProfileRecord, merge: { from: string; into: string }, headers: BusMessage["headers"]): ProduceRecord {
+function mergeRecord(record: ProfileRecord, merge: { from: string; into: string }, headers: BusMessage["headers"], format: RecordFormat): ProduceRecord {
   const value: PersonMerge = {
     type: "merge",
     project_id: record.project_id,
@@ -211,11 +212,11 @@ function mergeRecord(record: ProfileRecord, merge: { from: string; into: string 
     change_id: record.event_id,
     merged_at: record.sts,
   };
-  return { topic: TOPIC.enriched, key: `${record.project_id}:${merge.into}`, value: JSON.stringify(value), headers };
+  return { topic: TOPIC.enriched, key: `${record.project_id}:${merge.into}`, ...encodeValue(format, "person_merge", value), headers };
 }
 
 /** A profile record changes its person's state (the id itself when it was never merged). */
-function profileChange(record: ProfileRecord, person: string, batch: BatchState, headers: BusMessage["headers"]): ProduceRecord {
+function profileChange(record: ProfileRecord, person: string, batch: BatchState, headers: BusMessage["headers"], format: RecordFormat): ProduceRecord {
   const state = batch.write(stateKey(record.project_id, person), record.project_id, person, record.sts);
   state.props = applyProfileRecord(state.props, record);
   state.updatedAt = Math.max(state.updatedAt, record.sts);
@@ -232,7 +233,7 @@ function profileChange(record: ProfileRecord, person: string, batch: BatchState,
     created_at: state.createdAt,
     updated_at: state.updatedAt,
   };
-  return { topic: TOPIC.enriched, key: `${record.project_id}:${person}`, value: JSON.stringify(change), headers };
+  return { topic: TOPIC.enriched, key: `${record.project_id}:${person}`, ...encodeValue(format, "profile_change", change), headers };
 }
 
 export function enrich(event: InternalEvent, profileProps: JsonObject | undefined, userAgent: ParsedUserAgent): EnrichedEvent {
@@ -245,7 +246,7 @@ export function enrich(event: InternalEvent, profileProps: JsonObject | undefine
   };
 }
 
-export function firingRecord(enriched: EnrichedEvent, outcome: TriggerOutcome<LoadedTrigger>, headers: BusMessage["headers"]): ProduceRecord {
+export function firingRecord(enriched: EnrichedEvent, outcome: TriggerOutcome<LoadedTrigger>, headers: BusMessage["headers"], format: RecordFormat = "json"): ProduceRecord {
   const { trigger, result, error } = outcome;
   const firing: FiringRecord = {
     kind: "firing",
@@ -267,7 +268,7 @@ export function firingRecord(enriched: EnrichedEvent, outcome: TriggerOutcome<Lo
   return {
     topic: TOPIC.triggered,
     key: kafkaKeyOf(enriched),
-    value: JSON.stringify(firing),
+    ...encodeValue(format, "firing", firing),
     headers: firing.actions.length > 0 ? headers : { ...headers, [NO_ACTIONS_HEADER]: "1" },
   };
 }
@@ -282,7 +283,7 @@ function evaluate(
 ): TriggerOutcome<LoadedTrigger>[] {
   const key = person ? stateKey(event.project_id, person) : null;
   const state = key ? batch.get(key) : undefined;
-  const profile = key ? { props: state?.props ?? {}, windows: batch.windowsOf(key, rules), cooldowns: state?.cooldowns ?? {} } : null;
+  const profile = key ? { person, props: state?.props ?? {}, windows: batch.windowsOf(key, rules), cooldowns: state?.cooldowns ?? {} } : null;
   const evaluation = evaluateEvent(event, profile, rules);
   if (key && (evaluation.windowChanged || evaluation.cooldowns !== profile?.cooldowns)) {
     batch.write(key, event.project_id, person!, event.sts).cooldowns = evaluation.cooldowns;
@@ -295,7 +296,8 @@ function evaluate(
 /**
  * Applies the handled records in order: profile records update state (and merge persons), events
  * are enriched with their person's props and evaluated against its state. `states` (as loaded,
- * keyed by person) is updated in place. Events keep the id they were sent under.
+ * keyed by person) is updated in place. Events keep the id they were sent under. Outputs are
+ * written in `format` (src/contracts/wire): the bus's, Avro on Kafka.
  */
 export function processRecords(
   handled: readonly Decoded[],
@@ -303,6 +305,7 @@ export function processRecords(
   rulesFor: (projectId: string) => ProjectRules,
   parseUserAgent: (userAgent: string | undefined) => ParsedUserAgent,
   identity: PersonResolver = SAME_PERSON,
+  format: RecordFormat = "json",
 ): BatchOutcome {
   const batch = new BatchState(states);
   const result: BatchOutcome = { outputs: [], changed: [], evaluations: { fired: 0, quiet: 0, failed: 0 }, deadLettered: [] };
@@ -317,20 +320,20 @@ export function processRecords(
       const merge = identity.merge(record);
       if (merge) {
         foldPerson(batch, record.project_id, merge, record.sts, rulesFor(record.project_id));
-        result.outputs.push(mergeRecord(record, merge, message.headers));
+        result.outputs.push(mergeRecord(record, merge, message.headers, format));
       }
-      result.outputs.push(profileChange(record, identity.personOf(record.project_id, record.profile_id), batch, message.headers));
+      result.outputs.push(profileChange(record, identity.personOf(record.project_id, record.profile_id), batch, message.headers, format));
       continue;
     }
     const person = record.profile_id ? identity.personOf(record.project_id, record.profile_id) : null;
     const profileProps = person ? batch.get(stateKey(record.project_id, person))?.props : undefined;
     const enriched = enrich(record, profileProps, parseUserAgent(record.ctx.user_agent));
-    result.outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(record), value: JSON.stringify(enriched), headers: message.headers });
+    result.outputs.push({ topic: TOPIC.enriched, key: kafkaKeyOf(record), ...encodeValue(format, "enriched_event", enriched), headers: message.headers });
     // An import's past events are stored, not acted on: no windows, no rules, no firings (unless it asked to fire).
     if (record.backfill && !record.backfill.fire_actions) continue;
     const rules = rulesFor(record.project_id);
     if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
-    for (const outcome of evaluate(record, person, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers));
+    for (const outcome of evaluate(record, person, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers, format));
   }
   result.changed = batch.finish();
   return result;

@@ -2,11 +2,12 @@
  * Rule backtest: a rule run over stored events through evaluateEvent, as the processor ran them.
  * Events come grouped by person and in event-time order within a person; each person starts with
  * empty windows and no cooldowns at the start of the range, and sees the profile props stored with
- * each event (the processor's view of the profile when the event arrived).
+ * each event (the processor's view of the profile when the event arrived). Cohort membership is
+ * today's (the worker keeps no history of it), so `profile.in_cohort` reads who is a member now.
  */
 import type { InternalEvent, JsonObject } from "../events";
 import { ProfileWindows } from "../rules/windows";
-import { evaluateEvent, projectTriggers, type Cooldowns, type EvaluableTrigger, type ProfileView } from "./evaluate";
+import { evaluateEvent, NO_MEMBERSHIP, projectTriggers, type CohortMembership, type Cooldowns, type EvaluableTrigger, type ProfileView } from "./evaluate";
 
 /** A stored event: the event as sent, the person whose state it updates, and the profile props it was evaluated with. */
 export interface StoredEvent extends InternalEvent {
@@ -31,8 +32,8 @@ export interface BacktestFiring {
  * The firings and errors of `trigger` over `events`, in the given order. `events` must hold each
  * person's events together, oldest first (ties by event id), as the processor received them.
  */
-export function backtestTrigger(trigger: EvaluableTrigger, events: Iterable<StoredEvent>): BacktestFiring[] {
-  const rules = projectTriggers([trigger]);
+export function backtestTrigger(trigger: EvaluableTrigger, events: Iterable<StoredEvent>, cohorts: CohortMembership = NO_MEMBERSHIP): BacktestFiring[] {
+  const rules = projectTriggers([trigger], cohorts);
   const firings: BacktestFiring[] = [];
   let person: string | null = null;
   let windows = new ProfileWindows();
@@ -43,7 +44,7 @@ export function backtestTrigger(trigger: EvaluableTrigger, events: Iterable<Stor
       windows = new ProfileWindows();
       cooldowns = {};
     }
-    const profile: ProfileView | null = event.person === null ? null : { props: event.profile_props, windows, cooldowns };
+    const profile: ProfileView | null = event.person === null ? null : { person: event.person, props: event.profile_props, windows, cooldowns };
     const evaluation = evaluateEvent(event, profile, rules);
     cooldowns = evaluation.cooldowns;
     for (const outcome of evaluation.outcomes) {

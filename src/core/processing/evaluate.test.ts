@@ -3,8 +3,11 @@ import { describe, expect, it } from "vitest";
 import type { InternalEvent, JsonObject } from "../events";
 import { compileRule } from "../rules";
 import { ProfileWindows } from "../rules/windows";
-import { evaluateEvent, projectTriggers, type Cooldowns, type EvaluableTrigger, type ProfileView } from "./evaluate";
+import { evaluateEvent, fixedMembership, projectTriggers, type Cooldowns, type EvaluableTrigger, type ProfileView } from "./evaluate";
+import { backtestTrigger, type StoredEvent } from "./backtest";
 import { testRuleOnSample } from "./rule-test";
+
+const COHORTS = ["vip", "churn_risk"];
 
 const trigger = (id: string, rule: string, cooldownMs = 0): EvaluableTrigger => ({
   id,
@@ -12,7 +15,7 @@ const trigger = (id: string, rule: string, cooldownMs = 0): EvaluableTrigger => 
   version: 1,
   cooldownMs,
   actions: [{ type: "notification", title: id, body: "" }],
-  rule: compileRule(rule, []),
+  rule: compileRule(rule, [], COHORTS),
 });
 
 const event = (id: string, name: string, cts: number, props: JsonObject = {}, profileId: string | null = "alice"): InternalEvent => ({
@@ -70,6 +73,50 @@ describe("evaluateEvent", () => {
   it("does not run a rule on an event name it cannot fire on, and counts it quiet", () => {
     const rules = projectTriggers([trigger("p", "event.name == 'purchase' && event.props.amount > 1"), trigger("any", "false")]);
     expect(evaluateEvent(event("e1", "login", 1000, { amount: "not a number" }), view(), rules)).toMatchObject({ outcomes: [], quiet: 2 });
+  });
+});
+
+describe("evaluateEvent with cohorts", () => {
+  const VIP_RULE = "event.name == 'purchase' && profile.in_cohort('vip')";
+  const membership = fixedMembership(new Map([["vip", ["alice", "merged-into-carol"]]]));
+
+  it("collects the cohort keys the project's rules read", () => {
+    const rules = projectTriggers([trigger("v", VIP_RULE), trigger("c", "!profile.in_cohort('churn_risk')"), trigger("w", "window.count('a', '1m') > 0")]);
+    expect([...rules.cohortKeys]).toEqual(["vip", "churn_risk"]);
+  });
+
+  it("fires for a member by the id the event was sent under or by its person, not for others or anonymous events", () => {
+    const rules = projectTriggers([trigger("v", VIP_RULE)], membership);
+    const fired = (profileId: string | null, person?: string) =>
+      evaluateEvent(event(`e-${profileId}`, "purchase", 1000, {}, profileId), profileId === null ? null : { ...view(), person }, rules).outcomes.length === 1;
+    expect(fired("alice")).toBe(true);
+    expect(fired("bob")).toBe(false);
+    expect(fired("anon-1", "merged-into-carol")).toBe(true);
+    expect(fired(null)).toBe(false);
+  });
+
+  it("does not fire while the cohort's members are not loaded, for the rule or its negation", () => {
+    const rules = projectTriggers([trigger("v", VIP_RULE), trigger("not", "!profile.in_cohort('churn_risk')")], membership);
+    expect(evaluateEvent(event("e1", "purchase", 1000, {}, "alice"), view(), rules).outcomes.map((outcome) => outcome.trigger.id)).toEqual(["v"]);
+  });
+
+  it("gives the rule tester and the backtest the same membership", () => {
+    const rule = trigger("v", VIP_RULE);
+    const sample = (profileId?: string) => ({ event: { name: "purchase", props: {}, profile_id: profileId }, profile: { props: {} }, history: [] });
+    expect(testRuleOnSample(rule, sample("alice"), 1_000_000, membership)).toMatchObject({ result: "fired" });
+    expect(testRuleOnSample(rule, sample("bob"), 1_000_000, membership)).toBeNull();
+    expect(testRuleOnSample(rule, sample("alice"), 1_000_000)).toBeNull();
+    const stored = (id: string, profileId: string, person: string): StoredEvent => ({
+      ...event(id, "purchase", 1000, {}, profileId),
+      person,
+      profile_props: {},
+    });
+    const firings = backtestTrigger(
+      rule,
+      [stored("e1", "alice", "alice"), stored("e2", "bob", "bob"), stored("e3", "anon-1", "merged-into-carol")],
+      membership,
+    );
+    expect(firings.map((firing) => firing.eventId)).toEqual(["e1", "e3"]);
   });
 });
 
