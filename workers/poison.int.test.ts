@@ -16,6 +16,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TOPIC } from "../src/core/events";
 import { newWebhookEndpointId, newWebhookSecret } from "../src/core/webhooks";
+import { projectTriggers } from "../src/core/processing";
 import { createLogger } from "../src/platform/logger";
 import { createTestApp, type TestApp } from "../src/testing/app";
 import { actionsGroup, startActionRunner } from "./actions/runner";
@@ -37,7 +38,7 @@ const NOT_UTF8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xfe, 0x7d]);
 
 /** Rules for the test project whose one step throws for events named "boom", as a bug hitting one record would. */
 function throwingRules(projectId: string): RuleRegistry {
-  const none: ProjectRules = { triggers: [], windowProps: new Map(), maxWindowMs: 0, triggersFor: () => [] };
+  const none: ProjectRules = projectTriggers([]);
   const ours = {
     ...none,
     triggers: [{}] as ProjectRules["triggers"],
