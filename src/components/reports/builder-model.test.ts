@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { reportSpecSchema, type ReportSpec } from "~/core/reports";
+import { REPORT_KINDS, reportSpecSchema, type ReportSpec } from "~/core/reports";
 import { draftFromSpec, emptyDraft, emptySeries, emptyStep, specFromDraft, suggestedName } from "./builder-model";
 import { FILTER_OPERATORS, type FilterDraft, type FilterOperator } from "./report-model";
 
@@ -19,6 +19,8 @@ describe("the report builder's form → spec", () => {
           filters: [],
           compare: false,
           compareTo: "previous",
+          cohortFilters: [],
+          cohortBreakdown: [],
         },
       },
     });
@@ -116,6 +118,8 @@ describe("the report builder's form → spec", () => {
         depth: 5,
         topN: 5,
         sessionGapSeconds: 1800,
+        cohortFilters: [],
+        cohortBreakdown: [],
       },
     });
   });
@@ -125,6 +129,53 @@ describe("the report builder's form → spec", () => {
     draft.query.events = "signup, purchase,,";
     const result = specFromDraft(draft, "UTC", NOW);
     expect("spec" in result && result.spec.kind === "query" && result.spec.definition.events).toEqual(["signup", "purchase"]);
+  });
+
+  it("cohort filters and the cohort breakdown go into every kind; unpicked rows and repeats are left out", () => {
+    for (const kind of REPORT_KINDS) {
+      const draft = emptyDraft(kind);
+      draft.trend.series[0]!.event = "purchase";
+      draft.funnel.steps = [step("a"), step("b")];
+      draft.paths.event = "purchase";
+      draft.cohortFilters = [
+        { cohortId: "c-vip", op: "in" },
+        { cohortId: "", op: "in" },
+        { cohortId: "c-churned", op: "not_in" },
+      ];
+      draft.cohortBreakdown = ["c-vip", "c-new", "c-vip"];
+      const result = specFromDraft(draft, "UTC", NOW);
+      if (!("spec" in result)) throw new Error(`${kind}: ${result.errors.join("; ")}`);
+      expect(result.spec.definition.cohortFilters).toEqual([
+        { cohortId: "c-vip", op: "in" },
+        { cohortId: "c-churned", op: "not_in" },
+      ]);
+      expect(result.spec.definition.cohortBreakdown).toEqual(["c-vip", "c-new"]);
+      const reopened = draftFromSpec(result.spec, "UTC", NOW);
+      expect(reopened.cohortFilters).toEqual([
+        { cohortId: "c-vip", op: "in" },
+        { cohortId: "c-churned", op: "not_in" },
+      ]);
+      expect(reopened.cohortBreakdown).toEqual(["c-vip", "c-new"]);
+    }
+  });
+
+  it("too many cohort filters or breakdown cohorts say so", () => {
+    const draft = emptyDraft("query");
+    draft.cohortFilters = Array.from({ length: 6 }, (_, index) => ({ cohortId: `c${index}`, op: "in" as const }));
+    draft.cohortBreakdown = Array.from({ length: 11 }, (_, index) => `c${index}`);
+    expect(specFromDraft(draft, "UTC", NOW)).toEqual({ errors: ["A report takes at most 5 cohort filters."] });
+    draft.cohortFilters = [];
+    expect(specFromDraft(draft, "UTC", NOW)).toEqual({ errors: ["A report breaks down by at most 10 cohorts."] });
+  });
+
+  it("a saved report from before cohorts reopens with none", () => {
+    const spec = reportSpecSchema.parse({
+      kind: "segment",
+      definition: { range: { from: "2024-06-09T00:00:00.000Z", to: "2024-06-16T00:00:00.000Z" }, event: null, breakdown: "browser" },
+    });
+    const draft = draftFromSpec(spec, "UTC", NOW);
+    expect(draft.cohortFilters).toEqual([]);
+    expect(draft.cohortBreakdown).toEqual([]);
   });
 
   it("every spec the builder makes reopens to the same spec (saved reports open unchanged)", () => {
@@ -145,6 +196,8 @@ describe("the report builder's form → spec", () => {
       direction: fc.constantFrom("after", "before") as fc.Arbitrary<"after" | "before">,
       depth: fc.integer({ min: 1, max: 5 }),
       sessionGapSeconds: fc.integer({ min: 60, max: 86_400 }),
+      cohortFilters: fc.array(fc.record({ cohortId: cohortId, op: fc.constantFrom("in", "not_in") as fc.Arbitrary<"in" | "not_in"> }), { maxLength: 5 }),
+      cohortBreakdown: fc.uniqueArray(cohortId, { maxLength: 10 }),
     });
     fc.assert(
       fc.property(draftArb, (input) => {
@@ -152,6 +205,8 @@ describe("the report builder's form → spec", () => {
         draft.range = { preset: input.preset };
         const events = input.events.map((row) => row.event);
         draft.filters = input.filters;
+        draft.cohortFilters = input.cohortFilters;
+        draft.cohortBreakdown = input.cohortBreakdown;
         draft.trend = {
           series: input.events.map((row) => ({ ...row, aggregation: { op: "count", field: "" } })),
           compare: input.compare,
@@ -183,6 +238,8 @@ describe("the report builder's form → spec", () => {
     );
   });
 });
+
+const cohortId = fc.constantFrom("cm1vip", "cm2new", "cm3churned", "cm4_x", "cm5-y");
 
 function step(event: string) {
   return { ...emptyStep(), event };

@@ -4,6 +4,7 @@
  */
 import {
   reportSpecSchema,
+  type CohortFilter,
   type Filter,
   type PathDirection,
   type Interval,
@@ -43,6 +44,15 @@ export function emptyStep(): FunnelStepDraft {
   return { event: "", label: "", filters: [] };
 }
 
+/** "People in (or not in) the cohort": the cohort's id, empty until one is picked. */
+export interface CohortFilterDraft {
+  cohortId: string;
+  op: CohortFilter["op"];
+}
+
+export const MAX_COHORT_FILTERS = 5;
+export const MAX_COHORT_BREAKDOWN = 10;
+
 export const WINDOW_UNITS = { minutes: 60, hours: 3600, days: 86_400 } as const;
 export type WindowUnit = keyof typeof WINDOW_UNITS;
 
@@ -51,6 +61,10 @@ export interface BuilderDraft {
   range: RangeChoice;
   interval: Interval | "auto";
   filters: FilterDraft[];
+  /** Every kind: only people in (not in) these cohorts; rows with no cohort picked yet are left out. */
+  cohortFilters: CohortFilterDraft[];
+  /** Every kind: the report once more per chosen cohort (ids, in the order chosen). */
+  cohortBreakdown: string[];
   /** `compareTo` outlives `compare: false`, so turning the comparison off and on keeps the choice. */
   trend: { series: SeriesDraft[]; compare: boolean; compareTo: TrendComparison };
   funnel: { steps: FunnelStepDraft[]; windowValue: string; windowUnit: WindowUnit; breakdown: string };
@@ -67,6 +81,8 @@ export function emptyDraft(kind: ReportKind = "trend"): BuilderDraft {
     range: { preset: "7d" },
     interval: "auto",
     filters: [],
+    cohortFilters: [],
+    cohortBreakdown: [],
     trend: { series: [emptySeries()], compare: false, compareTo: "previous" },
     funnel: { steps: [emptyStep(), emptyStep()], windowValue: "1", windowUnit: "days", breakdown: "" },
     segment: { event: "", breakdown: "event_name", aggregation: { op: "count", field: "" }, topN: "10" },
@@ -108,7 +124,7 @@ interface CommonParts {
 }
 
 /** One kind's definition from its part of the draft, each problem pushed to `errors`; the schema checks the rest. */
-type DefinitionOf = (draft: BuilderDraft, common: CommonParts, errors: string[]) => unknown;
+type DefinitionOf = (draft: BuilderDraft, common: CommonParts, errors: string[]) => Record<string, unknown>;
 
 const trendDefinition: DefinitionOf = (draft, { interval, ...common }, errors) => {
   const series = draft.trend.series.map((item, index) => {
@@ -212,6 +228,15 @@ const DEFINITIONS: Record<ReportKind, DefinitionOf> = {
   query: queryDefinition,
 };
 
+/** The cohort filters (rows with a cohort picked) and the breakdown, each cohort once, or what to fix. */
+function cohortPartsFromDraft(draft: BuilderDraft): { cohortFilters: CohortFilter[]; cohortBreakdown: string[] } | { error: string } {
+  const cohortFilters = draft.cohortFilters.filter((row) => row.cohortId !== "").map((row) => ({ cohortId: row.cohortId, op: row.op }));
+  if (cohortFilters.length > MAX_COHORT_FILTERS) return { error: `A report takes at most ${MAX_COHORT_FILTERS} cohort filters.` };
+  const cohortBreakdown = [...new Set(draft.cohortBreakdown.filter((id) => id !== ""))];
+  if (cohortBreakdown.length > MAX_COHORT_BREAKDOWN) return { error: `A report breaks down by at most ${MAX_COHORT_BREAKDOWN} cohorts.` };
+  return { cohortFilters, cohortBreakdown };
+}
+
 /** The draft as a spec the service accepts, or the messages saying what to fix (first problem per part). */
 export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new Date()): { spec: ReportSpec } | { errors: string[] } {
   const errors: string[] = [];
@@ -222,8 +247,10 @@ export function specFromDraft(draft: BuilderDraft, timeZone: string, now = new D
   if (errors.length > 0 || "error" in range || "error" in filters) return { errors };
   const interval: Interval = draft.interval === "auto" ? defaultInterval(range) : draft.interval;
   const definition = DEFINITIONS[draft.kind](draft, { range, filters: filters.filters, interval }, errors);
-  if (errors.length > 0) return { errors };
-  const parsed = reportSpecSchema.safeParse({ kind: draft.kind, definition });
+  const cohorts = cohortPartsFromDraft(draft);
+  if ("error" in cohorts) errors.push(cohorts.error);
+  if (errors.length > 0 || "error" in cohorts) return { errors };
+  const parsed = reportSpecSchema.safeParse({ kind: draft.kind, definition: { ...definition, ...cohorts } });
   if (!parsed.success) {
     return { errors: parsed.error.issues.slice(0, 3).map((issue) => issue.message) };
   }
@@ -236,6 +263,8 @@ export function draftFromSpec(spec: ReportSpec, timeZone: string, now = new Date
   const definition = spec.definition;
   draft.range = choiceOfRange(definition.range, timeZone, now);
   draft.filters = definition.filters.map(draftFromFilter);
+  draft.cohortFilters = definition.cohortFilters.map((filter) => ({ cohortId: filter.cohortId, op: filter.op }));
+  draft.cohortBreakdown = [...definition.cohortBreakdown];
   switch (spec.kind) {
     case "trend":
       draft.interval = spec.definition.interval;
