@@ -161,6 +161,8 @@ function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   })().catch(() => undefined);
 }
 
+const TRUNCATED: unique symbol = Symbol("truncated body");
+
 /** Reads at most `limit` bytes of the body; null as soon as it is larger (declared or counted). */
 async function readBody(request: Request, limit: number): Promise<string | null> {
   if (!request.body) return "";
@@ -230,7 +232,10 @@ export function createIngestHandler(deps: IngestDeps) {
 
   /** Parses the body as JSON, refusing oversized or malformed bodies with a clear reason. */
   async function parseJson(request: Request): Promise<{ value: unknown } | { response: Response }> {
-    const text = await readBody(request, limits.maxRequestBytes);
+    // A client that drops the connection mid-body (a closed tab, a timeout) makes the read fail:
+    // answered like any truncated body, so no server logs an error for the client's own doing.
+    const text = await readBody(request, limits.maxRequestBytes).catch((): typeof TRUNCATED => TRUNCATED);
+    if (text === TRUNCATED) return { response: failure(400, "malformed", "The request body ended before it was complete.") };
     if (text === null) return { response: failure(413, "payload_too_large", `Request body over ${limits.maxRequestBytes} bytes.`) };
     try {
       return { value: JSON.parse(text) as unknown };

@@ -116,14 +116,29 @@ export async function sendWebResponse(res: ServerResponse, response: Response, e
   res.end(body);
 }
 
-/** Serves `routes`: 404 for a request no route takes, 500 (or a broken response, once started) for a handler that throws. */
-export function createServer(routes: Routes, onError: (error: unknown) => void): http.Server {
+/**
+ * True when the client went away before its request was read or answered: a dropped connection
+ * or a truncated body. Nothing is wrong on our side, so such a failure is not logged.
+ */
+export function clientWentAway(req: IncomingMessage, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  const abortLike =
+    code === "ECONNRESET" || code === "ECONNABORTED" || code === "ERR_STREAM_PREMATURE_CLOSE" || (error instanceof Error && error.message === "aborted");
+  return abortLike && (req.destroyed || req.socket.destroyed || !req.complete);
+}
+
+/**
+ * Serves `routes`: a request no route takes goes to `fallback` (default: 404); a handler that
+ * throws is answered 500 (or its response broken, once started), logged unless the client left.
+ */
+export function createServer(routes: Routes, onError: (error: unknown) => void, fallback?: RouteHandler): http.Server {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const handler = routes.find(req.method ?? "GET", path);
+    const handler = routes.find(req.method ?? "GET", path) ?? fallback;
     if (!handler) return sendJson(res, 404, { error: "not_found", message: `No route for ${req.method} ${path}` });
     // Runs the handler at once; a throw, synchronous or not, becomes a rejection answered here.
     new Promise<void>((resolve) => resolve(handler(req, res))).catch((error: unknown) => {
+      if (clientWentAway(req, error)) return void res.destroy();
       onError(error);
       if (!res.headersSent) sendJson(res, 500, { error: "internal", message: "Internal error" });
       else res.destroy();

@@ -24,7 +24,12 @@ export function createWorkerIngest(opts: { bus: Bus; db: PrismaClient; keyCacheM
   });
 }
 
-export function addIngestRoutes(routes: Routes, handler: IngestHandler): void {
+/**
+ * Mounts the ingest API. `otherMethods: "refuse"` answers any other method on its paths 405 (the
+ * worker's own port); `"pass"` leaves them unrouted, for the public port, where the web app serves
+ * them (GET /api/v1/events is the REST event list, and its 405s name the methods it serves).
+ */
+export function addIngestRoutes(routes: Routes, handler: IngestHandler, { otherMethods = "refuse" }: { otherMethods?: "refuse" | "pass" } = {}): void {
   const mount = (method: string, path: string, handle: (request: Request) => Response | Promise<Response>) =>
     routes.add(method, path, async (req, res) => {
       const hasBody = method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
@@ -44,7 +49,8 @@ export function addIngestRoutes(routes: Routes, handler: IngestHandler): void {
       const handle = methods[method];
       if (handle) mount(method, path, handle);
       // Other methods get 405 without their body being read: nothing of it is needed.
-      else routes.add(method, path, (req, res) => sendWebResponse(res, handler.methodNotAllowed(method, allow), discardBody(req)));
+      else if (otherMethods === "refuse")
+        routes.add(method, path, (req, res) => sendWebResponse(res, handler.methodNotAllowed(method, allow), discardBody(req)));
     }
   }
 }
