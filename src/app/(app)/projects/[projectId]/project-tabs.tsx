@@ -15,6 +15,7 @@ const TABS = [
   { segment: "/dead-letters", label: "Dead letters" },
   { segment: "/import", label: "Import" },
   { segment: "/triggers", label: "Triggers" },
+  { segment: "/alerts", label: "Alerts" },
   { segment: "/webhooks", label: "Webhooks" },
   { segment: "/settings", label: "Settings" },
 ] as const;

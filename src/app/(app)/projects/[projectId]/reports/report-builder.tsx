@@ -7,6 +7,7 @@ import { SaveReportDialog, type SavedReport } from "~/components/reports/save-re
 import { usePlanSuggestions } from "~/components/reports/use-tracking-plan";
 import { REPORT_KINDS } from "~/core/reports";
 import { atLeast, type RoleName } from "~/core/roles";
+import { AlertsPanel } from "../alerts/alerts-panel";
 import type { Patch } from "./panels";
 import { ReportResult } from "./report-result";
 import { ReportSettings } from "./report-settings";
@@ -65,6 +66,7 @@ export function ReportBuilder({
   return (
     <div className="space-y-6">
       <ReportSettings
+        projectId={projectId}
         title={saved ? saved.name : "New report"}
         newReportHref={saved ? `/projects/${projectId}/reports` : null}
         draft={draft}
@@ -84,6 +86,17 @@ export function ReportBuilder({
         onNotice={setNotice}
         onSave={(onDashboard) => setSaving({ onDashboard })}
       />
+      {saved?.spec?.kind === "trend" ? (
+        <AlertsPanel
+          projectId={projectId}
+          role={role}
+          report={{
+            id: saved.id,
+            name: saved.name,
+            series: saved.spec.definition.series.map((series) => series.label ?? series.event ?? "All events"),
+          }}
+        />
+      ) : null}
       <SaveReportDialog
         open={saving !== null}
         onOpenChange={(open) => !open && setSaving(null)}

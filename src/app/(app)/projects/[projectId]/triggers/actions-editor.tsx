@@ -25,6 +25,7 @@ type DraftPatch = Partial<{
   attribute: string;
   valueKind: ValueKind;
   value: string;
+  profileId: string;
 }>;
 
 interface ActionsEditorProps {
@@ -32,10 +33,20 @@ interface ActionsEditorProps {
   onChange: (actions: ActionDraft[]) => void;
   /** Errors keyed like "actions.0.endpointId". */
   errors: FieldErrors;
+  /** A metric alert's actions: no event, so profile actions name their profile. */
+  namesProfile?: boolean;
+  /** Said when there are no actions. */
+  emptyNote?: string;
 }
 
-/** Edits the list of actions a trigger runs when its rule matches. */
-export function ActionsEditor({ actions, onChange, errors }: ActionsEditorProps) {
+/** Edits the list of actions a trigger runs when its rule matches (or a metric alert when it starts firing). */
+export function ActionsEditor({
+  actions,
+  onChange,
+  errors,
+  namesProfile = false,
+  emptyNote = "No actions yet. A trigger without actions only records that it matched.",
+}: ActionsEditorProps) {
   const id = useId();
   const [typeToAdd, setTypeToAdd] = useState<TriggerAction["type"]>("webhook");
 
@@ -46,7 +57,7 @@ export function ActionsEditor({ actions, onChange, errors }: ActionsEditorProps)
   return (
     <fieldset className="space-y-3">
       <legend className="text-sm font-medium">Actions</legend>
-      {actions.length === 0 ? <p className="text-sm text-muted-foreground">No actions yet. A trigger without actions only records that it matched.</p> : null}
+      {actions.length === 0 ? <p className="text-sm text-muted-foreground">{emptyNote}</p> : null}
       <ol className="space-y-3">
         {actions.map((action, index) => {
           const n = index + 1;
@@ -114,6 +125,22 @@ export function ActionsEditor({ actions, onChange, errors }: ActionsEditorProps)
                   ))}
                 </div>
               ) : null}
+              {namesProfile && (action.type === "tag_profile" || action.type === "update_attribute")
+                ? field(
+                    "profileId",
+                    "Profile id",
+                    (fieldId) => (
+                      <Input
+                        id={fieldId}
+                        value={action.profileId ?? ""}
+                        className="font-mono"
+                        placeholder="ops-team"
+                        onChange={(event) => update(action.key, { profileId: event.target.value })}
+                      />
+                    ),
+                    "An alert has no event, so it has no profile of its own: name the profile to change.",
+                  )
+                : null}
               {action.type === "tag_profile"
                 ? field("tag", "Tag", (fieldId) => (
                     <Input id={fieldId} value={action.tag} placeholder="vip" onChange={(event) => update(action.key, { tag: event.target.value })} />
@@ -189,7 +216,15 @@ export function ActionsEditor({ actions, onChange, errors }: ActionsEditorProps)
             ))}
           </Select>
         </div>
-        <Button type="button" variant="outline" disabled={actions.length >= MAX_ACTIONS} onClick={() => onChange([...actions, emptyDraft(typeToAdd)])}>
+        <Button
+          type="button"
+          variant="outline"
+          disabled={actions.length >= MAX_ACTIONS}
+          onClick={() => {
+            const draft = emptyDraft(typeToAdd);
+            onChange([...actions, namesProfile && (draft.type === "tag_profile" || draft.type === "update_attribute") ? { ...draft, profileId: "" } : draft]);
+          }}
+        >
           <Plus className="h-4 w-4" aria-hidden="true" />
           Add action
         </Button>
