@@ -16,8 +16,6 @@ import type { PrismaClient } from "../src/generated/prisma/client";
 import { buildVersion } from "../src/platform/version";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
-import { servePublicPort } from "./gateway/public-port";
-import type { IngestHandler } from "../edge/ingest";
 import { createReplayHandler, REPLAY_PATH } from "./gateway/replay";
 import { actionsGroup, startActionRunner } from "./actions/runner";
 import { startAlertScheduler } from "./alerts/scheduler";
@@ -25,6 +23,7 @@ import { enqueueWebhookDelivery, startWebhookDispatcher } from "./actions/webhoo
 import { watchConsumers, type WatchedGroup } from "./consumer-watch";
 import { processorGroup, processorMetrics, startProcessor } from "./processor/processor";
 import { RuleRegistry } from "./processor/rule-registry";
+import { CohortCache, localMemberSource, remoteMemberSource, type CohortMemberSource } from "./processor/cohort-cache";
 import { createQueryService, type QueryService } from "./query/service";
 import { startProfileDeletions } from "./sink/erase";
 import { scheduleRetention } from "./sink/retention";
@@ -34,8 +33,6 @@ import { closeServer, listen, Routes, sendJson } from "./http-server";
 
 export interface RunningWorker {
   port: number;
-  /** The public port (ingest here, the rest forwarded to the web app), when PUBLIC_PORT is set. */
-  publicPort: number | undefined;
   bus: Bus;
   /** The DuckDB instance this process owns (sink or embedded log), for the query service and tests. */
   duckdb: DuckDBInstance | undefined;
@@ -56,12 +53,6 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
   if (!env.KAFKA_BROKERS && env.PRISM_ROLE !== "all") {
     throw new ConfigError(`Role ${env.PRISM_ROLE} needs KAFKA_BROKERS: the embedded log only works with PRISM_ROLE=all, in one process.`);
   }
-  if (env.PUBLIC_PORT !== undefined && !parts.gateway) {
-    throw new ConfigError(`PUBLIC_PORT needs a role that serves ingest (all or gateway), not ${env.PRISM_ROLE}.`);
-  }
-  if (env.PUBLIC_PORT !== undefined && !env.WEB_APP_URL) {
-    throw new ConfigError("PUBLIC_PORT needs WEB_APP_URL: the web app the public port forwards everything but ingest to.");
-  }
   const closers = new Closers(log);
   const base: Base = { env, log, closers };
   try {
@@ -76,23 +67,22 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     closers.add(() => prisma.$disconnect());
     const shared: Shared = { ...base, postgres, duckdb, bus, prisma, metrics };
 
-    if (parts.sink && duckdb) startAlerts(shared, mountQueryService(shared, duckdb, routes));
-    const ingest = parts.gateway ? mountGateway(shared, routes) : undefined;
+    const queries = parts.sink && duckdb ? mountQueryService(shared, duckdb, routes) : undefined;
+    if (queries) startAlerts(shared, queries);
+    if (parts.gateway) mountGateway(shared, routes);
 
     // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
     // batch) before the bus, DuckDB and Postgres they write to are closed.
     const watched: WatchedGroup[] = [];
     if (parts.sink && duckdb) watched.push(await startSinkPart(shared, duckdb));
-    if (parts.processor) watched.push(...(await startProcessorPart(shared)));
+    if (parts.processor) watched.push(...(await startProcessorPart(shared, queries)));
     if (watched.length > 0) checks.consumers = watchGroups(shared, watched);
 
     const port = await serve(base, routes);
-    const publicPort = ingest ? await servePublic(base, ingest) : undefined;
-    log.info({ role: env.PRISM_ROLE, port, publicPort, bus: bus.kind, parts }, "worker started");
+    log.info({ role: env.PRISM_ROLE, port, bus: bus.kind, parts }, "worker started");
     let stopped = false;
     return {
       port,
-      publicPort,
       bus,
       duckdb,
       async stop() {
@@ -270,11 +260,9 @@ function startAlerts({ log, closers, bus, prisma }: Shared, queries: QueryServic
 }
 
 /** The edge's produce endpoint and the ingest API (write keys only send; profiles are read through the app's REST API). */
-function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes): IngestHandler {
+function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes): void {
   routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-  const ingest = createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS });
-  addIngestRoutes(routes, ingest);
-  return ingest;
+  addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS }));
 }
 
 async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {
@@ -289,8 +277,9 @@ async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics
 }
 
 /** The rules, the processor, the webhook dispatcher and the action runner that feeds it. */
-async function startProcessorPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared): Promise<WatchedGroup[]> {
-  const rules = new RuleRegistry(postgres, log.child({ component: "rules" }));
+async function startProcessorPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared, queries: QueryService | undefined): Promise<WatchedGroup[]> {
+  const cohorts = startCohortCache({ env, log, closers }, queries);
+  const rules = new RuleRegistry(postgres, log.child({ component: "rules" }), undefined, cohorts);
   await rules.start().catch((error: unknown) => {
     if ((error as { code?: string }).code === "42P01") {
       throw new ConfigError(`PostgreSQL at ${describeUrl(env.DATABASE_URL)} has no Prism tables; run \`npm run db:migrate\` first.`);
@@ -331,6 +320,25 @@ async function startProcessorPart({ env, log, closers, bus, postgres, prisma, me
   ];
 }
 
+/**
+ * Cohort members for rules (profile.in_cohort), from the query service in this process when it
+ * owns the DuckDB file, else from QUERY_SERVICE_URL; none without either (such rules do not fire).
+ */
+function startCohortCache({ env, log, closers }: Base, queries: QueryService | undefined): CohortCache | undefined {
+  const cohortLog = log.child({ component: "cohorts" });
+  let source: CohortMemberSource;
+  if (queries) source = localMemberSource(queries.runner, cohortLog);
+  else if (env.QUERY_SERVICE_URL) source = remoteMemberSource(env.QUERY_SERVICE_URL, env.INTERNAL_SECRET);
+  else {
+    cohortLog.warn("QUERY_SERVICE_URL is unset: rules using profile.in_cohort do not fire on this processor (set it to a sink's worker URL)");
+    return undefined;
+  }
+  const cache = new CohortCache(source, cohortLog, { refreshMs: env.COHORT_REFRESH_MS });
+  cache.start();
+  closers.add(async () => cache.stop());
+  return cache;
+}
+
 /** Watches the consumer groups' lag and liveness, for /metrics and the health check it returns. */
 function watchGroups({ log, closers, bus, metrics }: Shared, groups: WatchedGroup[]): HealthCheck {
   const watch = watchConsumers({ bus, groups, metrics, log });
@@ -344,20 +352,6 @@ async function serve({ env, log, closers }: Base, routes: Routes): Promise<numbe
   closers.add(() => closeServer(server));
   const address = server.address();
   return typeof address === "object" && address ? address.port : env.WORKER_PORT;
-}
-
-/** The public port, when PUBLIC_PORT is set: the same ingest handler as WORKER_PORT's, the rest forwarded to WEB_APP_URL. */
-async function servePublic({ env, log, closers }: Base, ingest: IngestHandler): Promise<number | undefined> {
-  if (env.PUBLIC_PORT === undefined || !env.WEB_APP_URL) return undefined;
-  const served = await servePublicPort({
-    ingest,
-    webAppUrl: env.WEB_APP_URL,
-    log: log.child({ component: "public-port" }),
-    host: env.PUBLIC_HOST,
-    port: env.PUBLIC_PORT,
-  });
-  closers.add(() => served.close());
-  return served.port;
 }
 
 /**

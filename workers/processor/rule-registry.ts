@@ -1,9 +1,11 @@
 import type pg from "pg";
 import { z } from "zod";
+import { resolvedCohortSchema, type ResolvedCohort } from "../../src/core/cohorts";
 import { addTrigger, projectTriggers, type EvaluableTrigger, type ProjectTriggers } from "../../src/core/processing";
 import { compileRule, type AttributeDef } from "../../src/core/rules";
 import { triggerActionSchema } from "../../src/core/triggers";
 import type { Logger } from "../../src/platform/logger";
+import type { CohortCache, WantedCohort } from "./cohort-cache";
 
 export interface LoadedTrigger extends EvaluableTrigger {
   projectId: string;
@@ -25,21 +27,36 @@ interface TriggerRow {
   version: number;
 }
 
+interface CohortRow {
+  id: string;
+  project_id: string;
+  key: string;
+  name: string;
+  kind: string;
+  definition: unknown;
+  version: number;
+}
+
 /**
  * The enabled triggers of every project, compiled once per version and reloaded every few seconds,
- * so an edit takes effect without a restart. A rule that no longer compiles (say an attribute it
- * reads was deleted) is skipped and logged once per version; the rest keep running.
+ * so an edit takes effect without a restart. A rule that no longer compiles (say an attribute or a
+ * cohort it reads was deleted) is skipped and logged once per version; the rest keep running. The
+ * cohorts the rules read are handed to the CohortCache, whose members the rules then see.
  */
 export class RuleRegistry {
   private byProject = new Map<string, ProjectRules>();
   private compiled = new Map<string, { key: string; trigger: LoadedTrigger | null }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Stored cohorts that did not parse, by id and version: logged once each. */
+  private readonly badCohorts = new Set<string>();
   private reloading: Promise<void> | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: Logger,
     private readonly reloadMs = 2000,
+    /** Without one, rules reading a cohort never fire (no members are known). */
+    private readonly cohorts?: CohortCache,
   ) {}
 
   async start(): Promise<void> {
@@ -66,10 +83,13 @@ export class RuleRegistry {
   }
 
   private async load(): Promise<void> {
-    const [triggers, attributes] = await Promise.all([
+    const [triggers, attributes, cohorts] = await Promise.all([
       this.pool.query<TriggerRow>("SELECT id, project_id, name, rule, actions, cooldown_seconds, version FROM triggers WHERE enabled ORDER BY created_at"),
       this.pool.query<{ project_id: string; entity: AttributeDef["entity"]; name: string; type: AttributeDef["type"] }>(
         "SELECT project_id, entity, name, type FROM attribute_definitions",
+      ),
+      this.pool.query<CohortRow>(
+        "SELECT id, project_id, key, name, kind, definition, version FROM cohorts WHERE project_id IN (SELECT project_id FROM triggers WHERE enabled) ORDER BY key",
       ),
     ]);
     const attributesByProject = new Map<string, AttributeDef[]>();
@@ -79,27 +99,69 @@ export class RuleRegistry {
       attributesByProject.set(row.project_id, list);
     }
 
+    const cohortsByProject = new Map<string, Map<string, CohortRow>>();
+    for (const row of cohorts.rows) {
+      const byKey = cohortsByProject.get(row.project_id) ?? new Map<string, CohortRow>();
+      byKey.set(row.key, row);
+      cohortsByProject.set(row.project_id, byKey);
+    }
+
     const compiled = new Map<string, { key: string; trigger: LoadedTrigger | null }>();
     const byProject = new Map<string, ProjectRules>();
     for (const row of triggers.rows) {
       const projectAttributes = attributesByProject.get(row.project_id) ?? [];
-      // Recompile when the rule or the attribute definitions it was checked against change.
-      const key = `${row.version}\u0000${row.rule}\u0000${row.cooldown_seconds}\u0000${JSON.stringify(row.actions)}\u0000${JSON.stringify(projectAttributes)}`;
+      const cohortKeys = [...(cohortsByProject.get(row.project_id)?.keys() ?? [])];
+      // Recompile when the rule or the attribute definitions or cohort keys it was checked against change.
+      const key = `${row.version}\u0000${row.rule}\u0000${row.cooldown_seconds}\u0000${JSON.stringify(row.actions)}\u0000${JSON.stringify(projectAttributes)}\u0000${cohortKeys.join(",")}`;
       let entry = this.compiled.get(row.id);
       if (!entry || entry.key !== key) {
-        entry = { key, trigger: this.compile(row, projectAttributes) };
+        entry = { key, trigger: this.compile(row, projectAttributes, cohortKeys) };
       }
       compiled.set(row.id, entry);
       if (!entry.trigger) continue;
-      const rules: ProjectRules = byProject.get(row.project_id) ?? projectTriggers<LoadedTrigger>([]);
+      let rules = byProject.get(row.project_id);
+      if (!rules) {
+        rules = projectTriggers<LoadedTrigger>([], this.cohorts?.view(row.project_id));
+        byProject.set(row.project_id, rules);
+      }
       addTrigger(rules, entry.trigger);
-      byProject.set(row.project_id, rules);
     }
     this.compiled = compiled;
     this.byProject = byProject;
+    this.cohorts?.want(this.wantedCohorts(byProject, cohortsByProject));
   }
 
-  private compile(row: TriggerRow, attributes: AttributeDef[]): LoadedTrigger | null {
+  /** The cohorts the compiled rules read, as the query service takes them. */
+  private wantedCohorts(byProject: Map<string, ProjectRules>, cohortsByProject: Map<string, Map<string, CohortRow>>): WantedCohort[] {
+    const wanted: WantedCohort[] = [];
+    for (const [projectId, rules] of byProject) {
+      for (const cohortKey of rules.cohortKeys) {
+        const row = cohortsByProject.get(projectId)?.get(cohortKey);
+        const cohort = row ? this.resolve(row) : null;
+        if (cohort) wanted.push({ projectId, cohort });
+      }
+    }
+    return wanted;
+  }
+
+  private resolve(row: CohortRow): ResolvedCohort | null {
+    const parsed = resolvedCohortSchema.safeParse({
+      id: row.id,
+      key: row.key,
+      name: row.name,
+      kind: row.kind,
+      definition: row.kind === "dynamic" ? row.definition : null,
+      version: String(row.version),
+    });
+    if (parsed.success) return parsed.data;
+    const seen = `${row.id}@${row.version}`;
+    if (this.badCohorts.has(seen)) return null;
+    this.badCohorts.add(seen);
+    this.log.warn({ project_id: row.project_id, cohort: row.key, err: parsed.error }, "stored cohort does not parse; rules reading it do not fire");
+    return null;
+  }
+
+  private compile(row: TriggerRow, attributes: AttributeDef[], cohortKeys: string[]): LoadedTrigger | null {
     try {
       return {
         id: row.id,
@@ -108,7 +170,7 @@ export class RuleRegistry {
         version: row.version,
         cooldownMs: row.cooldown_seconds * 1000,
         actions: actionsSchema.parse(row.actions),
-        rule: compileRule(row.rule, attributes),
+        rule: compileRule(row.rule, attributes, cohortKeys),
       };
     } catch (error) {
       this.log.warn({ project_id: row.project_id, trigger_id: row.id, version: row.version, err: error }, "trigger rule does not compile; skipped");
