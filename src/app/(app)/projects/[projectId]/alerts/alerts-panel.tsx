@@ -174,7 +174,7 @@ function AlertCard({
             <h3 id={headingId} className="break-words font-semibold">
               {alert.name}
             </h3>
-            <StateBadge state={alert.state} />
+            {alert.lastEvaluatedPeriod ? <StateBadge state={alert.state} /> : <Badge variant="outline">not evaluated yet</Badge>}
             {alert.enabled ? null : <Badge variant="secondary">disabled</Badge>}
           </div>
           <p className="text-sm">
