@@ -21,6 +21,8 @@ export function ReportSettings({
   plan,
   errors,
 }: {
+  /** For the project's own pickers (cohorts). */
+  projectId: string;
   title: string;
   /** Shown on a saved report: a link to start a new one. */
   newReportHref: string | null;
