@@ -7,6 +7,7 @@ import { errorMessage } from "~/components/form-errors";
 import { Skeleton } from "~/components/ui/skeleton";
 import type { ReportSpec } from "~/core/reports";
 import { useTRPC } from "~/trpc/react";
+import { CohortBreakdownTabs, type CohortPart } from "./cohort-breakdown";
 import { FunnelChart, PathsChart, QueryTable, RetentionTable, SegmentChart, TrendChart } from "./charts";
 
 interface ViewProps<K extends ReportSpec["kind"]> {
@@ -91,17 +92,20 @@ function NoEvents({ height }: { height: number }) {
   );
 }
 
-/** The shared frame of the five views: one query's pending, error, empty and success states. */
-function Frame<T>({
+/**
+ * The shared frame of the views: one query's pending, error, empty and success states; a report
+ * broken down by cohorts gets a tab per cohort, each drawn by the same chart.
+ */
+function Frame<R>({
   query,
   height,
   isEmpty,
   children,
 }: {
-  query: { isPending: boolean; error: unknown; data: T | undefined };
+  query: { isPending: boolean; error: unknown; data: (R & { byCohort?: ReadonlyArray<CohortPart<R>> | null }) | undefined };
   height: number;
-  isEmpty: (data: T) => boolean;
-  children: (data: T) => ReactNode;
+  isEmpty: (data: R) => boolean;
+  children: (data: R) => ReactNode;
 }) {
   if (query.isPending) return <ReportSkeleton height={height} />;
   if (query.error || query.data === undefined) {
@@ -109,6 +113,16 @@ function Frame<T>({
       <ReportMessage height={height} tone="error" title="This report could not run">
         {errorMessage(query.error) ?? "Something went wrong; please try again."}
       </ReportMessage>
+    );
+  }
+  const parts = query.data.byCohort;
+  if (parts && parts.length > 0) {
+    return (
+      <div data-testid="report-result">
+        <CohortBreakdownTabs whole={query.data} parts={parts} isEmpty={isEmpty} empty={<NoEvents height={height} />}>
+          {children}
+        </CohortBreakdownTabs>
+      </div>
     );
   }
   if (isEmpty(query.data)) return <NoEvents height={height} />;
