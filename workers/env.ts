@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { RECORD_FORMATS } from "../src/contracts/wire/codec";
 import { webhookAllowHostsSchema } from "../src/core/webhooks";
 import { brokerList, parseConfig, port, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "../src/platform/config-parse";
 
@@ -16,6 +17,10 @@ const workerEnvSchema = requirePrivateSecretsInProduction(
     KAFKA_BROKERS: brokerList.optional(),
     /** Replicas of the core topics the worker creates on Kafka: 1 in development, 3 or more in production. */
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
+    /** How the worker writes its internal topics on Kafka (src/contracts/wire); "json" rolls back. Consumers read both. */
+    KAFKA_RECORD_FORMAT: z.enum(RECORD_FORMATS).default("avro"),
+    /** Compression of the record batches the worker produces to Kafka; consumers read either. */
+    KAFKA_COMPRESSION: z.enum(["zstd", "none"]).default("zstd"),
     DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
     WORKER_HOST: z.string().default("127.0.0.1"),
     WORKER_PORT: port.default(4100),

@@ -153,6 +153,8 @@ async function connectBus({ env, log, closers }: Base, duckdb: DuckDBInstance | 
   const busLog = log.child({ component: "bus" });
   const bus = await createBus({
     kafkaBrokers: env.KAFKA_BROKERS,
+    recordFormat: env.KAFKA_RECORD_FORMAT,
+    compression: env.KAFKA_COMPRESSION,
     duckdb: duckdb ?? env.DUCKDB_PATH,
     clientId: `prism-${env.PRISM_ROLE}`,
     // Until the first ping succeeds, connection noise is summed up in one start-up error line instead.

@@ -1,6 +1,7 @@
 import { Counter, type Registry } from "prom-client";
 import { TOPIC, type DeadLetter, type JsonValue } from "../src/core/events";
 import { POISON_STAGES } from "../src/contracts/query-service";
+import { isAvroRecord } from "../src/contracts/wire/codec";
 import type { Logger } from "../src/platform/logger";
 import type { BatchContext, BusMessage, ProduceRecord } from "./bus/types";
 
@@ -245,24 +246,26 @@ function projectOf(value: string): string | null {
 
 /**
  * The dead letter of a bus record a consumer could not handle. The payload is the record's value
- * as a string, exactly (base64 of `bytes` when given, i.e. when the value was not valid UTF-8).
+ * as a string, exactly (base64 of its bytes when it has some: Avro, or a value not valid UTF-8).
  */
 export function consumerDeadLetter(args: {
   stage: PoisonStage;
-  message: Pick<BusMessage, "topic" | "partition" | "offset" | "key" | "value" | "headers">;
+  message: Pick<BusMessage, "topic" | "partition" | "offset" | "key" | "value" | "headers" | "bytes">;
   error: unknown;
+  /** The value's bytes, when not the message's own. */
   bytes?: Uint8Array;
   now?: number;
 }): ProduceRecord {
   const { message, stage } = args;
-  const base64 = args.bytes !== undefined;
+  const bytes = args.bytes ?? message.bytes;
+  const base64 = bytes !== undefined;
   const error = errorText(args.error);
   const letter: ConsumerDeadLetter = {
     project_id: base64 ? null : projectOf(message.value),
     received_at: args.now ?? Date.now(),
     reason: "malformed",
     violations: [{ type: "malformed", message: `${stage}: ${error}` }],
-    payload: base64 ? Buffer.from(args.bytes!).toString("base64") : (message.value as JsonValue),
+    payload: base64 ? Buffer.from(bytes).toString("base64") : (message.value as JsonValue),
     stage,
     error,
     payload_encoding: base64 ? "base64" : "utf8",
@@ -297,11 +300,11 @@ export function isolatingBatchHandler(opts: IsolatingHandlerOptions): (batch: Ba
     const count = (reason: PoisonReason) => opts.counter?.inc({ stage: opts.stage, reason });
     const readable: BusMessage[] = [];
     for (const message of batch.messages) {
-      if (message.bytes === undefined) {
+      if (message.bytes === undefined || isAvroRecord(message.bytes)) {
         readable.push(message);
         continue;
       }
-      letters.push(consumerDeadLetter({ stage: opts.stage, message, error: "the record is not valid UTF-8", bytes: message.bytes }));
+      letters.push(consumerDeadLetter({ stage: opts.stage, message, error: "the record is not valid UTF-8" }));
       count("not_utf8");
     }
     await isolatePoison(readable, {

@@ -19,6 +19,8 @@ import { migrateDatabase } from "../../prisma/tools/migrate";
 import { TOPIC, kafkaKeyOf, type InternalEvent } from "../../src/core/events";
 import { createPrismaClient } from "../../src/platform/db";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing/postgres";
+import { decodeAvro, isAvroRecord } from "../../src/contracts/wire/codec";
+import { registerZstd } from "../../workers/bus/zstd";
 import { startLocalBroker } from "../kafka/local-broker";
 import { waitForHttp } from "../launcher";
 import { CpuMeter } from "./cpu";
@@ -45,6 +47,7 @@ async function metric(name: string, port = WORKER_PORT): Promise<number> {
 }
 
 async function main() {
+  registerZstd(); // the worker compresses event.triggered, which the latency consumer below reads
   const cleanup: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
   try {
@@ -88,7 +91,7 @@ async function main() {
 
     const rulesFigures = await benchRuleEvaluation();
     say(
-      `Worker benchmark: ${EVENTS.toLocaleString("en")} events, 20 rules, ${process.env.BENCH_TOPOLOGY === "all" ? "one process (role all)" : "a processor and a sink process"}, Kafka ${brokers}, ${process.env.BENCH_CPU_NOTE ?? "everything on the same 2-core machine"}`,
+      `Worker benchmark: ${EVENTS.toLocaleString("en")} events, 20 rules, ${process.env.BENCH_TOPOLOGY === "all" ? "one process (role all)" : "a processor and a sink process"}, Kafka ${brokers} (internal topics ${process.env.KAFKA_RECORD_FORMAT ?? "avro"}, ${process.env.KAFKA_COMPRESSION ?? "zstd"}), ${process.env.BENCH_CPU_NOTE ?? "everything on the same 2-core machine"}`,
     );
 
     // 1. Throughput: a backlog on event.raw, drained by a fresh worker.
@@ -163,8 +166,13 @@ async function main() {
     const latencyStart = Date.now();
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const value = JSON.parse(message.value?.toString() ?? "{}") as { fired_at?: number; kind?: string };
-        if (value.kind || !value.fired_at || value.fired_at < latencyStart) return;
+        // Firings are Avro unless the worker runs with KAFKA_RECORD_FORMAT=json (src/contracts/wire).
+        const avro = message.value && isAvroRecord(message.value) ? decodeAvro(message.value) : undefined;
+        const value = (avro ? (avro.ok && avro.kind === "firing" ? avro.record : {}) : JSON.parse(message.value?.toString() ?? "{}")) as {
+          fired_at?: number;
+          kind?: string;
+        };
+        if ((value.kind && value.kind !== "firing") || !value.fired_at || value.fired_at < latencyStart) return;
         latencies.push(Number(message.timestamp) - value.fired_at);
       },
     });

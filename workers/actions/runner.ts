@@ -5,6 +5,7 @@ import type { ProfileRecord } from "../../src/core/events";
 import { TOPIC } from "../../src/core/events";
 import { NO_ACTIONS_HEADER, type Firing } from "../../src/core/pipeline";
 import { triggeredRecordSchema, type ActionResultRecord, type AlertFiringRecord } from "../../src/contracts/records";
+import { decodeAvro, encodeValue, isAvroRecord } from "../../src/contracts/wire/codec";
 import type { AlertAction } from "../../src/core/alerts";
 import type { TriggerAction } from "../../src/core/triggers";
 import type { Logger } from "../../src/platform/logger";
@@ -174,6 +175,14 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
     const jobs: ActionJob[] = [];
     for (const message of batch.messages) {
       if (message.headers[NO_ACTIONS_HEADER] === "1") continue; // most firings: nothing to run, nothing to parse
+      if (isAvroRecord(message.bytes)) {
+        // Written by the processor in Avro (src/contracts/wire): typed by its schema, no zod.
+        const decoded = decodeAvro(message.bytes);
+        if (!decoded.ok || decoded.kind !== "firing") continue; // the sink dead-letters what it cannot decode
+        const firing = decoded.record;
+        if (firing.result === "fired" && firing.actions.length > 0 && firing.event) jobs.push(triggerJob(firing as FiringWithEvent));
+        continue;
+      }
       let payload: unknown;
       try {
         payload = JSON.parse(message.value);
@@ -292,7 +301,10 @@ export function createActionBatchHandler(opts: ActionRunnerOptions): (batch: Bat
             Object.assign(result, { status: "failed", detail: reason.slice(0, 500) });
       }
     }
-    await opts.bus.produce([...toRaw, ...results.map((result) => ({ topic: TOPIC.triggered, key: result.firing_id, value: JSON.stringify(result) }))]);
+    await opts.bus.produce([
+      ...toRaw,
+      ...results.map((result) => ({ topic: TOPIC.triggered, key: result.firing_id, ...encodeValue(opts.bus.recordFormat, "action_result", result) })),
+    ]);
     if (webhooksQueued > 0) opts.onWebhooksQueued?.();
   };
 }

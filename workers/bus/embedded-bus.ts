@@ -90,6 +90,8 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 class EmbeddedLogBus implements EmbeddedBus {
   readonly kind = "embedded" as const;
+  /** The embedded log stores text: its records stay JSON. */
+  readonly recordFormat = "json" as const;
   readonly log: BusLog;
   readonly pollIntervalMs: number;
   readonly backoff: { initial: number; max: number };
@@ -206,6 +208,7 @@ class EmbeddedLogBus implements EmbeddedBus {
     const count = this.partitionCounts.get(record.topic);
     if (count === undefined) throw new Error(`Unknown topic ${JSON.stringify(record.topic)}`);
     if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
+    if (record.bytes !== undefined) throw new TypeError(`Record for ${record.topic} is bytes: the embedded log stores text (JSON) records only`);
     if (record.partition !== undefined && record.partition !== null) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
         throw new RangeError(`Topic ${record.topic} has no partition ${record.partition}`);

@@ -1,6 +1,7 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { createEmbeddedBus } from "./embedded-bus";
-import { createKafkaBus } from "./kafka-bus";
+import type { RecordFormat } from "../../src/contracts/wire/codec";
+import { createKafkaBus, type KafkaCompression } from "./kafka-bus";
 import type { BusLog } from "./log";
 import type { Bus } from "./types";
 
@@ -11,12 +12,16 @@ export interface BusConfig {
   duckdb: DuckDBInstance | string;
   clientId: string;
   log?: BusLog;
+  /** Kafka only (the embedded log stays JSON): the internal topics' format and the batches' compression. */
+  recordFormat?: RecordFormat;
+  compression?: KafkaCompression;
 }
 
 /** The bus for this process: Kafka when brokers are configured, else the embedded DuckDB log. */
 export async function createBus(config: BusConfig): Promise<Bus> {
   if (config.kafkaBrokers && config.kafkaBrokers.length > 0) {
-    return createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, log: config.log });
+    const { recordFormat, compression } = config;
+    return createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, log: config.log, recordFormat, compression });
   }
   return createEmbeddedBus({ db: config.duckdb, log: config.log });
 }

@@ -1,9 +1,12 @@
 /**
  * The Bus on Apache Kafka, through kafkajs: one idempotent producer for the process, and one
- * kafkajs consumer per subscription, consuming with eachBatch and committing by hand.
+ * kafkajs consumer per subscription, consuming with eachBatch and committing by hand. Record
+ * batches are zstd-compressed (./zstd.ts) and the internal topics carry Avro (src/contracts/wire),
+ * the spec's production format; both can be turned back to JSON and no compression.
  */
 import { isUtf8 } from "node:buffer";
 import {
+  CompressionTypes,
   Kafka,
   logLevel as KafkaLogLevel,
   Partitioners,
@@ -18,9 +21,11 @@ import {
   type Producer,
   type RecordMetadata,
 } from "kafkajs";
+import type { RecordFormat } from "../../src/contracts/wire/codec";
 import { deferred } from "./async-util";
 import { consoleBusLog, errorFields, type BusLog, type BusLogLevel } from "./log";
 import { murmur2 } from "./partitioner";
+import { registerZstd } from "./zstd";
 import type {
   BatchContext,
   Bus,
@@ -49,7 +54,13 @@ export interface KafkaBusOptions {
     maxWaitTimeMs?: number;
   };
   connectionTimeoutMs?: number;
+  /** How the internal topics' records are written (./types.ts `recordFormat`). Default "avro". */
+  recordFormat?: RecordFormat;
+  /** Compression of produced record batches. Default "zstd"; consumers read either. */
+  compression?: KafkaCompression;
 }
+
+export type KafkaCompression = "zstd" | "none";
 
 export interface KafkaBus extends Bus {
   readonly kind: "kafka";
@@ -96,6 +107,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
 class KafkaJsBus implements KafkaBus {
   readonly kind = "kafka" as const;
+  readonly recordFormat: RecordFormat;
+  private readonly compression: CompressionTypes;
   private readonly kafka: Kafka;
   private readonly log: BusLog;
   private readonly producer: Producer;
@@ -111,6 +124,9 @@ class KafkaJsBus implements KafkaBus {
 
   constructor(private readonly options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new Error("createKafkaBus: no brokers");
+    registerZstd();
+    this.recordFormat = options.recordFormat ?? "avro";
+    this.compression = (options.compression ?? "zstd") === "zstd" ? CompressionTypes.ZSTD : CompressionTypes.None;
     this.log = options.log ?? consoleBusLog();
     const log = this.log;
     const minimum = options.logLevel ?? "warn";
@@ -173,7 +189,8 @@ class KafkaJsBus implements KafkaBus {
     await this.connectProducer();
     const outgoing = records.map((record): Outgoing => {
       if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
-      const message: Message = { key: record.key ?? null, value: record.value, headers: { ...record.headers } };
+      const value = record.bytes ? Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength) : record.value;
+      const message: Message = { key: record.key ?? null, value, headers: { ...record.headers } };
       if (record.partition !== undefined && record.partition !== null) message.partition = record.partition;
       return { topic: record.topic, message };
     });
@@ -213,7 +230,7 @@ class KafkaJsBus implements KafkaBus {
     // order is kept.
     const offsets = new Map<Message, string>();
     for (const chunk of chunksOf(outgoing, MAX_REQUEST_BYTES, MAX_REQUEST_RECORDS)) {
-      const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: chunk });
+      const metadata = await this.producer.sendBatch({ acks: -1, compression: this.compression, topicMessages: chunk });
       // A partition's messages of one request went in one record batch, in order, from its baseOffset.
       const base = new Map<string, bigint>();
       for (const entry of metadata) base.set(`${entry.topicName}\u0000${entry.partition}`, baseOffsetOf(entry));
@@ -390,6 +407,19 @@ class KafkaSubscription implements Subscription {
 }
 
 function toBusMessage(topic: string, partition: number, message: KafkaMessage): BusMessage {
+  // An Avro record (src/contracts/wire) starts with a NUL byte, which no JSON text does: it stays bytes.
+  if (message.value && message.value[0] === 0) {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ? message.key.toString("utf8") : null,
+      value: "",
+      headers: stringHeaders(message.headers),
+      timestamp: Number(message.timestamp),
+      bytes: message.value,
+    };
+  }
   return {
     topic,
     partition,

@@ -13,11 +13,16 @@
  * - the consumers of one group split the partitions of their topics between them.
  */
 
+import type { RecordFormat } from "../../src/contracts/wire/codec";
+
 export interface ProduceRecord {
   topic: string;
   /** Records with the same key go to the same partition, in order. */
   key?: string | null;
+  /** The record's text; "" when it is `bytes`. */
   value: string;
+  /** The record's value as bytes instead of text: Avro framed by src/contracts/wire (Kafka only; the embedded log stores text). */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
   /** An explicit partition overrides the key's. */
   partition?: number;
@@ -39,7 +44,11 @@ export interface BusMessage {
   headers: Record<string, string>;
   /** Milliseconds since the epoch at which the record was produced. */
   timestamp: number;
-  /** The value's bytes, only when they are not valid UTF-8 (Kafka; `value` then holds them with U+FFFD). */
+  /**
+   * The value's bytes, only when it is not text (Kafka): an Avro record (first byte 0,
+   * src/contracts/wire), `value` then being "", or bytes that are not valid UTF-8, `value` then
+   * holding them with U+FFFD.
+   */
   bytes?: Uint8Array;
 }
 
@@ -97,6 +106,11 @@ export interface PartitionLag extends TopicPartition {
 
 export interface Bus {
   readonly kind: "kafka" | "embedded";
+  /**
+   * How producers write records of the internal topics (`event.enriched`, `event.triggered`):
+   * Avro on Kafka, JSON on the embedded log. Consumers read both (src/contracts/wire).
+   */
+  readonly recordFormat: RecordFormat;
   /** Resolves only once every record is durable (Kafka: idempotent producer, acks=all; embedded: DuckDB commit). */
   produce(records: ProduceRecord[]): Promise<ProducedOffset[]>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { REPLAY_PATH, replayRequestSchema, type ReplayAnswer, type ReplayOutcome } from "../../src/contracts/dead-letter-replay";
+import { decodeAvro, TOPIC_OF_KIND } from "../../src/contracts/wire/codec";
 import { TOPIC } from "../../src/core/events";
 import { judgeBatch, rawRecordOf } from "../../src/core/ingest/judge";
 import type { PrismaClient } from "../../src/generated/prisma/client";
@@ -80,7 +81,15 @@ export async function replayDeadLetters(deps: ReplayDeps, projectId: string, ids
     } else if (!origin || !RECORD_TOPICS.has(origin.topic)) {
       refused.set(letter.dlqId, "this letter cannot be replayed, only discarded");
     } else if (letter.payloadEncoding !== "utf8") {
-      refused.set(letter.dlqId, "the record is not valid UTF-8; it cannot be replayed, only discarded");
+      // An Avro record (src/contracts/wire) goes back as JSON, which every bus carries and every consumer reads.
+      const avro = decodeAvro(Buffer.from(String(JSON.parse(letter.payloadJson)), "base64"));
+      if (!avro.ok) refused.set(letter.dlqId, "the record is not valid UTF-8; it cannot be replayed, only discarded");
+      else if (TOPIC_OF_KIND[avro.kind] !== origin.topic || avro.record.project_id !== projectId) {
+        refused.set(letter.dlqId, "the record is not of this project; it cannot be replayed, only discarded");
+      } else {
+        out.push({ topic: origin.topic, key: origin.key, value: JSON.stringify(avro.record), headers: REPLAY_HEADERS });
+        replayed.push(letter.dlqId);
+      }
     } else {
       const value = String(JSON.parse(letter.payloadJson));
       if (!belongsTo(value, projectId)) {

@@ -72,7 +72,7 @@ export function createRawBatchHandler(opts: ProcessorOptions): (batch: BatchCont
     const persons = identity.persons(decoded.profiles);
     if (persons.length > 0) for (const [key, state] of await store.load(persons)) states.set(key, state);
     const { handled, fresh, duplicates } = dropSeen(decoded, seen);
-    const outcome = processRecords(handled, states, rulesFor, parseUserAgent, identity);
+    const outcome = processRecords(handled, states, rulesFor, parseUserAgent, identity, opts.bus.recordFormat);
     // Outputs durable first, then state and seen ids together, then (by the bus) offsets.
     if (outcome.outputs.length > 0) await opts.bus.produce(outcome.outputs);
     if (identity.ops.length === 0) await store.save(outcome.changed, [...fresh]);

@@ -246,7 +246,12 @@ export function enrich(event: InternalEvent, profileProps: JsonObject | undefine
   };
 }
 
-export function firingRecord(enriched: EnrichedEvent, outcome: TriggerOutcome<LoadedTrigger>, headers: BusMessage["headers"], format: RecordFormat = "json"): ProduceRecord {
+export function firingRecord(
+  enriched: EnrichedEvent,
+  outcome: TriggerOutcome<LoadedTrigger>,
+  headers: BusMessage["headers"],
+  format: RecordFormat = "json",
+): ProduceRecord {
   const { trigger, result, error } = outcome;
   const firing: FiringRecord = {
     kind: "firing",
@@ -333,7 +338,8 @@ export function processRecords(
     if (record.backfill && !record.backfill.fire_actions) continue;
     const rules = rulesFor(record.project_id);
     if (rules.triggers.length === 0 && rules.windowProps.size === 0) continue;
-    for (const outcome of evaluate(record, person, rules, batch, result.evaluations)) result.outputs.push(firingRecord(enriched, outcome, message.headers, format));
+    for (const outcome of evaluate(record, person, rules, batch, result.evaluations))
+      result.outputs.push(firingRecord(enriched, outcome, message.headers, format));
   }
   result.changed = batch.finish();
   return result;

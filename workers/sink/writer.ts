@@ -5,6 +5,7 @@ import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/core/events";
 import type { PersonMerge } from "../../src/core/identity";
 import { enrichedRecordSchema, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
 import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
+import { decodeAvro, isAvroRecord, TOPIC_OF_KIND } from "../../src/contracts/wire/codec";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { applyPersonMerges } from "./identity";
@@ -417,6 +418,7 @@ type SinkRecord =
   | { kind: "undecodable"; letter: ProduceRecord };
 
 export function decodeForSink(message: BusMessage): SinkRecord {
+  if (isAvroRecord(message.bytes)) return avroForSink(message, message.bytes);
   let payload: unknown;
   try {
     payload = JSON.parse(message.value);
@@ -456,6 +458,25 @@ export function decodeForSink(message: BusMessage): SinkRecord {
     return { kind: "dead_letter", letter: { ...parsed.data, payload: exact }, source: message.headers["prism-source"] ?? "ingest" };
   }
   return undecodable(message, `unexpected topic ${message.topic}`, "invalid");
+}
+
+/** An Avro record of an internal topic (src/contracts/wire): the worker wrote it, and its schema fixed its shape, so no zod. */
+function avroForSink(message: BusMessage, bytes: Uint8Array): SinkRecord {
+  const decoded = decodeAvro(bytes);
+  if (!decoded.ok) return undecodable(message, decoded.error, "invalid");
+  if (TOPIC_OF_KIND[decoded.kind] !== message.topic) return undecodable(message, `a ${decoded.kind} record does not belong on this topic`, "invalid");
+  switch (decoded.kind) {
+    case "enriched_event":
+      return { kind: "event", event: decoded.record };
+    case "profile_change":
+      return { kind: "profile", change: decoded.record };
+    case "person_merge":
+      return { kind: "merge", merge: decoded.record };
+    case "firing":
+      return { kind: "firing", firing: decoded.record };
+    case "action_result":
+      return { kind: "action_result", result: decoded.record };
+  }
 }
 
 function describeIssue(error: z.ZodError): string {
