@@ -79,6 +79,7 @@ export class CohortCache {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly source: CohortMemberSource,
@@ -96,6 +97,7 @@ export class CohortCache {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -106,11 +108,12 @@ export class CohortCache {
   }
 
   /**
-   * The cohorts enabled rules read now. New ones load at the next tick, one whose version changed
-   * reloads (its old members serve until then), one no rule reads any more is forgotten.
+   * The cohorts enabled rules read now. New ones load at once, one whose version changed reloads
+   * at once (its old members serve until then), one no rule reads any more is forgotten.
    */
   want(wanted: readonly WantedCohort[]): void {
     const keep = new Set<string>();
+    let due = false;
     for (const { projectId, cohort } of wanted) {
       const entryKey = key(projectId, cohort.key);
       keep.add(entryKey);
@@ -118,14 +121,18 @@ export class CohortCache {
       if (!entry || entry.cohort.id !== cohort.id) {
         // A new cohort, or the key now names another cohort (deleted and created again): nothing known.
         this.entries.set(entryKey, { projectId, cohort, members: null, loadedVersion: null, dueAt: 0, failures: 0 });
+        due = true;
       } else if (entry.cohort.version !== cohort.version) {
         entry.cohort = cohort;
         entry.dueAt = 0;
+        due = true;
       } else {
         entry.cohort = cohort;
       }
     }
     for (const entryKey of this.entries.keys()) if (!keep.has(entryKey)) this.entries.delete(entryKey);
+    // Not waiting for the next tick: a new rule or an edited cohort is read right away.
+    if (due) void this.refresh();
   }
 
   /** Loads every due cohort, one at a time (the query service is shared with reports). Resolves when done. */
@@ -138,6 +145,7 @@ export class CohortCache {
 
   private async loadDue(): Promise<void> {
     for (const [entryKey, entry] of [...this.entries]) {
+      if (this.stopped) return;
       if (entry.dueAt > this.now()) continue;
       const cohort = entry.cohort;
       try {

@@ -5,7 +5,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { backtestTrigger, summarizeBacktest, type BacktestSummary, type StoredEvent } from "~/core/processing";
+import { backtestTrigger, summarizeBacktest, type BacktestSummary, type CohortMembership, type StoredEvent } from "~/core/processing";
 import { compileRule, type AttributeDef } from "~/core/rules";
 import { callQueryService } from "~/server/query-client";
 
@@ -43,24 +43,32 @@ export interface BacktestPage {
   elapsedMs: number;
 }
 
+/**
+ * `membership` gives the current members of the cohorts the rule reads (profile.in_cohort): today's,
+ * for every event in the range, as the worker keeps no history of membership.
+ */
 export async function backtestPage(
   projectId: string,
-  attributes: AttributeDef[],
+  vocabulary: { attributes: AttributeDef[]; cohorts: string[] },
   input: { rule: string; cooldownSeconds: number; days: number; cursor: { to: string; after: string } | null },
+  membership: (cohortKeys: readonly string[]) => Promise<CohortMembership>,
 ): Promise<BacktestPage> {
   const started = Date.now();
   let rule;
   try {
-    rule = compileRule(input.rule, attributes);
+    rule = compileRule(input.rule, vocabulary.attributes, vocabulary.cohorts);
   } catch (error) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `The rule does not check: ${error instanceof Error ? error.message : String(error)}.` });
   }
   // Fixed on the first page, so later pages read the same range while events keep arriving.
   const to = input.cursor?.to ?? new Date(started).toISOString();
   const from = new Date(Date.parse(to) - input.days * DAY_MS).toISOString();
-  const page = await callQueryService((client) =>
-    client.triggers.backtestEvents.query({ projectId, from, to, after: input.cursor?.after ?? null, limit: BACKTEST_PAGE_EVENTS }),
-  );
+  const [page, cohorts] = await Promise.all([
+    callQueryService((client) =>
+      client.triggers.backtestEvents.query({ projectId, from, to, after: input.cursor?.after ?? null, limit: BACKTEST_PAGE_EVENTS }),
+    ),
+    membership(rule.cohortKeys),
+  ]);
   if (input.cursor === null && page.total > BACKTEST_MAX_EVENTS) {
     throw new TRPCError({
       code: "BAD_REQUEST",
@@ -81,7 +89,7 @@ export async function backtestPage(
     person: row.person,
     profile_props: row.profileProps,
   }));
-  const summary = summarizeBacktest(events.length, backtestTrigger(trigger, events));
+  const summary = summarizeBacktest(events.length, backtestTrigger(trigger, events, cohorts));
   return {
     summary,
     total: page.total,

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { testRuleOnSample } from "~/core/processing";
+import { NO_MEMBERSHIP, sampleProfileId, testRuleOnSample } from "~/core/processing";
 import { checkRule, compileRule, MAX_RULE_LENGTH, type AttributeDef, type RuleCheck } from "~/core/rules";
 import { ATTRIBUTE_ENTITIES, ATTRIBUTE_TYPES, eventTypeSchema } from "~/core/tracking-plan";
 import { RESERVED_KEYS } from "~/core/storable";
@@ -9,6 +9,7 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import { withConflict } from "~/server/api/errors";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
 import { backtestInput, backtestPage } from "./trigger-backtest";
+import { cohortKeysOf, membershipOf } from "./trigger-cohorts";
 
 const triggerSelect = {
   id: true,
@@ -40,9 +41,20 @@ async function attributesOf(db: PrismaClient, projectId: string): Promise<Attrib
   });
 }
 
+/** What a project's rules are checked against: its attributes and its cohort keys. */
+interface RuleVocabulary {
+  attributes: AttributeDef[];
+  cohorts: string[];
+}
+
+async function vocabularyOf(db: PrismaClient, projectId: string): Promise<RuleVocabulary> {
+  const [attributes, cohorts] = await Promise.all([attributesOf(db, projectId), cohortKeysOf(db, projectId)]);
+  return { attributes, cohorts };
+}
+
 /** Refuses a rule that does not check, naming every problem (the editor shows them inline through `check`). */
-function assertRuleChecks(rule: string, attributes: AttributeDef[]): void {
-  const check = checkRule(rule, attributes);
+function assertRuleChecks(rule: string, { attributes, cohorts }: RuleVocabulary): void {
+  const check = checkRule(rule, attributes, cohorts);
   if (!check.ok) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `The rule does not check: ${check.errors.map((problem) => problem.message).join("; ")}.` });
   }
@@ -92,19 +104,19 @@ export interface RuleTestResult {
 
 export const triggersRouter = createTRPCRouter({
   list: projectProcedure("viewer").query(async ({ ctx }) => {
-    const [triggers, attributes] = await Promise.all([
+    const [triggers, { attributes, cohorts }] = await Promise.all([
       ctx.db.trigger.findMany({ where: { projectId: ctx.project.id }, select: triggerSelect, orderBy: { createdAt: "desc" } }),
-      attributesOf(ctx.db, ctx.project.id),
+      vocabularyOf(ctx.db, ctx.project.id),
     ]);
-    // A rule can stop checking after it was saved (an attribute it reads was deleted); the worker then skips it.
+    // A rule can stop checking after it was saved (an attribute or cohort it reads was deleted); the worker then skips it.
     return triggers.map((trigger) => {
-      const check = checkRule(trigger.rule, attributes);
+      const check = checkRule(trigger.rule, attributes, cohorts);
       return { ...withParsedActions(trigger), ruleProblems: check.ok ? [] : check.errors };
     });
   }),
 
   create: projectProcedure("member", { trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
-    assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
+    assertRuleChecks(input.trigger.rule, await vocabularyOf(ctx.db, ctx.project.id));
     await assertWebhookEndpointsExist(ctx.db, ctx.project.id, input.trigger.actions);
     return withParsedActions(
       await withConflict(() => ctx.db.trigger.create({ data: { projectId: ctx.project.id, ...input.trigger }, select: triggerSelect }), duplicate),
@@ -114,7 +126,7 @@ export const triggersRouter = createTRPCRouter({
   update: projectProcedure("member", { triggerId, trigger: triggerInputSchema }).mutation(async ({ ctx, input }) => {
     const existing = await ctx.db.trigger.findFirst({ where: { id: input.triggerId, projectId: ctx.project.id }, select: { id: true } });
     if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
-    assertRuleChecks(input.trigger.rule, await attributesOf(ctx.db, ctx.project.id));
+    assertRuleChecks(input.trigger.rule, await vocabularyOf(ctx.db, ctx.project.id));
     await assertWebhookEndpointsExist(ctx.db, ctx.project.id, input.trigger.actions);
     return withParsedActions(
       await withConflict(
@@ -128,7 +140,7 @@ export const triggersRouter = createTRPCRouter({
     if (input.enabled) {
       const existing = await ctx.db.trigger.findFirst({ where: { id: input.triggerId, projectId: ctx.project.id }, select: { rule: true } });
       if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Trigger not found." });
-      assertRuleChecks(existing.rule, await attributesOf(ctx.db, ctx.project.id));
+      assertRuleChecks(existing.rule, await vocabularyOf(ctx.db, ctx.project.id));
     }
     const result = await ctx.db.trigger.updateMany({
       where: { id: input.triggerId, projectId: ctx.project.id },
@@ -146,13 +158,15 @@ export const triggersRouter = createTRPCRouter({
 
   /** Errors and warnings with source offsets, for the editor's inline marks as the rule is typed. */
   check: projectProcedure("viewer", { rule: ruleText }).query(async ({ ctx, input }): Promise<RuleCheck> => {
-    return checkRule(input.rule, await attributesOf(ctx.db, ctx.project.id));
+    const { attributes, cohorts } = await vocabularyOf(ctx.db, ctx.project.id);
+    return checkRule(input.rule, attributes, cohorts);
   }),
 
   /**
    * Evaluates a rule on a sample event and profile as the processor would (core/processing): the
    * earlier events in `history` and then the sample go through evaluateEvent, so windows hold what
    * production's would. An anonymous sample (`profile_id: null`) has no windows and no profile props.
+   * `profile.in_cohort` looks the sample's profile id up in the cohort's current members.
    */
   test: projectProcedure("viewer", {
     rule: ruleText,
@@ -177,22 +191,23 @@ export const triggersRouter = createTRPCRouter({
       .default([]),
     actions: z.array(triggerActionSchema).max(10).default([]),
   }).mutation(async ({ ctx, input }): Promise<RuleTestResult> => {
-    const attributes = await attributesOf(ctx.db, ctx.project.id);
+    const { attributes, cohorts } = await vocabularyOf(ctx.db, ctx.project.id);
     let rule;
     try {
-      rule = compileRule(input.rule, attributes);
+      rule = compileRule(input.rule, attributes, cohorts);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { result: false, error: `The rule does not check: ${message}.`, actionsThatWouldRun: [] };
     }
     const trigger = { id: "rule-under-test", name: "Rule under test", version: 0, cooldownMs: 0, actions: input.actions, rule };
-    const outcome = testRuleOnSample(trigger, input, Date.now());
+    const membership = sampleProfileId(input) === null ? NO_MEMBERSHIP : await membershipOf(ctx.db, ctx.project.id, rule.cohortKeys);
+    const outcome = testRuleOnSample(trigger, input, Date.now(), membership);
     if (outcome?.result === "error") return { result: false, error: `The rule failed at runtime: ${outcome.error}.`, actionsThatWouldRun: [] };
     return outcome ? { result: true, actionsThatWouldRun: input.actions } : { result: false, actionsThatWouldRun: [] };
   }),
 
   /** One page of a backtest: how often the rule would have fired on the stored events of the last `days` days (trigger-backtest.ts). */
   backtest: projectProcedure("member", backtestInput).mutation(async ({ ctx, input }) =>
-    backtestPage(ctx.project.id, await attributesOf(ctx.db, ctx.project.id), input),
+    backtestPage(ctx.project.id, await vocabularyOf(ctx.db, ctx.project.id), input, (keys) => membershipOf(ctx.db, ctx.project.id, keys)),
   ),
 });
