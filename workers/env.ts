@@ -24,6 +24,14 @@ const workerEnvSchema = requirePrivateSecretsInProduction(
     DUCKDB_PATH: z.string().default(path.join(".data", "prism.duckdb")),
     WORKER_HOST: z.string().default("127.0.0.1"),
     WORKER_PORT: port.default(4100),
+    /**
+     * The public port (roles `all` and `gateway`): ingest answered by this worker, everything else
+     * forwarded to WEB_APP_URL. Unset: no public port (ingest is still on WORKER_PORT).
+     */
+    PUBLIC_PORT: port.optional(),
+    PUBLIC_HOST: z.string().default("127.0.0.1"),
+    /** The Next.js server the public port forwards to, e.g. http://127.0.0.1:3001. */
+    WEB_APP_URL: z.string().url().optional(),
     /** Where a processor without the sink (role processor) reaches the query service for cohort members, e.g. http://sink-host:4100. */
     QUERY_SERVICE_URL: z.string().url().optional(),
     /** How often the processor reloads the members of the cohorts rules read (profile.in_cohort); an edited cohort reloads within seconds anyway. */

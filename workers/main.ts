@@ -16,6 +16,8 @@ import type { PrismaClient } from "../src/generated/prisma/client";
 import { buildVersion } from "../src/platform/version";
 import { createGateway } from "./gateway/gateway";
 import { addIngestRoutes, createWorkerIngest } from "./gateway/ingest-routes";
+import { servePublicPort } from "./gateway/public-port";
+import type { IngestHandler } from "../edge/ingest";
 import { createReplayHandler, REPLAY_PATH } from "./gateway/replay";
 import { actionsGroup, startActionRunner } from "./actions/runner";
 import { startAlertScheduler } from "./alerts/scheduler";
@@ -33,6 +35,8 @@ import { closeServer, listen, Routes, sendJson } from "./http-server";
 
 export interface RunningWorker {
   port: number;
+  /** The public port (ingest here, the rest forwarded to the web app), when PUBLIC_PORT is set. */
+  publicPort: number | undefined;
   bus: Bus;
   /** The DuckDB instance this process owns (sink or embedded log), for the query service and tests. */
   duckdb: DuckDBInstance | undefined;
@@ -53,6 +57,12 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
   if (!env.KAFKA_BROKERS && env.PRISM_ROLE !== "all") {
     throw new ConfigError(`Role ${env.PRISM_ROLE} needs KAFKA_BROKERS: the embedded log only works with PRISM_ROLE=all, in one process.`);
   }
+  if (env.PUBLIC_PORT !== undefined && !parts.gateway) {
+    throw new ConfigError(`PUBLIC_PORT needs a role that serves ingest (all or gateway), not ${env.PRISM_ROLE}.`);
+  }
+  if (env.PUBLIC_PORT !== undefined && !env.WEB_APP_URL) {
+    throw new ConfigError("PUBLIC_PORT needs WEB_APP_URL: the web app the public port forwards everything but ingest to.");
+  }
   const closers = new Closers(log);
   const base: Base = { env, log, closers };
   try {
@@ -69,7 +79,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
 
     const queries = parts.sink && duckdb ? mountQueryService(shared, duckdb, routes) : undefined;
     if (queries) startAlerts(shared, queries);
-    if (parts.gateway) mountGateway(shared, routes);
+    const ingest = parts.gateway ? mountGateway(shared, routes) : undefined;
 
     // Consumers start last-in, first-out on shutdown: they stop (finishing and committing their
     // batch) before the bus, DuckDB and Postgres they write to are closed.
@@ -79,10 +89,12 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
     if (watched.length > 0) checks.consumers = watchGroups(shared, watched);
 
     const port = await serve(base, routes);
-    log.info({ role: env.PRISM_ROLE, port, bus: bus.kind, parts }, "worker started");
+    const publicPort = ingest ? await servePublic(base, ingest) : undefined;
+    log.info({ role: env.PRISM_ROLE, port, publicPort, bus: bus.kind, parts }, "worker started");
     let stopped = false;
     return {
       port,
+      publicPort,
       bus,
       duckdb,
       async stop() {
@@ -262,9 +274,11 @@ function startAlerts({ log, closers, bus, prisma }: Shared, queries: QueryServic
 }
 
 /** The edge's produce endpoint and the ingest API (write keys only send; profiles are read through the app's REST API). */
-function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes): void {
+function mountGateway({ env, log, bus, prisma, metrics }: Shared, routes: Routes): IngestHandler {
   routes.add("POST", "/produce", createGateway({ bus, token: env.GATEWAY_TOKEN, log, metrics }));
-  addIngestRoutes(routes, createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS }));
+  const ingest = createWorkerIngest({ bus, db: prisma, keyCacheMs: env.INGEST_KEY_CACHE_MS });
+  addIngestRoutes(routes, ingest);
+  return ingest;
 }
 
 async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics }: Shared, duckdb: DuckDBInstance): Promise<WatchedGroup> {
@@ -354,6 +368,20 @@ async function serve({ env, log, closers }: Base, routes: Routes): Promise<numbe
   closers.add(() => closeServer(server));
   const address = server.address();
   return typeof address === "object" && address ? address.port : env.WORKER_PORT;
+}
+
+/** The public port, when PUBLIC_PORT is set: the same ingest handler as WORKER_PORT's, the rest forwarded to WEB_APP_URL. */
+async function servePublic({ env, log, closers }: Base, ingest: IngestHandler): Promise<number | undefined> {
+  if (env.PUBLIC_PORT === undefined || !env.WEB_APP_URL) return undefined;
+  const served = await servePublicPort({
+    ingest,
+    webAppUrl: env.WEB_APP_URL,
+    log: log.child({ component: "public-port" }),
+    host: env.PUBLIC_HOST,
+    port: env.PUBLIC_PORT,
+  });
+  closers.add(() => served.close());
+  return served.port;
 }
 
 /**
