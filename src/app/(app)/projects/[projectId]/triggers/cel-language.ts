@@ -7,7 +7,15 @@ import { snippetCompletion, type Completion, type CompletionContext, type Comple
 import { StreamLanguage, type StringStream } from "@codemirror/language";
 import { StateEffect, StateField, type Extension, type Transaction } from "@codemirror/state";
 import { keymap, type EditorView } from "@codemirror/view";
-import { CONTEXT_KEYS, EVENT_FIELDS, PROFILE_FIELDS, WINDOW_FUNCTIONS, WINDOW_FUNCTION_NAMES, type AttributeDef } from "~/core/rules/vocabulary";
+import {
+  CONTEXT_KEYS,
+  EVENT_FIELDS,
+  PROFILE_FIELDS,
+  PROFILE_FUNCTIONS,
+  WINDOW_FUNCTIONS,
+  WINDOW_FUNCTION_NAMES,
+  type AttributeDef,
+} from "~/core/rules/vocabulary";
 
 const KEYWORDS = new Set(["in"]);
 const ATOMS = new Set(["true", "false", "null"]);
@@ -84,6 +92,8 @@ export const celLanguage = StreamLanguage.define<CelState>({
 export interface RuleVocabulary {
   attributes: readonly AttributeDef[];
   eventNames: readonly string[];
+  /** The project's cohorts, for profile.in_cohort('key'). */
+  cohorts?: readonly { key: string; name: string }[];
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -110,6 +120,15 @@ const windowOptions: Completion[] = WINDOW_FUNCTION_NAMES.map((fn) => {
   return snippetCompletion(`${fn}(${args})`, { label: fn, type: "function", detail: `(${spec.params.join(", ")}) → ${spec.returns}`, info: spec.doc });
 });
 
+const profileFunctionOptions: Completion[] = [
+  snippetCompletion("in_cohort('${cohort}')", {
+    label: "in_cohort",
+    type: "function",
+    detail: `(${PROFILE_FUNCTIONS.in_cohort.params.join(", ")}) → ${PROFILE_FUNCTIONS.in_cohort.returns}`,
+    info: PROFILE_FUNCTIONS.in_cohort.doc,
+  }),
+];
+
 const TOP_LEVEL: Completion[] = [
   { label: "event", type: "variable", info: "The event being evaluated." },
   { label: "profile", type: "variable", info: "The event's profile, as of this event." },
@@ -126,7 +145,7 @@ const DURATIONS: Completion[] = ["30s", "1m", "5m", "15m", "1h", "24h", "7d"].ma
 export function ruleCompletions(vocabulary: () => RuleVocabulary) {
   return (context: CompletionContext): CompletionResult | null => {
     const before = context.state.doc.sliceString(Math.max(0, context.pos - 200), context.pos);
-    const { attributes, eventNames } = vocabulary();
+    const { attributes, eventNames, cohorts = [] } = vocabulary();
     const names = (): Completion[] => eventNames.map((label) => ({ label, type: "text", detail: "event" }));
 
     // Inside a string literal: event names after `event.name ==`, window arguments.
@@ -144,6 +163,9 @@ export function ruleCompletions(vocabulary: () => RuleVocabulary) {
         return null;
       }
       if (/event\.name\s*(==|!=)\s*['"][\w.$-]*$/.test(before)) return { from, options: names(), validFor: /^[\w.$-]*$/ };
+      if (/profile\.in_cohort\(\s*['"]\w*$/.test(before)) {
+        return { from, options: cohorts.map((cohort) => ({ label: cohort.key, type: "constant", detail: cohort.name })), validFor: /^\w*$/ };
+      }
       return null;
     }
 
@@ -159,12 +181,15 @@ export function ruleCompletions(vocabulary: () => RuleVocabulary) {
               ? CONTEXT_KEYS.map((label) => ({ label, type: "property", detail: "string" }))
               : member[1] === "window"
                 ? windowOptions
-                : (member[1] === "event" ? EVENT_FIELDS : PROFILE_FIELDS).map((field) => ({
-                    label: field.name,
-                    type: "property",
-                    detail: field.type,
-                    info: field.doc,
-                  }));
+                : [
+                    ...(member[1] === "event" ? EVENT_FIELDS : PROFILE_FIELDS).map((field) => ({
+                      label: field.name,
+                      type: "property",
+                      detail: field.type,
+                      info: field.doc,
+                    })),
+                    ...(member[1] === "profile" ? profileFunctionOptions : []),
+                  ];
       return { from, options, validFor: /^\w*$/ };
     }
 

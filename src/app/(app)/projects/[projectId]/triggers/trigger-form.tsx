@@ -154,7 +154,8 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
         hint={
           <>
             A CEL expression over <code>event</code>, <code>profile</code> and <code>window</code>; true fires the trigger. Press Ctrl+Space for suggestions. A
-            value the event or profile lacks makes the rule not fire.
+            value the event or profile lacks makes the rule not fire. <code>profile.in_cohort(&apos;vip&apos;)</code> tests membership of a cohort, as of the
+            worker&apos;s last refresh (every 30 s, and within seconds of a cohort edit).
           </>
         }
       >
@@ -204,6 +205,12 @@ function RuleCheckSummary({ id, rule, check }: { id: string; rule: string; check
           Rule checks.
           {check.windowNeeds.length > 0 ? (
             <span className="text-muted-foreground"> Windows kept: {check.windowNeeds.map(formatWindowNeed).join(", ")}.</span>
+          ) : null}
+          {check.cohortKeys.length > 0 ? (
+            <span className="text-muted-foreground">
+              {" "}
+              Cohorts read: {check.cohortKeys.map((key) => `'${key}'`).join(", ")} (members as of the worker&apos;s last refresh, at most 30 s old).
+            </span>
           ) : null}
         </p>
       ) : null}
