@@ -1,6 +1,7 @@
 /**
  * Hostile input at ingest over real sockets, against the production servers e2e/serve.ts starts:
- * the Next.js app (`next start`, its /api/v1 routes) and the worker's own HTTP server. The
+ * the public URL (the worker's public port: ingest there, the rest forwarded to Next), the
+ * Next.js app itself (`next start`, its /api/v1 edge routes) and the worker's own HTTP server. The
  * integration suite (edge/hostile-input.int.test.ts) calls the route modules directly; this one
  * goes through Next's own request handling: body buffering, routing, URL decoding, keep-alive.
  */
@@ -8,9 +9,12 @@ import http from "node:http";
 import net from "node:net";
 import { expect, test } from "@playwright/test";
 import { DEMO, signIn, trpc } from "./helpers";
+import { E2E_WEB_APP_PORT } from "./ports";
 
 /** The worker's own ingest endpoint (the same edge handler as the app's /api/v1 routes). */
 const WORKER_URL = `http://127.0.0.1:${process.env.E2E_WORKER_PORT ?? 4210}`;
+/** `next start` itself, behind the public port: its /api/v1 routes are what edge deployments run. */
+const WEB_APP_URL = `http://127.0.0.1:${E2E_WEB_APP_PORT}`;
 /** Over the 500 KB request limit. */
 const OVER_LIMIT = 600 * 1024;
 /** "Promptly": generous for a loaded 2-core machine, far below any client's timeout. */
@@ -177,8 +181,10 @@ test.beforeAll(async ({ browser }) => {
 });
 
 const TARGETS = [
-  // GET /api/v1/profiles/:id is the app's REST API (read keys); the worker serves ingest only.
-  { name: "the Next.js server (next start)", origin: () => test.info().project.use.baseURL!, readsProfiles: true },
+  // GET /api/v1/profiles/:id is the app's REST API (read keys): the public URL forwards it to Next;
+  // the worker's own port serves ingest only.
+  { name: "the public URL (the worker's public port)", origin: () => test.info().project.use.baseURL!, readsProfiles: true },
+  { name: "the Next.js server (next start)", origin: () => WEB_APP_URL, readsProfiles: true },
   { name: "the worker's HTTP server", origin: () => WORKER_URL, readsProfiles: false },
 ];
 

@@ -1,7 +1,7 @@
 /**
  * Starts two platforms for Playwright from one production build, each on a fresh database (the
  * test Postgres server, embedded PostgreSQL when none answers) and a fresh data dir, role `all`:
- * - the main one on E2E_PORT, on a real Kafka broker, with a real SMTP server on loopback whose
+ * - the main one on E2E_PORT (its public URL; `next start` behind it on E2E_WEB_APP_PORT), on a real Kafka broker, with a real SMTP server on loopback whose
  *   received mails Playwright reads over HTTP;
  * - the default install on E2E_NO_MAIL_PORT: no SMTP and the embedded log, as `npm start` runs.
  * The build happens here, once; both launchers then skip it, so they cannot build at once.
@@ -14,7 +14,7 @@ import { createTestDatabase, DEFAULT_TEST_DATABASE_URL, postgresAnswers } from "
 import { mailText, startTestSmtpServer } from "../src/testing/smtp";
 import { startLocalBroker } from "../tools/kafka/local-broker";
 import { buildIsStale, launch, launcherEnv, run } from "../tools/launcher";
-import { E2E_MAILBOX_PORT, E2E_NO_MAIL_PORT, E2E_PORT } from "./ports";
+import { E2E_MAILBOX_PORT, E2E_NO_MAIL_PORT, E2E_NO_MAIL_WEB_APP_PORT, E2E_PORT, E2E_WEB_APP_PORT } from "./ports";
 
 const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 const hasPostgres = await postgresAnswers(serverUrl);
@@ -71,6 +71,7 @@ await Promise.all([
     launcherEnv({
       ...process.env,
       PORT: String(E2E_PORT),
+      WEB_APP_PORT: String(E2E_WEB_APP_PORT),
       WORKER_PORT: process.env.E2E_WORKER_PORT ?? "4210",
       DATA_DIR: dataDir,
       DATABASE_URL: database?.url,
@@ -83,6 +84,7 @@ await Promise.all([
     launcherEnv({
       ...process.env,
       PORT: String(E2E_NO_MAIL_PORT),
+      WEB_APP_PORT: String(E2E_NO_MAIL_WEB_APP_PORT),
       WORKER_PORT: process.env.E2E_NO_MAIL_WORKER_PORT ?? "4220",
       DATA_DIR: noMailDataDir,
       DATABASE_URL: noMailDatabase?.url,

@@ -3,7 +3,8 @@
  * is set, the embedded log unless KAFKA_BROKERS is set, DuckDB under .data/. Locks the data
  * folder, builds the web app when sources are newer than the last build, migrates, seeds the
  * demo, then supervises the worker (role `all`) and `next start` (restarted with backoff when
- * they die) and prints where to go.
+ * they die) and prints where to go. The public URL (HOST:PORT) is the worker's public port:
+ * ingest is answered there by the worker, everything else forwarded to `next start` on loopback.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -29,6 +30,8 @@ const launcherEnvSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   PORT: port.default(3000),
   WORKER_PORT: port.default(4100),
+  /** The Next.js server, on loopback behind the public port; default: a free port. */
+  WEB_APP_PORT: port.optional(),
   DATA_DIR: z.string().default(path.join(ROOT, ".data")),
   DATABASE_URL: postgresUrl.optional(),
   KAFKA_BROKERS: brokerList.optional(),
@@ -178,6 +181,8 @@ export async function launch(env: LauncherEnv): Promise<void> {
   try {
     await assertPortFree(env.HOST, env.PORT, "PORT");
     await assertPortFree("127.0.0.1", env.WORKER_PORT, "WORKER_PORT");
+    if (env.WEB_APP_PORT !== undefined) await assertPortFree("127.0.0.1", env.WEB_APP_PORT, "WEB_APP_PORT");
+    const webAppPort = env.WEB_APP_PORT ?? (await freeLoopbackPort());
     const secrets = await installationSecrets(env.DATA_DIR);
 
     let databaseUrl = env.DATABASE_URL;
@@ -242,11 +247,13 @@ export async function launch(env: LauncherEnv): Promise<void> {
       await run(process.execPath, [nextBin, "build"], { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" });
     }
 
+    const webAppUrl = `http://127.0.0.1:${webAppPort}`;
     const worker = supervisor.start({
       name: "worker",
       command: process.execPath,
       args: ["--import", "tsx", path.join(ROOT, "workers", "main.ts")],
-      options: { cwd: ROOT, env: childEnv, stdio: "inherit" },
+      // The worker owns the public port: ingest answered there, the rest forwarded to the web app.
+      options: { cwd: ROOT, env: { ...childEnv, PUBLIC_HOST: env.HOST, PUBLIC_PORT: String(env.PORT), WEB_APP_URL: webAppUrl }, stdio: "inherit" },
     });
     await waitForHttp(`${workerUrl}/health`, worker, "The worker");
     say(`• Worker (role all) healthy at ${workerUrl}/health`);
@@ -254,9 +261,10 @@ export async function launch(env: LauncherEnv): Promise<void> {
     const web = supervisor.start({
       name: "web app",
       command: process.execPath,
-      args: [nextBin, "start", "-p", String(env.PORT), "-H", env.HOST],
+      args: [nextBin, "start", "-p", String(webAppPort), "-H", "127.0.0.1"],
       options: { cwd: ROOT, env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "ignore", "inherit"] },
     });
+    // Through the public port, so the forwarding is checked too.
     const appUrl = childEnv.NEXTAUTH_URL ?? "";
     await waitForHttp(`${appUrl}/api/health`, web, "The web app");
 
@@ -284,6 +292,7 @@ export async function launch(env: LauncherEnv): Promise<void> {
     say("");
     say(`Prism is running at ${appUrl}`);
     say(`  Sign in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    say(`  Ingest answered there by the worker; the web app (Next.js) behind it at ${webAppUrl}`);
     say(
       `  Worker health ${workerUrl}/health · Postgres ${env.DATABASE_URL ? "external" : "embedded"} · Kafka ${env.KAFKA_BROKERS ? env.KAFKA_BROKERS.join(",") : "embedded log"}`,
     );

@@ -1,8 +1,8 @@
 /**
  * Prism browser SDK (ES module; also sets globalThis.Prism).
  *
- *   import * as prism from "/sdk/prism.js";
- *   prism.init({ key: "ef_live_…", host: "https://prism.example.com" });
+ *   import * as prism from "https://prism.example.com/sdk/prism.js";
+ *   prism.init({ key: "ef_live_…" });   // host: where this file came from, Prism's public URL
  *   prism.track("page_view", { path: location.pathname });
  *   prism.identify("user-42", { plan: "pro" });
  *   prism.trackEvent("purchase", { amount: 4900 });   // the tracking format
@@ -103,11 +103,22 @@ function beacon() {
   if (queue.length > 0) beacon();
 }
 
+/**
+ * Without `host`: the Prism this file was loaded from (its public URL, where ingest is answered),
+ * so a page on another site that imports the SDK from Prism sends there (a copy bundled into an
+ * app would send to the app's own origin: pass `host` then).
+ */
+function defaultHost() {
+  const served = new URL(import.meta.url).origin;
+  if (/^https?:\/\//.test(served)) return served;
+  return typeof location !== "undefined" ? location.origin : "";
+}
+
 export function init(options) {
   if (!options || typeof options.key !== "string" || !options.key) throw new Error("Prism: init needs { key }");
   config = {
     key: options.key,
-    host: options.host || (typeof location !== "undefined" ? location.origin : ""),
+    host: options.host || defaultHost(),
     batchSize: Math.min(options.batchSize || 20, MAX_BATCH),
     flushIntervalMs: options.flushIntervalMs || 2000,
   };
