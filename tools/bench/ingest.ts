@@ -1,7 +1,11 @@
 /**
  * `npm run bench:ingest`: ingest throughput and latency against a production build on a real
  * Kafka broker, next to a bare Node + kafkajs server producing the same records (baseline),
- * measured in the same run. Each scenario runs ROUNDS times; medians are printed.
+ * measured in the same run. The headline rows use the public URL, laid out as `npm start` and the
+ * README's production layout lay it out: the worker (role gateway) owns the public port, answers
+ * ingest there and forwards everything else to `next start`. The Next.js edge routes (for edge
+ * deployments) are measured too, on Next's own port. Each scenario runs ROUNDS times, a headline
+ * scenario alternating with its baseline round by round; medians are printed.
  *
  *   BENCH_ROUNDS=3 BENCH_SECONDS=8 npm run bench:ingest
  */
@@ -19,7 +23,10 @@ import { pacedLoad } from "./paced-load";
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const APP_PORT = 3310;
+/** The public URL: the worker's public port. */
+const PUBLIC_PORT = 3310;
+/** `next start`, behind the public port (and measured directly as the edge deployments' routes). */
+const WEB_APP_PORT = 3311;
 const WORKER_PORT = 4310;
 const BASELINE_PORT = 3320;
 const SECRETS = {
@@ -63,32 +70,54 @@ interface Figures {
 
 /** BENCH_ONLY=word,word runs only the scenarios whose names contain one of the words. */
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+const selected = (name: string) => ONLY.length === 0 || ONLY.some((word) => name.includes(word));
+
+/**
+ * Runs ROUNDS rounds of each selected scenario, taking turns round by round (on a shared machine
+ * the load drifts over minutes, so a figure and its baseline see the same drift); medians.
+ */
+async function alternating<F>(runs: Array<{ name: string; once: () => Promise<F> }>, summarise: (rounds: F[]) => F, notRun: F): Promise<F[]> {
+  const rounds: F[][] = runs.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, run] of runs.entries()) if (selected(run.name)) rounds[i]!.push(await run.once());
+  }
+  return runs.map((run, i) => (selected(run.name) ? summarise(rounds[i]!) : notRun));
+}
+
 const NOT_RUN: Figures = { requestsPerSecond: NaN, eventsPerSecond: NaN, p50: NaN, p99: NaN, non2xx: 0 };
 
-async function scenario(name: string, eventsPerRequest: number, make: () => Promise<Result>): Promise<Figures> {
-  if (ONLY.length > 0 && !ONLY.some((word) => name.includes(word))) return NOT_RUN;
-  const rounds: Figures[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const result = await make();
-    rounds.push({
-      requestsPerSecond: result.requests.average,
-      eventsPerSecond: result.requests.average * eventsPerRequest,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      non2xx: result.non2xx + result.errors,
-    });
-  }
-  const figures: Figures = {
-    requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
-    eventsPerSecond: median(rounds.map((r) => r.eventsPerSecond)),
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
-  };
-  say(
-    `  ${name.padEnd(34)} ${figures.eventsPerSecond.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.non2xx}`,
+/** autocannon scenarios (closed loop, or its per-second bursts with `rate`), alternating; prints and answers each one's medians. */
+async function scenarios(runs: Array<{ name: string; eventsPerRequest: number; make: () => Promise<Result> }>): Promise<Figures[]> {
+  const all = await alternating(
+    runs.map((run) => ({
+      name: run.name,
+      once: async (): Promise<Figures> => {
+        const result = await run.make();
+        return {
+          requestsPerSecond: result.requests.average,
+          eventsPerSecond: result.requests.average * run.eventsPerRequest,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          non2xx: result.non2xx + result.errors,
+        };
+      },
+    })),
+    (rounds) => ({
+      requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+      eventsPerSecond: median(rounds.map((r) => r.eventsPerSecond)),
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    }),
+    NOT_RUN,
   );
-  return figures;
+  for (const [i, figures] of all.entries()) {
+    if (!selected(runs[i]!.name)) continue;
+    say(
+      `  ${runs[i]!.name.padEnd(40)} ${figures.eventsPerSecond.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.non2xx}`,
+    );
+  }
+  return all;
 }
 
 interface PacedFigures {
@@ -98,24 +127,31 @@ interface PacedFigures {
   failed: number;
 }
 
-/** A steady 1,000 requests/s, open loop (paced-load.ts), ROUNDS times; medians. */
-async function pacedScenario(name: string, opts: { url: string; body: string; headers: Record<string, string> }): Promise<PacedFigures> {
-  if (ONLY.length > 0 && !ONLY.some((word) => name.includes(word))) return { rate: NaN, p50: NaN, p99: NaN, failed: 0 };
-  const rounds: PacedFigures[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const result = await pacedLoad({ ...opts, rate: 1000, seconds: SECONDS });
-    rounds.push({ rate: result.achievedRate, p50: result.p50, p99: result.p99, failed: result.failed });
-  }
-  const figures: PacedFigures = {
-    rate: median(rounds.map((r) => r.rate)),
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
-  };
-  say(
-    `  ${name.padEnd(34)} ${figures.rate.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.failed}`,
+/** A steady 1,000 requests/s, open loop (paced-load.ts), alternating; medians. */
+async function pacedScenarios(runs: Array<{ name: string; url: string; body: string; headers: Record<string, string> }>): Promise<PacedFigures[]> {
+  const all = await alternating(
+    runs.map((run) => ({
+      name: run.name,
+      once: async (): Promise<PacedFigures> => {
+        const result = await pacedLoad({ url: run.url, body: run.body, headers: run.headers, rate: 1000, seconds: SECONDS });
+        return { rate: result.achievedRate, p50: result.p50, p99: result.p99, failed: result.failed };
+      },
+    })),
+    (rounds) => ({
+      rate: median(rounds.map((r) => r.rate)),
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    }),
+    { rate: NaN, p50: NaN, p99: NaN, failed: 0 },
   );
-  return figures;
+  for (const [i, figures] of all.entries()) {
+    if (!selected(runs[i]!.name)) continue;
+    say(
+      `  ${runs[i]!.name.padEnd(40)} ${figures.rate.toFixed(0).padStart(8)} events/s  p50 ${figures.p50.toFixed(1).padStart(6)} ms  p99 ${figures.p99.toFixed(1).padStart(6)} ms  non-2xx ${figures.failed}`,
+    );
+  }
+  return all;
 }
 
 const children: ChildProcess[] = [];
@@ -155,75 +191,121 @@ async function main() {
       await run(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
     }
     const common = { ...SECRETS, NODE_ENV: "production", DATABASE_URL: database.url, KAFKA_BROKERS: brokers, LOG_LEVEL: "warn" };
-    const worker = start(["--import", "tsx", "workers/main.ts"], { ...common, PRISM_ROLE: "gateway", WORKER_PORT: String(WORKER_PORT) });
-    await waitForHttp(`http://127.0.0.1:${WORKER_PORT}/health`, worker, "the gateway");
-    const web = start([path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(APP_PORT), "-H", "127.0.0.1"], {
+    // The production layout: the gateway owns the public port, Next behind it on loopback.
+    const worker = start(["--import", "tsx", "workers/main.ts"], {
       ...common,
-      NEXTAUTH_URL: `http://127.0.0.1:${APP_PORT}`,
+      PRISM_ROLE: "gateway",
+      WORKER_PORT: String(WORKER_PORT),
+      PUBLIC_PORT: String(PUBLIC_PORT),
+      WEB_APP_URL: `http://127.0.0.1:${WEB_APP_PORT}`,
+    });
+    await waitForHttp(`http://127.0.0.1:${WORKER_PORT}/health`, worker, "the gateway");
+    const web = start([path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(WEB_APP_PORT), "-H", "127.0.0.1"], {
+      ...common,
+      NEXTAUTH_URL: `http://127.0.0.1:${PUBLIC_PORT}`,
       WORKER_URL: `http://127.0.0.1:${WORKER_PORT}`,
       NEXT_TELEMETRY_DISABLED: "1",
     });
-    await waitForHttp(`http://127.0.0.1:${APP_PORT}/api/v1/health`, web, "the web app");
+    await waitForHttp(`http://127.0.0.1:${PUBLIC_PORT}/api/health`, web, "the web app behind the public port");
     start(["--import", "tsx", "tools/bench/baseline-server.ts"], { KAFKA_BROKERS: brokers, BASELINE_PORT: String(BASELINE_PORT) });
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
-    const prism = `http://127.0.0.1:${APP_PORT}/api/v1`;
+    const publicIngest = `http://127.0.0.1:${PUBLIC_PORT}/api/v1`;
+    const edgeRoutes = `http://127.0.0.1:${WEB_APP_PORT}/api/v1`;
     const bare = `http://127.0.0.1:${BASELINE_PORT}`;
     const auth = { "x-api-key": key.secret };
     say(
-      `Ingest benchmark: ${ROUNDS} rounds × ${SECONDS} s per scenario, medians; Kafka ${brokers}; ${process.env.BENCH_CPU_NOTE ?? "load generator on the same 2-core machine"}`,
+      `Ingest benchmark: ${ROUNDS} rounds × ${SECONDS} s per scenario, alternating with their baselines, medians; Kafka ${brokers}; ${process.env.BENCH_CPU_NOTE ?? "load generator on the same 2-core machine"}`,
     );
-    // Warm-up: the edge bundle, key cache, producer connections.
-    await load({ url: `${prism}/events/batch`, body: BATCH, headers: auth, connections: 4 });
+    // Warm-up: key caches, producer connections, the edge routes' bundles.
+    await load({ url: `${publicIngest}/events/batch`, body: BATCH, headers: auth, connections: 4 });
+    await load({ url: `${edgeRoutes}/events/batch`, body: BATCH, headers: auth, connections: 4 });
 
-    const prismBatch = await scenario("Prism batch (100/request)", 100, () =>
-      load({ url: `${prism}/events/batch`, body: BATCH, headers: auth, connections: 16 }),
-    );
-    const baseBatch = await scenario("baseline batch (100/request)", 100, () => load({ url: bare, body: BATCH, headers: {}, connections: 16 }));
-    const workerIngest = `http://127.0.0.1:${WORKER_PORT}/api/v1`;
-    const prismSingle = await pacedScenario("Prism single, steady 1000/s", { url: `${prism}/events`, body: SINGLE, headers: auth });
-    const workerSingle = await pacedScenario("Prism on the worker: single, 1000/s", { url: `${workerIngest}/events`, body: SINGLE, headers: auth });
-    const baseSingle = await pacedScenario("baseline single, steady 1000/s", { url: bare, body: SINGLE, headers: {} });
-    const prismBursts = await scenario("Prism single, 1000/s in bursts", 1, () =>
-      load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }),
-    );
-    const workerBursts = await scenario("Prism on the worker: 1000/s bursts", 1, () =>
-      load({ url: `${workerIngest}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }),
-    );
-    const baseBursts = await scenario("baseline single, 1000/s in bursts", 1, () =>
-      load({ url: bare, body: SINGLE, headers: {}, connections: 32, rate: 1000 }),
-    );
-    const prismSingleMax = await scenario("Prism single, unthrottled", 1, () => load({ url: `${prism}/events`, body: SINGLE, headers: auth, connections: 32 }));
-    const baseSingleMax = await scenario("baseline single, unthrottled", 1, () => load({ url: bare, body: SINGLE, headers: {}, connections: 32 }));
+    say("The public URL (worker's public port; npm start and the production layout):");
+    const [publicBatch, baseBatch] = await scenarios([
+      {
+        name: "public URL batch (100/request)",
+        eventsPerRequest: 100,
+        make: () => load({ url: `${publicIngest}/events/batch`, body: BATCH, headers: auth, connections: 16 }),
+      },
+      { name: "baseline batch (100/request)", eventsPerRequest: 100, make: () => load({ url: bare, body: BATCH, headers: {}, connections: 16 }) },
+    ]);
+    const [publicSingle, baseSingle] = await pacedScenarios([
+      { name: "public URL single, steady 1000/s", url: `${publicIngest}/events`, body: SINGLE, headers: auth },
+      { name: "baseline single, steady 1000/s", url: bare, body: SINGLE, headers: {} },
+    ]);
+    const [publicBursts, baseBursts] = await scenarios([
+      {
+        name: "public URL single, 1000/s in bursts",
+        eventsPerRequest: 1,
+        make: () => load({ url: `${publicIngest}/events`, body: SINGLE, headers: auth, connections: 32, rate: 1000 }),
+      },
+      {
+        name: "baseline single, 1000/s in bursts",
+        eventsPerRequest: 1,
+        make: () => load({ url: bare, body: SINGLE, headers: {}, connections: 32, rate: 1000 }),
+      },
+    ]);
+    const [publicSingleMax, baseSingleMax] = await scenarios([
+      {
+        name: "public URL single, unthrottled",
+        eventsPerRequest: 1,
+        make: () => load({ url: `${publicIngest}/events`, body: SINGLE, headers: auth, connections: 32 }),
+      },
+      { name: "baseline single, unthrottled", eventsPerRequest: 1, make: () => load({ url: bare, body: SINGLE, headers: {}, connections: 32 }) },
+    ]);
 
-    const workerBatch = await scenario("Prism on the worker: batch", 100, () =>
-      load({ url: `${workerIngest}/events/batch`, body: BATCH, headers: auth, connections: 16 }),
-    );
-    await scenario("Prism on the worker: single, max", 1, () => load({ url: `${workerIngest}/events`, body: SINGLE, headers: auth, connections: 32 }));
+    say("The Next.js edge routes (edge deployments), on next start's own port:");
+    const [edgeBatch] = await scenarios([
+      {
+        name: "edge routes batch (100/request)",
+        eventsPerRequest: 100,
+        make: () => load({ url: `${edgeRoutes}/events/batch`, body: BATCH, headers: auth, connections: 16 }),
+      },
+    ]);
+    const [edgeSingle] = await pacedScenarios([{ name: "edge routes single, steady 1000/s", url: `${edgeRoutes}/events`, body: SINGLE, headers: auth }]);
 
-    // Where the time goes: each hop of the Prism path alone.
+    // Where the time goes: each hop alone.
+    say("Hops:");
     const gatewayAuth = { authorization: `Basic ${Buffer.from(`prism:${SECRETS.GATEWAY_TOKEN}`).toString("base64")}` };
     const gatewayRecord = JSON.stringify([{ topic: "event.raw", key: "proj_bench:user-1", value: SINGLE }]);
-    await scenario("hop: gateway /produce, 1 record", 1, () =>
-      load({ url: `http://127.0.0.1:${WORKER_PORT}/produce`, body: gatewayRecord, headers: gatewayAuth, connections: 32 }),
-    );
-    await scenario("hop: Next edge route floor (health)", 1, () => load({ url: `${prism}/health`, headers: {}, connections: 32 }));
+    const [, forwarded, direct] = await scenarios([
+      {
+        name: "hop: gateway /produce, 1 record",
+        eventsPerRequest: 1,
+        make: () => load({ url: `http://127.0.0.1:${WORKER_PORT}/produce`, body: gatewayRecord, headers: gatewayAuth, connections: 32 }),
+      },
+      // What forwarding costs a page or REST call: the app's health route through the public port, and directly.
+      {
+        name: "hop: web app via the public port",
+        eventsPerRequest: 1,
+        make: () => load({ url: `http://127.0.0.1:${PUBLIC_PORT}/api/health`, headers: {}, connections: 32 }),
+      },
+      {
+        name: "hop: web app directly",
+        eventsPerRequest: 1,
+        make: () => load({ url: `http://127.0.0.1:${WEB_APP_PORT}/api/health`, headers: {}, connections: 32 }),
+      },
+    ]);
 
+    const verdict = (met: boolean) => (met ? "met" : "NOT met");
+    const batchRatio = publicBatch!.eventsPerSecond / baseBatch!.eventsPerSecond;
     say("");
     say(
-      `batch throughput: ${prismBatch.eventsPerSecond.toFixed(0)} events/s = ${(prismBatch.eventsPerSecond / baseBatch.eventsPerSecond).toFixed(2)}× baseline (target ≥ 20000 events/s and ≥ 0.5×)`,
+      `batch on the public URL: ${publicBatch!.eventsPerSecond.toFixed(0)} events/s = ${batchRatio.toFixed(2)}× baseline (${baseBatch!.eventsPerSecond.toFixed(0)}) — target ≥ 20000 events/s and ≥ 0.5×: ${verdict(publicBatch!.eventsPerSecond >= 20_000 && batchRatio >= 0.5)}`,
     );
     say(
-      `batch throughput on the worker: ${workerBatch.eventsPerSecond.toFixed(0)} events/s = ${(workerBatch.eventsPerSecond / baseBatch.eventsPerSecond).toFixed(2)}× baseline`,
+      `single at a steady 1000/s on the public URL: p99 ${publicSingle!.p99.toFixed(1)} ms, p50 ${publicSingle!.p50.toFixed(1)} ms, ${publicSingle!.rate.toFixed(0)}/s answered (baseline p99 ${baseSingle!.p99.toFixed(1)} ms) — target p99 < 30 ms: ${verdict(publicSingle!.p99 < 30 && publicSingle!.rate >= 950)}`,
+    );
+    say(`single at 1000/s in autocannon's one-second bursts: public URL p99 ${publicBursts!.p99.toFixed(1)} ms, baseline ${baseBursts!.p99.toFixed(1)} ms`);
+    say(
+      `single unthrottled: public URL ${publicSingleMax!.eventsPerSecond.toFixed(0)} events/s = ${(publicSingleMax!.eventsPerSecond / baseSingleMax!.eventsPerSecond).toFixed(2)}× baseline`,
     );
     say(
-      `single p99 at a steady 1000 req/s: Next edge route ${prismSingle.p99.toFixed(1)} ms (${prismSingle.rate.toFixed(0)}/s answered), worker ${workerSingle.p99.toFixed(1)} ms, baseline ${baseSingle.p99.toFixed(1)} ms (target < 30 ms)`,
+      `Next.js edge routes (edge deployments): batch ${edgeBatch!.eventsPerSecond.toFixed(0)} events/s = ${(edgeBatch!.eventsPerSecond / baseBatch!.eventsPerSecond).toFixed(2)}× baseline; single at 1000/s p99 ${edgeSingle!.p99.toFixed(1)} ms (${edgeSingle!.rate.toFixed(0)}/s answered)`,
     );
     say(
-      `single p99 at 1000 req/s in autocannon's one-second bursts: Next edge route ${prismBursts.p99.toFixed(1)} ms, worker ${workerBursts.p99.toFixed(1)} ms, baseline ${baseBursts.p99.toFixed(1)} ms`,
-    );
-    say(
-      `single throughput: ${prismSingleMax.eventsPerSecond.toFixed(0)} events/s = ${(prismSingleMax.eventsPerSecond / baseSingleMax.eventsPerSecond).toFixed(2)}× baseline`,
+      `forwarding to the web app: ${forwarded!.requestsPerSecond.toFixed(0)} requests/s via the public port vs ${direct!.requestsPerSecond.toFixed(0)} directly (${(forwarded!.requestsPerSecond / direct!.requestsPerSecond).toFixed(2)}×), p50 ${forwarded!.p50.toFixed(1)} vs ${direct!.p50.toFixed(1)} ms`,
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
