@@ -52,7 +52,8 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     let brokers = process.env.KAFKA_BROKERS;
-    let brokerPid: number | null = null;
+    // BENCH_BROKER_PID: the JVM of the KAFKA_BROKERS broker, when it runs on this machine, for its CPU per event.
+    let brokerPid: number | null = process.env.BENCH_BROKER_PID ? Number(process.env.BENCH_BROKER_PID) : null;
     if (!brokers) {
       const broker = await startLocalBroker();
       cleanup.push(() => broker.stop());
