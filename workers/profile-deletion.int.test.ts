@@ -33,6 +33,7 @@ async function duckdbRows(duckdb: DuckDBInstance, projectId: string, profileId: 
     ),
     trigger_logs: await count("SELECT count(*)::INT AS n FROM trigger_logs WHERE project_id = $1 AND profile_id = $2"),
     dead_letters: await count("SELECT count(*)::INT AS n FROM dead_letters WHERE project_id = $1 AND json_extract_string(payload, '$.profile_id') = $2"),
+    cohort_members: await count("SELECT count(*)::INT AS n FROM cohort_members WHERE project_id = $1 AND profile_id = $2"),
     profiles: await count("SELECT count(*)::INT AS n FROM profiles WHERE project_id = $1 AND profile_id = $2"),
   };
 }
@@ -181,6 +182,14 @@ describe("GDPR deletion of a profile", () => {
 
   it("removes the profile from every store and query, leaves everyone else, and keeps an audit without the id", async () => {
     await Promise.all([leaveTraces(projectId, "alice", 2), leaveTraces(projectId, "bob", 1), leaveTraces(otherProjectId, "alice", 1)]);
+    // Static cohorts naming them (uploaded lists).
+    for (const [project, profileId] of [
+      [projectId, "alice"],
+      [projectId, "bob"],
+      [otherProjectId, "alice"],
+    ] as const) {
+      await query(worker.duckdb!, "INSERT INTO cohort_members VALUES ($1, 'cohort-vip', $2, now())", [project, profileId]);
+    }
     const alice = await settled(projectId, "alice", 2);
     const bob = await settled(projectId, "bob", 1);
     const otherAlice = await settled(otherProjectId, "alice", 1);
@@ -259,6 +268,7 @@ describe("GDPR deletion of a profile", () => {
       action_results: 0,
       trigger_logs: 0,
       dead_letters: 0,
+      cohort_members: 0,
       profiles: 0,
     });
 

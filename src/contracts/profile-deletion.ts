@@ -21,6 +21,7 @@ export const PROFILE_DELETION_STEPS = [
   { store: "duckdb", table: "trigger_logs" },
   { store: "duckdb", table: "dead_letters" },
   { store: "duckdb", table: "person_overrides" },
+  { store: "duckdb", table: "cohort_members" },
   { store: "duckdb", table: "profiles" },
   { store: "postgres", table: "profile_state" },
   { store: "postgres", table: "webhook_deliveries" },

@@ -10,7 +10,7 @@
  * in [now - days, now): "now" is the time of asking, bound as a parameter so tests can fix it.
  */
 import type { ResolvedCohort } from "../../src/core/cohorts";
-import type { CohortFilter } from "../../src/core/reports";
+import type { CohortFilter, WithCohorts } from "../../src/core/reports";
 import { Params, Scope, type BuiltQuery } from "./sql";
 
 /** The cohorts a report may name, by id, and the instant dynamic cohorts are evaluated at. */
@@ -67,11 +67,13 @@ export function cohortMembershipSql(params: Params, projectParam: string, cohort
     const index = behaviours.length;
     // Bound once, and only when used: DuckDB refuses a parameter the statement never reads.
     nowParam ??= params.timestamp(now);
+    // Days of 24 hours, computed here: interval arithmetic on TIMESTAMPTZ would follow the session's zone.
+    const since = new Date(Date.parse(now) - condition.days * 86_400_000).toISOString();
     const scope = new Scope(params);
     const where = [
       `e.project_id = ${projectParam}`,
       `e.event_name = ${params.add(condition.event)}`,
-      `e.ts >= ${nowParam} - to_days(CAST(${params.add(condition.days)} AS INTEGER))`,
+      `e.ts >= ${params.timestamp(since)}`,
       `e.ts < ${nowParam}`,
       "e.profile_id IS NOT NULL",
       ...scope.filters(condition.filters),
@@ -85,7 +87,7 @@ export function cohortMembershipSql(params: Params, projectParam: string, cohort
   }
   const profiles = personJoin(projectParam, "upo", "pr.profile_id");
   const universe = [
-    `SELECT ${profiles.person} AS pid FROM profiles pr ${profiles.join} WHERE pr.project_id = ${projectParam}`,
+    `SELECT DISTINCT ${profiles.person} AS pid FROM profiles pr ${profiles.join} WHERE pr.project_id = ${projectParam}`,
     ...behaviours.map((_, index) => `SELECT pid FROM b${index}`),
   ].join(" UNION ");
   const joins = behaviours.map((_, index) => `LEFT JOIN b${index} ON b${index}.pid = u.pid`).join(" ");
@@ -162,4 +164,36 @@ export function buildReplaceStaticMembers(projectId: string, cohortId: string, i
 /** A deleted cohort's stored members. */
 export function buildDeleteCohortMembers(projectId: string, cohortId: string): BuiltQuery {
   return { sql: "DELETE FROM cohort_members WHERE project_id = $1 AND cohort_id = $2", params: [projectId, cohortId] };
+}
+
+/** The report conditions of a definition's cohort filters (all must hold). */
+export function cohortConditions(params: Params, projectParam: string, context: CohortContext, filters: readonly CohortFilter[]): string[] {
+  return filters.map((filter) => cohortFilterSql(params, projectParam, context, filter));
+}
+
+interface CohortFields {
+  cohortFilters: CohortFilter[];
+  cohortBreakdown: string[];
+}
+
+/**
+ * A report with its cohort breakdown: the report as defined, then once per chosen cohort with that
+ * cohort as one more "in" filter, so a person in two cohorts counts in both and the parts are each
+ * exactly what filtering by the cohort shows.
+ */
+export async function withCohortBreakdown<D extends CohortFields, T>(
+  definition: D,
+  context: CohortContext,
+  compute: (definition: D) => Promise<T>,
+): Promise<WithCohorts<T>> {
+  const parts = definition.cohortBreakdown.map((cohortId) => ({ cohortId, cohort: cohortOf(context, cohortId) }));
+  const [main, ...results] = await Promise.all([
+    compute({ ...definition, cohortBreakdown: [] }),
+    ...parts.map(({ cohortId }) =>
+      compute({ ...definition, cohortFilters: [...definition.cohortFilters, { cohortId, op: "in" as const }], cohortBreakdown: [] }),
+    ),
+  ]);
+  const byCohort =
+    parts.length === 0 ? null : parts.map(({ cohortId, cohort }, index) => ({ cohortId, key: cohort.key, name: cohort.name, result: results[index]! }));
+  return { ...(main as T), byCohort } as WithCohorts<T>;
 }

@@ -3,6 +3,7 @@
  * from DuckDB chunk by chunk (constant memory whatever the row count); reports are computed first
  * (their results are small) and then written the same way.
  */
+import { NO_COHORTS, type CohortContext } from "./cohorts";
 import type { ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { ReportSpec } from "../../src/core/reports";
@@ -41,14 +42,21 @@ export function buildEventExport(projectId: string, filter: EventFilterDef): { r
 type Cell = string | number | boolean | null;
 
 /** A report's result as a table: column names and rows. */
-export async function reportTable(run: RunQuery, projectId: string, timezone: string, spec: ReportSpec): Promise<{ columns: string[]; rows: Cell[][] }> {
+/** A report as a table; cohort filters apply, a cohort breakdown does not (the export is the report as defined). */
+export async function reportTable(
+  run: RunQuery,
+  projectId: string,
+  timezone: string,
+  spec: ReportSpec,
+  cohorts: CohortContext = NO_COHORTS,
+): Promise<{ columns: string[]; rows: Cell[][] }> {
   switch (spec.kind) {
     case "query": {
-      const result = await queryReport(run, projectId, spec.definition);
+      const result = await queryReport(run, projectId, spec.definition, cohorts);
       return { columns: result.columns, rows: result.rows.map((row) => [...row.groups, row.value]) };
     }
     case "trend": {
-      const result = await trendReport(run, projectId, spec.definition, timezone);
+      const result = await trendReport(run, projectId, spec.definition, timezone, cohorts);
       const rows: Cell[][] = [];
       // With a comparison, each row also names the bucket it is compared with and what that is ("previous" or "year").
       const compared = spec.definition.compare;
@@ -62,7 +70,7 @@ export async function reportTable(run: RunQuery, projectId: string, timezone: st
       return { columns: ["series", "bucket", "value", "previous_value", ...(compared ? ["previous_bucket", "compared_with"] : [])], rows };
     }
     case "funnel": {
-      const result = await funnelReport(run, projectId, spec.definition, timezone);
+      const result = await funnelReport(run, projectId, spec.definition, timezone, cohorts);
       const groups = [{ value: null as string | null, steps: result.steps, all: true }, ...(result.breakdown ?? []).map((group) => ({ ...group, all: false }))];
       const rows: Cell[][] = [];
       for (const group of groups) {
@@ -85,13 +93,13 @@ export async function reportTable(run: RunQuery, projectId: string, timezone: st
       };
     }
     case "segment": {
-      const result = await segmentReport(run, projectId, spec.definition);
+      const result = await segmentReport(run, projectId, spec.definition, cohorts);
       const rows: Cell[][] = result.rows.map((row) => [row.value, row.result]);
       if (result.other !== null) rows.push(["(other)", result.other]);
       return { columns: [spec.definition.breakdown, "value"], rows };
     }
     case "retention": {
-      const result = await retentionReport(run, projectId, spec.definition, timezone);
+      const result = await retentionReport(run, projectId, spec.definition, timezone, cohorts);
       return {
         columns: ["cohort", "size", ...result.periods.map((period) => `period_${period}`)],
         rows: result.cohorts.map((cohort) => [cohort.cohort, cohort.size, ...cohort.counts]),
@@ -99,7 +107,7 @@ export async function reportTable(run: RunQuery, projectId: string, timezone: st
     }
     case "paths": {
       // One column per step, so a spreadsheet can pivot on them; people outside the top N are one row.
-      const result = await pathsReport(run, projectId, spec.definition);
+      const result = await pathsReport(run, projectId, spec.definition, cohorts);
       const width = spec.definition.depth + 1;
       const steps = (path: string[]) => Array.from({ length: width }, (_, index) => path[index] ?? null);
       const rows: Cell[][] = result.paths.map((path) => [path.count, ...steps(path.steps)]);

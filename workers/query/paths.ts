@@ -15,10 +15,11 @@ import type { z } from "zod";
 import type { PathsResult, pathsDefinitionSchema } from "../../src/core/reports";
 import type { Row, RunQuery } from "./reports";
 import { Params, Scope, type BuiltQuery } from "./sql";
+import { cohortConditions, NO_COHORTS, type CohortContext } from "./cohorts";
 
 export type PathsDef = z.output<typeof pathsDefinitionSchema>;
 
-export function buildPaths(projectId: string, def: PathsDef): BuiltQuery {
+export function buildPaths(projectId: string, def: PathsDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const scope = new Scope(params);
@@ -30,6 +31,7 @@ export function buildPaths(projectId: string, def: PathsDef): BuiltQuery {
     `e.ts < ${params.timestamp(def.range.to)}`,
     "e.profile_id IS NOT NULL",
     ...scope.filters(def.filters),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
   ];
   const after = def.direction === "after";
   // The walk: forward from the start (its events at or after it), or back from it.
@@ -80,6 +82,6 @@ export function comparePaths(a: string[], b: string[]): number {
   return a.length - b.length;
 }
 
-export async function pathsReport(run: RunQuery, projectId: string, def: PathsDef): Promise<PathsResult> {
-  return pathsFromRows(await run(buildPaths(projectId, def)));
+export async function pathsReport(run: RunQuery, projectId: string, def: PathsDef, cohorts: CohortContext = NO_COHORTS): Promise<PathsResult> {
+  return pathsFromRows(await run(buildPaths(projectId, def, cohorts)));
 }

@@ -9,6 +9,8 @@ import type { FunnelDef, QueryDef, RetentionDef, SegmentDef, TrendDef } from "./
 import { compareNullableDesc, compareText, previousRange } from "./reports";
 import type { PathsResult } from "../../src/core/reports";
 import type { PathsDef } from "./paths";
+import type { ResolvedCohort } from "../../src/core/cohorts";
+import type { CohortFilter, WithCohorts } from "../../src/core/reports";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -501,4 +503,108 @@ export function refPaths(data: RefData, projectId: string, def: PathsDef): Paths
   };
   const paths = [...counts.values()].sort((a, b) => b.count - a.count || byStep(a.steps, b.steps)).slice(0, def.topN);
   return { persons, paths, other: persons - paths.reduce((sum, path) => sum + path.count, 0) };
+}
+
+// Cohorts ---------------------------------------------------------------------------------------
+
+/** The cohorts a report may name and when dynamic ones are evaluated; static members as uploaded, by `${project}\u0000${cohort id}`. */
+export interface RefCohorts {
+  byId: Map<string, ResolvedCohort>;
+  now: number;
+  staticMembers: Map<string, string[]>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The persons (ids after identity merge) in a cohort of a project, from the semantics in cohorts.ts. */
+export function refCohortMembers(data: RefData, projectId: string, cohort: ResolvedCohort, cohorts: RefCohorts): Set<string> {
+  const personOf = (id: string) => data.overrides?.get(`${projectId}\u0000${id}`) ?? id;
+  if (cohort.kind === "static" || cohort.definition === null) {
+    return new Set((cohorts.staticMembers.get(`${projectId}\u0000${cohort.id}`) ?? []).map(personOf));
+  }
+  const persons = withPersons(data);
+  const universe = new Set<string>();
+  for (const key of data.profiles.keys()) {
+    const [project, profileId] = key.split("\u0000") as [string, string];
+    if (project === projectId) universe.add(personOf(profileId));
+  }
+  const counts = cohort.definition.conditions.map((condition) => {
+    const byPerson = new Map<string, number>();
+    if (condition.kind !== "behaviour") return byPerson;
+    const since = cohorts.now - condition.days * DAY_MS;
+    for (const event of persons.events) {
+      if (event.project_id !== projectId || event.profile_id === null || event.event_name !== condition.event) continue;
+      if (event.ts < since || event.ts >= cohorts.now) continue;
+      if (!condition.filters.every((filter) => matches(persons, event, filter))) continue;
+      byPerson.set(event.profile_id, (byPerson.get(event.profile_id) ?? 0) + 1);
+      universe.add(event.profile_id);
+    }
+    return byPerson;
+  });
+  const members = new Set<string>();
+  for (const person of universe) {
+    // A prop condition reads the person's own profile row, as a profile.* field of an event of theirs would.
+    const asEvent: RefEvent = { ...EMPTY_EVENT, project_id: projectId, profile_id: person };
+    const results = cohort.definition.conditions.map((condition, index) => {
+      if (condition.kind === "prop") return matches(persons, asEvent, condition.filter);
+      const n = counts[index]!.get(person) ?? 0;
+      return condition.comparison === "at_least" ? n >= condition.count : condition.comparison === "at_most" ? n <= condition.count : n === condition.count;
+    });
+    if (cohort.definition.match === "all" ? results.every(Boolean) : results.some(Boolean)) members.add(person);
+  }
+  return members;
+}
+
+const EMPTY_EVENT: RefEvent = {
+  project_id: "",
+  event_id: "",
+  event_name: "",
+  profile_id: null,
+  ts: 0,
+  props: {},
+  ctx: {},
+  browser: null,
+  os: null,
+  device_type: null,
+};
+
+/**
+ * A report with cohorts: its events kept when their person passes every cohort filter (persons are
+ * whole, so this is filtering the report's people), then the same once per breakdown cohort.
+ * `compute` is one of the ref* reports above, which ignore the cohort fields themselves.
+ */
+export function refWithCohorts<D extends { cohortFilters: CohortFilter[]; cohortBreakdown: string[] }, T>(
+  data: RefData,
+  projectId: string,
+  def: D,
+  cohorts: RefCohorts,
+  compute: (data: RefData, def: D) => T,
+): WithCohorts<T> {
+  const membersOf = new Map<string, Set<string>>();
+  const members = (cohortId: string) => {
+    let set = membersOf.get(cohortId);
+    if (!set) membersOf.set(cohortId, (set = refCohortMembers(data, projectId, cohorts.byId.get(cohortId)!, cohorts)));
+    return set;
+  };
+  const persons = withPersons(data);
+  const filtered = (filters: CohortFilter[]): RefData => ({
+    ...persons,
+    overrides: new Map(),
+    events: persons.events.filter((event) =>
+      filters.every((filter) => {
+        const inCohort = event.profile_id !== null && members(filter.cohortId).has(event.profile_id);
+        return filter.op === "in" ? inCohort : !inCohort;
+      }),
+    ),
+  });
+  const main = compute(filtered(def.cohortFilters), def);
+  const byCohort =
+    def.cohortBreakdown.length === 0
+      ? null
+      : def.cohortBreakdown.map((cohortId) => {
+          const cohort = cohorts.byId.get(cohortId)!;
+          const result = compute(filtered([...def.cohortFilters, { cohortId, op: "in" }]), def);
+          return { cohortId, key: cohort.key, name: cohort.name, result };
+        });
+  return { ...(main as T), byCohort } as WithCohorts<T>;
 }

@@ -10,6 +10,7 @@ import { Registry } from "prom-client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/platform/logger";
+import { rebuildEventCounts } from "../sink/rollups";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { closeServer, listen, Routes } from "../http-server";
 import type { RefEvent } from "./reference";
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await ensureAnalyticsSchema(connection);
   await connection.run(`INSERT INTO events SELECT 'p1', 'e' || i, ['a','b'][i % 2 + 1], 'u' || (i % 50), TIMESTAMPTZ '2024-03-05 00:00:00+00' + INTERVAL (i) MINUTE,
       now(), json_object('amount', i % 10), '{}', '{}', NULL, NULL, NULL, NULL FROM range(20000) t(i)`);
+  await rebuildEventCounts(connection);
 });
 afterAll(async () => {
   for (const server of servers) await closeServer(server);
@@ -165,5 +167,42 @@ describe("report cache", () => {
     expect(bytes).toBeLessThanOrEqual(2000);
     expect(entries).toBeGreaterThan(0);
     expect(entries).toBeLessThan(10);
+  });
+
+  it("answers from the cache until a named cohort changes (its version), and keeps a report naming a dynamic cohort as live", async () => {
+    const { client, count } = await serve({ liveStaleMs: 300 });
+    const vips = { id: "c_vips", key: "vips", name: "VIPs", kind: "static" as const, definition: null, version: "1" };
+    await client.cohorts.setStaticMembers.mutate({ projectId: "p1", cohortId: "c_vips", ids: ["u2", "u3"] });
+    const segment = (cohort: typeof vips) => ({
+      projectId: "p1",
+      definition: { range: CLOSED, event: null, filters: [], breakdown: "event_name", cohortFilters: [{ cohortId: cohort.id, op: "in" as const }] },
+      cohorts: [cohort],
+    });
+    const first = await client.report.segment.query(segment(vips));
+    expect(first.total).toBe(800);
+    expect((await client.report.segment.query(segment(vips))).cached).toBe(true);
+    // The app bumps the version with the members: the cached answer is not served for the new list.
+    await client.cohorts.setStaticMembers.mutate({ projectId: "p1", cohortId: "c_vips", ids: ["u3"] });
+    const changed = await client.report.segment.query(segment({ ...vips, version: "2" }));
+    expect(changed).toMatchObject({ cached: false, total: 400 });
+
+    const buyers = {
+      id: "c_buyers",
+      key: "buyers",
+      name: "Buyers",
+      kind: "dynamic" as const,
+      definition: {
+        match: "all" as const,
+        conditions: [{ kind: "behaviour" as const, event: "a", filters: [], comparison: "at_least" as const, count: 1, days: 30 }],
+      },
+      version: "1",
+    };
+    const query = { projectId: "p1", definition: { range: CLOSED, cohortBreakdown: [buyers.id] }, cohorts: [buyers] };
+    const answer = await client.report.query.query(query);
+    expect(answer.byCohort).toEqual([{ cohortId: "c_buyers", key: "buyers", name: "Buyers", result: expect.objectContaining({ columns: ["value"] }) }]);
+    expect((await client.report.query.query(query)).cached).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await client.report.query.query(query)).cached).toBe(false);
+    expect(await count("query", "ok")).toBe(2);
   });
 });

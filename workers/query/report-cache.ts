@@ -12,6 +12,9 @@
  * - Concurrent identical requests share one computation (single flight).
  * - Bounded: least recently used entries go past `maxEntries` or `maxBytes` (JSON size of results).
  * - `fresh: true` skips the cache (the refresh button) and stores the new result.
+ * - Cohorts the report names are part of the key with their version, which the app bumps when a
+ *   cohort's definition or static members change. A dynamic cohort is evaluated "now" over events
+ *   outside the report's range and over profiles, so a report naming one is kept as live data.
  */
 import type { ReportMetrics } from "./report-metrics";
 import { measured } from "./report-metrics";
@@ -19,6 +22,7 @@ import { comparisonRange } from "./compare";
 import type { FunnelDef, QueryDef, RetentionDef, RunQuery, SegmentDef, TrendDef } from "./reports";
 import type { PathsDef } from "./paths";
 import { Params } from "./sql";
+import type { ResolvedCohort } from "../../src/core/cohorts";
 
 export type ReportKind = "query" | "trend" | "funnel" | "segment" | "retention" | "paths";
 type Definition = QueryDef | TrendDef | FunnelDef | SegmentDef | RetentionDef | PathsDef;
@@ -28,6 +32,8 @@ export interface ReportRequest {
   timezone?: string;
   definition: Definition;
   fresh?: boolean;
+  /** The cohorts the definition names, as the app resolved them. */
+  cohorts?: ResolvedCohort[];
 }
 
 /** What every report answer carries besides the report itself. */
@@ -83,9 +89,10 @@ export class ReportCache {
   }
 
   async answer<T extends object>(kind: ReportKind, request: ReportRequest, compute: () => Promise<T>): Promise<T & Computed> {
-    const key = `${kind}\u0000${stableJson({ projectId: request.projectId, timezone: request.timezone ?? null, definition: request.definition })}`;
+    const cohorts = request.cohorts ?? [];
+    const key = `${kind}\u0000${stableJson({ projectId: request.projectId, timezone: request.timezone ?? null, definition: request.definition, cohorts })}`;
     const scan = scannedRange(kind, request.definition, request.timezone ?? "UTC");
-    const live = Date.parse(scan.to) > this.now();
+    const live = Date.parse(scan.to) > this.now() || cohorts.some((cohort) => cohort.kind === "dynamic");
     const freshness = live ? null : await this.freshness(request.projectId, scan, usesProfiles(request.definition));
 
     if (!request.fresh) {

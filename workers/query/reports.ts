@@ -48,6 +48,7 @@ import {
   type ZoneOffsets,
 } from "./sql";
 import { comparisonRange, previousRange } from "./compare";
+import { cohortConditions, NO_COHORTS, type CohortContext } from "./cohorts";
 
 export type QueryDef = z.output<typeof queryDefinitionSchema>;
 export type TrendDef = z.output<typeof trendDefinitionSchema>;
@@ -83,13 +84,16 @@ function eventWhere(scope: Scope, project: string, range: { from: string; to: st
 
 // query -----------------------------------------------------------------------------------------
 
-export function buildQueryReport(projectId: string, def: QueryDef): BuiltQuery {
+export function buildQueryReport(projectId: string, def: QueryDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const scope = new Scope(params);
   const groups = def.groupBy.map((field, index) => `${scope.text(field)} AS g${index}`);
   const value = scope.aggregate(def.aggregation);
-  const where = eventWhere(scope, project, def.range, def.events, scope.filters(def.filters));
+  const where = eventWhere(scope, project, def.range, def.events, [
+    ...scope.filters(def.filters),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+  ]);
   const groupNames = def.groupBy.map((_, index) => `g${index}`);
   const sql = `SELECT ${[...groups, `${value} AS value`].join(", ")}
       FROM ${scope.from(project)}
@@ -100,8 +104,8 @@ export function buildQueryReport(projectId: string, def: QueryDef): BuiltQuery {
   return { sql, params: params.values };
 }
 
-export async function queryReport(run: RunQuery, projectId: string, def: QueryDef): Promise<QueryResult> {
-  const rows = await run(buildQueryReport(projectId, def));
+export async function queryReport(run: RunQuery, projectId: string, def: QueryDef, cohorts: CohortContext = NO_COHORTS): Promise<QueryResult> {
+  const rows = await run(buildQueryReport(projectId, def, cohorts));
   return {
     columns: [...def.groupBy, "value"],
     rows: rows.slice(0, def.limit).map((row) => ({ groups: def.groupBy.map((_, index) => str(row[`g${index}`])), value: num(row.value) })),
@@ -130,6 +134,7 @@ export function buildTrendSeries(
   offsets: ZoneOffsets,
   seriesIndex: number,
   against: { from: string; to: string } | null = def.compare ? previousRange(def.range) : null,
+  cohorts: CohortContext = NO_COHORTS,
 ): BuiltQuery {
   const series = def.series[seriesIndex]!;
   const params = new Params();
@@ -139,13 +144,10 @@ export function buildTrendSeries(
   const value = scope.aggregate(series.aggregation);
   const scanFrom = against ? against.from : def.range.from;
   const bucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, scanFrom, def.range.to);
-  const where = eventWhere(
-    scope,
-    project,
-    { from: scanFrom, to: def.range.to },
-    series.event === null ? [] : [series.event],
-    scope.filters([...def.filters, ...series.filters]),
-  );
+  const where = eventWhere(scope, project, { from: scanFrom, to: def.range.to }, series.event === null ? [] : [series.event], [
+    ...scope.filters([...def.filters, ...series.filters]),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+  ]);
   const adjacent = against === null || Date.parse(against.to) === Date.parse(def.range.from);
   const period = adjacent ? `CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END` : "cmp.period";
   const periods = adjacent
@@ -160,14 +162,20 @@ export function buildTrendSeries(
   return { sql, params: params.values };
 }
 
-export async function trendReport(run: RunQuery, projectId: string, def: TrendDef, timezone: string): Promise<TrendResult> {
+export async function trendReport(
+  run: RunQuery,
+  projectId: string,
+  def: TrendDef,
+  timezone: string,
+  cohorts: CohortContext = NO_COHORTS,
+): Promise<TrendResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
   const previous = def.compare ? comparisonRange(def.range, def.compareTo, timezone) : null;
   const offsets = await zoneOffsets(run, timezone, previous?.from ?? def.range.from, def.range.to);
   const [buckets, previousBuckets, ...seriesRows] = await Promise.all([
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
     previous ? run(bucketSeries(previous.from, previous.to, def.interval, timezone)) : Promise.resolve([]),
-    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index, previous))),
+    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index, previous, cohorts))),
   ]);
   const labels = buckets.map((row) => String(row.bucket));
   const previousLabels = previousBuckets.map((row) => String(row.bucket));
@@ -235,7 +243,7 @@ function describeSeries(event: string | null, aggregation: Aggregation): string 
  *    events inside it in (ts, event_id) order, and every later step is a small join on those rows,
  *    compared by that number (ties broken by event id, and one event never counts for two steps).
  */
-export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets): BuiltQuery {
+export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const windowUs = `CAST(${params.number(def.windowSeconds)} * 1e6 AS BIGINT)`;
@@ -253,7 +261,11 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
   const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
   const rangeTo = params.timestamp(def.range.to);
   const from = `epoch_us(${params.timestamp(def.range.from)})`;
-  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, ["e.profile_id IS NOT NULL", ...scope.filters(def.filters)]);
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, [
+    "e.profile_id IS NOT NULL",
+    ...scope.filters(def.filters),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+  ]);
   const ctes = [
     `candidates AS MATERIALIZED (
        SELECT pid, us, (us - ${from}) // ${windowUs} AS b, event_id, bd, s1 AND ts < ${rangeTo} AS st, ${ks.map((k) => `s${k}`).join(", ")}
@@ -333,11 +345,17 @@ function funnelSteps(def: FunnelDef, row: Row | undefined): FunnelStepResult[] {
   });
 }
 
-export async function funnelReport(run: RunQuery, projectId: string, def: FunnelDef, timezone: string): Promise<FunnelResult> {
+export async function funnelReport(
+  run: RunQuery,
+  projectId: string,
+  def: FunnelDef,
+  timezone: string,
+  cohorts: CohortContext = NO_COHORTS,
+): Promise<FunnelResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
   const offsets = await zoneOffsets(run, timezone, def.range.from, def.range.to);
   const [rows, buckets] = await Promise.all([
-    run(buildFunnel(projectId, def, offsets)),
+    run(buildFunnel(projectId, def, offsets, cohorts)),
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
   ]);
   const stepRows = rows.filter((row) => row.part === "steps");
@@ -388,13 +406,16 @@ const SEGMENT_PARTS: Partial<Record<Aggregation["op"], { parts: string[]; combin
   max: { parts: ["CAST(max(n) AS DOUBLE) AS part_max"], combine: "CAST(max(part_max) AS DOUBLE)" },
 };
 
-export function buildSegment(projectId: string, def: SegmentDef): BuiltQuery {
+export function buildSegment(projectId: string, def: SegmentDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const scope = new Scope(params);
   const group = scope.text(def.breakdown);
   const measure = scope.measure(def.aggregation);
-  const where = eventWhere(scope, project, def.range, def.event === null ? [] : [def.event], scope.filters(def.filters));
+  const where = eventWhere(scope, project, def.range, def.event === null ? [] : [def.event], [
+    ...scope.filters(def.filters),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+  ]);
   const value = aggregateSql(def.aggregation, "b.n", "b.pid");
   const scan = `SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project)} WHERE ${where.join(" AND ")}`;
   const decomposable = SEGMENT_PARTS[def.aggregation.op];
@@ -423,8 +444,8 @@ export function buildSegment(projectId: string, def: SegmentDef): BuiltQuery {
   return { sql, params: params.values };
 }
 
-export async function segmentReport(run: RunQuery, projectId: string, def: SegmentDef): Promise<SegmentResult> {
-  const rows = await run(buildSegment(projectId, def));
+export async function segmentReport(run: RunQuery, projectId: string, def: SegmentDef, cohorts: CohortContext = NO_COHORTS): Promise<SegmentResult> {
+  const rows = await run(buildSegment(projectId, def, cohorts));
   const top = rows
     .filter((row) => row.part === "top")
     .map((row) => ({ value: str(row.g), result: num(row.v) }))
@@ -444,7 +465,7 @@ export function compareNullableDesc(a: number | null, b: number | null): number 
 
 // retention -------------------------------------------------------------------------------------
 
-export function buildRetention(projectId: string, def: RetentionDef, timezone: string, offsets: ZoneOffsets): BuiltQuery {
+export function buildRetention(projectId: string, def: RetentionDef, timezone: string, offsets: ZoneOffsets, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const tz = params.add(timezone);
@@ -454,6 +475,8 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
     "e.profile_id IS NOT NULL",
     `e.ts < ${params.timestamp(def.range.to)}`,
     ...cohortScope.filters(def.filters),
+    // Returns are joined to these people, so filtering here filters both.
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
   ]);
   const returnScope = new Scope(params);
   const returnWhere = eventWhere(returnScope, project, def.range, def.returnEvent === null ? [] : [def.returnEvent], [
@@ -483,12 +506,18 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
   return { sql, params: params.values };
 }
 
-export async function retentionReport(run: RunQuery, projectId: string, def: RetentionDef, timezone: string): Promise<RetentionResult> {
+export async function retentionReport(
+  run: RunQuery,
+  projectId: string,
+  def: RetentionDef,
+  timezone: string,
+  cohortSets: CohortContext = NO_COHORTS,
+): Promise<RetentionResult> {
   checkBuckets(def.range.from, def.range.to, def.interval);
   const offsets = await zoneOffsets(run, timezone, def.range.from, def.range.to);
   const [buckets, rows] = await Promise.all([
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
-    run(buildRetention(projectId, def, timezone, offsets)),
+    run(buildRetention(projectId, def, timezone, offsets, cohortSets)),
   ]);
   const periods = Array.from({ length: def.periods + 1 }, (_, index) => index);
   const cohorts = new Map<string, { size: number; available: number; counts: Map<number, number> }>();

@@ -32,7 +32,19 @@ import {
 import { funnelReport, queryReport, ReportInputError, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { pathsReport } from "./paths";
 import { withPersonOverrides } from "./identity";
-import { buildCohortCount, buildCohortMemberPage, buildDeleteCohortMembers, buildReplaceStaticMembers, cohortMembers, UnknownCohortError } from "./cohorts";
+import {
+  buildCohortCount,
+  buildCohortMemberPage,
+  buildDeleteCohortMembers,
+  buildReplaceStaticMembers,
+  cohortContext,
+  cohortMembers,
+  UnknownCohortError,
+  withCohortBreakdown,
+  type CohortContext,
+} from "./cohorts";
+import type { CohortFilter, WithCohorts } from "../../src/core/reports";
+import type { ResolvedCohort } from "../../src/core/cohorts";
 import { BACKTEST_MAX_PAGE_ROWS, buildBacktestCount, buildBacktestPage, toBacktestEventRow } from "./backtest";
 import type { Computed, ReportCache, ReportKind, ReportRequest } from "./report-cache";
 import { QueryTimeoutError, RowCapError, type QueryRunner } from "./runner";
@@ -71,10 +83,21 @@ const procedure = t.procedure.use(async ({ ctx, path, next }) => {
   return result;
 });
 
-/** A report through the cache when the service has one (always, in the worker), measured either way. */
-function report<T extends object>(ctx: QueryContext, kind: ReportKind, input: ReportRequest, compute: (run: RunQuery) => Promise<T>): Promise<T & Computed> {
+/**
+ * A report through the cache when the service has one (always, in the worker), measured either way,
+ * with its cohort breakdown (dynamic cohorts evaluated as of the computation).
+ */
+function report<D extends ReportRequest["definition"] & { cohortFilters: CohortFilter[]; cohortBreakdown: string[] }, T extends object>(
+  ctx: QueryContext,
+  kind: ReportKind,
+  input: ReportRequest & { definition: D; cohorts: ResolvedCohort[] },
+  compute: (run: RunQuery, definition: D, cohorts: CohortContext) => Promise<T>,
+): Promise<WithCohorts<T> & Computed> {
   const run: RunQuery = (q) => ctx.runner.all(q);
-  const computed = () => withPersonOverrides(run, input.projectId, () => compute(run));
+  const computed = () => {
+    const cohorts = cohortContext(input.cohorts);
+    return withPersonOverrides(run, input.projectId, () => withCohortBreakdown(input.definition, cohorts, (definition) => compute(run, definition, cohorts)));
+  };
   if (ctx.reports) return ctx.reports.answer(kind, input, computed);
   const computedAt = new Date().toISOString();
   return measured(ctx.metrics, kind, computed).then((value) => ({ ...value, computedAt, cached: false }));
@@ -83,22 +106,28 @@ function report<T extends object>(ctx: QueryContext, kind: ReportKind, input: Re
 const reportRouter = t.router({
   query: procedure
     .input(inputs.report.query)
-    .query(({ ctx, input }) => report(ctx, "query", input, (run) => queryReport(run, input.projectId, input.definition))),
+    .query(({ ctx, input }) => report(ctx, "query", input, (run, definition, cohorts) => queryReport(run, input.projectId, definition, cohorts))),
   trend: procedure
     .input(inputs.report.trend)
-    .query(({ ctx, input }) => report(ctx, "trend", input, (run) => trendReport(run, input.projectId, input.definition, input.timezone))),
+    .query(({ ctx, input }) =>
+      report(ctx, "trend", input, (run, definition, cohorts) => trendReport(run, input.projectId, definition, input.timezone, cohorts)),
+    ),
   funnel: procedure
     .input(inputs.report.funnel)
-    .query(({ ctx, input }) => report(ctx, "funnel", input, (run) => funnelReport(run, input.projectId, input.definition, input.timezone))),
+    .query(({ ctx, input }) =>
+      report(ctx, "funnel", input, (run, definition, cohorts) => funnelReport(run, input.projectId, definition, input.timezone, cohorts)),
+    ),
   segment: procedure
     .input(inputs.report.segment)
-    .query(({ ctx, input }) => report(ctx, "segment", input, (run) => segmentReport(run, input.projectId, input.definition))),
+    .query(({ ctx, input }) => report(ctx, "segment", input, (run, definition, cohorts) => segmentReport(run, input.projectId, definition, cohorts))),
   retention: procedure
     .input(inputs.report.retention)
-    .query(({ ctx, input }) => report(ctx, "retention", input, (run) => retentionReport(run, input.projectId, input.definition, input.timezone))),
+    .query(({ ctx, input }) =>
+      report(ctx, "retention", input, (run, definition, cohorts) => retentionReport(run, input.projectId, definition, input.timezone, cohorts)),
+    ),
   paths: procedure
     .input(inputs.report.paths)
-    .query(({ ctx, input }) => report(ctx, "paths", input, (run) => pathsReport(run, input.projectId, input.definition))),
+    .query(({ ctx, input }) => report(ctx, "paths", input, (run, definition, cohorts) => pathsReport(run, input.projectId, definition, cohorts))),
 });
 
 const eventsRouter = t.router({

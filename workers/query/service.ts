@@ -14,6 +14,7 @@ import { readBody, sendJson, sendTooLarge, type RouteHandler } from "../../src/p
 import { buildEventExport, CONTENT_TYPES, EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS, exportFilename, ExportWriter, reportTable } from "./export";
 import { exportRequestSchema } from "../../src/contracts/query-service";
 import { ReportInputError } from "./reports";
+import { cohortContext, UnknownCohortError } from "./cohorts";
 import { ReportCache, type ReportCacheOptions } from "./report-cache";
 import { reportMetrics } from "./report-metrics";
 import { queryRouter } from "./router";
@@ -101,7 +102,8 @@ export function createQueryService(opts: {
         );
         if (writer.rows === 0) await writer.start(EVENT_EXPORT_COLUMNS, EVENT_EXPORT_JSON_COLUMNS);
       } else {
-        const table = await reportTable((q) => runner.all(q), request.projectId, request.timezone, request.source.report);
+        const cohorts = cohortContext(request.cohorts);
+        const table = await reportTable((q) => runner.all(q), request.projectId, request.timezone, request.source.report, cohorts);
         res.writeHead(200, { ...headers, "x-total-rows": String(table.rows.length) });
         await writer.start(table.columns);
         await writer.rowsOf(table.rows);
@@ -112,7 +114,7 @@ export function createQueryService(opts: {
     } catch (error) {
       if (!res.headersSent) {
         if (error instanceof QueryTimeoutError) return sendJson(res, 408, { error: "timeout", message: error.message });
-        if (error instanceof ReportInputError) return sendJson(res, 400, { error: "invalid", message: error.message });
+        if (error instanceof ReportInputError || error instanceof UnknownCohortError) return sendJson(res, 400, { error: "invalid", message: error.message });
         throw error;
       }
       // Mid-stream: the only honest signal left is a broken response (no trailer, truncated body).

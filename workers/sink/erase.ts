@@ -9,6 +9,7 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { parseDeletionSteps, type ProfileDeletionStep, type ProfileDeletionTable } from "../../src/contracts/profile-deletion";
 import type { Logger } from "../../src/platform/logger";
+import { deleteEventsCounted } from "./rollups";
 
 /** A running job untouched for this long belongs to a worker that stopped; another claims it. */
 const STALE_MS = 5 * 60_000;
@@ -136,8 +137,11 @@ export async function deleteFromDuckDB(duckdb: DuckDBInstance, table: ProfileDel
   try {
     switch (table) {
       case "events":
+        // The hourly counts lose the same events, in the same transaction.
+        return await retryOnConflict(() => deleteEventsCounted(connection, `profile_id IN (${list})`, values));
       case "profile_changes":
       case "trigger_logs":
+      case "cohort_members":
       case "profiles":
         return await deleteRetrying(connection, `DELETE FROM ${table} WHERE project_id = $1 AND profile_id IN (${list})`, values);
       case "action_results":
@@ -169,10 +173,13 @@ export async function deleteFromDuckDB(duckdb: DuckDBInstance, table: ProfileDel
  * same moment fails with a write conflict, which clears on a retry.
  */
 async function deleteRetrying(connection: DuckDBConnection, sql: string, values: string[]): Promise<number> {
+  return retryOnConflict(async () => Number((await connection.run(sql, values)).rowsChanged));
+}
+
+async function retryOnConflict(work: () => Promise<number>): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await connection.run(sql, values);
-      return Number(result.rowsChanged);
+      return await work();
     } catch (error) {
       if (attempt >= 5 || !/conflict/i.test(error instanceof Error ? error.message : String(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
