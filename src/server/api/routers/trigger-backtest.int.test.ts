@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "~/platform/logger";
-import { setQueryServiceTarget } from "~/server/query-client";
+import { queryClient, setQueryServiceTarget } from "~/server/query-client";
 import { createTestApp, type TestApp } from "~/testing/app";
 import type { SessionUser } from "~/server/api/trpc";
 import { closeServer, listen, Routes } from "../../../../workers/http-server";
@@ -110,6 +110,20 @@ describe("triggers.backtest", () => {
   it("reads the profile props stored with each event, not the profile's latest", async () => {
     const page = await app.caller(owner).triggers.backtest({ projectId, rule: "profile.props.plan == 'pro'", days: 7, cursor: null });
     expect(page.summary.sample.map((firing) => firing.eventId)).toEqual(["u1-c", "u1-d"]);
+  });
+
+  it("reads today's members of the cohorts a rule names, an id merged into a member as that member, like the rule tester", async () => {
+    const cohort = await app.db.cohort.create({ data: { projectId, key: "vip", name: "VIPs", kind: "static" } });
+    await queryClient().cohorts.setStaticMembers.mutate({ projectId, cohortId: cohort.id, ids: ["u2"] });
+    const rule = "event.name == 'purchase' && profile.in_cohort('vip')";
+    const page = await app.caller(owner).triggers.backtest({ projectId, rule, days: 7, cursor: null });
+    expect(page.summary.sample.map((firing) => firing.eventId).sort()).toEqual(["a9-a", "u2-a"]);
+    expect(page.summary.topProfiles).toEqual([{ person: "u2", fired: 2 }]);
+    const test = (profileId: string) => app.caller(owner).triggers.test({ projectId, rule, event: { name: "purchase", props: {}, profile_id: profileId } });
+    expect(await test("a9")).toMatchObject({ result: true });
+    expect(await test("u1")).toMatchObject({ result: false });
+    // Another project has no cohort 'vip': its rule does not check.
+    await expect(app.caller(owner).triggers.backtest({ projectId: otherProjectId, rule, days: 7, cursor: null })).rejects.toThrow(/unknown cohort 'vip'/);
   });
 
   it("says why a rule that does not check cannot be backtested", async () => {
