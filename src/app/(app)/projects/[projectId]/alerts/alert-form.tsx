@@ -153,7 +153,7 @@ export function AlertForm({
       <div className="grid gap-4 sm:grid-cols-2">
         <Field control={form.control} name="reportId" id={`${id}-report`} label="Saved trend report">
           {(control) => (
-            <Select {...control} disabled={reports.length <= 1 && !!report}>
+            <Select {...control}>
               {reports.map((option) => (
                 <option key={option.id} value={option.id}>
                   {option.name}
