@@ -7,7 +7,7 @@
  */
 import type { InternalEvent, JsonObject } from "../events";
 import type { TriggerAction } from "../triggers";
-import type { CohortReader, CompiledRule } from "../rules/rules";
+import { NO_COHORTS, type CohortReader, type CompiledRule } from "../rules/rules";
 import { ProfileWindows } from "../rules/windows";
 
 /** A trigger ready to evaluate: compiled rule plus what a firing carries. */
@@ -166,7 +166,8 @@ export function evaluateEvent<T extends EvaluableTrigger>(event: InternalEvent, 
     event: { id: event.event_id, name: event.event_name, time: event.cts, profile_id: event.profile_id, props: event.props, ctx: event.ctx },
     profile: { id: event.profile_id, props: profile?.props ?? {} },
   };
-  const cohorts = new ProfileCohorts(rules.cohorts, profile ? event.profile_id : null, profile?.person ?? null);
+  // Most projects' rules read no cohort: no reader to build per event then.
+  const cohorts = rules.cohortKeys.size === 0 ? NO_COHORTS : new ProfileCohorts(rules.cohorts, profile ? event.profile_id : null, profile?.person ?? null);
   const applicable = rules.triggersFor(event.event_name);
   // The others are false for this event name without being run (CompiledRule.eventNames).
   let quiet = rules.triggers.length - applicable.length;
