@@ -34,6 +34,7 @@ function asMessages(records: ProduceRecord[], offsetStart: number): BusMessage[]
     value: record.value,
     headers: record.headers ?? {},
     timestamp: Date.now(),
+    ...(record.bytes ? { bytes: record.bytes } : {}),
   }));
 }
 
@@ -55,6 +56,8 @@ async function main() {
     const produced: ProduceRecord[][] = [];
     const bus = {
       kind: "embedded",
+      // The processor's outputs as on Kafka (Avro) unless KAFKA_RECORD_FORMAT=json, which the embedded log writes.
+      recordFormat: process.env.KAFKA_RECORD_FORMAT === "json" ? "json" : "avro",
       produce: async (records: ProduceRecord[]) => {
         produced.push(records);
         return [];
@@ -103,7 +106,9 @@ async function main() {
     }
 
     const perEvent = (ms: number) => `${((ms * 1000) / BATCH).toFixed(1)} µs`;
-    say(`Stages: ${EVENTS.toLocaleString("en")} events in batches of ${BATCH}, 20 rules, ${firings.toLocaleString("en")} firings; medians per event`);
+    say(
+      `Stages: ${EVENTS.toLocaleString("en")} events in batches of ${BATCH}, 20 rules, ${firings.toLocaleString("en")} firings, internal records in ${bus.recordFormat}; medians per event`,
+    );
     say(`| stage | per event | events/s on one core | ratio to baseline |`);
     say(`| --- | --- | --- | --- |`);
     const baseline = median(baselineMs);
