@@ -1,8 +1,9 @@
 /**
  * `profile.in_cohort('vip')` through the real pipeline (embedded log, real PostgreSQL and DuckDB):
  * the rule fires only for members of a static cohort, follows a change of its members within the
- * worker's refresh, and the rule tester and the backtest answer with the same membership. Saving a
- * rule naming a cohort the project does not have is refused with the key named.
+ * worker's refresh, and the rule tester and the backtest answer with the same membership. A dynamic
+ * cohort ("did purchase at least 3 times") is followed as events arrive, within the refresh. Saving
+ * a rule naming a cohort the project does not have is refused with the key named.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { startWorker, type RunningWorker } from "./main";
 import { queryDuckDB as query } from "./query/testing";
 
 const RULE = "event.name == 'purchase' && profile.in_cohort('vip')";
+const BUYER_RULE = "event.name == 'login' && profile.in_cohort('buyers')";
 /** Short, so the test sees a refresh; production's default is 30 s. */
 const REFRESH_MS = 3000;
 
@@ -29,39 +31,41 @@ describe("cohorts in rules through the pipeline", () => {
   let projectId: string;
   let cohortId: string;
   let triggerId: string;
+  let buyerTriggerId: string;
   let apiKey: string;
   let seq = 0;
 
-  const purchase = async (profileId: string) => {
+  const send = async (name: string, profileId: string) => {
     const response = await fetch(`http://127.0.0.1:${worker!.port}/api/v1/events/batch`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify({ events: [{ event_name: "purchase", event_id: `ev-${++seq}`, cts: Date.now(), profile_id: profileId, props: {} }] }),
+      body: JSON.stringify({ events: [{ event_name: name, event_id: `ev-${++seq}`, cts: Date.now(), profile_id: profileId, props: {} }] }),
     });
     expect(response.status, await response.clone().text()).toBe(202);
     return `ev-${seq}`;
   };
+  const purchase = (profileId: string) => send("purchase", profileId);
   const stored = async (eventId: string) =>
     (await query(worker!.duckdb!, "SELECT count(*)::INT AS n FROM events WHERE project_id = $1 AND event_id = $2", [projectId, eventId]))[0]!.n === 1;
-  const firings = async (profileId: string) =>
+  const firings = async (profileId: string, trigger = triggerId) =>
     Number(
       (
         await query(worker!.duckdb!, "SELECT count(*)::INT AS n FROM trigger_logs WHERE project_id = $1 AND trigger_id = $2 AND profile_id = $3", [
           projectId,
-          triggerId,
+          trigger,
           profileId,
         ])
       )[0]!.n,
     );
-  /** Sends purchases for `profileId` until one fires: proves the members the worker holds include it. */
-  const firesFor = (profileId: string, timeoutMs: number) =>
+  /** Sends events for `profileId` until one fires `trigger`: proves the members the worker holds include it. */
+  const firesFor = (profileId: string, timeoutMs: number, name = "purchase", trigger = triggerId) =>
     until(
-      `a purchase by ${profileId} to fire`,
+      `a ${name} by ${profileId} to fire`,
       async () => {
-        const before = await firings(profileId);
-        await purchase(profileId);
+        const before = await firings(profileId, trigger);
+        await send(name, profileId);
         await new Promise((resolve) => setTimeout(resolve, 300));
-        return (await firings(profileId)) > before;
+        return (await firings(profileId, trigger)) > before;
       },
       timeoutMs,
       0,
@@ -81,11 +85,17 @@ describe("cohorts in rules through the pipeline", () => {
     projectId = (await caller.projects.create({ orgId, name: "Shop" })).id;
     apiKey = (await caller.apiKeys.create({ projectId, name: "server" })).secret;
     cohortId = (await app.db.cohort.create({ data: { projectId, key: "vip", name: "VIPs", kind: "static" } })).id;
+    const buyers = { match: "all", conditions: [{ kind: "behaviour", event: "purchase", filters: [], comparison: "at_least", count: 3, days: 30 }] };
+    await app.db.cohort.create({ data: { projectId, key: "buyers", name: "Buyers", kind: "dynamic", definition: buyers } });
+    // Created before the worker starts, so its first rule load has them.
     triggerId = (
       await caller.triggers.create({
         projectId,
         trigger: { name: "VIP purchase", rule: RULE, actions: [{ type: "notification", title: "VIP bought", body: "" }], enabled: true, cooldownSeconds: 0 },
       })
+    ).id;
+    buyerTriggerId = (
+      await caller.triggers.create({ projectId, trigger: { name: "Buyer back", rule: BUYER_RULE, actions: [], enabled: true, cooldownSeconds: 0 } })
     ).id;
     worker = await startWorker(
       workerEnv({
@@ -143,6 +153,17 @@ describe("cohorts in rules through the pipeline", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await firings("alice")).toBe(alicesBefore);
   }, 90_000);
+
+  it("follows a dynamic cohort as events arrive, within the refresh, without any edit", async () => {
+    const login = await send("login", "dave");
+    await until("dave's first login to be stored", () => stored(login));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await firings("dave", buyerTriggerId)).toBe(0);
+    const purchases = [await purchase("dave"), await purchase("dave"), await purchase("dave")];
+    await until("dave's purchases to be stored", async () => (await Promise.all(purchases.map(stored))).every(Boolean));
+    // Three purchases make dave a buyer at the cohort's next refresh: no version changed.
+    await firesFor("dave", REFRESH_MS + 15_000, "login", buyerTriggerId);
+  }, 60_000);
 
   it("gives the rule tester and the backtest the membership the worker has", async () => {
     const caller = app.caller(owner);
