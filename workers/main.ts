@@ -28,6 +28,7 @@ import { RuleRegistry } from "./processor/rule-registry";
 import { CohortCache, localMemberSource, remoteMemberSource, type CohortMemberSource } from "./processor/cohort-cache";
 import { createQueryService, type QueryService } from "./query/service";
 import { startProfileDeletions } from "./sink/erase";
+import { scheduleCompaction } from "./sink/compaction";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
 import { TOPIC } from "../src/core/events";
@@ -286,6 +287,9 @@ async function startSinkPart({ env, log, closers, bus, postgres, prisma, metrics
   closers.add(() => sink.stop());
   const cancelRetention = scheduleRetention(duckdb, postgres, log.child({ component: "retention" }));
   closers.add(async () => cancelRetention());
+  // Clusters closed spans of events by project, so a tenant's reports skip everyone else's rows.
+  const cancelCompaction = scheduleCompaction(duckdb, log.child({ component: "compaction" }));
+  closers.add(async () => cancelCompaction());
   // GDPR deletions run here: this process owns the DuckDB file they delete from.
   const deletions = startProfileDeletions({ duckdb, prisma, log: log.child({ component: "profile-deletions" }) });
   closers.add(() => deletions.stop());

@@ -11,6 +11,7 @@ import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/platform/logger";
 import { until } from "../../src/testing/until";
+import { rebuildEventCounts } from "../sink/rollups";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { closeServer, listen, Routes } from "../http-server";
 import { createQueryService, type QueryRouter } from "./service";
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await ensureAnalyticsSchema(connection);
   await connection.run(`INSERT INTO events SELECT 'p1', 'e' || i, ['a','b','c'][i % 3 + 1], 'u' || (i % 5000), TIMESTAMPTZ '2024-03-05 00:00:00+00' + INTERVAL (i) SECOND,
       now(), json_object('amount', i % 100), '{}', '{}', NULL, NULL, NULL, NULL FROM range(300000) t(i)`);
+  await rebuildEventCounts(connection);
   registry = new Registry();
   const service = createQueryService({ duckdb, secret: SECRET, log: createLogger("report-metrics-test", "silent"), metrics: registry });
   server = await listen(new Routes().add("GET", "/query/*", service.handler).add("POST", "/query/*", service.handler), "127.0.0.1", 0, () => undefined);

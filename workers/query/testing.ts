@@ -1,6 +1,7 @@
 /** Test support: writes reference data into the real analytics tables of a DuckDB instance. */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll } from "vitest";
+import { rebuildEventCounts } from "../sink/rollups";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import type { Json, RefData, RefEvent } from "./reference";
 import { QueryRunner } from "./runner";
@@ -91,6 +92,8 @@ export async function insertEvents(
     });
     if (rows.length > 0) await connection.run(`INSERT INTO events VALUES ${rows.join(", ")}`, params);
   }
+  // The sink keeps the hourly counts trends read; rows inserted here are counted too.
+  await rebuildEventCounts(connection);
 }
 
 export async function insertProfiles(connection: DuckDBConnection, profiles: RefData["profiles"], at = Date.parse("2024-01-01T00:00:00Z")): Promise<void> {

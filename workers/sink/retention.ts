@@ -1,6 +1,7 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type pg from "pg";
 import type { Logger } from "../../src/platform/logger";
+import { deleteEventsCounted } from "./rollups";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -12,8 +13,9 @@ export async function applyRetention(duckdb: DuckDBInstance, pool: pg.Pool, now 
   try {
     for (const project of rows) {
       const cutoff = new Date(now - project.data_retention_days * DAY_MS).toISOString();
+      // Events leave the hourly counts in the same transaction.
+      deleted += await deleteEventsCounted(connection, "ts < $2::TIMESTAMPTZ", [project.id, cutoff]);
       for (const [table, column] of [
-        ["events", "ts"],
         ["trigger_logs", "fired_at"],
         ["action_results", "recorded_at"],
         ["profile_changes", "changed_at"],

@@ -1,5 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { EVENT_COMPACTIONS_DDL } from "./compaction";
 import { PERSON_OVERRIDES_DDL } from "./identity";
+import { ensureEventCounts } from "./rollups";
 
 /**
  * The analytics tables, owned by the sink. Times are TIMESTAMPTZ (UTC instants); reports bucket them
@@ -99,6 +101,8 @@ export const ANALYTICS_DDL = [
 export async function ensureAnalyticsSchema(connection: DuckDBConnection): Promise<void> {
   for (const statement of ANALYTICS_DDL) await connection.run(statement);
   await connection.run(PERSON_OVERRIDES_DDL);
+  await connection.run(EVENT_COMPACTIONS_DDL);
+  await ensureEventCounts(connection);
   await dropTriggerLogsKey(connection);
   // Files from before consumers dead-lettered poison records: ingest's letters have no stage, error or origin.
   for (const column of ["stage VARCHAR", "error VARCHAR", "payload_encoding VARCHAR", "origin JSON", "discarded_at TIMESTAMPTZ"])

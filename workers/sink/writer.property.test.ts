@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { TOPIC, type JsonObject, type JsonValue } from "../../src/core/events";
 import type { EnrichedEvent, Firing, ProfileChange } from "../../src/core/pipeline";
 import type { BusMessage } from "../bus/types";
+import { HOUR_OF_TS } from "./rollups";
 import { decodeForSink, SinkWriter } from "./writer";
 
 /**
@@ -120,6 +121,9 @@ async function stored(duckdb: DuckDBInstance) {
       events: await read("SELECT project_id, event_id FROM events ORDER BY ALL"),
       changes: await read("SELECT project_id, change_id FROM profile_changes ORDER BY ALL"),
       firings: await read("SELECT project_id, firing_id FROM trigger_logs ORDER BY ALL"),
+      // The hourly counts the sink keeps, and the same counted from the stored events.
+      counts: await read("SELECT project_id, event_name, hour, events FROM event_counts ORDER BY ALL"),
+      recounted: await read(`SELECT project_id, event_name, ${HOUR_OF_TS} AS hour, count(*) AS events FROM events GROUP BY ALL ORDER BY ALL`),
     };
   } finally {
     connection.closeSync();
@@ -154,7 +158,7 @@ async function withWriter<T>(test: (writer: SinkWriter, duckdb: DuckDBInstance) 
 }
 
 describe("SinkWriter with any records", () => {
-  it("never fails a write, stores each accepted record once and refuses the rest", async () => {
+  it("never fails a write, stores each accepted record once, counts each stored event once by hour, and refuses the rest", async () => {
     let refused = 0;
     let accepted = 0;
     await fc.assert(
@@ -174,13 +178,15 @@ describe("SinkWriter with any records", () => {
           expect([...tables.events].sort()).toEqual(want.events);
           expect([...tables.changes].sort()).toEqual(want.changes);
           expect([...tables.firings].sort()).toEqual(want.firings);
+          expect(tables.counts).toEqual(tables.recounted);
         });
       }),
       { numRuns: 100 },
     );
     expect(accepted).toBeGreaterThan(200);
     expect(refused).toBeGreaterThan(100);
-  });
+    // A hundred DuckDB instances: longer than the default on a busy machine.
+  }, 300_000);
 
   it("stores a lone surrogate (legal in a JSON escape) as U+FFFD instead of failing the batch", async () => {
     await withWriter(async (writer, duckdb) => {

@@ -9,6 +9,7 @@ import { decodeAvro, isAvroRecord, TOPIC_OF_KIND } from "../../src/contracts/wir
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { applyPersonMerges } from "./identity";
+import { addEventCounts, HourlyCounts } from "./rollups";
 import { ensureAnalyticsSchema } from "./schema";
 
 /** Why the sink could not decode a record it hands back (for records_dead_lettered_total). */
@@ -306,6 +307,7 @@ export class SinkWriter {
           const appender = await this.appender(rows.table);
           rows.appendTo(appender);
           appender.flushSync();
+          if (rows.table === "events") await addEventCounts(connection, countEvents(events));
         }
         for (const stage of staged) {
           const move = MOVE[stage];
@@ -390,6 +392,13 @@ export class SinkWriter {
     this.connection?.closeSync();
     this.connection = undefined;
   }
+}
+
+/** The hourly counts of the events a write appends (after de-duplication), for event_counts. */
+function countEvents(events: DirectRows<EnrichedEvent>): HourlyCounts {
+  const counts = new HourlyCounts();
+  for (const { row } of events.rows.values()) counts.add(row.project_id, row.event_name, row.cts);
+  return counts;
 }
 
 const wellFormed = (text: string): string => (text as string & { toWellFormed(): string }).toWellFormed();
