@@ -48,6 +48,7 @@ import {
   type ZoneOffsets,
 } from "./sql";
 import { comparisonRange, previousRange } from "./compare";
+import { buildTrendSeriesFromCounts } from "./rollups";
 import { cohortConditions, NO_COHORTS, type CohortContext } from "./cohorts";
 
 export type QueryDef = z.output<typeof queryDefinitionSchema>;
@@ -175,7 +176,14 @@ export async function trendReport(
   const [buckets, previousBuckets, ...seriesRows] = await Promise.all([
     run(bucketSeries(def.range.from, def.range.to, def.interval, timezone)),
     previous ? run(bucketSeries(previous.from, previous.to, def.interval, timezone)) : Promise.resolve([]),
-    ...def.series.map((_, index) => run(buildTrendSeries(projectId, def, offsets, index, previous, cohorts))),
+    // A count the sink's hourly counts can answer reads those instead of the events (./rollups.ts).
+    ...def.series.map((_, index) =>
+      // The counts know nothing of people: a report filtered by cohort reads the events.
+      run(
+        (def.cohortFilters.length === 0 ? buildTrendSeriesFromCounts(projectId, def, offsets, index, previous) : null) ??
+          buildTrendSeries(projectId, def, offsets, index, previous, cohorts),
+      ),
+    ),
   ]);
   const labels = buckets.map((row) => String(row.bucket));
   const previousLabels = previousBuckets.map((row) => String(row.bucket));
