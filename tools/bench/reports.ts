@@ -5,14 +5,23 @@
  * SQL, in the same run: medians of alternating runs after a warm-up (see `medians`). The temp dir
  * is removed afterwards.
  *
- * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates into that file once and
- * reuses it on later runs; BENCH_ONLY=<text> runs only the cases whose name contains it.
+ * The events arrive as the sink writes them: in time order, two projects interleaved (a tenant
+ * holding 1 % of the rows, every hundredth event). Before compaction the 1 % tenant's reports are
+ * timed as they are (zone maps prune nothing); then compaction (workers/sink/compaction.ts) clusters
+ * the rows by project, and every report is timed for the whole table (the 99 % project) and again
+ * for the 1 % tenant, each next to the same question by hand (see tenants.ts).
+ *
+ * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates (and compacts) into that file
+ * once and reuses it on later runs; BENCH_ONLY=<text>[|<text>…] runs only the cases whose name contains one of them;
+ * BENCH_MEMORY (DuckDB memory_limit, default 5GB).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { createLogger } from "../../src/platform/logger";
+import { compactEvents } from "../../workers/sink/compaction";
+import { rebuildEventCounts } from "../../workers/sink/rollups";
 import { ensureAnalyticsSchema } from "../../workers/sink/schema";
 import { Registry } from "prom-client";
 import { ReportCache } from "../../workers/query/report-cache";
@@ -20,19 +29,22 @@ import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
 import { QueryRunner } from "../../workers/query/runner";
 import type { EventRow, FunnelResult, PathsResult, SegmentResult, TrendResult } from "../../src/core/reports";
+import { peakRss, tenantSection, type TenantTimes } from "./tenants";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const PROFILES = 100_000;
 const DAYS = 35;
 const RUNS = 5;
 const PROJECT = "proj_bench";
+/** The tenant holding 1 % of the rows: every hundredth event. */
+const SMALL = "proj_small";
 const START = Date.parse("2024-01-01T00:00:00Z");
 const iso = (day: number) => new Date(START + day * 86_400_000).toISOString();
 const RANGE = { from: iso(DAYS - 30), to: iso(DAYS) };
 
 type Row = Record<string, unknown>;
 
-interface Case {
+export interface Case {
   name: string;
   targetMs: number;
   service: () => Promise<unknown>;
@@ -49,14 +61,14 @@ const round = (value: unknown) => (value === null || value === undefined ? null 
  * elsewhere on the machine hits both sides alike; quick reports get more runs (at least RUNS, and
  * about two seconds' worth, up to 25) because their medians are the most easily disturbed.
  */
-async function medians(service: () => Promise<unknown>, hand: () => Promise<unknown>): Promise<{ serviceMs: number; handMs: number }> {
+export async function medians(service: () => Promise<unknown>, hand: () => Promise<unknown>, minRuns = RUNS): Promise<{ serviceMs: number; handMs: number }> {
   const time = async (work: () => Promise<unknown>) => {
     const started = performance.now();
     await work();
     return performance.now() - started;
   };
   const warmUp = Math.max(await time(service), await time(hand), 1);
-  const runs = Math.min(25, Math.max(RUNS, Math.ceil(2000 / warmUp)));
+  const runs = Math.min(25, Math.max(minRuns, Math.ceil(2000 / warmUp)));
   const serviceTimes: number[] = [];
   const handTimes: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -68,10 +80,10 @@ async function medians(service: () => Promise<unknown>, hand: () => Promise<unkn
 }
 
 async function generate(connection: DuckDBConnection): Promise<void> {
-  // Events arrive in time order, as the sink writes them; names follow a realistic mix.
+  // Events arrive in time order, as the sink writes them, the two projects interleaved; names follow a realistic mix.
   await connection.run(`
     INSERT INTO events
-    SELECT '${PROJECT}', 'e' || lpad(i::VARCHAR, 9, '0'), name, 'u' || (hash(i * 31) % ${PROFILES}), event_at, event_at,
+    SELECT CASE WHEN i % 100 = 7 THEN '${SMALL}' ELSE '${PROJECT}' END, 'e' || lpad(i::VARCHAR, 9, '0'), name, 'u' || (hash(i * 31) % ${PROFILES}), event_at, event_at,
            CASE WHEN name = 'purchase' THEN json_object('amount', 5 + hash(i) % 500, 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1], 'path', '/checkout')
                 ELSE json_object('path', '/p/' || (hash(i * 5) % 200), 'campaign', ['summer_sale', 'winter', 'none'][(hash(i * 3) % 3)::BIGINT + 1]) END,
            json_object('country', ['DE', 'US', 'FR', 'GB', 'IN'][(hash(i * 7) % 5)::BIGINT + 1]),
@@ -82,8 +94,11 @@ async function generate(connection: DuckDBConnection): Promise<void> {
                         WHEN r < 0.97 THEN 'share' ELSE 'logout' END AS name
               FROM (SELECT i, (hash(i * 17) % 10000) / 10000.0 AS r FROM range(${EVENTS}) t(i)))`);
   await connection.run(
-    `INSERT INTO profiles SELECT '${PROJECT}', 'u' || i, json_object('plan', ['free', 'pro', 'team'][i % 3 + 1], 'vip_level', i % 5), now(), now() FROM range(${PROFILES}) t(i)`,
+    `INSERT INTO profiles SELECT project, 'u' || i, json_object('plan', ['free', 'pro', 'team'][i % 3 + 1], 'vip_level', i % 5), now(), now()
+       FROM range(${PROFILES}) t(i), (VALUES ('${PROJECT}'), ('${SMALL}')) p(project)`,
   );
+  // The sink keeps the hourly counts as it writes; rows inserted by hand need them counted once.
+  await rebuildEventCounts(connection);
   await connection.run("CHECKPOINT");
 }
 
@@ -94,7 +109,7 @@ async function main() {
   const cleanup = () => (keep ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
   process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
   try {
-    const duckdb = await DuckDBInstance.create(keep ?? path.join(dir, "bench.duckdb"));
+    const duckdb = await DuckDBInstance.create(keep ?? path.join(dir, "bench.duckdb"), { memory_limit: process.env.BENCH_MEMORY ?? "5GB" });
     const connection = await duckdb.connect();
     await ensureAnalyticsSchema(connection);
     const existing = Number((await (await connection.runAndReadAll("SELECT count(*) AS n FROM events")).getRowObjectsJS())[0]?.n ?? 0);
@@ -117,14 +132,14 @@ async function main() {
       }
     };
     const tz = "Europe/Berlin";
-    const where = `project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}' AND ts < TIMESTAMPTZ '${RANGE.to}'`;
+    const whereOf = (project: string) => `project_id = '${project}' AND ts >= TIMESTAMPTZ '${RANGE.from}' AND ts < TIMESTAMPTZ '${RANGE.to}'`;
     const funnelNames = (names: string[]) => names.map((name) => ({ event: name }));
     // The same question the service answers: step counts, median time between steps, and attempts
     // started and completed per local day, each profile by its best attempt. Written the classic
     // way: every step-1 event starts an attempt, each step is an ASOF join to the next event of that
     // step, and each profile keeps its furthest attempt (then the earliest completion, then the
     // earliest start). Ties on ts are ignored, which the generated data (distinct ts) allows.
-    const handFunnel = (names: string[]) => {
+    const handFunnel = (project: string, names: string[]) => {
       const distinct = [...new Set(names)].map((name) => `'${name}'`).join(", ");
       const within = (k: number) => `CASE WHEN t${k} <= t1 + INTERVAL 1 DAY THEN t${k} END AS t${k}`;
       const steps = names.map((name, index) =>
@@ -142,7 +157,7 @@ async function main() {
         .map((k) => `t${k}`)
         .join(", ")})`;
       const medians = names.slice(1).map((_, index) => `median(epoch(t${index + 2}) - epoch(t${index + 1}))`);
-      return `WITH ev AS MATERIALIZED (SELECT profile_id, ts, event_name FROM events WHERE project_id = '${PROJECT}' AND ts >= TIMESTAMPTZ '${RANGE.from}'
+      return `WITH ev AS MATERIALIZED (SELECT profile_id, ts, event_name FROM events WHERE project_id = '${project}' AND ts >= TIMESTAMPTZ '${RANGE.from}'
                   AND ts < TIMESTAMPTZ '${RANGE.to}' + INTERVAL 1 DAY AND event_name IN (${distinct}) AND profile_id IS NOT NULL), ${steps.join(", ")},
               windowed AS (SELECT profile_id, t1, ${ks.slice(1).map(within).join(", ")} FROM a${last}),
               attempts AS (SELECT * FROM windowed QUALIFY row_number() OVER (PARTITION BY profile_id ORDER BY ${reached} DESC, ${completion}, t1) = 1)
@@ -164,58 +179,73 @@ async function main() {
     };
     const three = ["page_view", "add_to_cart", "purchase"];
     const ten = ["page_view", "click", "page_view", "search", "page_view", "add_to_cart", "checkout", "purchase", "page_view", "share"];
-    const cases: Case[] = [
-      {
-        name: "trend, 30 days daily",
-        targetMs: 300,
-        service: () =>
-          service.report.trend({
-            projectId: PROJECT,
-            timezone: tz,
-            definition: { range: RANGE, interval: "day", series: [{ event: "page_view", filters: [] }] },
-          }),
-        hand: `SELECT date_trunc('day', timezone('${tz}', ts)) AS d, count(*) AS n FROM events WHERE ${where} AND event_name = 'page_view' GROUP BY d ORDER BY d`,
-        agree: (result: TrendResult, rows) => ({ service: result.series[0]!.values.filter((value) => value !== 0), hand: rows.map((row) => Number(row.n)) }),
-      },
-      {
-        name: "funnel, 3 steps",
-        targetMs: 1500,
-        service: () =>
-          service.report.funnel({ projectId: PROJECT, timezone: tz, definition: { range: RANGE, steps: funnelNames(three), windowSeconds: 86_400 } }),
-        hand: handFunnel(three),
-        agree: agreeFunnel,
-      },
-      {
-        name: "funnel, 10 steps",
-        targetMs: 3000,
-        service: () =>
-          service.report.funnel({ projectId: PROJECT, timezone: tz, definition: { range: RANGE, steps: funnelNames(ten), windowSeconds: 86_400 } }),
-        hand: handFunnel(ten),
-        agree: agreeFunnel,
-      },
-      {
-        name: "segmentation by campaign",
-        targetMs: 500,
-        service: () =>
-          service.report.segment({
-            projectId: PROJECT,
-            definition: { range: RANGE, event: "purchase", breakdown: "props.campaign", aggregation: { op: "sum", field: "props.amount" }, topN: 10 },
-          }),
-        // Top 10 and the total (so "other" is total minus the top), in one scan.
-        hand: `WITH grouped AS (SELECT props->>'campaign' AS g, sum(TRY_CAST(props->>'amount' AS DOUBLE)) AS v FROM events WHERE ${where} AND event_name = 'purchase' GROUP BY g)
+    const casesFor = (project: string): Case[] => {
+      const where = whereOf(project);
+      return [
+        {
+          name: "trend, 30 days daily",
+          targetMs: 300,
+          service: () =>
+            service.report.trend({
+              projectId: project,
+              timezone: tz,
+              definition: { range: RANGE, interval: "day", series: [{ event: "page_view", filters: [] }] },
+            }),
+          hand: `SELECT date_trunc('day', timezone('${tz}', ts)) AS d, count(*) AS n FROM events WHERE ${where} AND event_name = 'page_view' GROUP BY d ORDER BY d`,
+          agree: (result: TrendResult, rows) => ({ service: result.series[0]!.values.filter((value) => value !== 0), hand: rows.map((row) => Number(row.n)) }),
+        },
+        {
+          // A filter the hourly counts cannot answer: the report scans the events.
+          name: "trend, filtered (scan)",
+          targetMs: 300,
+          service: () =>
+            service.report.trend({
+              projectId: project,
+              timezone: tz,
+              definition: { range: RANGE, interval: "day", series: [{ event: "page_view", filters: [{ field: "browser", op: "eq", value: "Chrome" }] }] },
+            }),
+          hand: `SELECT date_trunc('day', timezone('${tz}', ts)) AS d, count(*) AS n FROM events WHERE ${where} AND event_name = 'page_view' AND browser = 'Chrome' GROUP BY d ORDER BY d`,
+          agree: (result: TrendResult, rows) => ({ service: result.series[0]!.values.filter((value) => value !== 0), hand: rows.map((row) => Number(row.n)) }),
+        },
+        {
+          name: "funnel, 3 steps",
+          targetMs: 1500,
+          service: () =>
+            service.report.funnel({ projectId: project, timezone: tz, definition: { range: RANGE, steps: funnelNames(three), windowSeconds: 86_400 } }),
+          hand: handFunnel(project, three),
+          agree: agreeFunnel,
+        },
+        {
+          name: "funnel, 10 steps",
+          targetMs: 3000,
+          service: () =>
+            service.report.funnel({ projectId: project, timezone: tz, definition: { range: RANGE, steps: funnelNames(ten), windowSeconds: 86_400 } }),
+          hand: handFunnel(project, ten),
+          agree: agreeFunnel,
+        },
+        {
+          name: "segmentation by campaign",
+          targetMs: 500,
+          service: () =>
+            service.report.segment({
+              projectId: project,
+              definition: { range: RANGE, event: "purchase", breakdown: "props.campaign", aggregation: { op: "sum", field: "props.amount" }, topN: 10 },
+            }),
+          // Top 10 and the total (so "other" is total minus the top), in one scan.
+          hand: `WITH grouped AS (SELECT props->>'campaign' AS g, sum(TRY_CAST(props->>'amount' AS DOUBLE)) AS v FROM events WHERE ${where} AND event_name = 'purchase' GROUP BY g)
                SELECT g, v, sum(v) OVER () AS total FROM grouped ORDER BY v DESC LIMIT 10`,
-        agree: (result: SegmentResult, rows) => ({
-          service: { top: result.rows.map((row) => [row.value, round(row.result)]), total: round(result.total) },
-          hand: { top: rows.map((row) => [row.g, round(row.v)]), total: round(rows[0]?.total) },
-        }),
-      },
-      {
-        name: "paths after page_view, 5",
-        targetMs: 3000,
-        service: () => service.report.paths({ projectId: PROJECT, definition: { range: RANGE, event: "page_view", direction: "after", depth: 5, topN: 10 } }),
-        // Written the plain way: every profile's events numbered in one pass, with the session breaks
-        // and the name before; the path is its first page_view's session from there on, repeats dropped.
-        hand: `WITH c AS (SELECT pid, name, r, prev, sum(brk) OVER (PARTITION BY pid ORDER BY r) AS sess
+          agree: (result: SegmentResult, rows) => ({
+            service: { top: result.rows.map((row) => [row.value, round(row.result)]), total: round(result.total) },
+            hand: { top: rows.map((row) => [row.g, round(row.v)]), total: round(rows[0]?.total) },
+          }),
+        },
+        {
+          name: "paths after page_view, 5",
+          targetMs: 3000,
+          service: () => service.report.paths({ projectId: project, definition: { range: RANGE, event: "page_view", direction: "after", depth: 5, topN: 10 } }),
+          // Written the plain way: every profile's events numbered in one pass, with the session breaks
+          // and the name before; the path is its first page_view's session from there on, repeats dropped.
+          hand: `WITH c AS (SELECT pid, name, r, prev, sum(brk) OVER (PARTITION BY pid ORDER BY r) AS sess
                         FROM (SELECT profile_id AS pid, event_name AS name, row_number() OVER w AS r, lag(event_name) OVER w AS prev,
                                      coalesce(ts - lag(ts) OVER w > INTERVAL 30 MINUTE, false)::INTEGER AS brk
                                 FROM events WHERE ${where} AND profile_id IS NOT NULL WINDOW w AS (PARTITION BY profile_id ORDER BY ts, event_id))),
@@ -223,37 +253,63 @@ async function main() {
                     p AS (SELECT list(c.name ORDER BY c.r)[1:6] AS path FROM c JOIN st USING (pid)
                            WHERE c.sess = st.s0 AND c.r >= st.r0 AND (c.r = st.r0 OR c.name <> c.prev) GROUP BY c.pid)
                SELECT path, count(*) AS n FROM p GROUP BY path ORDER BY n DESC, path LIMIT 10`,
-        agree: (result: PathsResult, rows) => ({
-          service: result.paths.map((path) => [path.steps.join(" > "), path.count]),
-          hand: rows.map((row) => [(row.path as string[]).join(" > "), Number(row.n)]),
-        }),
-      },
-      {
-        name: "events page (newest 50)",
-        targetMs: 100,
-        service: () => service.events.list({ projectId: PROJECT, limit: 50 }),
-        // The columns the events page shows.
-        hand: `SELECT event_id, event_name, profile_id, ts, received_at, browser, os, device_type, ctx->>'country' AS country, props
-                 FROM events WHERE project_id = '${PROJECT}' ORDER BY ts DESC, event_id DESC LIMIT 51`,
-        agree: (result: { items: EventRow[] }, rows) => ({
-          service: result.items.map((item) => item.eventId),
-          hand: rows.slice(0, 50).map((row) => row.event_id),
-        }),
-      },
-    ];
+          agree: (result: PathsResult, rows) => ({
+            service: result.paths.map((path) => [path.steps.join(" > "), path.count]),
+            hand: rows.map((row) => [(row.path as string[]).join(" > "), Number(row.n)]),
+          }),
+        },
+        {
+          name: "events page (newest 50)",
+          targetMs: 100,
+          service: () => service.events.list({ projectId: project, limit: 50 }),
+          // The columns the events page shows.
+          hand: `SELECT event_id, event_name, profile_id, ts, received_at, browser, os, device_type, ctx->>'country' AS country, props
+                 FROM events WHERE project_id = '${project}' ORDER BY ts DESC, event_id DESC LIMIT 51`,
+          agree: (result: { items: EventRow[] }, rows) => ({
+            service: result.items.map((item) => item.eventId),
+            hand: rows.slice(0, 50).map((row) => row.event_id),
+          }),
+        },
+      ];
+    };
 
-    console.log(`\n${"report".padEnd(28)}${"service".padStart(12)}${"by hand".padStart(12)}${"ratio".padStart(8)}${"target".padStart(10)}  verdict`);
-    let failed = false;
-    // BENCH_ONLY=funnel runs just the cases whose name contains that text.
-    const only = process.env.BENCH_ONLY;
-    for (const item of cases.filter((entry) => !only || entry.name.includes(only))) {
+    // BENCH_ONLY=funnel runs just the cases whose name contains that text ("trend|funnel": either).
+    const only = process.env.BENCH_ONLY?.split("|");
+    const selected = (project: string) => casesFor(project).filter((entry) => !only || only.some((part) => entry.name.includes(part)));
+    /** One case: whether both sides agree, and their medians. */
+    const timeCase = async (item: Case, minRuns?: number): Promise<TenantTimes[string]> => {
       const answers = item.agree((await item.service()) as never, await hand(item.hand));
       const same = JSON.stringify(answers.service) === JSON.stringify(answers.hand);
       if (!same)
         console.log(
           `${item.name}: the service and the hand query disagree\n  service ${JSON.stringify(answers.service)}\n  hand    ${JSON.stringify(answers.hand)}`,
         );
-      const { serviceMs, handMs } = await medians(item.service, () => hand(item.hand));
+      return { same, ...(await medians(item.service, () => hand(item.hand), minRuns)) };
+    };
+
+    // The 1 % tenant as the sink leaves the rows (arrival order), before any compaction.
+    const compactedAlready = Number((await (await connection.runAndReadAll("SELECT count(*) AS n FROM event_compactions")).getRowObjectsJS())[0]?.n ?? 0) > 0;
+    const before: TenantTimes = {};
+    if (!compactedAlready) for (const item of selected(SMALL)) before[item.name] = await timeCase(item, 3);
+    if (!compactedAlready) {
+      const compactionStarted = performance.now();
+      const steps = await compactEvents(duckdb);
+      await connection.run("CHECKPOINT");
+      const seconds = (performance.now() - compactionStarted) / 1000;
+      const rows = steps.reduce((sum, step) => sum + step.rows, 0);
+      console.log(
+        `compacted ${rows.toLocaleString("en-US")} rows in ${steps.length} spans in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString("en-US")} rows/s, checkpoint included); peak RSS so far ${peakRss()}`,
+      );
+    }
+
+    console.log(`\nwhole table (${PROJECT}, 99 % of the rows), compacted`);
+    console.log(`${"report".padEnd(28)}${"service".padStart(12)}${"by hand".padStart(12)}${"ratio".padStart(8)}${"target".padStart(10)}  verdict`);
+    let failed = false;
+    const whole: TenantTimes = {};
+    for (const item of selected(PROJECT)) {
+      const times = await timeCase(item);
+      whole[item.name] = times;
+      const { same, serviceMs, handMs } = times;
       const ratio = serviceMs / handMs;
       const ok = same && serviceMs <= item.targetMs && ratio <= 1.3;
       failed ||= !ok;
@@ -261,7 +317,11 @@ async function main() {
         `${item.name.padEnd(28)}${`${serviceMs.toFixed(0)} ms`.padStart(12)}${`${handMs.toFixed(0)} ms`.padStart(12)}${ratio.toFixed(2).padStart(8)}${`${item.targetMs} ms`.padStart(10)}  ${ok ? "ok" : "MISSED"}`,
       );
     }
-    if (!only || "dashboard".includes(only)) await dashboardOpens(duckdb, tz);
+    const small: TenantTimes = {};
+    for (const item of selected(SMALL)) small[item.name] = await timeCase(item);
+    failed = !tenantSection({ tenant: SMALL, whole, before, after: small }) || failed;
+    if (!only || only.some((part) => "dashboard".includes(part))) await dashboardOpens(duckdb, tz);
+    console.log(`\npeak RSS ${peakRss()}`);
     connection.closeSync();
     duckdb.closeSync();
     if (failed) process.exitCode = 1;
