@@ -8,6 +8,8 @@ import { exportBodySchema, projectIdSchema, type ExportRequest } from "~/contrac
 import type { z } from "zod";
 import { projectAccess } from "~/server/organizations";
 import type { QueryServiceTarget } from "~/server/query-client";
+import { TRPCError } from "@trpc/server";
+import { cohortsOfDefinition } from "~/server/cohorts";
 
 const problem = (status: number, error: string, message: string) => Response.json({ error, message }, { status, headers: { "cache-control": "no-store" } });
 const PASSED_HEADERS = ["content-type", "content-disposition", "x-total-rows", "cache-control"];
@@ -35,7 +37,7 @@ export async function proxyExport(opts: {
     const issue = parsed.error.issues[0];
     return problem(400, "invalid", issue ? `${issue.path.join(".") || "request"}: ${issue.message}` : "Invalid export request.");
   }
-  return streamExport({ project, body: parsed.data, target: opts.target, signal: opts.request.signal });
+  return streamExport({ project, body: parsed.data, target: opts.target, signal: opts.request.signal, db: opts.db });
 }
 
 /**
@@ -47,14 +49,25 @@ export async function streamExport(opts: {
   body: z.output<typeof exportBodySchema>;
   target: QueryServiceTarget;
   signal?: AbortSignal;
+  /** Resolves the cohorts a report names among the project's own. */
+  db: Pick<PrismaClient, "cohort">;
 }): Promise<Response> {
   const { project } = opts;
+  let cohorts: ExportRequest["cohorts"] = [];
+  if (opts.body.source.kind === "report") {
+    try {
+      cohorts = await cohortsOfDefinition(opts.db, project.id, opts.body.source.report.definition);
+    } catch (error) {
+      if (error instanceof TRPCError) return problem(error.code === "BAD_REQUEST" ? 400 : 422, "invalid", error.message);
+      throw error;
+    }
+  }
   let upstream: Response;
   try {
     upstream = await fetch(`${opts.target.url.replace(/\/$/, "")}/query-export`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-internal-secret": opts.target.secret },
-      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...opts.body } satisfies ExportRequest),
+      body: JSON.stringify({ projectId: project.id, timezone: project.timezone, ...opts.body, cohorts } satisfies ExportRequest),
       signal: opts.signal,
     });
   } catch {

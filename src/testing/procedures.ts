@@ -26,6 +26,7 @@ export interface Tenant {
   profileDeletionId: string;
   importId: string;
   alertId: string;
+  cohortId: string;
 }
 
 /** Signs up an owner and creates a project, key, invite, event type, attribute, webhook endpoint and delivery, trigger and notification. */
@@ -77,12 +78,17 @@ export async function makeTenant(app: TestApp, tag: string): Promise<Tenant> {
       actions: [{ type: "notification", title: "High", body: "" }],
     },
   });
+  const cohort = await caller.cohorts.create({
+    projectId: project.id,
+    cohort: { key: "vips", name: `VIPs ${tag}`, kind: "dynamic", definition: COHORT_DEFINITION },
+  });
   const profileDeletion = await caller.profiles.delete({ projectId: project.id, profileId: `gone-${tag}` });
   const importJob = await caller.imports.start({ projectId: project.id, format: "ndjson", fileName: `${tag}.ndjson` });
   const [membership] = await caller.organizations.members({ orgId });
   return {
     savedReportId: savedReport.id,
     alertId: alert.id,
+    cohortId: cohort.id,
     profileDeletionId: profileDeletion.deletionId,
     importId: importJob.importId,
     user,
@@ -107,6 +113,11 @@ export const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
 const role = fc.constantFrom("viewer", "member", "admin", "owner");
 const eventTypeInput = fc.record({ name: word, description: fc.constant(""), fields: fc.constant([]) });
 const triggerInput = fc.record({ name: word, rule: fc.constant("true"), actions: fc.constant([]), enabled: fc.boolean(), cooldownSeconds: fc.constant(0) });
+
+const COHORT_DEFINITION = {
+  match: "all" as const,
+  conditions: [{ kind: "prop" as const, filter: { field: "profile.plan", op: "eq" as const, value: "pro" } }],
+};
 
 const ANY_RANGE = { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" };
 
@@ -209,6 +220,18 @@ export function scopedInputs(target: Tenant, own: Tenant): Record<string, fc.Arb
     "savedReports.delete": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId) }),
     "savedReports.setOnDashboard": fc.record({ projectId: projectOrOwn, reportId: fc.constant(target.savedReportId), onDashboard: fc.boolean() }),
     "savedReports.reorder": fc.record({ projectId: projectOrOwn, reportIds: fc.constant([target.savedReportId]) }),
+    "cohorts.list": fc.record({ projectId }),
+    "cohorts.get": fc.record({ projectId: projectOrOwn, cohortId: fc.constant(target.cohortId) }),
+    "cohorts.create": fc.record({ projectId, cohort: fc.record({ key: word, name: word, kind: fc.constant("static") }) }),
+    "cohorts.update": fc.record({
+      projectId: projectOrOwn,
+      cohortId: fc.constant(target.cohortId),
+      cohort: fc.record({ key: word, name: word, kind: fc.constant("dynamic"), definition: fc.constant(COHORT_DEFINITION) }),
+    }),
+    "cohorts.delete": fc.record({ projectId: projectOrOwn, cohortId: fc.constant(target.cohortId) }),
+    "cohorts.setStaticMembers": fc.record({ projectId: projectOrOwn, cohortId: fc.constant(target.cohortId), text: fc.constant("u1\nu2") }),
+    "cohorts.members": fc.record({ projectId: projectOrOwn, cohortId: fc.constant(target.cohortId) }),
+    "cohorts.count": fc.record({ projectId: projectOrOwn, cohortId: fc.constant(target.cohortId) }),
     "alerts.list": fc.record({ projectId }),
     "alerts.get": fc.record({ projectId: projectOrOwn, alertId: fc.constant(target.alertId) }),
     "alerts.create": fc.record({

@@ -2,6 +2,7 @@ import { accountRouter } from "~/server/api/routers/account";
 import { alertsRouter } from "~/server/api/routers/alerts";
 import { adminRouter } from "~/server/api/routers/admin";
 import { apiKeysRouter } from "~/server/api/routers/api-keys";
+import { cohortsRouter } from "~/server/api/routers/cohorts";
 import { invitesRouter } from "~/server/api/routers/invites";
 import { notificationsRouter } from "~/server/api/routers/notifications";
 import { organizationsRouter } from "~/server/api/routers/organizations";
@@ -32,6 +33,7 @@ export const appRouter = createTRPCRouter({
   alerts: alertsRouter,
   events: eventsRouter,
   profiles: profilesRouter,
+  cohorts: cohortsRouter,
   deadLetters: deadLettersRouter,
   imports: importsRouter,
   admin: adminRouter,

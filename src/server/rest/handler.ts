@@ -218,7 +218,13 @@ async function runCustom(route: CustomRoute, key: ScopedKey, input: Record<strin
   if (!report) throw new TRPCError({ code: "NOT_FOUND", message: "Saved report not found." });
   if (!report.spec)
     throw new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: "This saved report no longer parses; open it in the app and save it again." });
-  return streamExport({ project, body: { format, source: { kind: "report", report: report.spec } }, target: deps.target(), signal: request.signal });
+  return streamExport({
+    project,
+    body: { format, source: { kind: "report", report: report.spec } },
+    target: deps.target(),
+    signal: request.signal,
+    db: deps.db,
+  });
 }
 
 /** Answers one REST request for `route`; `params` are the URL's path parameters. */

@@ -5,6 +5,7 @@
 import { queryInputs } from "~/contracts/query-service";
 import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
+import { cohortsOfDefinition } from "~/server/cohorts";
 
 /** The project's reporting time zone (Project.timezone). */
 export async function projectTimezone(ctx: Pick<TRPCContext, "db">, projectId: string): Promise<string> {
@@ -13,32 +14,39 @@ export async function projectTimezone(ctx: Pick<TRPCContext, "db">, projectId: s
 }
 
 export const reportsRouter = createTRPCRouter({
-  query: projectProcedure("viewer", queryInputs.report.query).query(({ ctx, input }) =>
-    callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
-  ),
-  trend: projectProcedure("viewer", queryInputs.report.trend).query(async ({ ctx, input }) => {
-    const timezone = await projectTimezone(ctx, ctx.project.id);
-    return callQueryService((service) => service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }));
+  query: projectProcedure("viewer", queryInputs.report.query).query(async ({ ctx, input }) => {
+    const cohorts = await cohortsOfDefinition(ctx.db, ctx.project.id, input.definition);
+    return callQueryService((service) => service.report.query.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh, cohorts }));
   }),
-  funnel: projectProcedure("viewer", queryInputs.report.funnel).query(async ({ ctx, input }) => {
-    const timezone = await projectTimezone(ctx, ctx.project.id);
+  trend: projectProcedure("viewer", queryInputs.report.trend).query(async ({ ctx, input }) => {
+    const [timezone, cohorts] = await Promise.all([projectTimezone(ctx, ctx.project.id), cohortsOfDefinition(ctx.db, ctx.project.id, input.definition)]);
     return callQueryService((service) =>
-      service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }),
+      service.report.trend.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh, cohorts }),
     );
   }),
-  segment: projectProcedure("viewer", queryInputs.report.segment).query(({ ctx, input }) =>
-    callQueryService((service) => service.report.segment.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
-  ),
-  retention: projectProcedure("viewer", queryInputs.report.retention).query(async ({ ctx, input }) => {
-    const timezone = await projectTimezone(ctx, ctx.project.id);
+  funnel: projectProcedure("viewer", queryInputs.report.funnel).query(async ({ ctx, input }) => {
+    const [timezone, cohorts] = await Promise.all([projectTimezone(ctx, ctx.project.id), cohortsOfDefinition(ctx.db, ctx.project.id, input.definition)]);
     return callQueryService((service) =>
-      service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh }),
+      service.report.funnel.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh, cohorts }),
+    );
+  }),
+  segment: projectProcedure("viewer", queryInputs.report.segment).query(async ({ ctx, input }) => {
+    const cohorts = await cohortsOfDefinition(ctx.db, ctx.project.id, input.definition);
+    return callQueryService((service) =>
+      service.report.segment.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh, cohorts }),
+    );
+  }),
+  retention: projectProcedure("viewer", queryInputs.report.retention).query(async ({ ctx, input }) => {
+    const [timezone, cohorts] = await Promise.all([projectTimezone(ctx, ctx.project.id), cohortsOfDefinition(ctx.db, ctx.project.id, input.definition)]);
+    return callQueryService((service) =>
+      service.report.retention.query({ projectId: ctx.project.id, timezone, definition: input.definition, fresh: input.fresh, cohorts }),
     );
   }),
   /** The top paths after or before an event (no calendar buckets, so no time zone). */
-  paths: projectProcedure("viewer", queryInputs.report.paths).query(({ ctx, input }) =>
-    callQueryService((service) => service.report.paths.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh })),
-  ),
+  paths: projectProcedure("viewer", queryInputs.report.paths).query(async ({ ctx, input }) => {
+    const cohorts = await cohortsOfDefinition(ctx.db, ctx.project.id, input.definition);
+    return callQueryService((service) => service.report.paths.query({ projectId: ctx.project.id, definition: input.definition, fresh: input.fresh, cohorts }));
+  }),
   /** Events today (project time zone), active profiles today and over 7 days, triggers fired today. */
   keyNumbers: projectProcedure("viewer").query(async ({ ctx }) => {
     const timezone = await projectTimezone(ctx, ctx.project.id);

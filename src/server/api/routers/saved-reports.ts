@@ -4,6 +4,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { reportSpecSchema, type ReportSpec } from "~/core/reports";
 import { createTRPCRouter, projectProcedure } from "~/server/api/trpc";
+import { cohortsOfDefinition } from "~/server/cohorts";
 
 const select = { id: true, name: true, kind: true, definition: true, onDashboard: true, position: true, createdAt: true, updatedAt: true } as const;
 const nameSchema = plainText(200);
@@ -27,6 +28,8 @@ export const savedReportsRouter = createTRPCRouter({
   }),
 
   create: projectProcedure("member", { name: nameSchema, spec: reportSpecSchema, onDashboard: z.boolean().default(false) }).mutation(async ({ ctx, input }) => {
+    // The cohorts it names must be this project's (a BAD_REQUEST names one that is not).
+    await cohortsOfDefinition(ctx.db, ctx.project.id, input.spec.definition);
     const last = await ctx.db.savedReport.aggregate({ where: { projectId: ctx.project.id }, _max: { position: true } });
     const row = await ctx.db.savedReport.create({
       data: {
@@ -43,6 +46,7 @@ export const savedReportsRouter = createTRPCRouter({
   }),
 
   update: projectProcedure("member", { reportId, name: nameSchema.optional(), spec: reportSpecSchema.optional() }).mutation(async ({ ctx, input }) => {
+    if (input.spec) await cohortsOfDefinition(ctx.db, ctx.project.id, input.spec.definition);
     const result = await ctx.db.savedReport.updateMany({
       where: { id: input.reportId, projectId: ctx.project.id },
       data: { ...(input.name ? { name: input.name } : {}), ...(input.spec ? { kind: input.spec.kind, definition: input.spec.definition } : {}) },
