@@ -264,9 +264,10 @@ export async function launch(env: LauncherEnv): Promise<void> {
       args: [nextBin, "start", "-p", String(webAppPort), "-H", "127.0.0.1"],
       options: { cwd: ROOT, env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "ignore", "inherit"] },
     });
-    // Through the public port, so the forwarding is checked too.
+    await waitForHttp(`${webAppUrl}/api/health`, web, "The web app");
+    // Then once through the public port, so the forwarding is checked too.
     const appUrl = childEnv.NEXTAUTH_URL ?? "";
-    await waitForHttp(`${appUrl}/api/health`, web, "The web app");
+    await waitForHttp(`${appUrl}/api/health`, web, "The web app behind the public port");
 
     if (demo) {
       const seeding = createPrismaClient(databaseUrl);

@@ -52,7 +52,11 @@ export function createPublicServer(opts: { ingest: IngestHandler; webAppUrl: str
   const logFailure = (error: unknown, req: IncomingMessage) => {
     const now = Date.now();
     if (now - lastLogged < LOG_EVERY_MS) return void unlogged++;
-    log.warn({ err: error, method: req.method, path: req.url?.split("?")[0], alsoFailedSinceLastLine: unlogged }, "could not forward a request to the web app");
+    const { code, message } = error as { code?: string; message?: string };
+    log.warn(
+      { code, error: message, method: req.method, path: req.url?.split("?")[0], alsoFailedSinceLastLine: unlogged },
+      "could not forward a request to the web app",
+    );
     lastLogged = now;
     unlogged = 0;
   };

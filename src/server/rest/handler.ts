@@ -154,7 +154,11 @@ function queryInput(request: Request, route: RestRoute, params: Record<string, s
 async function bodyInput(request: Request): Promise<Record<string, unknown>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > REST_MAX_BODY_BYTES) throw new RestProblem(413, "payload_too_large", `Request body over ${REST_MAX_BODY_BYTES} bytes.`);
-  const text = await request.text();
+  // A client that drops the connection mid-body fails the read: a 400 like any broken body, not a
+  // thrown error that the server would log (and try to answer 500) for the client's own doing.
+  const text = await request.text().catch(() => {
+    throw new RestProblem(400, "malformed_json", "The request body ended before it was complete.");
+  });
   if (Buffer.byteLength(text) > REST_MAX_BODY_BYTES) throw new RestProblem(413, "payload_too_large", `Request body over ${REST_MAX_BODY_BYTES} bytes.`);
   if (text.trim() === "") return {};
   let body: unknown;

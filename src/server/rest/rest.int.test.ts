@@ -135,6 +135,8 @@ interface Sent {
   key?: string | null;
   body?: unknown;
   rawBody?: string;
+  /** A body that arrives as a stream (one that fails part-way, as a dropped client's does). */
+  bodyStream?: ReadableStream<Uint8Array>;
   query?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
@@ -146,7 +148,7 @@ async function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, sen
   const headers: Record<string, string> = { ...(sent.key ? { authorization: `Bearer ${sent.key}` } : {}), ...sent.headers };
   const body = sent.rawBody ?? (sent.body === undefined ? undefined : JSON.stringify(sent.body));
   if (body !== undefined) headers["content-type"] = "application/json";
-  const request = new Request(url, { method, headers, body });
+  const request = new Request(url, { method, headers, body: sent.bodyStream ?? body, ...(sent.bodyStream ? { duplex: "half" } : {}) } as RequestInit);
   for (const [pattern, module, names] of routes) {
     const match = url.pathname.match(pattern);
     if (!match) continue;
@@ -496,6 +498,19 @@ describe("authentication, errors and limits", () => {
     const malformed = await send("POST", "/api/v1/reports/trend", { key: keys.read, rawBody: "{nope" });
     expect(malformed.status).toBe(400);
     expect(await json(malformed)).toMatchObject({ error: "malformed_json" });
+    const dropped = await send("POST", "/api/v1/reports/trend", {
+      key: keys.read,
+      headers: { "content-type": "application/json" },
+      bodyStream: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"range":'));
+          controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+        },
+      }),
+    });
+    // A client gone mid-body: answered (to nobody) as a broken body, never thrown for the server to log as a 500.
+    expect(dropped.status).toBe(400);
+    expect(await json(dropped)).toMatchObject({ error: "malformed_json" });
     const huge = await send("POST", "/api/v1/reports/trend", { key: keys.read, rawBody: JSON.stringify({ pad: "x".repeat(1_100_000) }) });
     expect(huge.status).toBe(413);
     const wrong = await send("DELETE", "/api/v1/triggers", { key: keys.manage });
