@@ -283,6 +283,60 @@ describe("reports match the TypeScript reference", () => {
     );
   });
 
+  // Long runs of step-1 events between rarer later steps, minutes apart with ties, and steps that
+  // repeat an event (a page_view funnel): many starts share one chain, and which of them is
+  // reported, and how far each gets, turns on the window edges.
+  const runsArb = fc
+    .array(
+      fc.record({
+        minute: fc.integer({ min: 0, max: 240 }),
+        name: fc.constantFrom("a", "a", "a", "a", "a", "b", "b", "c"),
+        profile: fc.constantFrom("u1", "u1", "u2"),
+        plan: fc.constantFrom("free", "pro"),
+      }),
+      { minLength: 5, maxLength: 60 },
+    )
+    .map((events): RefData => ({
+      events: events.map((event, index) => ({
+        project_id: "p1",
+        event_id: `e${String((index * 7919) % 1000).padStart(3, "0")}-${index}`,
+        event_name: event.name,
+        profile_id: event.profile,
+        ts: BASE + 2 * 86_400_000 + event.minute * 60_000,
+        props: { plan: event.plan },
+        ctx: {},
+        browser: null,
+        os: null,
+        device_type: null,
+      })),
+      profiles: new Map(),
+    }));
+  const runsFunnelArb = fc.record({
+    range: fc
+      .tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 10, max: 260 }))
+      .map(([start, length]) => ({
+        from: new Date(BASE + 2 * 86_400_000 + start * 60_000).toISOString(),
+        to: new Date(BASE + 2 * 86_400_000 + (start + length) * 60_000).toISOString(),
+      })),
+    steps: fc.array(fc.record({ event: fc.constantFrom("a", "a", "b", "c") }), { minLength: 2, maxLength: 5 }),
+    windowSeconds: fc.constantFrom(60, 300, 600, 1800, 3600),
+    filters: fc.constant([]),
+    breakdown: fc.option(fc.constant("props.plan")),
+    breakdownLimit: fc.constant(5),
+    interval: fc.constant("day" as const),
+  });
+
+  it("funnel: runs of step-1 events between later steps, and repeated step events", async () => {
+    await fc.assert(
+      fc.asyncProperty(runsArb, runsFunnelArb, async (data, input) => {
+        await seed(data);
+        const def = funnelDefinitionSchema.parse(input);
+        expectClose(await funnelReport(run, "p1", def, "UTC"), refFunnel(data, "p1", def, "UTC"));
+      }),
+      RUNS,
+    );
+  });
+
   it("segment: top N and other", async () => {
     await fc.assert(
       fc.asyncProperty(
