@@ -83,25 +83,35 @@ export type CohortInput = z.input<typeof cohortInputSchema>;
 export const cohortMemberIdSchema = z.string().min(1).max(256);
 export const MAX_STATIC_MEMBERS = 100_000;
 
+/** A CSV line's first cell, trimmed: up to the first comma, or a quoted cell (commas and "" inside). */
+function firstCsvCell(line: string): string {
+  const trimmed = line.trimStart();
+  if (!trimmed.startsWith('"')) return line.split(",")[0]!.trim();
+  const closing = /^"((?:[^"]|"")*)"\s*(,|$)/.exec(trimmed);
+  return closing ? closing[1]!.replaceAll('""', '"').trim() : line.split(",")[0]!.trim();
+}
+
 /**
  * Splits pasted or uploaded text (one id a line, or CSV with the id first) into ids, deduplicated in
- * first-seen order. A header line `profile_id` / `id` is skipped. Bad lines are reported by number.
+ * first-seen order. A header line `profile_id` / `id` is skipped. Bad lines are reported by number,
+ * and repeats counted, so the upload can say what it left out.
  */
-export function parseMemberIds(text: string): { ids: string[]; invalid: Array<{ line: number; reason: string }> } {
+export function parseMemberIds(text: string): { ids: string[]; invalid: Array<{ line: number; reason: string }>; duplicates: number } {
   const seen = new Set<string>();
+  let duplicates = 0;
   const invalid: Array<{ line: number; reason: string }> = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
-    let id = raw.split(",")[0]!.trim();
-    if (id.startsWith('"') && id.endsWith('"') && id.length >= 2) id = id.slice(1, -1).replaceAll('""', '"');
+    const id = firstCsvCell(raw);
     if (id === "") return;
     if (index === 0 && /^(profile_?id|id|user_?id)$/i.test(id)) return;
     if (id.length > 256) invalid.push({ line: index + 1, reason: "longer than 256 characters" });
     else if ([...id].some((char) => char.charCodeAt(0) < 32 || char.charCodeAt(0) === 127))
       invalid.push({ line: index + 1, reason: "holds a control character" });
+    else if (seen.has(id)) duplicates += 1;
     else seen.add(id);
   });
-  return { ids: [...seen], invalid };
+  return { ids: [...seen], invalid, duplicates };
 }
 
 /**
@@ -119,3 +129,11 @@ export const resolvedCohortSchema = z.strictObject({
 });
 export type ResolvedCohort = z.output<typeof resolvedCohortSchema>;
 export const resolvedCohortsSchema = z.array(resolvedCohortSchema).max(15).default([]);
+
+/** A stored cohort row as the query service takes it; null when its stored definition no longer parses. */
+export function toResolvedCohort(row: { id: string; key: string; name: string; kind: string; definition: unknown; version: number }): ResolvedCohort | null {
+  const kind = row.kind === "static" ? "static" : "dynamic";
+  const definition = kind === "dynamic" ? dynamicCohortDefinitionSchema.safeParse(row.definition) : null;
+  if (definition && !definition.success) return null;
+  return { id: row.id, key: row.key, name: row.name, kind, definition: definition ? definition.data : null, version: String(row.version) };
+}
