@@ -10,6 +10,7 @@ const TABS = [
   { segment: "/reports", label: "Reports" },
   { segment: "/events", label: "Events" },
   { segment: "/profiles", label: "Profiles" },
+  { segment: "/cohorts", label: "Cohorts" },
   { segment: "/keys", label: "API keys" },
   { segment: "/tracking-plan", label: "Tracking plan" },
   { segment: "/dead-letters", label: "Dead letters" },

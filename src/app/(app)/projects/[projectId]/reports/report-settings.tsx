@@ -10,10 +10,12 @@ import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { REPORT_KINDS, type ReportKind } from "~/core/reports";
 import { cn } from "~/lib/utils";
+import { CohortSettings } from "./cohort-settings";
 import { REPORT_PANELS, Section, type Patch, type Suggestions } from "./panels";
 
 /** The upper card: the kind, the shared settings (range, filters) around the kind's own panel, and what to fix. */
 export function ReportSettings({
+  projectId,
   title,
   newReportHref,
   draft,
@@ -60,6 +62,7 @@ export function ReportSettings({
         <Section title="Filters" hint="Applied to every event of the report.">
           <FiltersEditor value={draft.filters} onChange={(filters) => patch("filters", filters)} fields={plan.fields} />
         </Section>
+        <CohortSettings projectId={projectId} draft={draft} patch={patch} />
         {errors ? <DraftErrors errors={errors} /> : null}
       </CardContent>
     </Card>
