@@ -254,7 +254,7 @@ function describeSeries(event: string | null, aggregation: Aggregation): string 
  *    so the chain is a small join per step on the `l_k` rows, compared in (ts, event_id) order (ties
  *    broken by event id, and one event never counts for two steps).
  */
-export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets): BuiltQuery {
+export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
   const windowUs = `CAST(${params.number(def.windowSeconds)} * 1e6 AS BIGINT)`;
@@ -272,7 +272,11 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
   const breakdown = def.breakdown ? `${scope.text(def.breakdown)} AS bd` : "NULL::VARCHAR AS bd";
   const rangeTo = params.timestamp(def.range.to);
   const from = `epoch_us(${params.timestamp(def.range.from)})`;
-  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, ["e.profile_id IS NOT NULL", ...scope.filters(def.filters)]);
+  const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, [
+    "e.profile_id IS NOT NULL",
+    ...scope.filters(def.filters),
+    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+  ]);
   const ctes = [
     `candidates AS MATERIALIZED (
        SELECT pid, us, (us - ${from}) // ${windowUs} AS b, event_id, bd, s1 AND ts < ${rangeTo} AS st, ${ks.map((k) => `s${k}`).join(", ")}
