@@ -5,7 +5,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { dynamicCohortDefinitionSchema, type ResolvedCohort } from "~/core/cohorts";
+import { toResolvedCohort, type ResolvedCohort } from "~/core/cohorts";
 import { referencedCohortIds, type CohortFilter } from "~/core/reports";
 
 export const cohortSelect = {
@@ -26,12 +26,11 @@ type CohortRow = { id: string; key: string; name: string; kind: string; definiti
 
 /** A stored cohort as the service takes it; a definition that no longer parses is refused with a message. */
 export function resolvedCohort(row: CohortRow): ResolvedCohort {
-  const kind = row.kind === "static" ? "static" : "dynamic";
-  const definition = kind === "dynamic" ? dynamicCohortDefinitionSchema.safeParse(row.definition) : null;
-  if (definition && !definition.success) {
+  const resolved = toResolvedCohort(row);
+  if (!resolved) {
     throw new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: `Cohort "${row.key}" has a definition that no longer parses; open it and save it again.` });
   }
-  return { id: row.id, key: row.key, name: row.name, kind, definition: definition ? definition.data : null, version: String(row.version) };
+  return resolved;
 }
 
 /** The cohorts with these ids of this project; any other id is a BAD_REQUEST naming it. */

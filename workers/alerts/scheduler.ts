@@ -23,9 +23,11 @@ import {
   type AlertState,
   type PeriodEvaluation,
 } from "../../src/core/alerts";
-import { intervalSchema } from "../../src/core/reports";
+import { intervalSchema, referencedCohortIds, reportSpecSchema } from "../../src/core/reports";
 import type { AlertFiringRecord } from "../../src/contracts/records";
 import type { PrismaClient } from "../../src/generated/prisma/client";
+import { toResolvedCohort } from "../../src/core/cohorts";
+import { cohortContext, NO_COHORTS, type CohortContext } from "../query/cohorts";
 import type { Logger } from "../../src/platform/logger";
 import type { ProduceRecord } from "../bus/types";
 import { withPersonOverrides } from "../query/identity";
@@ -96,6 +98,8 @@ export async function evaluateDueAlert(
     lastEvaluatedPeriod: Date | null;
   },
   now: number,
+  /** The cohorts the report names (its cohort filters apply to the alert's trend too). */
+  cohorts: CohortContext = NO_COHORTS,
 ): Promise<{ evaluations: PeriodEvaluation[]; seriesLabel: string; config: AlertConfig } | null> {
   const interval = intervalSchema.parse(alert.interval);
   const config = alertConfigOf(alert);
@@ -112,8 +116,20 @@ export async function evaluateDueAlert(
     const evaluations = plan.due.map((period) => ({ period, state: "no_data" as const, value: null, median: null, mad: null, detail: trend.problem }));
     return { evaluations, seriesLabel: "", config };
   }
-  const result = await withPersonOverrides(run, alert.projectId, () => trendReport(run, alert.projectId, trend.definition, timezone));
+  const result = await withPersonOverrides(run, alert.projectId, () => trendReport(run, alert.projectId, trend.definition, timezone, cohorts));
   return { evaluations: evaluatePlan(plan, result.buckets, result.series[0]?.values ?? [], config), seriesLabel: trend.label, config };
+}
+
+/** The cohorts a saved report names, among its project's (one missing fails the alert with a message naming it). */
+async function reportCohorts(db: PrismaClient, projectId: string, report: { kind: string; definition: unknown }): Promise<CohortContext> {
+  const spec = reportSpecSchema.safeParse(report);
+  const ids = spec.success ? referencedCohortIds(spec.data.definition) : [];
+  if (ids.length === 0) return NO_COHORTS;
+  const rows = await db.cohort.findMany({
+    where: { projectId, id: { in: ids } },
+    select: { id: true, key: true, name: true, kind: true, definition: true, version: true },
+  });
+  return cohortContext(rows.map(toResolvedCohort).filter((cohort) => cohort !== null));
 }
 
 /** One pass over every enabled alert. An alert that fails is logged and tried again next tick. */
@@ -123,7 +139,7 @@ export async function runAlertTick(opts: AlertSchedulerOptions): Promise<TickSum
   const summary: TickSummary = { alerts: alerts.length, periods: 0, firings: 0, failed: 0 };
   for (const alert of alerts) {
     try {
-      const outcome = await evaluateDueAlert(opts.run, alert, now);
+      const outcome = await evaluateDueAlert(opts.run, alert, now, await reportCohorts(opts.db, alert.projectId, alert.report));
       if (!outcome) continue;
       const written = await recordEvaluations(opts, alert, outcome.evaluations, outcome.seriesLabel, outcome.config, now);
       summary.periods += written.periods;

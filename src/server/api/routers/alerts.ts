@@ -20,6 +20,7 @@ import { intervalSchema, reportSpecSchema, type Interval } from "~/core/reports"
 import type { PrismaClient } from "~/generated/prisma/client";
 import { createTRPCRouter, projectProcedure, type TRPCContext } from "~/server/api/trpc";
 import { callQueryService } from "~/server/query-client";
+import { cohortsOfDefinition } from "~/server/cohorts";
 import { projectTimezone } from "./reports";
 
 const alertId = z.string().min(1).max(64);
@@ -126,7 +127,8 @@ async function evaluateNow(
   if (!plan) throw new TRPCError({ code: "BAD_REQUEST", message: "No complete period yet." });
   const trend = alertTrend(report, seriesIndex, interval, plan.range);
   if ("problem" in trend) throw new TRPCError({ code: "BAD_REQUEST", message: `Cannot evaluate: ${trend.problem}.` });
-  const result = await callQueryService((service) => service.report.trend.query({ projectId, timezone, definition: trend.definition, fresh: true }));
+  const cohorts = await cohortsOfDefinition(ctx.db, projectId, trend.definition);
+  const result = await callQueryService((service) => service.report.trend.query({ projectId, timezone, definition: trend.definition, fresh: true, cohorts }));
   const values = result.series[0]?.values ?? [];
   const [evaluation] = evaluatePlan(plan, result.buckets, values, config);
   return {
