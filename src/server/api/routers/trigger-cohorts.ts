@@ -5,9 +5,10 @@
  * cache makes, and are kept here for as long as the worker keeps its own (30 s), so a test, a
  * backtest's pages and production see the same membership.
  */
-import { resolvedCohortSchema, type ResolvedCohort } from "~/core/cohorts";
+import type { ResolvedCohort } from "~/core/cohorts";
 import { fixedMembership, NO_MEMBERSHIP, type CohortMembership } from "~/core/processing";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { resolvedCohort } from "~/server/cohorts";
 import { callQueryService } from "~/server/query-client";
 
 /** The project's cohort keys: what `profile.in_cohort('…')` may name. */
@@ -42,10 +43,6 @@ export async function membershipOf(db: PrismaClient, projectId: string, keys: re
     where: { projectId, key: { in: [...keys] } },
     select: { id: true, key: true, name: true, kind: true, definition: true, version: true },
   });
-  const cohorts = rows.flatMap((row) => {
-    const parsed = resolvedCohortSchema.safeParse({ ...row, definition: row.kind === "dynamic" ? row.definition : null, version: String(row.version) });
-    return parsed.success ? [parsed.data] : [];
-  });
-  const members = await Promise.all(cohorts.map(async (cohort) => [cohort.key, await membersOf(projectId, cohort)] as const));
+  const members = await Promise.all(rows.map(resolvedCohort).map(async (cohort) => [cohort.key, await membersOf(projectId, cohort)] as const));
   return fixedMembership(new Map(members));
 }

@@ -47,6 +47,7 @@ export function RuleTestPanel({
   const trpc = useTRPC();
   const id = useId();
   const [eventName, setEventName] = useState(defaultEventName);
+  const [profileId, setProfileId] = useState("");
   const [eventProps, setEventProps] = useState('{\n  "amount": 12000.5\n}');
   const [profileProps, setProfileProps] = useState('{\n  "vip_level": 3\n}');
   const [history, setHistory] = useState("");
@@ -74,7 +75,8 @@ export function RuleTestPanel({
     test.mutate({
       projectId,
       rule,
-      event: { name: eventName.trim(), props: event as JsonObject },
+      // Blank: the sample's own profile, in no cohort; a real id reads that profile's cohort membership.
+      event: { name: eventName.trim(), props: event as JsonObject, ...(profileId.trim() === "" ? {} : { profile_id: profileId.trim() }) },
       profile: { props: profile as JsonObject },
       history: earlier as { name: string; props: JsonObject; secondsAgo: number }[],
       actions,
@@ -95,6 +97,18 @@ export function RuleTestPanel({
         <div className="space-y-1.5">
           <Label htmlFor={`${id}-name`}>Event name</Label>
           <Input id={`${id}-name`} value={eventName} onChange={(event) => setEventName(event.target.value)} placeholder="purchase" autoComplete="off" />
+          <Label htmlFor={`${id}-profile-id`}>Profile id</Label>
+          <Input
+            id={`${id}-profile-id`}
+            value={profileId}
+            onChange={(event) => setProfileId(event.target.value)}
+            placeholder="sample-profile"
+            autoComplete="off"
+            aria-describedby={`${id}-profile-id-hint`}
+          />
+          <p id={`${id}-profile-id-hint`} className="text-xs text-muted-foreground">
+            For <code>profile.in_cohort</code>: whose current cohort membership counts.
+          </p>
         </div>
         <div className="space-y-1.5">
           <Label htmlFor={`${id}-event`}>Event props (JSON)</Label>

@@ -79,6 +79,7 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
   const [ruleCheck, setRuleCheck] = useState<{ rule: string; result: RuleCheck | null } | null>(null);
 
   const plan = useQuery(trpc.trackingPlan.get.queryOptions({ projectId }));
+  const cohorts = useQuery(trpc.cohorts.list.queryOptions({ projectId }));
   const vocabulary = useMemo<RuleVocabulary>(
     () => ({
       attributes: (plan.data?.attributes ?? []).flatMap((attribute) =>
@@ -93,8 +94,9 @@ export function TriggerForm({ projectId, existing, onDone }: { projectId: string
           : [],
       ),
       eventNames: (plan.data?.eventTypes ?? []).map((eventType) => eventType.name),
+      cohorts: (cohorts.data ?? []).map((cohort) => ({ key: cohort.key, name: cohort.name })),
     }),
-    [plan.data],
+    [plan.data, cohorts.data],
   );
   const checkRuleOnServer = useCallback(
     (text: string) => queryClient.fetchQuery({ ...trpc.triggers.check.queryOptions({ projectId, rule: text }), staleTime: 5_000 }),
