@@ -114,7 +114,8 @@ export const cohortsRouter = createTRPCRouter({
     if (cohort.kind !== "static")
       throw new TRPCError({ code: "BAD_REQUEST", message: "Only a static cohort has uploaded members; a dynamic one computes them." });
     if ((input.ids === undefined) === (input.text === undefined)) throw new TRPCError({ code: "BAD_REQUEST", message: "Send either ids or text." });
-    const parsed = input.text !== undefined ? parseMemberIds(input.text) : { ids: [...new Set(input.ids)], invalid: [] };
+    const unique = [...new Set(input.ids)];
+    const parsed = input.text !== undefined ? parseMemberIds(input.text) : { ids: unique, invalid: [], duplicates: (input.ids?.length ?? 0) - unique.length };
     if (parsed.invalid.length > 0) {
       const shown = parsed.invalid.slice(0, 5).map((bad) => `line ${bad.line}: ${bad.reason}`);
       throw new TRPCError({
@@ -136,7 +137,8 @@ export const cohortsRouter = createTRPCRouter({
       data: { version: { increment: 1 }, memberCount: members, computedAt: new Date() },
       select: cohortSelect,
     });
-    return { cohort: updated, members };
+    // members: ids stored; duplicates: repeats left out of the upload.
+    return { cohort: updated, members, duplicates: parsed.duplicates };
   }),
 
   /** A page of the cohort's persons now, with their profile props (merged ids count as their person). */
