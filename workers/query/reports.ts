@@ -240,19 +240,16 @@ function describeSeries(event: string | null, aggregation: Aggregation): string 
  * the header). Following millions of attempts step by step, or ordering every event of every
  * profile, would cost far more than the report is worth, so the query works in two phases:
  *
- * 1. How far each profile gets, with hash joins only. `l_k` holds step-k events some attempt can be
- *    at, each with the latest such start (the one with the most window left). Only rows less than
- *    one window back can lead on, so rows are joined by window-sized buckets: their own and the one
- *    before. `l2` is every step-2 event with the latest step-1 event before it. From step 3 on, a
- *    row only leads to the first step-k event after it, so starts that share a chain (a run of
- *    step-1 events before the same step-2 event, say) are followed once and `l_k` never outgrows
- *    `l_(k-1)`, even for a step as common as page_view. The furthest level is the profile's best
- *    step, and that level's earliest event (in (ts, event_id) order) the earliest completion.
+ * 1. How far each profile gets, with hash joins only. `l_k` holds the events at which some attempt
+ *    can be at step k, each with the latest such start (the one with the most window left). Only
+ *    step-k rows less than one window back can lead to a step-(k+1) event, so rows are joined by
+ *    window-sized buckets: its own bucket and the one before. The furthest level is the profile's
+ *    best step, and that level's earliest event the earliest completion.
  * 2. Which attempt that is: attempts that start later match later events, so the earliest start
  *    whose window covers that event is the one to report (ties go to the earliest completion, then
- *    the earliest start). Its step k is the first step-k event after its step k-1, which is in `l_k`,
- *    so the chain is a small join per step on the `l_k` rows, compared in (ts, event_id) order (ties
- *    broken by event id, and one event never counts for two steps).
+ *    the earliest start). One attempt per profile, bounded by the window: `ranked` numbers the few
+ *    events inside it in (ts, event_id) order, and every later step is a small join on those rows,
+ *    compared by that number (ties broken by event id, and one event never counts for two steps).
  */
 export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffsets, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
@@ -283,55 +280,38 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
          FROM (SELECT e.profile_id AS pid, e.ts, epoch_us(e.ts) AS us, e.event_id, ${breakdown}, ${stepFlags.join(", ")}
                  FROM ${scope.from(project)} WHERE ${where.join(" AND ")})
         WHERE ${ks.map((k) => `s${k}`).join(" OR ")})`,
-    `l1 AS MATERIALIZED (SELECT pid, b, us, event_id, us AS ls${def.breakdown ? ", bd" : ""} FROM candidates WHERE st)`,
+    `l1 AS MATERIALIZED (SELECT pid, b, us, event_id, us AS ls FROM candidates WHERE st)`,
   ];
-  // Step 2: every step-2 event with the latest step-1 row before it (the one with the most window left).
-  ctes.push(
-    `l2 AS MATERIALIZED (
-       SELECT z.pid, z.b, z.us, z.event_id, max(x.ls) AS ls
-         FROM candidates z
-         JOIN (SELECT pid, b, us, event_id, ls FROM l1 UNION ALL SELECT pid, b + 1, us, event_id, ls FROM l1) x
-           ON x.pid = z.pid AND x.b = z.b AND (x.us < z.us OR (x.us = z.us AND x.event_id < z.event_id))
-        WHERE z.s2
-        GROUP BY z.pid, z.b, z.us, z.event_id
-       HAVING max(x.ls) >= z.us - ${windowUs})`,
-  );
-  // Later steps: only the first step-k event after a step-(k-1) row can follow it, so each row leads
-  // to at most one (inside its window), and rows leading to the same event keep the latest start.
-  // This keeps l_k no larger than l_(k-1) however common the step's event (a page_view step).
-  for (let k = 3; k <= last; k++) {
+  for (let k = 2; k <= last; k++) {
+    // What can lead to a step-k event: step-(k-1) rows before it, in its bucket or the one before.
     ctes.push(
       `l${k} AS MATERIALIZED (
-         SELECT pid, (nz.us - ${from}) // ${windowUs} AS b, nz.us AS us, nz.id AS event_id, max(ls) AS ls
-           FROM (SELECT x.pid, x.ls, min({'us': z.us, 'id': z.event_id}) AS nz
-                   FROM candidates z
-                   JOIN (SELECT pid, b, us, event_id, ls FROM l${k - 1} UNION ALL SELECT pid, b + 1, us, event_id, ls FROM l${k - 1}) x
-                     ON x.pid = z.pid AND x.b = z.b AND (x.us < z.us OR (x.us = z.us AND x.event_id < z.event_id)) AND z.us <= x.ls + ${windowUs}
-                  WHERE z.s${k}
-                  GROUP BY x.pid, x.us, x.event_id, x.ls)
-          GROUP BY pid, nz)`,
+         SELECT z.pid, z.b, z.us, z.event_id, max(x.ls) AS ls
+           FROM candidates z
+           JOIN (SELECT pid, b, us, event_id, ls FROM l${k - 1} UNION ALL SELECT pid, b + 1, us, event_id, ls FROM l${k - 1}) x
+             ON x.pid = z.pid AND x.b = z.b AND (x.us < z.us OR (x.us = z.us AND x.event_id < z.event_id))
+          WHERE z.s${k}
+          GROUP BY z.pid, z.b, z.us, z.event_id
+         HAVING max(x.ls) >= z.us - ${windowUs})`,
     );
   }
-
-  // A row's place in (ts, event_id) order, compared and minimised as one value.
-  const key = (alias: string) => `{'us': ${alias}.us, 'id': ${alias}.event_id}`;
   ctes.push(
-    `levels AS (${ks.map((k) => `SELECT pid, ${k} AS level, min(${key("l")}) AS t FROM l${k} l GROUP BY pid`).join(" UNION ALL ")})`,
+    `levels AS (${ks.map((k) => `SELECT pid, ${k} AS level, min(us) AS t FROM l${k} GROUP BY pid`).join(" UNION ALL ")})`,
     `reached AS (SELECT pid, arg_max(t, level) AS t_best FROM levels GROUP BY pid)`,
     // Phase 2: the attempt to report starts at the earliest start whose window covers that event.
-    `f1 AS (SELECT s.pid, min(${key("s")}) AS k1, min(s.us) AS t1, ${def.breakdown ? `arg_min_null(s.bd, ${key("s")})` : "NULL::VARCHAR"} AS bd
-          FROM l1 s JOIN reached r ON r.pid = s.pid
-         WHERE s.us >= r.t_best.us - ${windowUs} AND ${key("s")} <= r.t_best
-         GROUP BY s.pid)`,
+    `starts AS (SELECT s.pid, min(s.us) AS t1, min(s.us) + ${windowUs} AS t_end FROM l1 s JOIN reached r ON r.pid = s.pid AND s.us >= r.t_best - ${windowUs} AND s.us <= r.t_best GROUP BY s.pid)`,
+    `ranked AS MATERIALIZED (
+       SELECT c.pid, c.us, row_number() OVER (PARTITION BY c.pid ORDER BY c.us, c.event_id) AS r, c.bd, ${ks.map((k) => `c.s${k}`).join(", ")}
+         FROM candidates c JOIN starts s ON s.pid = c.pid AND c.us >= s.t1 AND c.us <= s.t_end)`,
+    // The start: the first step-1 event at that time.
+    `f1 AS (SELECT pid, min(r) AS r1, min(us) AS t1, arg_min_null(bd, r) AS bd FROM ranked WHERE s1 GROUP BY pid)`,
   );
-  // Its step k is the first step-k event after its step k-1: that event is in l_k (this attempt
-  // reaches it), so the earliest l_k row after step k-1 and inside the window is the one.
   for (let step = 2; step <= last; step++) {
     ctes.push(
-      `f${step} AS (SELECT z.pid, min(${key("z")}) AS k${step}, min(z.us) AS t${step}
-          FROM l${step} z JOIN f${step - 1} prev ON prev.pid = z.pid JOIN f1 s ON s.pid = z.pid
-         WHERE ${key("z")} > prev.k${step - 1} AND z.us <= s.t1 + ${windowUs}
-         GROUP BY z.pid)`,
+      `f${step} AS (SELECT c.pid, min(c.r) AS r${step}, min(c.us) AS t${step}
+          FROM ranked c JOIN f${step - 1} prev ON prev.pid = c.pid
+         WHERE c.s${step} AND c.r > prev.r${step - 1}
+         GROUP BY c.pid)`,
     );
   }
   const joins = ks
