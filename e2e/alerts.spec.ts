@@ -13,7 +13,7 @@ test("a metric alert made on a saved trend is tested, judged by the worker on th
   test.setTimeout(240_000);
   await signIn(page, DEMO.email, DEMO.password);
   const organizations = await trpc<Array<{ id: string }>>(page, "organizations.list", null, "query");
-  const project = await trpc<{ id: string }>(page, "projects.create", { orgId: organizations[0]!.id, name: `Alerts ${Date.now()}` });
+  const project = await trpc<{ id: string }>(page, "projects.create", { orgId: organizations[0]!.id, name: `Watch ${Date.now()}` });
   const today = Math.floor(Date.now() / DAY) * DAY;
   const report = await trpc<{ id: string }>(page, "savedReports.create", {
     projectId: project.id,
@@ -32,7 +32,7 @@ test("a metric alert made on a saved trend is tested, judged by the worker on th
 
   // The saved trend's page has an Alerts section, empty at first.
   await page.goto(`${base}/reports?report=${report.id}`);
-  await expect(page.getByRole("heading", { name: "Alerts" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Alerts", exact: true })).toBeVisible();
   await expect(page.getByText("No alerts yet")).toBeVisible();
 
   // Yesterday had no purchases: "below 1000" fires. The form says so before saving.
@@ -78,7 +78,7 @@ test("a metric alert made on a saved trend is tested, judged by the worker on th
   await shot(page, "report-history-1440");
 
   // The project's Alerts page lists it with its report, also on a phone.
-  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Alerts" }).click();
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Alerts", exact: true }).click();
   await expect(page).toHaveURL(`${base}/alerts`);
   const listed = page.locator("section").filter({ has: page.getByRole("heading", { name: "Too few purchases" }) });
   await expect(listed.getByRole("link", { name: "Daily purchases" })).toBeVisible();
