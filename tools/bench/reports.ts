@@ -11,6 +11,11 @@
  * the rows by project, and every report is timed for the whole table (the 99 % project) and again
  * for the 1 % tenant, each next to the same question by hand (see tenants.ts).
  *
+ * Beside trends, funnels (3 and 10 steps), segments and paths, two cases cover newer report
+ * features: a trend filtered to a static cohort (every tenth profile) and retention with person
+ * overrides in the project (every tenth profile merged into the one before it, only while that case
+ * runs, so the others keep the no-overrides path). A new case is one more entry in `casesFor`.
+ *
  * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates (and compacts) into that file
  * once and reuses it on later runs; BENCH_ONLY=<text>[|<text>…] runs only the cases whose name contains one of them;
  * BENCH_MEMORY (DuckDB memory_limit, default 5GB).
@@ -28,7 +33,8 @@ import { ReportCache } from "../../workers/query/report-cache";
 import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
 import { QueryRunner } from "../../workers/query/runner";
-import type { EventRow, FunnelResult, PathsResult, SegmentResult, TrendResult } from "../../src/core/reports";
+import type { EventRow, FunnelResult, PathsResult, RetentionResult, SegmentResult, TrendResult } from "../../src/core/reports";
+import type { ResolvedCohort } from "../../src/core/cohorts";
 import { peakRss, tenantSection, type TenantTimes } from "./tenants";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
@@ -41,6 +47,8 @@ const SMALL = "proj_small";
 const START = Date.parse("2024-01-01T00:00:00Z");
 const iso = (day: number) => new Date(START + day * 86_400_000).toISOString();
 const RANGE = { from: iso(DAYS - 30), to: iso(DAYS) };
+/** A static cohort of every tenth profile, as the app resolves it for a report that names it. */
+const TENTH: ResolvedCohort = { id: "bench_tenth", key: "bench_tenth", name: "Every tenth profile", kind: "static", definition: null, version: "1" };
 
 type Row = Record<string, unknown>;
 
@@ -51,6 +59,8 @@ export interface Case {
   hand: string;
   /** Checks that both answer the same question: the numbers the hand query gives, from the service's answer and from the hand rows. */
   agree: (service: never, hand: Row[]) => { service: unknown; hand: unknown };
+  /** Data only this case reads (person overrides): in place while it is timed, gone before the next case. */
+  during?: { setUp: string; tearDown: string };
 }
 
 /** Rounded so float summation order does not count as a difference. */
@@ -120,6 +130,10 @@ async function main() {
       existing === 0
         ? `generated ${EVENTS.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`
         : `reusing ${existing} events`,
+    );
+    // The cohort-filtered trend's members (kept on later runs with BENCH_DB, so inserted idempotently).
+    await connection.run(
+      `INSERT OR IGNORE INTO cohort_members SELECT p, '${TENTH.id}', 'u' || i, now() FROM (VALUES ('${PROJECT}'), ('${SMALL}')) v(p), range(0, ${PROFILES}, 10) t(i)`,
     );
     const runner = new QueryRunner(duckdb, { timeoutMs: 120_000, maxRows: 100_000 });
     const service = createQueryCaller({ runner, log: createLogger("bench", "silent") });
@@ -208,6 +222,21 @@ async function main() {
           agree: (result: TrendResult, rows) => ({ service: result.series[0]!.values.filter((value) => value !== 0), hand: rows.map((row) => Number(row.n)) }),
         },
         {
+          // Cohort filters (workers/query/cohorts.ts): a static cohort of every tenth profile, as uploaded.
+          name: "trend, cohort-filtered",
+          targetMs: 500,
+          service: () =>
+            service.report.trend({
+              projectId: project,
+              timezone: tz,
+              definition: { range: RANGE, interval: "day", series: [{ event: "page_view", filters: [] }], cohortFilters: [{ cohortId: TENTH.id, op: "in" }] },
+              cohorts: [TENTH],
+            }),
+          hand: `SELECT date_trunc('day', timezone('${tz}', ts)) AS d, count(*) AS n FROM events WHERE ${where} AND event_name = 'page_view'
+                   AND profile_id IN (SELECT profile_id FROM cohort_members WHERE project_id = '${project}' AND cohort_id = '${TENTH.id}') GROUP BY d ORDER BY d`,
+          agree: (result: TrendResult, rows) => ({ service: result.series[0]!.values.filter((value) => value !== 0), hand: rows.map((row) => Number(row.n)) }),
+        },
+        {
           name: "funnel, 3 steps",
           targetMs: 1500,
           service: () =>
@@ -259,6 +288,40 @@ async function main() {
           }),
         },
         {
+          // Identity merge (workers/query/identity.ts): with overrides in the project every event is
+          // read through them. Every tenth profile is merged into the one before it while this runs.
+          name: "retention, merged ids",
+          targetMs: 1500,
+          during: {
+            setUp: `INSERT OR IGNORE INTO person_overrides SELECT '${project}', 'u' || i, 'u' || (i - 1), now() FROM range(1, ${PROFILES}, 10) t(i)`,
+            tearDown: `DELETE FROM person_overrides WHERE project_id = '${project}'`,
+          },
+          service: () =>
+            service.report.retention({ projectId: project, timezone: tz, definition: { range: RANGE, cohortEvent: "signup", returnEvent: null, periods: 14 } }),
+          // Each event's person, the first signup per person, then distinct active days per person.
+          hand: `WITH ev AS (SELECT coalesce(po.person_id, e.profile_id) AS pid, e.ts, e.event_name
+                             FROM events e LEFT JOIN person_overrides po ON po.project_id = e.project_id AND po.distinct_id = e.profile_id
+                            WHERE e.project_id = '${project}' AND e.profile_id IS NOT NULL AND e.ts < TIMESTAMPTZ '${RANGE.to}'),
+                      cohort AS (SELECT pid, date_trunc('day', timezone('${tz}', min(ts))) AS cd FROM ev WHERE event_name = 'signup'
+                                  GROUP BY pid HAVING min(ts) >= TIMESTAMPTZ '${RANGE.from}'),
+                      active AS (SELECT DISTINCT pid, date_trunc('day', timezone('${tz}', ts)) AS ad FROM ev WHERE ts >= TIMESTAMPTZ '${RANGE.from}')
+               SELECT strftime(cd, '%Y-%m-%dT%H:%M') AS cohort, -1 AS period, count(*) AS n FROM cohort GROUP BY cd
+               UNION ALL
+               SELECT strftime(cd, '%Y-%m-%dT%H:%M'), date_diff('day', cd, ad), count(*) FROM cohort JOIN active USING (pid)
+                WHERE ad >= cd AND date_diff('day', cd, ad) <= 14 GROUP BY ALL`,
+          // Cohort sizes (period -1) and every non-zero period count, in one sorted list.
+          agree: (result: RetentionResult, rows) => ({
+            service: result.cohorts
+              .flatMap((cohort) => [
+                `${cohort.cohort} -1 ${cohort.size}`,
+                ...cohort.counts.flatMap((count, period) => (count ? [`${cohort.cohort} ${period} ${count}`] : [])),
+              ])
+              .filter((line) => !line.endsWith(" -1 0"))
+              .sort(),
+            hand: rows.map((row) => `${String(row.cohort)} ${Number(row.period)} ${Number(row.n)}`).sort(),
+          }),
+        },
+        {
           name: "events page (newest 50)",
           targetMs: 100,
           service: () => service.events.list({ projectId: project, limit: 50 }),
@@ -278,6 +341,15 @@ async function main() {
     const selected = (project: string) => casesFor(project).filter((entry) => !only || only.some((part) => entry.name.includes(part)));
     /** One case: whether both sides agree, and their medians. */
     const timeCase = async (item: Case, minRuns?: number): Promise<TenantTimes[string]> => {
+      if (!item.during) return timeAnswers(item, minRuns);
+      await connection.run(item.during.setUp);
+      try {
+        return await timeAnswers(item, minRuns);
+      } finally {
+        await connection.run(item.during.tearDown);
+      }
+    };
+    const timeAnswers = async (item: Case, minRuns?: number): Promise<TenantTimes[string]> => {
       const answers = item.agree((await item.service()) as never, await hand(item.hand));
       const same = JSON.stringify(answers.service) === JSON.stringify(answers.hand);
       if (!same)
