@@ -47,7 +47,7 @@ export function CohortForm({
   const plan = usePlanSuggestions(projectId);
   const form = useZodForm(cohortFormSchema, { defaultValues: existing ? formFromCohort(existing) : emptyCohortForm() });
   // The conditions are edited by their own editor, so they are watched and set rather than registered.
-  const [kind, match, conditions] = useWatch({ control: form.control, name: ["kind", "match", "conditions"] });
+  const [kind, match, conditions, key] = useWatch({ control: form.control, name: ["kind", "match", "conditions", "key"] });
   const setConditions = useCallback((next: ConditionDraft[]) => form.setValue("conditions", next), [form]);
   const setMatch = useCallback((next: CohortFormValues["match"]) => form.setValue("match", next), [form]);
   const clientErrors = flatFieldErrors(form.formState.errors);
@@ -97,7 +97,7 @@ export function CohortForm({
           label="Key"
           hint={
             <>
-              Rules use it: <code>profile.in_cohort(&apos;{form.getValues("key") || "key"}&apos;)</code>. Lower-case letters, digits and _.
+              Rules use it: <code>profile.in_cohort(&apos;{key || "key"}&apos;)</code>. Lower-case letters, digits and _.
             </>
           }
         >
