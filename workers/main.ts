@@ -28,6 +28,7 @@ import { RuleRegistry } from "./processor/rule-registry";
 import { CohortCache, localMemberSource, remoteMemberSource, type CohortMemberSource } from "./processor/cohort-cache";
 import { createQueryService, type QueryService } from "./query/service";
 import { startProfileDeletions } from "./sink/erase";
+import { ensureAnalyticsSchema } from "./sink/schema";
 import { scheduleCompaction } from "./sink/compaction";
 import { scheduleRetention } from "./sink/retention";
 import { sinkGroup, SINK_TOPICS, startSink } from "./sink/sink";
@@ -68,7 +69,7 @@ export async function startWorker(env: WorkerEnv, log: Logger = createLogger(`wo
   const base: Base = { env, log, closers };
   try {
     const postgres = await connectPostgres(base);
-    const duckdb = parts.sink || !env.KAFKA_BROKERS ? await openOwnDuckDB(base) : undefined;
+    const duckdb = parts.sink || !env.KAFKA_BROKERS ? await openOwnDuckDB(base, parts.sink) : undefined;
     const bus = await connectBus(base, duckdb);
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
@@ -155,9 +156,18 @@ async function connectPostgres({ env, log, closers }: Base): Promise<pg.Pool> {
 }
 
 /** The DuckDB file this process owns: the sink's tables, or the embedded log without Kafka. */
-async function openOwnDuckDB({ env, closers }: Base): Promise<DuckDBInstance> {
+async function openOwnDuckDB({ env, closers }: Base, withAnalyticsTables: boolean): Promise<DuckDBInstance> {
   const duckdb = await openDuckDB(env.DUCKDB_PATH);
   closers.add(async () => duckdb.closeSync());
+  if (withAnalyticsTables) {
+    // The query service (cohort uploads, member lists) must work before the first event is stored.
+    const connection = await duckdb.connect();
+    try {
+      await ensureAnalyticsSchema(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
   return duckdb;
 }
 
