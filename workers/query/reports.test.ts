@@ -312,12 +312,10 @@ describe("reports match the TypeScript reference", () => {
       profiles: new Map(),
     }));
   const runsFunnelArb = fc.record({
-    range: fc
-      .tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 10, max: 260 }))
-      .map(([start, length]) => ({
-        from: new Date(BASE + 2 * 86_400_000 + start * 60_000).toISOString(),
-        to: new Date(BASE + 2 * 86_400_000 + (start + length) * 60_000).toISOString(),
-      })),
+    range: fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 10, max: 260 })).map(([start, length]) => ({
+      from: new Date(BASE + 2 * 86_400_000 + start * 60_000).toISOString(),
+      to: new Date(BASE + 2 * 86_400_000 + (start + length) * 60_000).toISOString(),
+    })),
     steps: fc.array(fc.record({ event: fc.constantFrom("a", "a", "b", "c") }), { minLength: 2, maxLength: 5 }),
     windowSeconds: fc.constantFrom(60, 300, 600, 1800, 3600),
     filters: fc.constant([]),
