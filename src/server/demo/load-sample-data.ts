@@ -6,8 +6,9 @@ async function post(url: string, apiKey: string, body: unknown): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-api-key": apiKey }, body: JSON.stringify(body) });
     if (response.ok) return;
-    if ((response.status === 503 || response.status === 429) && attempt < 5) {
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    // A busy first start (build, migrations and the embedded log at once) can answer 503 for a while: wait up to about a minute.
+    if ((response.status === 503 || response.status === 429) && attempt < 10) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 8000)));
       continue;
     }
     throw new Error(`${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
