@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { reportSpecSchema, trendDefinitionSchema, type Interval } from "./reports";
 import { plainText } from "./text";
+import { instantOfWallClock, wallClock } from "./wall-clock";
 import { kafkaPublishAction, notificationAction, tagProfileAction, updateAttributeAction, webhookAction } from "./triggers";
 
 export const ALERT_CONDITIONS = ["above", "below", "anomaly"] as const;
@@ -135,37 +136,6 @@ export const firesActions = (previous: AlertState, next: AlertState) => next ===
 // The same buckets as the report engine's: local wall-clock time truncated to the interval (weeks
 // start on Monday), labelled "YYYY-MM-DDTHH:MM". A local hour that occurs twice is one bucket.
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall clock of an instant in `timezone`, as the ms of a UTC date with the same fields. */
-function wallClock(instant: number, timezone: string): number {
-  let format = formats.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formats.set(timezone, format);
-  }
-  const field: Record<string, number> = {};
-  for (const part of format.formatToParts(new Date(instant))) if (part.type !== "literal") field[part.type] = Number(part.value);
-  return Date.UTC(field.year!, field.month! - 1, field.day!, field.hour!, field.minute!, field.second!) + (((instant % 1000) + 1000) % 1000);
-}
-
-/** The first instant showing wall time `wall`; a wall time skipped by a DST change maps to the instant after the gap. */
-function instantOf(wall: number, timezone: string): number {
-  const day = 86_400_000;
-  const offsets = [wallClock(wall - day, timezone) - (wall - day), wallClock(wall + day, timezone) - (wall + day)];
-  const matching = offsets.map((offset) => wall - offset).filter((instant) => wallClock(instant, timezone) === wall);
-  return matching.length > 0 ? Math.min(...matching) : wall - offsets[0]!;
-}
-
 function truncateWall(wall: number, interval: Interval): number {
   const date = new Date(wall);
   const midnight = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
@@ -204,10 +174,10 @@ export interface Period {
 /** The period containing `instant`. */
 export function periodAt(instant: number, interval: Interval, timezone: string): Period {
   const wall = truncateWall(wallClock(instant, timezone), interval);
-  const start = instantOf(wall, timezone);
+  const start = instantOfWallClock(wall, timezone);
   // A period whose wall start was skipped by DST starts at the gap's end, which shows a later wall time.
   const label = new Date(wallClock(start, timezone)).toISOString().slice(0, 16);
-  return { start, end: instantOf(nextWall(wall, interval), timezone), label };
+  return { start, end: instantOfWallClock(nextWall(wall, interval), timezone), label };
 }
 
 /** The period `count` periods after (negative: before) the one containing `instant`. */
