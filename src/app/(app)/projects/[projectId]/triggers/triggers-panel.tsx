@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { RouterOutputs } from "~/app/(app)/router-types";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { DateTime } from "~/components/date-time";
+import { EnabledEditDelete } from "~/components/enabled-edit-delete";
 import { EmptyState } from "~/components/empty-state";
 import { errorMessage } from "~/components/form-errors";
 import { QueryState } from "~/components/query-state";
@@ -13,8 +14,6 @@ import { Alert, AlertDescription } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { HydratedButton as Button } from "~/components/hydrated-button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Checkbox } from "~/components/ui/checkbox";
-import { Label } from "~/components/ui/label";
 import { atLeast, type RoleName } from "~/core/roles";
 import { useTRPC } from "~/trpc/react";
 import { describeAction } from "./action-drafts";
@@ -143,31 +142,18 @@ function TriggerCard({ projectId, trigger, firingsToday, endpointUrls, canEdit, 
           </p>
         </div>
         {canEdit ? (
-          <div className="flex items-center gap-3">
-            <div className="flex items-center gap-2">
-              <Checkbox
-                id={switchId}
-                role="switch"
-                aria-checked={enabled}
-                checked={enabled}
-                disabled={setEnabled.isPending}
-                onChange={(event) => {
-                  const next = event.target.checked;
-                  setPendingEnabled(next);
-                  setEnabled.mutate({ projectId, triggerId: trigger.id, enabled: next }, { onSettled: () => setPendingEnabled(null) });
-                }}
-              />
-              <Label htmlFor={switchId} className="font-normal">
-                <span className="sr-only">{trigger.name} </span>Enabled
-              </Label>
-            </div>
-            <Button size="sm" variant="outline" aria-label={`Edit ${trigger.name}`} onClick={onEdit}>
-              Edit
-            </Button>
-            <Button size="sm" variant="outline" className="text-destructive" aria-label={`Delete ${trigger.name}`} onClick={() => setConfirming(true)}>
-              Delete
-            </Button>
-          </div>
+          <EnabledEditDelete
+            id={switchId}
+            name={trigger.name}
+            enabled={enabled}
+            busy={setEnabled.isPending}
+            onEnabledChange={(next) => {
+              setPendingEnabled(next);
+              setEnabled.mutate({ projectId, triggerId: trigger.id, enabled: next }, { onSettled: () => setPendingEnabled(null) });
+            }}
+            onEdit={onEdit}
+            onDelete={() => setConfirming(true)}
+          />
         ) : null}
       </div>
       {toggleError ? (
