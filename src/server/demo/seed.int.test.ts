@@ -141,6 +141,16 @@ describe("the demo seed", () => {
     expect(offPlan.slice(0, 3)).toEqual([]);
   });
 
+  it("has a cohort to filter by and an alert on its active-users trend that the worker can judge", async () => {
+    const caller = app.caller(demoUser);
+    const cohorts = await caller.cohorts.list({ projectId });
+    expect(cohorts.map((cohort) => cohort.key)).toEqual(["repeat_buyers"]);
+    const [alert] = await caller.alerts.list({ projectId });
+    expect(alert?.name).toBe("Active users out of their usual range");
+    const evaluation = await caller.alerts.evaluate({ projectId, target: { kind: "saved", alertId: alert!.id } });
+    expect(["ok", "firing", "no_data"]).toContain(evaluation.state);
+  });
+
   it("has triggers whose rules check against the tracking plan", async () => {
     const triggers = await app.caller(demoUser).triggers.list({ projectId });
     expect(triggers.map((trigger) => trigger.name)).toEqual(expect.arrayContaining(["Big purchase", "First login", "VIP in the summer sale"]));

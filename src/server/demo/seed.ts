@@ -1,4 +1,5 @@
 import type { PrismaClient } from "~/generated/prisma/client";
+import { dynamicCohortDefinitionSchema } from "~/core/cohorts";
 import type { ReportSpec } from "~/core/reports";
 import type { EventFieldType } from "~/core/tracking-plan";
 import { hashPassword } from "~/server/auth/password";
@@ -196,6 +197,26 @@ const DEMO_TRIGGERS = [
   },
 ];
 
+/** Shoppers who bought twice in a month: a filter and breakdown for every report, and `profile.in_cohort('repeat_buyers')` in rules. */
+export const DEMO_COHORT = {
+  key: "repeat_buyers",
+  name: "Repeat buyers",
+  description: "Bought at least twice in the last 30 days.",
+  kind: "dynamic",
+  definition: { match: "all", conditions: [{ kind: "behaviour", event: "purchase", filters: [], comparison: "at_least", count: 2, days: 30 }] },
+} as const;
+
+/** An anomaly alert on the dashboard's first trend (daily active users), telling the team in the product. */
+const DEMO_ALERT = {
+  name: "Active users out of their usual range",
+  seriesIndex: 0,
+  condition: "anomaly",
+  k: 3,
+  window: 7,
+  interval: "day",
+  actions: [{ type: "notification", title: "Active users left their usual range", body: "" }],
+};
+
 /**
  * On an empty database, creates the demo user, organisation and project so a newcomer
  * can sign in straight away. Returns null when users already exist.
@@ -235,6 +256,10 @@ export async function seedDemo(db: PrismaClient, opts: { now?: number } = {}): P
         position,
       })),
     });
+    // A cohort and an alert, so both pages show what they do before the newcomer makes their own.
+    await tx.cohort.create({ data: { projectId, ...DEMO_COHORT, definition: dynamicCohortDefinitionSchema.parse(DEMO_COHORT.definition) } });
+    const activeUsers = await tx.savedReport.findFirstOrThrow({ where: { projectId, kind: "trend" }, orderBy: { position: "asc" }, select: { id: true } });
+    await tx.metricAlert.create({ data: { projectId, reportId: activeUsers.id, ...DEMO_ALERT } });
   });
   return { projectId };
 }
