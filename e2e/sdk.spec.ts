@@ -1,9 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { Kafka, logLevel } from "kafkajs";
+import { registerZstd } from "../workers/bus/zstd";
 import { DEMO, signIn, testEnv, trpc } from "./helpers";
 
 /** Values on event.raw that belong to `projectId`, read from the beginning. */
 async function rawRecords(brokers: string, projectId: string, expected: number): Promise<Array<Record<string, unknown>>> {
+  registerZstd(); // the worker's ingest produces event.raw in zstd batches
   const kafka = new Kafka({ clientId: "e2e-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `e2e-${Date.now()}`, maxWaitTimeInMs: 200 });
   const found: Array<Record<string, unknown>> = [];

@@ -45,9 +45,9 @@ export default async function ProjectsPage() {
           }
         />
       ) : (
-        <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
           {projects.map((project) => (
-            <li key={project.id}>
+            <li key={project.id} className="min-w-0">
               <Link href={`/projects/${project.id}`} className="group block rounded-lg focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
                 <Card className="h-full transition-colors group-hover:border-primary/50">
                   <CardHeader>
