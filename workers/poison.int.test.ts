@@ -15,6 +15,8 @@ import pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TOPIC } from "../src/core/events";
+import type { FiringRecord } from "../src/contracts/records";
+import { encodeValue } from "../src/contracts/wire/codec";
 import { newWebhookEndpointId, newWebhookSecret } from "../src/core/webhooks";
 import { projectTriggers } from "../src/core/processing";
 import { createLogger } from "../src/platform/logger";
@@ -172,7 +174,8 @@ describe.each([
         const r = `${kind}${++run}-${Date.now()}`;
         const now = Date.now();
         const expected = new Map<string, { stage: string; payload: string | Buffer }>();
-        const letterId = (stage: string, topic: string, at: { partition: number; offset: string }) => `${stage}:${topic}:${at.partition}:${at.offset}`;
+        const letterId = (stage: string, topic: string, at: { partition: number; offset: string; index?: number }) =>
+          `${stage}:${topic}:${at.partition}:${at.offset}${at.index === undefined ? "" : `.${at.index}`}`;
 
         // event.raw → the processor.
         const records: ProduceRecord[] = [];
@@ -260,10 +263,20 @@ describe.each([
             actions: [{ type: "notification", title, body: "" }],
             event,
           };
-          return { topic: TOPIC.triggered, key: firing.firing_id, value: JSON.stringify(firing) } satisfies ProduceRecord;
+          // On Kafka the firings are Avro, as the processor writes them: they travel in one pack, and the
+          // poison one is dead-lettered alone, as its own bytes.
+          return {
+            topic: TOPIC.triggered,
+            key: `${r}:firings`, // one key: one partition, so one pack
+            ...encodeValue(kind === "kafka" ? "avro" : "json", "firing", { kind: "firing", ...firing, event_ts: now } as FiringRecord),
+          } satisfies ProduceRecord;
         });
         const firingOffsets = await bus.produce(firings);
-        expected.set(letterId("actions", TOPIC.triggered, firingOffsets[0]!), { stage: "actions", payload: firings[0]!.value });
+        if (kind === "kafka") expect(firingOffsets.map((at) => at.index)).toEqual(firings.map((_, i) => i));
+        expected.set(letterId("actions", TOPIC.triggered, firingOffsets[0]!), {
+          stage: "actions",
+          payload: firings[0]!.bytes ? Buffer.from(firings[0]!.bytes) : firings[0]!.value,
+        });
 
         // The webhook queue → the dispatcher: a delivery whose attempt Postgres refuses to record.
         const deliveries = [`msg_poison_${r}`, `msg_ok_${r}_1`, `msg_ok_${r}_2`];

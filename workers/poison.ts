@@ -250,7 +250,7 @@ function projectOf(value: string): string | null {
  */
 export function consumerDeadLetter(args: {
   stage: PoisonStage;
-  message: Pick<BusMessage, "topic" | "partition" | "offset" | "key" | "value" | "headers" | "bytes">;
+  message: Pick<BusMessage, "topic" | "partition" | "offset" | "key" | "value" | "headers" | "bytes" | "index">;
   error: unknown;
   /** The value's bytes, when not the message's own. */
   bytes?: Uint8Array;
@@ -269,9 +269,10 @@ export function consumerDeadLetter(args: {
     stage,
     error,
     payload_encoding: base64 ? "base64" : "utf8",
-    origin: { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key },
+    origin: { topic: message.topic, partition: message.partition, offset: message.offset, ...(message.index === undefined ? {} : { index: message.index }), key: message.key },
   };
-  const id = `${stage}:${message.topic}:${message.partition}:${message.offset}`;
+  // The records of a pack share its offset; their place in it tells their letters apart.
+  const id = `${stage}:${message.topic}:${message.partition}:${message.offset}${message.index === undefined ? "" : `.${message.index}`}`;
   return {
     topic: TOPIC.dlq,
     key: letter.project_id,

@@ -20,6 +20,7 @@ import { TOPIC, kafkaKeyOf, type InternalEvent } from "../../src/core/events";
 import { createPrismaClient } from "../../src/platform/db";
 import { createTestDatabase, DEFAULT_TEST_DATABASE_URL } from "../../src/testing/postgres";
 import { decodeAvro, isAvroRecord } from "../../src/contracts/wire/codec";
+import { decodePack, isPack } from "../../src/contracts/wire/pack";
 import { registerZstd } from "../../workers/bus/zstd";
 import { startLocalBroker } from "../kafka/local-broker";
 import { waitForHttp } from "../launcher";
@@ -125,6 +126,9 @@ async function main() {
           WORKER_PORT: String(port),
           CONSUMER_GROUP_PREFIX: groupPrefix,
           LOG_LEVEL: "warn",
+          // Production refuses its public development defaults; the bench's own private values.
+          INTERNAL_SECRET: "bench-internal-secret-000000",
+          GATEWAY_TOKEN: "bench-gateway-token-00000000",
         },
         stdio: ["ignore", "ignore", "inherit"],
       });
@@ -167,14 +171,18 @@ async function main() {
     const latencyStart = Date.now();
     await consumer.run({
       eachMessage: async ({ message }) => {
-        // Firings are Avro unless the worker runs with KAFKA_RECORD_FORMAT=json (src/contracts/wire).
-        const avro = message.value && isAvroRecord(message.value) ? decodeAvro(message.value) : undefined;
-        const value = (avro ? (avro.ok && avro.kind === "firing" ? avro.record : {}) : JSON.parse(message.value?.toString() ?? "{}")) as {
-          fired_at?: number;
-          kind?: string;
-        };
-        if ((value.kind && value.kind !== "firing") || !value.fired_at || value.fired_at < latencyStart) return;
-        latencies.push(Number(message.timestamp) - value.fired_at);
+        // Firings are Avro, in packs (src/contracts/wire), unless the worker runs with KAFKA_RECORD_FORMAT=json.
+        const unpacked = isPack(message.value) ? decodePack(message.value) : undefined;
+        const values = unpacked?.ok ? unpacked.records.map((record) => record.value) : [message.value];
+        for (const bytes of values) {
+          const avro = bytes && isAvroRecord(bytes) ? decodeAvro(bytes) : undefined;
+          const value = (avro ? (avro.ok && avro.kind === "firing" ? avro.record : {}) : JSON.parse(bytes?.toString() ?? "{}")) as {
+            fired_at?: number;
+            kind?: string;
+          };
+          if ((value.kind && value.kind !== "firing") || !value.fired_at || value.fired_at < latencyStart) continue;
+          latencies.push(Number(message.timestamp) - value.fired_at);
+        }
       },
     });
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -21,7 +21,9 @@ import {
   type Producer,
   type RecordMetadata,
 } from "kafkajs";
-import type { RecordFormat } from "../../src/contracts/wire/codec";
+import { TOPIC } from "../../src/core/events";
+import { isAvroRecord, type RecordFormat } from "../../src/contracts/wire/codec";
+import { decodePack, encodePack, isPack, packOverhead, type PackedRecord } from "../../src/contracts/wire/pack";
 import { deferred } from "./async-util";
 import { consoleBusLog, errorFields, type BusLog, type BusLogLevel } from "./log";
 import { murmur2 } from "./partitioner";
@@ -58,6 +60,8 @@ export interface KafkaBusOptions {
   recordFormat?: RecordFormat;
   /** Compression of produced record batches. Default "zstd"; consumers read either. */
   compression?: KafkaCompression;
+  /** Whether Avro records of the internal topics travel in packs (src/contracts/wire/pack.ts). Default true; consumers read either. */
+  packRecords?: boolean;
 }
 
 export type KafkaCompression = "zstd" | "none";
@@ -121,12 +125,16 @@ class KafkaJsBus implements KafkaBus {
   private readonly waitingSends: Array<{ outgoing: Outgoing[]; resolve: (offsets: string[]) => void; reject: (error: unknown) => void }> = [];
   private sending = false;
   private closing = false;
+  private readonly packRecords: boolean;
+  /** Partition counts of the packed topics, for placing a pack where its records' keys go. */
+  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
 
   constructor(private readonly options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new Error("createKafkaBus: no brokers");
     registerZstd();
     this.recordFormat = options.recordFormat ?? "avro";
     this.compression = (options.compression ?? "zstd") === "zstd" ? CompressionTypes.ZSTD : CompressionTypes.None;
+    this.packRecords = options.packRecords ?? true;
     this.log = options.log ?? consoleBusLog();
     const log = this.log;
     const minimum = options.logLevel ?? "warn";
@@ -187,18 +195,80 @@ class KafkaJsBus implements KafkaBus {
     this.assertOpen();
     if (records.length === 0) return [];
     await this.connectProducer();
-    const outgoing = records.map((record): Outgoing => {
-      if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
-      const value = record.bytes ? Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength) : record.value;
-      const message: Message = { key: record.key ?? null, value, headers: { ...record.headers } };
-      if (record.partition !== undefined && record.partition !== null) message.partition = record.partition;
-      return { topic: record.topic, message };
-    });
+    const { outgoing, messageOf, indexInPack } = await this.messagesOf(records);
     const offsets = await new Promise<string[]>((resolve, reject) => {
       this.waitingSends.push({ outgoing, resolve, reject });
       if (!this.sending) void this.sendWaiting();
     });
-    return outgoing.map(({ topic, message }, i) => ({ topic, partition: this.chosenPartition.get(message)!, offset: offsets[i]! }));
+    return messageOf.map((at, i) => {
+      const { topic, message } = outgoing[at]!;
+      const index = indexInPack[i];
+      return { topic, partition: this.chosenPartition.get(message)!, offset: offsets[at]!, ...(index === undefined ? {} : { index }) };
+    });
+  }
+
+  /**
+   * The Kafka messages of a produce, in order, and the message each record went in: its own, or a
+   * pack with the other Avro records for the same partition of a packed topic (those get the pack's
+   * offset). A record that is not packed closes its topic's open packs first, so order is kept.
+   */
+  private async messagesOf(records: ProduceRecord[]): Promise<{ outgoing: Outgoing[]; messageOf: number[]; indexInPack: Array<number | undefined> }> {
+    const outgoing: Outgoing[] = [];
+    const messageOf: number[] = [];
+    const indexInPack: Array<number | undefined> = [];
+    const open = new Map<string, { index: number; partition: number; items: PackedRecord[]; bytes: number }>();
+    const close = (slot: string) => {
+      const pack = open.get(slot)!;
+      open.delete(slot);
+      outgoing[pack.index]!.message = { key: pack.items[0]!.key, value: encodePack(pack.items), headers: {}, partition: pack.partition };
+    };
+    for (const record of records) {
+      if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
+      const partitions = this.packable(record) ? await this.partitionCount(record.topic) : 0;
+      if (partitions === 0) {
+        for (const slot of [...open.keys()]) if (slot.startsWith(`${record.topic}\u0000`)) close(slot);
+        const value = record.bytes ? Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength) : record.value;
+        const message: Message = { key: record.key ?? null, value, headers: { ...record.headers } };
+        if (record.partition !== undefined && record.partition !== null) message.partition = record.partition;
+        messageOf.push(outgoing.length);
+        indexInPack.push(undefined);
+        outgoing.push({ topic: record.topic, message });
+        continue;
+      }
+      const partition = record.partition ?? (murmur2(record.key!) & 0x7fffffff) % partitions;
+      const slot = `${record.topic}\u0000${partition}`;
+      const bytes = record.bytes!.byteLength + packOverhead(record);
+      const current = open.get(slot);
+      if (current && (current.items.length >= MAX_PACK_RECORDS || current.bytes + bytes > MAX_PACK_BYTES)) close(slot);
+      let pack = open.get(slot);
+      if (!pack) {
+        pack = { index: outgoing.length, partition, items: [], bytes: 0 };
+        open.set(slot, pack);
+        outgoing.push({ topic: record.topic, message: { value: null } });
+      }
+      messageOf.push(pack.index);
+      indexInPack.push(pack.items.length);
+      pack.items.push({ key: record.key ?? null, headers: record.headers ?? {}, value: record.bytes! });
+      pack.bytes += bytes;
+    }
+    for (const slot of [...open.keys()]) close(slot);
+    return { outgoing, messageOf, indexInPack };
+  }
+
+  private packable(record: ProduceRecord): boolean {
+    return this.packRecords && PACKED_TOPICS.has(record.topic) && isAvroRecord(record.bytes) && typeof record.key === "string";
+  }
+
+  /** A packed topic's partition count, from the cluster's metadata, at most a minute old. */
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known && Date.now() - known.at < 60_000) return known.count;
+    await this.connectAdmin();
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`Kafka has no partitions for ${topic}`);
+    this.partitionCounts.set(topic, { count, at: Date.now() });
+    return count;
   }
 
   private async sendWaiting(): Promise<void> {
@@ -366,10 +436,14 @@ class KafkaSubscription implements Subscription {
   }
 
   private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const messages = batch.messages.map((message) => toBusMessage(batch.topic, batch.partition, message));
-    for (let start = 0; start < messages.length; start += this.opts.maxBatchSize) {
+    const messages = batch.messages.flatMap((message) => toBusMessages(batch.topic, batch.partition, message));
+    for (let start = 0, end = 0; start < messages.length; start = end) {
       if (this.crashed || !isRunning() || isStale()) return;
-      const chunk = messages.slice(start, start + this.opts.maxBatchSize);
+      // A pack's records share its offset: a chunk never ends inside one, or resolving the chunk's
+      // last offset would commit records of the pack not yet handled.
+      end = Math.min(start + this.opts.maxBatchSize, messages.length);
+      while (end < messages.length && messages[end]!.offset === messages[end - 1]!.offset) end++;
+      const chunk = messages.slice(start, end);
       const last = chunk[chunk.length - 1];
       if (!last) return;
       const context: BatchContext = { topic: batch.topic, partition: batch.partition, messages: chunk, heartbeat };
@@ -404,6 +478,18 @@ class KafkaSubscription implements Subscription {
     }
     return this.stopping;
   }
+}
+
+/** A Kafka message as bus messages: a pack (src/contracts/wire/pack.ts) gives one per record, each with the pack's offset. */
+function toBusMessages(topic: string, partition: number, message: KafkaMessage): BusMessage[] {
+  if (!isPack(message.value)) return [toBusMessage(topic, partition, message)];
+  const unpacked = decodePack(message.value);
+  // Bytes that are not a pack stay one message: its consumer's decoding dead-letters them, exact.
+  if (!unpacked.ok) return [toBusMessage(topic, partition, message)];
+  const timestamp = Number(message.timestamp);
+  return unpacked.records.map(
+    (record, index): BusMessage => ({ topic, partition, offset: message.offset, index, key: record.key, value: "", headers: record.headers, timestamp, bytes: record.value }),
+  );
 }
 
 function toBusMessage(topic: string, partition: number, message: KafkaMessage): BusMessage {
@@ -449,6 +535,10 @@ function baseOffsetOf(entry: RecordMetadata): bigint {
 }
 
 const MAX_REQUEST_BYTES = 512 * 1024;
+/** The internal topics whose Avro records travel in packs; a pack stays well under a broker's 1 MB message limit. */
+const PACKED_TOPICS: ReadonlySet<string> = new Set([TOPIC.enriched, TOPIC.triggered]);
+const MAX_PACK_BYTES = 256 * 1024;
+const MAX_PACK_RECORDS = 1000;
 /**
  * kafkajs 2.2.4 groups a send by partition with `[...current, message]` per message, quadratic in a
  * partition's records per send: about 1 µs per record plus 1.7 ns per record sent before it to the

@@ -115,3 +115,65 @@ describe("Avro in zstd batches on a real broker", () => {
     expect(viaJson(byId(firings))).toEqual(viaJson(byId([...Array.from({ length: 40 }, (_, i) => firing(i)), firing(100)])));
   }, 120_000);
 });
+
+describe("packs of Avro records on a real broker", () => {
+  it("put a produce's records for one partition in one message, and hand them back one by one, in order, never split across batches", async () => {
+    bus ??= createKafkaBus({ brokers, clientId: "prism-wire-test", logLevel: "nothing", consumer: { maxWaitTimeMs: 250 } });
+    const packRun = `${run}-pack`;
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      topic: TOPIC.enriched,
+      key: `${packRun}:user-${i % 7}`,
+      ...encodeValue("avro", "enriched_event", { ...event(i), project_id: packRun, event_id: `${packRun}-e${i}` }),
+      headers: (i % 2 ? { "x-seq": String(i) } : {}) as Record<string, string>,
+    }));
+    // The same keys as JSON (never packed): where kafkajs's own partitioner puts each key.
+    const plain = Array.from({ length: 7 }, (_, i) => ({
+      topic: TOPIC.enriched,
+      key: `${packRun}:user-${i}`,
+      ...encodeValue("json", "enriched_event", { ...event(1000 + i), project_id: packRun, event_id: `${packRun}-j${i}` }),
+    }));
+    const packed = await bus.produce(records);
+    const unpacked = await bus.produce(plain);
+    const partitionOfKey = new Map(plain.map((record, i) => [record.key, unpacked[i]!.partition]));
+    expect(packed.map((offset) => offset.partition)).toEqual(records.map((record) => partitionOfKey.get(record.key)));
+    const messages = new Set(packed.map((offset) => `${offset.partition}:${offset.offset}`));
+    expect(messages.size).toBeLessThanOrEqual(new Set(packed.map((offset) => offset.partition)).size);
+
+    const received: BusMessage[] = [];
+    const batchesOfOffset = new Map<string, Set<number>>();
+    let batches = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const subscription = await bus.subscribe({
+      groupId: `${packRun}-reader`,
+      topics: [TOPIC.enriched],
+      fromBeginning: true,
+      maxBatchSize: 7,
+      handleBatch: async ({ messages: batch }) => {
+        batches++;
+        for (const message of batch) {
+          const at = `${message.partition}:${message.offset}`;
+          batchesOfOffset.set(at, (batchesOfOffset.get(at) ?? new Set()).add(batches));
+          if (message.key?.startsWith(`${packRun}:`)) received.push(message);
+        }
+        if (received.length >= records.length + plain.length) done();
+      },
+    });
+    await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`read ${received.length}`)), 60_000))]);
+    await subscription.stop();
+
+    for (const offset of messages) expect(batchesOfOffset.get(offset)?.size).toBe(1);
+    const packedReceived = received.filter((message) => message.index !== undefined);
+    expect(packedReceived).toHaveLength(records.length);
+    const decoded = packedReceived.map((message) => ({ message, record: decodeForSink(message) }));
+    for (let user = 0; user < 7; user++) {
+      const mine = decoded.filter(({ message }) => message.key === `${packRun}:user-${user}`);
+      const ids = mine.map(({ record }) => (record.kind === "event" ? record.event.event_id : record.kind));
+      expect(ids).toEqual(records.flatMap((_, i) => (i % 7 === user ? [`${packRun}-e${i}`] : [])));
+      for (const { message, record } of mine) {
+        const i = Number((record.kind === "event" ? record.event.event_id : "").split("-e").pop());
+        expect(message.headers).toEqual(i % 2 ? { "x-seq": String(i) } : {});
+      }
+    }
+  }, 120_000);
+});

@@ -33,12 +33,16 @@ export interface ProducedOffset {
   partition: number;
   /** The offset of the record; as a string, since Kafka offsets are 64-bit. */
   offset: string;
+  /** Its place in its pack, when it went in one (Kafka, src/contracts/wire/pack.ts); the offset is the pack's. */
+  index?: number;
 }
 
 export interface BusMessage {
   topic: string;
   partition: number;
   offset: string;
+  /** The record's place in its pack (Kafka, src/contracts/wire/pack.ts): records of a pack share the pack's offset. */
+  index?: number;
   key: string | null;
   value: string;
   headers: Record<string, string>;
