@@ -222,9 +222,13 @@ class KafkaJsBus implements KafkaBus {
       open.delete(slot);
       outgoing[pack.index]!.message = { key: pack.items[0]!.key, value: encodePack(pack.items), headers: {}, partition: pack.partition };
     };
+    const partitionCounts = new Map<string, number>();
+    for (const record of records) {
+      if (this.packable(record) && !partitionCounts.has(record.topic)) partitionCounts.set(record.topic, await this.partitionCount(record.topic));
+    }
     for (const record of records) {
       if (typeof record.value !== "string") throw new TypeError(`Record for ${record.topic} has no string value`);
-      const partitions = this.packable(record) ? await this.partitionCount(record.topic) : 0;
+      const partitions = this.packable(record) ? partitionCounts.get(record.topic)! : 0;
       if (partitions === 0) {
         for (const slot of [...open.keys()]) if (slot.startsWith(`${record.topic}\u0000`)) close(slot);
         const value = record.bytes ? Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength) : record.value;

@@ -7,7 +7,7 @@ import { WIRE_SCHEMAS } from "./schemas";
 const text = fc.string({ maxLength: 30, unit: "binary" });
 const packedRecord: fc.Arbitrary<PackedRecord> = fc.record({
   key: fc.option(text, { nil: null }),
-  headers: fc.dictionary(text.filter((name) => name !== "__proto__"), text, { maxKeys: 3 }),
+  headers: fc.dictionary(fc.oneof(text, fc.constant("__proto__")), text, { maxKeys: 3 }),
   value: fc.uint8Array({ maxLength: 200 }),
 });
 
@@ -52,6 +52,16 @@ describe("packs of internal records", () => {
     expect(isAvroRecord(pack)).toBe(true); // framed like a record: JSON readers never mistake it for text
     const decoded = decodePack(pack);
     expect(decoded.ok && decodeAvro(decoded.records[0]!.value)).toMatchObject({ ok: true, kind: "action_result", record: { firing_id: "f1" } });
+  });
+
+  it("keep a header named __proto__ as an own entry", () => {
+    const headers = JSON.parse('{"__proto__":"x","a":"b"}') as Record<string, string>;
+    const decoded = decodePack(encodePack([{ key: "k", headers, value: Uint8Array.from([1]) }]));
+    expect(decoded.ok && Object.entries(decoded.records[0]!.headers)).toEqual([
+      ["__proto__", "x"],
+      ["a", "b"],
+    ]);
+    expect(decoded.ok && Object.getPrototypeOf(decoded.records[0]!.headers)).toBe(Object.prototype);
   });
 
   it("use an id no record schema has", () => {

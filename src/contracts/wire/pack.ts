@@ -33,37 +33,44 @@ export function isPack(value: Uint8Array | null | undefined): value is Uint8Arra
 }
 
 export function encodePack(records: readonly PackedRecord[]): Buffer {
-  const parts: Array<Buffer | Uint8Array> = [];
-  let size = 0;
-  const push = (part: Buffer | Uint8Array) => {
-    parts.push(part);
-    size += part.byteLength;
-  };
-  const varint = (value: number) => push(uvarint(value));
-  const text = (value: string) => {
-    const bytes = Buffer.from(value, "utf8");
-    varint(bytes.length);
-    push(bytes);
-  };
-  push(Buffer.from([WIRE_MAGIC, PACK_SCHEMA_ID]));
-  varint(records.length);
+  // Sized first, then written into one buffer: no allocation per record (this runs once per event).
+  let size = 2 + varintLength(records.length);
   for (const { key, headers, value } of records) {
-    if (key === null) varint(0);
-    else {
-      const bytes = Buffer.from(key, "utf8");
-      varint(bytes.length + 1);
-      push(bytes);
+    const keyBytes = key === null ? 0 : Buffer.byteLength(key);
+    size += varintLength(key === null ? 0 : keyBytes + 1) + keyBytes;
+    const names = Object.keys(headers);
+    for (const name of names) {
+      const nameBytes = Buffer.byteLength(name);
+      const valueBytes = Buffer.byteLength(headers[name]!);
+      size += varintLength(nameBytes) + nameBytes + varintLength(valueBytes) + valueBytes;
     }
-    const entries = Object.entries(headers);
-    varint(entries.length);
-    for (const [name, headerValue] of entries) {
-      text(name);
-      text(headerValue);
-    }
-    varint(value.byteLength);
-    push(value);
+    size += varintLength(names.length) + varintLength(value.byteLength) + value.byteLength;
   }
-  return Buffer.concat(parts, size);
+  const buffer = Buffer.allocUnsafe(size);
+  buffer[0] = WIRE_MAGIC;
+  buffer[1] = PACK_SCHEMA_ID;
+  let at = writeVarint(buffer, 2, records.length);
+  const writeText = (text: string) => {
+    at = writeVarint(buffer, at, Buffer.byteLength(text));
+    at += buffer.write(text, at, "utf8");
+  };
+  for (const { key, headers, value } of records) {
+    if (key === null) at = writeVarint(buffer, at, 0);
+    else {
+      at = writeVarint(buffer, at, Buffer.byteLength(key) + 1);
+      at += buffer.write(key, at, "utf8");
+    }
+    const names = Object.keys(headers);
+    at = writeVarint(buffer, at, names.length);
+    for (const name of names) {
+      writeText(name);
+      writeText(headers[name]!);
+    }
+    at = writeVarint(buffer, at, value.byteLength);
+    buffer.set(value, at);
+    at += value.byteLength;
+  }
+  return buffer;
 }
 
 /**
@@ -89,22 +96,28 @@ export function decodePack(bytes: Uint8Array): { ok: true; records: PackedRecord
     at += length;
     return buffer.subarray(at - length, at);
   };
+  const text = (length: number): string => {
+    if (length > buffer.length - at) throw new RangeError("a length runs past the end");
+    at += length;
+    return buffer.toString("utf8", at - length, at);
+  };
   try {
     const count = varint();
     // Every record takes at least three bytes, so a count the bytes cannot hold is refused before any work.
     if (count > (buffer.length - at) / 3) throw new RangeError("more records than bytes");
-    const records: PackedRecord[] = [];
+    const records: PackedRecord[] = new Array<PackedRecord>(count);
     for (let i = 0; i < count; i++) {
       const keyLength = varint();
-      const key = keyLength === 0 ? null : take(keyLength - 1).toString("utf8");
-      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+      const key = keyLength === 0 ? null : text(keyLength - 1);
       const headerCount = varint();
       if (headerCount > (buffer.length - at) / 2) throw new RangeError("more headers than bytes");
+      const headers: Record<string, string> = {};
       for (let h = 0; h < headerCount; h++) {
-        const name = take(varint()).toString("utf8");
-        headers[name] = take(varint()).toString("utf8");
+        const name = text(varint());
+        // defineProperty: a header named __proto__ is an own entry like any other, never a prototype.
+        Object.defineProperty(headers, name, { value: text(varint()), enumerable: true, writable: true, configurable: true });
       }
-      records.push({ key, headers: { ...headers }, value: take(varint()) });
+      records[i] = { key, headers, value: take(varint()) };
     }
     if (at !== buffer.length) throw new RangeError(`${buffer.length - at} bytes after the last record`);
     return { ok: true, records };
@@ -120,13 +133,18 @@ export const packOverhead = (record: { key?: string | null; headers?: Record<str
   return size;
 };
 
-function uvarint(value: number): Buffer {
-  const bytes: number[] = [];
+function varintLength(value: number): number {
+  let length = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++;
+  return length;
+}
+
+function writeVarint(buffer: Buffer, at: number, value: number): number {
   let rest = value;
   while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
+    buffer[at++] = (rest % 0x80) | 0x80;
     rest = Math.floor(rest / 0x80);
   }
-  bytes.push(rest);
-  return Buffer.from(bytes);
+  buffer[at++] = rest;
+  return at;
 }
