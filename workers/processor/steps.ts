@@ -3,7 +3,7 @@
  * turn the handled records into outputs and changed profile states. processor.ts runs them between
  * its loads and saves; the order of the outputs is the order of the records.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { rawRecordWireSchema, TOPIC, kafkaKeyOf, type InternalEvent, type JsonObject, type JsonValue, type ProfileRecord } from "../../src/core/events";
 import { evaluateEvent, type TriggerOutcome } from "../../src/core/processing";
 import { RESERVED_KEYS } from "../../src/core/storable";
@@ -42,7 +42,7 @@ export function applyProfileRecord(props: JsonObject, record: ProfileRecord): Js
 
 /** Derived from trigger and event, so re-evaluating a redelivered event yields the same firing. */
 export function firingIdOf(triggerId: string, eventId: string): string {
-  return `fir_${createHash("sha256").update(`${triggerId}\u0000${eventId}`).digest("base64url").slice(0, 22)}`;
+  return `fir_${hash("sha256", `${triggerId}\u0000${eventId}`, "base64url").slice(0, 22)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
