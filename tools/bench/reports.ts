@@ -18,7 +18,7 @@
  *
  * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates (and compacts) into that file
  * once and reuses it on later runs; BENCH_ONLY=<text>[|<text>…] runs only the cases whose name contains one of them;
- * BENCH_MEMORY (DuckDB memory_limit, default 5GB).
+ * BENCH_MEMORY (DuckDB memory_limit, default 5GB); BENCH_RUNS (timed runs per figure at least, default 5).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -40,7 +40,8 @@ import { peakRss, tenantSection, type TenantTimes } from "./tenants";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const PROFILES = 100_000;
 const DAYS = 35;
-const RUNS = 5;
+/** Timed runs per figure at least (BENCH_RUNS), each alternating with its hand-written SQL. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PROJECT = "proj_bench";
 /** The tenant holding 1 % of the rows: every hundredth event. */
 const SMALL = "proj_small";
