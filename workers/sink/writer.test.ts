@@ -2,6 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TOPIC } from "../../src/core/events";
 import type { EnrichedEvent, Firing, ProfileChange } from "../../src/core/pipeline";
+import { decodeAvro, encodeAvro } from "../../src/contracts/wire/codec";
 import type { BusMessage } from "../bus/types";
 import { ANALYTICS_DDL } from "./schema";
 import { SinkWriter } from "./writer";
@@ -123,6 +124,54 @@ describe("SinkWriter", () => {
     ).toEqual([
       { firing_id: "fir_1", event_ms: 1_700_000_000_500, fired_ms: 1_700_000_000_500 },
       { firing_id: "fir_2", event_ms: 1_699_000_000_000, fired_ms: 1_700_000_000_500 },
+    ]);
+  });
+
+  it("stores an Avro record's JSON text as stringifying its parsed fields did, and the same instants", async () => {
+    // JSON.parse makes an own `__proto__` key; lone surrogates stay escaped; big numbers keep their spelling.
+    const tricky = JSON.parse(
+      '{"__proto__":{"x":1},"big":12345678901234567890,"tiny":5e-324,"neg":-0,"lone":"\\udc00a\\ud800","2":"integer key","nested":[{"__proto__":null}]}',
+    ) as EnrichedEvent["props"];
+    const wild = event("e\ud800", {
+      props: tricky,
+      ctx: { user_agent: "x\udfff", country: "FR" },
+      profile_props: tricky,
+      violations: [{ type: "unplanned_event", message: "\ud83d" }],
+      cts: -1_234_567,
+      sts: 1_700_000_000_999,
+    });
+    const quiet = event("e2", { violations: [], props: {}, profile_props: {} });
+    const trickyFiring = { kind: "firing" as const, ...firing, firing_id: "fir_\ud800", actions: JSON.parse('[{"type":"webhook","url":"x","__proto__":{"y":2}}]') };
+    const avro = (topic: string, bytes: Buffer): BusMessage => ({ ...message(topic, ""), value: "", bytes });
+    const records = [avro(TOPIC.enriched, encodeAvro("enriched_event", wild)), avro(TOPIC.enriched, encodeAvro("enriched_event", quiet))];
+    const firingBytes = encodeAvro("firing", trickyFiring);
+    await writer.write([...records, avro(TOPIC.triggered, firingBytes)]);
+
+    // What the sink stored before it kept the text: JSON.stringify of what decodeAvro parsed.
+    const before = records.map((record) => {
+      const decoded = decodeAvro(record.bytes!);
+      if (!decoded.ok || decoded.kind !== "enriched_event") throw new Error("does not decode");
+      const { props, ctx, profile_props, violations } = decoded.record;
+      return {
+        props: JSON.stringify(props),
+        ctx: JSON.stringify(ctx),
+        profile_props: JSON.stringify(profile_props),
+        violations: violations && violations.length > 0 ? JSON.stringify(violations) : null,
+      };
+    });
+    const stored = await rows(
+      "SELECT props::VARCHAR AS props, ctx::VARCHAR AS ctx, profile_props::VARCHAR AS profile_props, violations::VARCHAR AS violations FROM events ORDER BY ts",
+    );
+    expect(stored).toEqual(before);
+    expect(stored[0]!.props).toContain('"__proto__":{"x":1}');
+    expect(stored[0]!.props).toContain("\\udc00a\\ud800");
+    expect(await rows("SELECT epoch_us(ts)::VARCHAR AS ts, epoch_us(received_at)::VARCHAR AS received FROM events ORDER BY ts")).toEqual([
+      { ts: "-1234567000", received: "1700000000999000" },
+      { ts: "1700000000000000", received: "1700000000500000" },
+    ]);
+    const decodedFiring = decodeAvro(firingBytes);
+    expect(await rows("SELECT actions::VARCHAR AS actions FROM trigger_logs")).toEqual([
+      { actions: JSON.stringify(decodedFiring.ok && decodedFiring.kind === "firing" && decodedFiring.record.actions) },
     ]);
   });
 

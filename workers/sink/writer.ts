@@ -1,11 +1,21 @@
-import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from "@duckdb/node-api";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { TOPIC, VIOLATION_TYPES, type JsonValue } from "../../src/core/events";
 import type { PersonMerge } from "../../src/core/identity";
 import { enrichedRecordSchema, type EnrichedEvent, type Firing, type ProfileChange } from "../../src/core/pipeline";
 import { triggeredRecordSchema, type ActionResultRecord } from "../../src/contracts/records";
-import { decodeAvro, isAvroRecord, TOPIC_OF_KIND } from "../../src/contracts/wire/codec";
+import {
+  decodeAvro,
+  decodeAvroText,
+  isAvroRecord,
+  TOPIC_OF_KIND,
+  type EnrichedEventText,
+  type FiringRecordText,
+  type ProfileChangeText,
+  type WireDecoded,
+  type WireTextDecoded,
+} from "../../src/contracts/wire/codec";
 import type { BusMessage, ProduceRecord } from "../bus/types";
 import { consumerDeadLetter, DEAD_LETTER_ID_HEADER, POISON_STAGES, type PoisonReason } from "../poison";
 import { applyPersonMerges } from "./identity";
@@ -103,7 +113,19 @@ export interface SinkWriteResult {
   undecodable: ProduceRecord[];
 }
 
+/** An instant as a query parameter. */
 const timestamp = (ms: number) => new DuckDBTimestampTZValue(BigInt(Math.trunc(ms)) * 1000n);
+/**
+ * An instant for an appender's TIMESTAMPTZ column. appendTimestamp stores the same microseconds
+ * (whatever the session's TimeZone) straight from the object, where appendTimestampTZ creates a
+ * native value with a GC finalizer per cell: a fifth of the sink's CPU before.
+ */
+const instant = (ms: number) => new DuckDBTimestampValue(BigInt(Math.trunc(ms)) * 1000n);
+
+/** The rows of the JSON columns are the JSON text: Avro carries it as such (decodeAvroText), JSON records are stringified once. */
+type EventRow = EnrichedEventText;
+type FiringRow = Omit<FiringRecordText, "kind" | "event">;
+type ProfileChangeRow = ProfileChangeText;
 
 /** The rows of one write headed for a direct table, first delivery wins within the batch. */
 class DirectRows<T> {
@@ -131,9 +153,12 @@ class DirectRows<T> {
     for (const { row } of this.rows.values()) this.appendOne(appender, row);
   }
 
-  /** DuckDB stores a lone surrogate as U+FFFD, so keys are compared in that form. */
+  /**
+   * DuckDB stores a lone surrogate as U+FFFD, so keys are compared in that form. Both parts are then
+   * well-formed, so a lone surrogate between them separates them unambiguously.
+   */
   static key(projectId: unknown, id: unknown): string {
-    return JSON.stringify([wellFormed(String(projectId)), wellFormed(String(id))]);
+    return `${wellFormed(String(projectId))}\uD800${wellFormed(String(id))}`;
   }
 }
 
@@ -218,13 +243,13 @@ export class SinkWriter {
     const connection = await this.open();
     const result: SinkWriteResult = { events: 0, profileChanges: 0, firings: 0, deadLetters: 0, undecodable: [] };
     const staged = new Set<Stage>();
-    const events = new DirectRows<EnrichedEvent>("events", (appender, event) => this.appendEvent(appender, event));
-    const firings = new DirectRows<Firing>("trigger_logs", (appender, firing) => this.appendFiring(appender, firing));
+    const events = new DirectRows<EventRow>("events", appendEvent);
+    const firings = new DirectRows<FiringRow>("trigger_logs", appendFiring);
     const merges: PersonMerge[] = [];
     const stopTimer = this.writeLatency?.startTimer();
 
     for (const message of messages) {
-      const decoded = decodeForSink(message);
+      const decoded = decodeRowForSink(message);
       if (decoded.kind === "undecodable") {
         result.undecodable.push(decoded.letter);
         continue;
@@ -259,7 +284,7 @@ export class SinkWriter {
             decoded.result.action_type,
             decoded.result.status,
             decoded.result.detail,
-            timestamp(decoded.result.at),
+            instant(decoded.result.at),
           ]);
           staged.add("action_results");
           break;
@@ -270,7 +295,7 @@ export class SinkWriter {
             decoded.letter.project_id,
             // A consumer's letter is keyed by the record it stands for, so finding the poison again adds nothing.
             message.headers[DEAD_LETTER_ID_HEADER] ?? `${message.topic}:${message.partition}:${message.offset}`,
-            timestamp(decoded.letter.received_at),
+            instant(decoded.letter.received_at),
             decoded.letter.reason,
             JSON.stringify(decoded.letter.violations),
             JSON.stringify(decoded.letter.payload),
@@ -334,55 +359,19 @@ export class SinkWriter {
     return result;
   }
 
-  private appendEvent(appender: DuckDBAppender, event: EnrichedEvent): void {
-    appendRow(appender, [
-      event.project_id,
-      event.event_id,
-      event.event_name,
-      event.profile_id,
-      timestamp(event.cts),
-      timestamp(event.sts),
-      JSON.stringify(event.props),
-      JSON.stringify(event.ctx),
-      JSON.stringify(event.profile_props),
-      event.browser,
-      event.os,
-      event.device_type,
-      event.violations && event.violations.length > 0 ? JSON.stringify(event.violations) : null,
-    ]);
-  }
-
-  private appendProfileChange(appender: DuckDBAppender, change: ProfileChange): void {
+  private appendProfileChange(appender: DuckDBAppender, change: ProfileChangeRow): void {
     appendRow(appender, [
       change.project_id,
       change.profile_id,
       change.change_id,
-      timestamp(change.changed_at),
-      JSON.stringify(change.set),
-      JSON.stringify(change.set_once),
+      instant(change.changed_at),
+      change.set,
+      change.set_once,
       JSON.stringify(change.unset),
-      JSON.stringify(change.props),
-      timestamp(change.created_at),
-      timestamp(change.updated_at),
+      change.props,
+      instant(change.created_at),
+      instant(change.updated_at),
       BigInt(this.seq),
-    ]);
-  }
-
-  private appendFiring(appender: DuckDBAppender, firing: Firing): void {
-    appendRow(appender, [
-      firing.project_id,
-      firing.firing_id,
-      firing.trigger_id,
-      firing.trigger_version,
-      firing.trigger_name,
-      firing.event_id,
-      firing.event_name,
-      firing.profile_id,
-      timestamp(firing.fired_at),
-      firing.result,
-      firing.error,
-      JSON.stringify(firing.actions),
-      timestamp(firing.event_ts ?? firing.fired_at),
     ]);
   }
 
@@ -394,8 +383,51 @@ export class SinkWriter {
   }
 }
 
+// Events and firings, the bulk of the rows, are appended cell by cell without appendRow's array.
+function appendEvent(appender: DuckDBAppender, event: EventRow): void {
+  appender.appendVarchar(event.project_id);
+  appender.appendVarchar(event.event_id);
+  appender.appendVarchar(event.event_name);
+  appendVarcharOrNull(appender, event.profile_id);
+  appender.appendTimestamp(instant(event.cts));
+  appender.appendTimestamp(instant(event.sts));
+  appender.appendVarchar(event.props);
+  appender.appendVarchar(event.ctx);
+  appender.appendVarchar(event.profile_props);
+  appendVarcharOrNull(appender, event.browser);
+  appendVarcharOrNull(appender, event.os);
+  appendVarcharOrNull(appender, event.device_type);
+  appendVarcharOrNull(appender, event.violations === undefined || event.violations === NO_VIOLATIONS ? null : event.violations);
+  appender.endRow();
+}
+
+function appendFiring(appender: DuckDBAppender, firing: FiringRow): void {
+  appender.appendVarchar(firing.project_id);
+  appender.appendVarchar(firing.firing_id);
+  appender.appendVarchar(firing.trigger_id);
+  appender.appendInteger(firing.trigger_version);
+  appender.appendVarchar(firing.trigger_name);
+  appender.appendVarchar(firing.event_id);
+  appender.appendVarchar(firing.event_name);
+  appendVarcharOrNull(appender, firing.profile_id);
+  appender.appendTimestamp(instant(firing.fired_at));
+  appender.appendVarchar(firing.result);
+  appendVarcharOrNull(appender, firing.error);
+  appender.appendVarchar(firing.actions);
+  appender.appendTimestamp(instant(firing.event_ts ?? firing.fired_at));
+  appender.endRow();
+}
+
+function appendVarcharOrNull(appender: DuckDBAppender, text: string | null): void {
+  if (text === null) appender.appendNull();
+  else appender.appendVarchar(text);
+}
+
+/** An event without violations stores NULL, not an empty list. */
+const NO_VIOLATIONS = "[]";
+
 /** The hourly counts of the events a write appends (after de-duplication), for event_counts. */
-function countEvents(events: DirectRows<EnrichedEvent>): HourlyCounts {
+function countEvents(events: DirectRows<EventRow>): HourlyCounts {
   const counts = new HourlyCounts();
   for (const { row } of events.rows.values()) counts.add(row.project_id, row.event_name, row.cts);
   return counts;
@@ -403,7 +435,7 @@ function countEvents(events: DirectRows<EnrichedEvent>): HourlyCounts {
 
 const wellFormed = (text: string): string => (text as string & { toWellFormed(): string }).toWellFormed();
 
-type Cell = string | number | bigint | null | DuckDBTimestampTZValue;
+type Cell = string | number | bigint | null | DuckDBTimestampValue;
 
 function appendRow(appender: DuckDBAppender, cells: Cell[]): void {
   for (const cell of cells) {
@@ -411,23 +443,42 @@ function appendRow(appender: DuckDBAppender, cells: Cell[]): void {
     else if (typeof cell === "string") appender.appendVarchar(cell);
     else if (typeof cell === "number") appender.appendInteger(cell);
     else if (typeof cell === "bigint") appender.appendBigInt(cell);
-    else appender.appendTimestampTZ(cell);
+    else appender.appendTimestamp(cell);
   }
   appender.endRow();
 }
 
-type SinkRecord =
-  | { kind: "event"; event: EnrichedEvent }
-  | { kind: "profile"; change: ProfileChange }
+type Decoded<Event, Change, TheFiring> =
+  | { kind: "event"; event: Event }
+  | { kind: "profile"; change: Change }
   | { kind: "merge"; merge: PersonMerge }
-  | { kind: "firing"; firing: Firing }
+  | { kind: "firing"; firing: TheFiring }
   | { kind: "action_result"; result: ActionResultRecord }
   | { kind: "alert_firing" }
   | { kind: "dead_letter"; letter: z.infer<typeof deadLetterSchema>; source: string }
   | { kind: "undecodable"; letter: ProduceRecord };
+type SinkRecord = Decoded<EnrichedEvent, ProfileChange, Firing>;
+/** A record as the writer appends it: its JSON columns as JSON text. */
+type SinkRow = Decoded<EventRow, ProfileChangeRow, FiringRow>;
+
+/** decodeForSink, with the JSON columns as text: Avro's as it travels, JSON records' stringified from zod's copy as always. */
+function decodeRowForSink(message: BusMessage): SinkRow {
+  if (isAvroRecord(message.bytes)) return avroForSink(message, decodeAvroText(message.bytes)) as SinkRow;
+  const decoded = decodeForSink(message);
+  switch (decoded.kind) {
+    case "event":
+      return { kind: "event", event: eventRow(decoded.event) };
+    case "profile":
+      return { kind: "profile", change: profileChangeRow(decoded.change) };
+    case "firing":
+      return { kind: "firing", firing: firingRow(decoded.firing) };
+    default:
+      return decoded;
+  }
+}
 
 export function decodeForSink(message: BusMessage): SinkRecord {
-  if (isAvroRecord(message.bytes)) return avroForSink(message, message.bytes);
+  if (isAvroRecord(message.bytes)) return avroForSink(message, decodeAvro(message.bytes)) as SinkRecord;
   let payload: unknown;
   try {
     payload = JSON.parse(message.value);
@@ -470,22 +521,44 @@ export function decodeForSink(message: BusMessage): SinkRecord {
 }
 
 /** An Avro record of an internal topic (src/contracts/wire): the worker wrote it, and its schema fixed its shape, so no zod. */
-function avroForSink(message: BusMessage, bytes: Uint8Array): SinkRecord {
-  const decoded = decodeAvro(bytes);
+function avroForSink(message: BusMessage, decoded: WireDecoded | WireTextDecoded): SinkRecord | SinkRow {
   if (!decoded.ok) return undecodable(message, decoded.error, "invalid");
   if (TOPIC_OF_KIND[decoded.kind] !== message.topic) return undecodable(message, `a ${decoded.kind} record does not belong on this topic`, "invalid");
+  // Either decoding: the caller says which of its two shapes the records have.
+  const record = decoded.record as never;
   switch (decoded.kind) {
     case "enriched_event":
-      return { kind: "event", event: decoded.record };
+      return { kind: "event", event: record };
     case "profile_change":
-      return { kind: "profile", change: decoded.record };
+      return { kind: "profile", change: record };
     case "person_merge":
-      return { kind: "merge", merge: decoded.record };
+      return { kind: "merge", merge: record };
     case "firing":
-      return { kind: "firing", firing: decoded.record };
+      return { kind: "firing", firing: record };
     case "action_result":
-      return { kind: "action_result", result: decoded.record };
+      return { kind: "action_result", result: record };
   }
+}
+
+// A JSON record's JSON columns, stringified once from zod's copy as they always were.
+const eventRow = (event: EnrichedEvent): EventRow => ({
+  ...event,
+  props: JSON.stringify(event.props),
+  ctx: JSON.stringify(event.ctx),
+  profile_props: JSON.stringify(event.profile_props),
+  violations: event.violations === undefined ? undefined : JSON.stringify(event.violations),
+});
+
+const profileChangeRow = (change: ProfileChange): ProfileChangeRow => ({
+  ...change,
+  set: JSON.stringify(change.set),
+  set_once: JSON.stringify(change.set_once),
+  props: JSON.stringify(change.props),
+});
+
+function firingRow(firing: Firing): FiringRow {
+  const { event: _event, actions, ...rest } = firing;
+  return { ...rest, actions: JSON.stringify(actions) };
 }
 
 function describeIssue(error: z.ZodError): string {

@@ -64,13 +64,22 @@ interface KindRecord {
 /** A decoded Avro record with its kind. */
 export type WireRecord = { [K in WireRecordKind]: { kind: K; record: KindRecord[K] } }[WireRecordKind];
 
-const readerTypes = new Map<WireRecordKind, Type>();
+/**
+ * How a reader gets the `json` fields: parsed (JsonText), or as the text the writer's JSON.stringify
+ * made, for a reader that stores the text anyway (the sink) and would only stringify it again.
+ */
+type JsonFields = "parsed" | "text";
+
+// Without the logical type a `json` field reads as its underlying string, untouched.
+const OPTIONS_OF: Record<JsonFields, () => { logicalTypes?: Record<string, typeof JsonText> }> = { parsed: typeOptions, text: () => ({}) };
+
+const readerTypes: Record<JsonFields, Map<WireRecordKind, Type>> = { parsed: new Map(), text: new Map() };
 /** The newest version of a kind: what it is written with and read into. */
-function currentType(kind: WireRecordKind): Type {
-  let type = readerTypes.get(kind);
+function currentType(kind: WireRecordKind, fields: JsonFields = "parsed"): Type {
+  let type = readerTypes[fields].get(kind);
   if (!type) {
-    type = avro.Type.forSchema(WIRE_SCHEMAS[CURRENT_SCHEMA_ID[kind]]!.schema as Schema, typeOptions());
-    readerTypes.set(kind, type);
+    type = avro.Type.forSchema(WIRE_SCHEMAS[CURRENT_SCHEMA_ID[kind]]!.schema as Schema, OPTIONS_OF[fields]());
+    readerTypes[fields].set(kind, type);
   }
   return type;
 }
@@ -81,21 +90,21 @@ interface Reader {
   /** Set when the writer's version is older than the reader's. */
   resolver?: ReturnType<Type["createResolver"]>;
 }
-const readers = new Map<number, Reader | null>();
+const readers: Record<JsonFields, Map<number, Reader | null>> = { parsed: new Map(), text: new Map() };
 
-function readerFor(id: number): Reader | null {
-  let reader = readers.get(id);
+function readerFor(id: number, fields: JsonFields): Reader | null {
+  let reader = readers[fields].get(id);
   if (reader !== undefined) return reader;
   const written = WIRE_SCHEMAS[id];
   if (!written) reader = null;
   else {
-    const type = currentType(written.kind);
+    const type = currentType(written.kind, fields);
     reader =
       CURRENT_SCHEMA_ID[written.kind] === id
         ? { kind: written.kind, type }
-        : { kind: written.kind, type, resolver: type.createResolver(avro.Type.forSchema(written.schema as Schema, typeOptions())) };
+        : { kind: written.kind, type, resolver: type.createResolver(avro.Type.forSchema(written.schema as Schema, OPTIONS_OF[fields]())) };
   }
-  readers.set(id, reader);
+  readers[fields].set(id, reader);
   return reader;
 }
 
@@ -128,8 +137,36 @@ export type WireDecoded = ({ ok: true } & WireRecord) | { ok: false; error: stri
 
 /** Reads an Avro record (whose first byte is WIRE_MAGIC) into its kind's newest version. */
 export function decodeAvro(bytes: Uint8Array): WireDecoded {
+  return decodeWith(bytes, "parsed") as WireDecoded;
+}
+
+/** A record with its `json` fields left as JSON text. */
+type WithText<T, K extends keyof T> = Omit<T, K> & { [P in K]: undefined extends T[P] ? string | undefined : string };
+export type EnrichedEventText = WithText<EnrichedEvent, "props" | "ctx" | "profile_props" | "violations">;
+export type ProfileChangeText = WithText<ProfileChange, "set" | "set_once" | "props">;
+export type FiringRecordText = Omit<WithText<FiringRecord, "actions">, "event"> & { event?: EnrichedEventText };
+
+interface KindTextRecord {
+  enriched_event: EnrichedEventText;
+  profile_change: ProfileChangeText;
+  person_merge: PersonMerge;
+  firing: FiringRecordText;
+  action_result: ActionResultRecord;
+}
+export type WireTextRecord = { [K in WireRecordKind]: { kind: K; record: KindTextRecord[K] } }[WireRecordKind];
+export type WireTextDecoded = ({ ok: true } & WireTextRecord) | { ok: false; error: string };
+
+/**
+ * decodeAvro, but the `json` fields stay the JSON text their writer made (JsonText's JSON.stringify),
+ * which is exactly what JSON.stringify of decodeAvro's parsed value gives back: no parse, no stringify.
+ */
+export function decodeAvroText(bytes: Uint8Array): WireTextDecoded {
+  return decodeWith(bytes, "text") as WireTextDecoded;
+}
+
+function decodeWith(bytes: Uint8Array, fields: JsonFields): { ok: true; kind: WireRecordKind; record: unknown } | { ok: false; error: string } {
   if (!isAvroRecord(bytes)) return { ok: false, error: "not an Avro record" };
-  const reader = readerFor(bytes[1]!);
+  const reader = readerFor(bytes[1]!, fields);
   if (!reader) return { ok: false, error: `unknown Avro schema id ${bytes[1]}` };
   const body = Buffer.from(bytes.buffer, bytes.byteOffset + 2, bytes.byteLength - 2);
   let record: Record<string, unknown>;
@@ -145,7 +182,7 @@ export function decodeAvro(bytes: Uint8Array): WireDecoded {
     if (record.event === null) record.event = undefined;
     else absentEventFields(record.event as Record<string, unknown>);
   }
-  return { ok: true, kind: reader.kind, record } as WireDecoded;
+  return { ok: true, kind: reader.kind, record };
 }
 
 function absentEventFields(event: Record<string, unknown>): void {
