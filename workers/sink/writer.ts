@@ -122,10 +122,14 @@ const timestamp = (ms: number) => new DuckDBTimestampTZValue(BigInt(Math.trunc(m
  */
 const instant = (ms: number) => new DuckDBTimestampValue(BigInt(Math.trunc(ms)) * 1000n);
 
-/** The rows of the JSON columns are the JSON text: Avro carries it as such (decodeAvroText), JSON records are stringified once. */
-type EventRow = EnrichedEventText;
-type FiringRow = Omit<FiringRecordText, "kind" | "event">;
-type ProfileChangeRow = ProfileChangeText;
+/**
+ * A row's JSON columns: the JSON text an Avro record carries (decodeAvroText), or a JSON record's
+ * values, stringified when appended. Those values are objects and arrays, never strings.
+ */
+type EventRow = EnrichedEventText | EnrichedEvent;
+type FiringRow = Omit<FiringRecordText, "kind" | "event"> | Firing;
+type ProfileChangeRow = ProfileChangeText | ProfileChange;
+const jsonText = (value: string | JsonValue): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** The rows of one write headed for a direct table, first delivery wins within the batch. */
 class DirectRows<T> {
@@ -365,10 +369,10 @@ export class SinkWriter {
       change.profile_id,
       change.change_id,
       instant(change.changed_at),
-      change.set,
-      change.set_once,
+      jsonText(change.set),
+      jsonText(change.set_once),
       JSON.stringify(change.unset),
-      change.props,
+      jsonText(change.props),
       instant(change.created_at),
       instant(change.updated_at),
       BigInt(this.seq),
@@ -391,13 +395,13 @@ function appendEvent(appender: DuckDBAppender, event: EventRow): void {
   appendVarcharOrNull(appender, event.profile_id);
   appender.appendTimestamp(instant(event.cts));
   appender.appendTimestamp(instant(event.sts));
-  appender.appendVarchar(event.props);
-  appender.appendVarchar(event.ctx);
-  appender.appendVarchar(event.profile_props);
+  appender.appendVarchar(jsonText(event.props));
+  appender.appendVarchar(jsonText(event.ctx));
+  appender.appendVarchar(jsonText(event.profile_props));
   appendVarcharOrNull(appender, event.browser);
   appendVarcharOrNull(appender, event.os);
   appendVarcharOrNull(appender, event.device_type);
-  appendVarcharOrNull(appender, event.violations === undefined || event.violations === NO_VIOLATIONS ? null : event.violations);
+  appendVarcharOrNull(appender, violationsText(event.violations));
   appender.endRow();
 }
 
@@ -413,7 +417,7 @@ function appendFiring(appender: DuckDBAppender, firing: FiringRow): void {
   appender.appendTimestamp(instant(firing.fired_at));
   appender.appendVarchar(firing.result);
   appendVarcharOrNull(appender, firing.error);
-  appender.appendVarchar(firing.actions);
+  appender.appendVarchar(jsonText(firing.actions));
   appender.appendTimestamp(instant(firing.event_ts ?? firing.fired_at));
   appender.endRow();
 }
@@ -424,7 +428,11 @@ function appendVarcharOrNull(appender: DuckDBAppender, text: string | null): voi
 }
 
 /** An event without violations stores NULL, not an empty list. */
-const NO_VIOLATIONS = "[]";
+function violationsText(violations: EventRow["violations"]): string | null {
+  if (violations === undefined) return null;
+  if (typeof violations === "string") return violations === "[]" ? null : violations;
+  return violations.length > 0 ? JSON.stringify(violations) : null;
+}
 
 /** The hourly counts of the events a write appends (after de-duplication), for event_counts. */
 function countEvents(events: DirectRows<EventRow>): HourlyCounts {
@@ -461,20 +469,9 @@ type SinkRecord = Decoded<EnrichedEvent, ProfileChange, Firing>;
 /** A record as the writer appends it: its JSON columns as JSON text. */
 type SinkRow = Decoded<EventRow, ProfileChangeRow, FiringRow>;
 
-/** decodeForSink, with the JSON columns as text: Avro's as it travels, JSON records' stringified from zod's copy as always. */
+/** decodeForSink, but an Avro record's JSON columns stay the text it carries. */
 function decodeRowForSink(message: BusMessage): SinkRow {
-  if (isAvroRecord(message.bytes)) return avroForSink(message, decodeAvroText(message.bytes)) as SinkRow;
-  const decoded = decodeForSink(message);
-  switch (decoded.kind) {
-    case "event":
-      return { kind: "event", event: eventRow(decoded.event) };
-    case "profile":
-      return { kind: "profile", change: profileChangeRow(decoded.change) };
-    case "firing":
-      return { kind: "firing", firing: firingRow(decoded.firing) };
-    default:
-      return decoded;
-  }
+  return isAvroRecord(message.bytes) ? (avroForSink(message, decodeAvroText(message.bytes)) as SinkRow) : decodeForSink(message);
 }
 
 export function decodeForSink(message: BusMessage): SinkRecord {
@@ -538,27 +535,6 @@ function avroForSink(message: BusMessage, decoded: WireDecoded | WireTextDecoded
     case "action_result":
       return { kind: "action_result", result: record };
   }
-}
-
-// A JSON record's JSON columns, stringified once from zod's copy as they always were.
-const eventRow = (event: EnrichedEvent): EventRow => ({
-  ...event,
-  props: JSON.stringify(event.props),
-  ctx: JSON.stringify(event.ctx),
-  profile_props: JSON.stringify(event.profile_props),
-  violations: event.violations === undefined ? undefined : JSON.stringify(event.violations),
-});
-
-const profileChangeRow = (change: ProfileChange): ProfileChangeRow => ({
-  ...change,
-  set: JSON.stringify(change.set),
-  set_once: JSON.stringify(change.set_once),
-  props: JSON.stringify(change.props),
-});
-
-function firingRow(firing: Firing): FiringRow {
-  const { event: _event, actions, ...rest } = firing;
-  return { ...rest, actions: JSON.stringify(actions) };
 }
 
 function describeIssue(error: z.ZodError): string {
