@@ -269,7 +269,13 @@ export function consumerDeadLetter(args: {
     stage,
     error,
     payload_encoding: base64 ? "base64" : "utf8",
-    origin: { topic: message.topic, partition: message.partition, offset: message.offset, ...(message.index === undefined ? {} : { index: message.index }), key: message.key },
+    origin: {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      ...(message.index === undefined ? {} : { index: message.index }),
+      key: message.key,
+    },
   };
   // The records of a pack share its offset; their place in it tells their letters apart.
   const id = `${stage}:${message.topic}:${message.partition}:${message.offset}${message.index === undefined ? "" : `.${message.index}`}`;

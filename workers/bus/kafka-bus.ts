@@ -491,9 +491,17 @@ function toBusMessages(topic: string, partition: number, message: KafkaMessage):
   // Bytes that are not a pack stay one message: its consumer's decoding dead-letters them, exact.
   if (!unpacked.ok) return [toBusMessage(topic, partition, message)];
   const timestamp = Number(message.timestamp);
-  return unpacked.records.map(
-    (record, index): BusMessage => ({ topic, partition, offset: message.offset, index, key: record.key, value: "", headers: record.headers, timestamp, bytes: record.value }),
-  );
+  return unpacked.records.map((record, index): BusMessage => ({
+    topic,
+    partition,
+    offset: message.offset,
+    index,
+    key: record.key,
+    value: "",
+    headers: record.headers,
+    timestamp,
+    bytes: record.value,
+  }));
 }
 
 function toBusMessage(topic: string, partition: number, message: KafkaMessage): BusMessage {

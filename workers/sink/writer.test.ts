@@ -141,7 +141,12 @@ describe("SinkWriter", () => {
       sts: 1_700_000_000_999,
     });
     const quiet = event("e2", { violations: [], props: {}, profile_props: {} });
-    const trickyFiring = { kind: "firing" as const, ...firing, firing_id: "fir_\ud800", actions: JSON.parse('[{"type":"webhook","url":"x","__proto__":{"y":2}}]') };
+    const trickyFiring = {
+      kind: "firing" as const,
+      ...firing,
+      firing_id: "fir_\ud800",
+      actions: JSON.parse('[{"type":"webhook","url":"x","__proto__":{"y":2}}]'),
+    };
     const avro = (topic: string, bytes: Buffer): BusMessage => ({ ...message(topic, ""), value: "", bytes });
     const records = [avro(TOPIC.enriched, encodeAvro("enriched_event", wild)), avro(TOPIC.enriched, encodeAvro("enriched_event", quiet))];
     const firingBytes = encodeAvro("firing", trickyFiring);
