@@ -175,8 +175,9 @@ export interface Period {
 export function periodAt(instant: number, interval: Interval, timezone: string): Period {
   const wall = truncateWall(wallClock(instant, timezone), interval);
   const start = instantOfWallClock(wall, timezone);
-  // A period whose wall start was skipped by DST starts at the gap's end, which shows a later wall time.
-  const label = new Date(wallClock(start, timezone)).toISOString().slice(0, 16);
+  // Labelled by its wall start, as the report's bucket is, even when DST skipped that wall time (the
+  // period then starts at the gap's end: Lord Howe's 02:00 hour runs 02:30–03:00 on its spring day).
+  const label = new Date(wall).toISOString().slice(0, 16);
   return { start, end: instantOfWallClock(nextWall(wall, interval), timezone), label };
 }
 
