@@ -18,12 +18,20 @@
  *
  * Options: BENCH_EVENTS (default 10,000,000); BENCH_DB=<file> generates (and compacts) into that file
  * once and reuses it on later runs; BENCH_ONLY=<text>[|<text>…] runs only the cases whose name contains one of them;
- * BENCH_MEMORY (DuckDB memory_limit, default 5GB); BENCH_RUNS (timed runs per figure at least, default 5).
+ * BENCH_MEMORY (DuckDB memory_limit, default 5GB); BENCH_RUNS (timed runs per figure at least, default 5);
+ * BENCH_QUERY_TIMEOUT_MS (each report query's and hand query's time limit, default 120,000; the
+ * service's own default is untouched).
+ *
+ * A report or hand query that times out or fails is printed as a row with what stopped it (verdict
+ * MISSED) and the bench goes on; that side is not run again for the case. The exit code is 1 when
+ * any target was missed, failed rows included.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { TRPCError } from "@trpc/server";
+import pino from "pino";
 import { createLogger } from "../../src/platform/logger";
 import { compactEvents } from "../../workers/sink/compaction";
 import { rebuildEventCounts } from "../../workers/sink/rollups";
@@ -32,16 +40,18 @@ import { Registry } from "prom-client";
 import { ReportCache } from "../../workers/query/report-cache";
 import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
-import { QueryRunner } from "../../workers/query/runner";
+import { QueryRunner, QueryTimeoutError } from "../../workers/query/runner";
 import type { EventRow, FunnelResult, PathsResult, RetentionResult, SegmentResult, TrendResult } from "../../src/core/reports";
 import type { ResolvedCohort } from "../../src/core/cohorts";
-import { peakRss, tenantSection, type TenantTimes } from "./tenants";
+import { cell, failures, msOf, peakRss, tenantSection, type CaseTimes, type Median, type TenantTimes } from "./tenants";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const PROFILES = 100_000;
 const DAYS = 35;
 /** Timed runs per figure at least (BENCH_RUNS), each alternating with its hand-written SQL. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Each query's time limit, the service's and the hand-written one's alike (BENCH_QUERY_TIMEOUT_MS). */
+const TIMEOUT_MS = Number(process.env.BENCH_QUERY_TIMEOUT_MS ?? 120_000);
 const PROJECT = "proj_bench";
 /** The tenant holding 1 % of the rows: every hundredth event. */
 const SMALL = "proj_small";
@@ -67,27 +77,79 @@ export interface Case {
 /** Rounded so float summation order does not count as a difference. */
 const round = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
 
+/** What stopped a side (a query timed out or failed). */
+type Failure = Extract<Median, { failed: string }>;
+
+/**
+ * The message the service logged for its last internal error (it answers only "it has been
+ * logged"), so a failed row can say what went wrong.
+ */
+let lastLogged: string | undefined;
+const captureLog = pino(
+  { level: "error" },
+  {
+    write(line: string) {
+      const entry = JSON.parse(line) as { err?: { message?: string }; msg?: string };
+      lastLogged = entry.err?.message ?? entry.msg;
+    },
+  },
+);
+
+const inSeconds = (ms: number) => (ms < 1000 ? `${ms} ms` : ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/** The service's timeout arrives as a TIMEOUT TRPCError, the hand query's as QueryTimeoutError; anything else is an error. */
+function describe(error: unknown): Failure {
+  if (error instanceof QueryTimeoutError || (error instanceof TRPCError && error.code === "TIMEOUT")) {
+    return { failed: "timeout", detail: `timeout after ${inSeconds(TIMEOUT_MS)}` };
+  }
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TRPCError && error.code === "INTERNAL_SERVER_ERROR" && lastLogged) message = lastLogged;
+  lastLogged = undefined;
+  // DuckDB's messages run to several lines (with the query); the first says what happened.
+  const first = message.split("\n")[0]!.trim();
+  return { failed: "error", detail: `error: ${first.length > 100 ? `${first.slice(0, 99)}…` : first}` };
+}
+
+/** One side of a comparison: its timed runs so far, or what stopped it (it is not run again). */
+export interface Side {
+  work: () => Promise<unknown>;
+  times: number[];
+  failed?: Failure;
+}
+
+const side = (work: () => Promise<unknown>, failed?: Failure): Side => ({ work, times: [], ...(failed ? { failed } : {}) });
+
+/** Runs the side once unless it has failed; answers the time it took, or undefined when it failed (now or before). */
+async function runOnce(entry: Side): Promise<number | undefined> {
+  if (entry.failed) return undefined;
+  const started = performance.now();
+  try {
+    await entry.work();
+  } catch (error) {
+    entry.failed = describe(error);
+    return undefined;
+  }
+  return performance.now() - started;
+}
+
+const medianOf = (entry: Side): Median => entry.failed ?? { ms: entry.times.sort((a, b) => a - b)[Math.floor(entry.times.length / 2)]! };
+
 /**
  * Median latency of each side. Runs alternate (service, hand, service, …) so a burst of load from
  * elsewhere on the machine hits both sides alike; quick reports get more runs (at least RUNS, and
- * about two seconds' worth, up to 25) because their medians are the most easily disturbed.
+ * about two seconds' worth, up to 25) because their medians are the most easily disturbed. A side
+ * that fails or times out stops there and the other goes on alone.
  */
-export async function medians(service: () => Promise<unknown>, hand: () => Promise<unknown>, minRuns = RUNS): Promise<{ serviceMs: number; handMs: number }> {
-  const time = async (work: () => Promise<unknown>) => {
-    const started = performance.now();
-    await work();
-    return performance.now() - started;
-  };
-  const warmUp = Math.max(await time(service), await time(hand), 1);
-  const runs = Math.min(25, Math.max(minRuns, Math.ceil(2000 / warmUp)));
-  const serviceTimes: number[] = [];
-  const handTimes: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    serviceTimes.push(await time(service));
-    handTimes.push(await time(hand));
+export async function medians(service: Side, hand: Side, minRuns = RUNS): Promise<{ service: Median; hand: Median }> {
+  const warmUps = [await runOnce(service), await runOnce(hand)].filter((ms) => ms !== undefined);
+  const runs = Math.min(25, Math.max(minRuns, Math.ceil(2000 / Math.max(...warmUps, 1))));
+  for (let run = 0; run < runs && !(service.failed && hand.failed); run++) {
+    for (const entry of [service, hand]) {
+      const ms = await runOnce(entry);
+      if (ms !== undefined) entry.times.push(ms);
+    }
   }
-  const median = (times: number[]) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-  return { serviceMs: median(serviceTimes), handMs: median(handTimes) };
+  return { service: medianOf(service), hand: medianOf(hand) };
 }
 
 async function generate(connection: DuckDBConnection): Promise<void> {
@@ -136,13 +198,22 @@ async function main() {
     await connection.run(
       `INSERT OR IGNORE INTO cohort_members SELECT p, '${TENTH.id}', 'u' || i, now() FROM (VALUES ('${PROJECT}'), ('${SMALL}')) v(p), range(0, ${PROFILES}, 10) t(i)`,
     );
-    const runner = new QueryRunner(duckdb, { timeoutMs: 120_000, maxRows: 100_000 });
-    const service = createQueryCaller({ runner, log: createLogger("bench", "silent") });
+    const runner = new QueryRunner(duckdb, { timeoutMs: TIMEOUT_MS, maxRows: 100_000 });
+    const service = createQueryCaller({ runner, log: captureLog });
+    // Interrupted at the same limit as the service's queries, so a slow baseline cannot hold the bench up either.
     const hand = async (sql: string): Promise<Row[]> => {
       const c = await duckdb.connect();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        c.interrupt();
+      }, TIMEOUT_MS);
       try {
         return (await c.streamAndReadUntil(sql, 100_001)).getRowObjectsJS() as Row[];
+      } catch (error) {
+        throw timedOut ? new QueryTimeoutError(TIMEOUT_MS) : error;
       } finally {
+        clearTimeout(timer);
         c.closeSync();
       }
     };
@@ -340,24 +411,52 @@ async function main() {
     // BENCH_ONLY=funnel runs just the cases whose name contains that text ("trend|funnel": either).
     const only = process.env.BENCH_ONLY?.split("|");
     const selected = (project: string) => casesFor(project).filter((entry) => !only || only.some((part) => entry.name.includes(part)));
-    /** One case: whether both sides agree, and their medians. */
-    const timeCase = async (item: Case, minRuns?: number): Promise<TenantTimes[string]> => {
+    /** One case: whether both sides agree, and their medians; a failing side (set-up included) is recorded, never thrown. */
+    const timeCase = async (item: Case, minRuns?: number): Promise<CaseTimes> => {
       if (!item.during) return timeAnswers(item, minRuns);
-      await connection.run(item.during.setUp);
+      try {
+        await connection.run(item.during.setUp);
+      } catch (error) {
+        const failed = describe(error);
+        failed.detail = `set-up ${failed.detail}`;
+        return { same: false, service: failed, hand: failed };
+      }
       try {
         return await timeAnswers(item, minRuns);
       } finally {
         await connection.run(item.during.tearDown);
       }
     };
-    const timeAnswers = async (item: Case, minRuns?: number): Promise<TenantTimes[string]> => {
-      const answers = item.agree((await item.service()) as never, await hand(item.hand));
-      const same = JSON.stringify(answers.service) === JSON.stringify(answers.hand);
-      if (!same)
-        console.log(
-          `${item.name}: the service and the hand query disagree\n  service ${JSON.stringify(answers.service)}\n  hand    ${JSON.stringify(answers.hand)}`,
-        );
-      return { same, ...(await medians(item.service, () => hand(item.hand), minRuns)) };
+    const answer = async (work: () => Promise<unknown>): Promise<{ value: unknown } | Failure> => {
+      try {
+        return { value: await work() };
+      } catch (error) {
+        return describe(error);
+      }
+    };
+    const timeAnswers = async (item: Case, minRuns?: number): Promise<CaseTimes> => {
+      const fromService = await answer(item.service);
+      const byHand = await answer(() => hand(item.hand));
+      let same = false;
+      if ("value" in fromService && "value" in byHand) {
+        try {
+          const answers = item.agree(fromService.value as never, byHand.value as Row[]);
+          same = JSON.stringify(answers.service) === JSON.stringify(answers.hand);
+          if (!same)
+            console.log(
+              `${item.name}: the service and the hand query disagree\n  service ${JSON.stringify(answers.service)}\n  hand    ${JSON.stringify(answers.hand)}`,
+            );
+        } catch (error) {
+          // An answer of an unexpected shape: printed, counted as a disagreement, timed all the same.
+          console.log(`${item.name}: the answers could not be compared: ${describe(error).detail}`);
+        }
+      }
+      const times = await medians(
+        side(item.service, "failed" in fromService ? fromService : undefined),
+        side(() => hand(item.hand), "failed" in byHand ? byHand : undefined),
+        minRuns,
+      );
+      return { same: same && "ms" in times.service && "ms" in times.hand, ...times };
     };
 
     // The 1 % tenant as the sink leaves the rows (arrival order), before any compaction.
@@ -378,23 +477,37 @@ async function main() {
     console.log(`\nwhole table (${PROJECT}, 99 % of the rows), compacted`);
     console.log(`${"report".padEnd(28)}${"service".padStart(12)}${"by hand".padStart(12)}${"ratio".padStart(8)}${"target".padStart(10)}  verdict`);
     let failed = false;
-    const whole: TenantTimes = {};
-    for (const item of selected(PROJECT)) {
-      const times = await timeCase(item);
-      whole[item.name] = times;
-      const { same, serviceMs, handMs } = times;
-      const ratio = serviceMs / handMs;
-      const ok = same && serviceMs <= item.targetMs && ratio <= 1.3;
-      failed ||= !ok;
-      console.log(
-        `${item.name.padEnd(28)}${`${serviceMs.toFixed(0)} ms`.padStart(12)}${`${handMs.toFixed(0)} ms`.padStart(12)}${ratio.toFixed(2).padStart(8)}${`${item.targetMs} ms`.padStart(10)}  ${ok ? "ok" : "MISSED"}`,
-      );
+    try {
+      const whole: TenantTimes = {};
+      for (const item of selected(PROJECT)) {
+        const times = await timeCase(item);
+        whole[item.name] = times;
+        const serviceMs = msOf(times.service);
+        const handMs = msOf(times.hand);
+        const ratio = serviceMs !== undefined && handMs !== undefined ? serviceMs / handMs : undefined;
+        const ok = times.same && serviceMs !== undefined && serviceMs <= item.targetMs && ratio !== undefined && ratio <= 1.3;
+        failed ||= !ok;
+        const why = failures(times);
+        const wholeMs = (ms: number) => `${ms.toFixed(0)} ms`;
+        console.log(
+          `${item.name.padEnd(28)}${cell(times.service, wholeMs).padStart(12)}${cell(times.hand, wholeMs).padStart(12)}${(ratio === undefined ? "–" : ratio.toFixed(2)).padStart(8)}${`${item.targetMs} ms`.padStart(10)}  ${ok ? "ok" : why.length ? `MISSED: ${why.join("; ")}` : "MISSED"}`,
+        );
+      }
+      const small: TenantTimes = {};
+      for (const item of selected(SMALL)) small[item.name] = await timeCase(item);
+      failed = !tenantSection({ tenant: SMALL, whole, before, after: small }) || failed;
+      if (!only || only.some((part) => "dashboard".includes(part))) {
+        try {
+          await dashboardOpens(duckdb, tz);
+        } catch (error) {
+          failed = true;
+          console.log(`dashboard opens: MISSED: ${describe(error).detail}`);
+        }
+      }
+    } finally {
+      // Printed whatever happened above: the memory a long run reached is worth having even from a run that broke.
+      console.log(`\npeak RSS ${peakRss()}`);
     }
-    const small: TenantTimes = {};
-    for (const item of selected(SMALL)) small[item.name] = await timeCase(item);
-    failed = !tenantSection({ tenant: SMALL, whole, before, after: small }) || failed;
-    if (!only || only.some((part) => "dashboard".includes(part))) await dashboardOpens(duckdb, tz);
-    console.log(`\npeak RSS ${peakRss()}`);
     connection.closeSync();
     duckdb.closeSync();
     if (failed) process.exitCode = 1;
