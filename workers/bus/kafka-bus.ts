@@ -23,7 +23,7 @@ import {
 } from "kafkajs";
 import { TOPIC } from "../../src/core/events";
 import { isAvroRecord, type RecordFormat } from "../../src/contracts/wire/codec";
-import { decodePack, encodePack, isPack, packOverhead, type PackedRecord } from "../../src/contracts/wire/pack";
+import { decodePack, encodePack, isPack, packedSize, type PackedRecord } from "../../src/contracts/wire/pack";
 import { deferred } from "./async-util";
 import { consoleBusLog, errorFields, type BusLog, type BusLogLevel } from "./log";
 import { murmur2 } from "./partitioner";
@@ -241,7 +241,8 @@ class KafkaJsBus implements KafkaBus {
       }
       const partition = record.partition ?? (murmur2(record.key!) & 0x7fffffff) % partitions;
       const slot = `${record.topic}\u0000${partition}`;
-      const bytes = record.bytes!.byteLength + packOverhead(record);
+      const item: PackedRecord = { key: record.key ?? null, headers: record.headers ?? {}, value: record.bytes! };
+      const bytes = packedSize(item);
       const current = open.get(slot);
       if (current && (current.items.length >= MAX_PACK_RECORDS || current.bytes + bytes > MAX_PACK_BYTES)) close(slot);
       let pack = open.get(slot);
@@ -252,7 +253,7 @@ class KafkaJsBus implements KafkaBus {
       }
       messageOf.push(pack.index);
       indexInPack.push(pack.items.length);
-      pack.items.push({ key: record.key ?? null, headers: record.headers ?? {}, value: record.bytes! });
+      pack.items.push(item);
       pack.bytes += bytes;
     }
     for (const slot of [...open.keys()]) close(slot);

@@ -35,17 +35,7 @@ export function isPack(value: Uint8Array | null | undefined): value is Uint8Arra
 export function encodePack(records: readonly PackedRecord[]): Buffer {
   // Sized first, then written into one buffer: no allocation per record (this runs once per event).
   let size = 2 + varintLength(records.length);
-  for (const { key, headers, value } of records) {
-    const keyBytes = key === null ? 0 : Buffer.byteLength(key);
-    size += varintLength(key === null ? 0 : keyBytes + 1) + keyBytes;
-    const names = Object.keys(headers);
-    for (const name of names) {
-      const nameBytes = Buffer.byteLength(name);
-      const valueBytes = Buffer.byteLength(headers[name]!);
-      size += varintLength(nameBytes) + nameBytes + varintLength(valueBytes) + valueBytes;
-    }
-    size += varintLength(names.length) + varintLength(value.byteLength) + value.byteLength;
-  }
+  for (const record of records) size += packedSize(record);
   const buffer = Buffer.allocUnsafe(size);
   buffer[0] = WIRE_MAGIC;
   buffer[1] = PACK_SCHEMA_ID;
@@ -126,12 +116,18 @@ export function decodePack(bytes: Uint8Array): { ok: true; records: PackedRecord
   }
 }
 
-/** The bytes an encoded pack adds per record beyond the record's value: an upper bound for sizing. */
-export const packOverhead = (record: { key?: string | null; headers?: Record<string, string> }): number => {
-  let size = 10 + (record.key ? Buffer.byteLength(record.key) : 0);
-  for (const [name, value] of Object.entries(record.headers ?? {})) size += 10 + Buffer.byteLength(name) + Buffer.byteLength(value);
-  return size;
-};
+/** The bytes a record takes inside a pack: what encodePack writes for it, and what a producer sizes packs by. */
+export function packedSize({ key, headers, value }: PackedRecord): number {
+  const keyBytes = key === null ? 0 : Buffer.byteLength(key);
+  let size = varintLength(key === null ? 0 : keyBytes + 1) + keyBytes;
+  const names = Object.keys(headers);
+  for (const name of names) {
+    const nameBytes = Buffer.byteLength(name);
+    const valueBytes = Buffer.byteLength(headers[name]!);
+    size += varintLength(nameBytes) + nameBytes + varintLength(valueBytes) + valueBytes;
+  }
+  return size + varintLength(names.length) + varintLength(value.byteLength) + value.byteLength;
+}
 
 function varintLength(value: number): number {
   let length = 1;
