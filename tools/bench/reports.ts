@@ -579,4 +579,11 @@ async function dashboardOpens(duckdb: DuckDBInstance, tz: string): Promise<void>
   }
 }
 
-void main();
+// Exit when done: a report that timed out may still be running inside DuckDB, and would keep the process alive.
+main().then(
+  () => process.exit(),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
