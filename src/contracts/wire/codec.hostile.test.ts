@@ -6,11 +6,11 @@
 import avro, { type Schema } from "avsc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JsonObject } from "~/core/events";
-import type { EnrichedEvent, ProfileChange } from "~/core/pipeline";
+import type { ProfileChange } from "~/core/pipeline";
 import type { PersonMerge } from "~/core/identity";
 import type { ActionResultRecord, FiringRecord } from "../records";
 import { decodeAvro, decodeAvroText, encodeAvro, WIRE_MAGIC, wireType } from "./codec";
+import { enrichedEvent, jsonObject, text, time } from "./arbitraries";
 import { CURRENT_SCHEMA_ID, FIRING_V1, WIRE_SCHEMAS, type WireRecordKind } from "./schemas";
 
 /** An Avro long (zigzag varint), for any size: the counts a forger writes need not be safe integers. */
@@ -213,25 +213,7 @@ describe("the wire codec, given forged records", () => {
   });
 });
 
-const time = fc.integer({ min: 0, max: 2 ** 52 });
-const text = fc.string({ minLength: 1, maxLength: 24, unit: "binary" });
-const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }) as fc.Arbitrary<JsonObject>;
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
-const enrichedEvent: fc.Arbitrary<EnrichedEvent> = fc.record({
-  type: fc.constant("event" as const),
-  event_id: text,
-  project_id: text,
-  event_name: text,
-  cts: time,
-  sts: time,
-  profile_id: nullable(text),
-  props: jsonObject,
-  ctx: fc.record({ user_agent: fc.string() }),
-  profile_props: jsonObject,
-  browser: nullable(fc.string()),
-  os: nullable(fc.string()),
-  device_type: nullable(fc.string()),
-});
 const profileChange: fc.Arbitrary<ProfileChange> = fc.record({
   type: fc.constant("profile" as const),
   project_id: text,

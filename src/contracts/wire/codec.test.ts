@@ -5,46 +5,11 @@ import type { JsonObject } from "~/core/events";
 import { enrichedRecordSchema, type EnrichedEvent } from "~/core/pipeline";
 import { triggeredRecordSchema, type ActionResultRecord, type FiringRecord } from "../records";
 import { decodeAvro, decodeAvroText, encodeAvro, encodeRecord, isAvroRecord, WIRE_MAGIC } from "./codec";
+import { enrichedEvent } from "./arbitraries";
 import { CURRENT_SCHEMA_ID, FIRING_V1, WIRE_SCHEMAS } from "./schemas";
 
 /** What a record is after a trip through JSON text: the reference the Avro trip must equal. */
 const viaJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
-
-const jsonObject: fc.Arbitrary<JsonObject> = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), {
-  maxKeys: 6,
-}) as fc.Arbitrary<JsonObject>;
-// avsc refuses a long of 2^53 − 1 itself; instants are far below it (year 287,396 at 2^52 ms).
-const time = fc.integer({ min: 0, max: 2 ** 52 });
-const text = fc.string({ minLength: 1, maxLength: 40, unit: "binary" });
-
-const enrichedEvent: fc.Arbitrary<EnrichedEvent> = fc.record(
-  {
-    type: fc.constant("event" as const),
-    event_id: text,
-    project_id: text,
-    event_name: text,
-    cts: time,
-    sts: time,
-    profile_id: fc.option(text, { nil: null }),
-    props: jsonObject,
-    ctx: fc.record({ ip: fc.string(), user_agent: fc.string(), source_format: fc.constantFrom("internal", "tracking", "segment") }, { requiredKeys: [] }),
-    violations: fc.array(
-      fc.record(
-        { type: fc.constantFrom("unplanned_event", "datatype_mismatch"), field: fc.string(), message: fc.string() },
-        { requiredKeys: ["type", "message"] },
-      ),
-      { maxLength: 2 },
-    ),
-    backfill: fc.record({ job_id: text, fire_actions: fc.boolean() }),
-    profile_props: jsonObject,
-    browser: fc.option(fc.string(), { nil: null }),
-    os: fc.option(fc.string(), { nil: null }),
-    device_type: fc.option(fc.string(), { nil: null }),
-  },
-  {
-    requiredKeys: ["type", "event_id", "project_id", "event_name", "cts", "sts", "profile_id", "props", "ctx", "profile_props", "browser", "os", "device_type"],
-  },
-);
 
 const event: EnrichedEvent = {
   type: "event",
