@@ -220,7 +220,7 @@ class KafkaJsBus implements KafkaBus {
     const close = (slot: string) => {
       const pack = open.get(slot)!;
       open.delete(slot);
-      outgoing[pack.index]!.message = { key: pack.items[0]!.key, value: encodePack(pack.items), headers: {}, partition: pack.partition };
+      outgoing[pack.index]!.message = { key: pack.items[0]!.key, value: encodePack(pack.items, pack.bytes), headers: {}, partition: pack.partition };
     };
     const partitionCounts = new Map<string, number>();
     for (const record of records) {

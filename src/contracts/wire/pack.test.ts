@@ -33,6 +33,7 @@ describe("packs of internal records", () => {
         const planned = records.reduce((sum, record) => sum + packedSize(record), 0);
         // The header: magic byte, pack id, and the record count as a varint (two bytes above 127).
         expect(encodePack(records).byteLength).toBe(planned + 2 + (records.length > 127 ? 2 : 1));
+        expect(encodePack(records, planned).equals(encodePack(records))).toBe(true);
       }),
     );
   });

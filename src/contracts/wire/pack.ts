@@ -32,10 +32,13 @@ export function isPack(value: Uint8Array | null | undefined): value is Uint8Arra
   return value !== null && value !== undefined && value.length >= 2 && value[0] === WIRE_MAGIC && value[1] === PACK_SCHEMA_ID;
 }
 
-export function encodePack(records: readonly PackedRecord[]): Buffer {
+/**
+ * `recordsSize` is the sum of packedSize over the records, when the caller has it already (a producer
+ * sizes its packs as it fills them); otherwise it is computed here.
+ */
+export function encodePack(records: readonly PackedRecord[], recordsSize = records.reduce((sum, record) => sum + packedSize(record), 0)): Buffer {
   // Sized first, then written into one buffer: no allocation per record (this runs once per event).
-  let size = 2 + varintLength(records.length);
-  for (const record of records) size += packedSize(record);
+  const size = 2 + varintLength(records.length) + recordsSize;
   const buffer = Buffer.allocUnsafe(size);
   buffer[0] = WIRE_MAGIC;
   buffer[1] = PACK_SCHEMA_ID;
@@ -60,6 +63,8 @@ export function encodePack(records: readonly PackedRecord[]): Buffer {
     buffer.set(value, at);
     at += value.byteLength;
   }
+  // A recordsSize that was not the records' would leave stale bytes in the pack (or throw above).
+  if (at !== size) throw new RangeError(`pack sized ${size} bytes, written ${at}`);
   return buffer;
 }
 
