@@ -40,7 +40,7 @@ import { Registry } from "prom-client";
 import { ReportCache } from "../../workers/query/report-cache";
 import { reportMetrics } from "../../workers/query/report-metrics";
 import { createQueryCaller } from "../../workers/query/router";
-import { QueryRunner, QueryTimeoutError } from "../../workers/query/runner";
+import { formatSeconds, QueryRunner, QueryTimeoutError } from "../../workers/query/runner";
 import type { EventRow, FunnelResult, PathsResult, RetentionResult, SegmentResult, TrendResult } from "../../src/core/reports";
 import type { ResolvedCohort } from "../../src/core/cohorts";
 import { cell, failures, msOf, peakRss, tenantSection, type CaseTimes, type Median, type TenantTimes } from "./tenants";
@@ -95,12 +95,10 @@ const captureLog = pino(
   },
 );
 
-const inSeconds = (ms: number) => (ms < 1000 ? `${ms} ms` : ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
-
 /** The service's timeout arrives as a TIMEOUT TRPCError, the hand query's as QueryTimeoutError; anything else is an error. */
 function describe(error: unknown): Failure {
   if (error instanceof QueryTimeoutError || (error instanceof TRPCError && error.code === "TIMEOUT")) {
-    return { failed: "timeout", detail: `timeout after ${inSeconds(TIMEOUT_MS)}` };
+    return { failed: "timeout", detail: `timeout after ${formatSeconds(TIMEOUT_MS)}` };
   }
   let message = error instanceof Error ? error.message : String(error);
   if (error instanceof TRPCError && error.code === "INTERNAL_SERVER_ERROR" && lastLogged) message = lastLogged;
@@ -200,23 +198,8 @@ async function main() {
     );
     const runner = new QueryRunner(duckdb, { timeoutMs: TIMEOUT_MS, maxRows: 100_000 });
     const service = createQueryCaller({ runner, log: captureLog });
-    // Interrupted at the same limit as the service's queries, so a slow baseline cannot hold the bench up either.
-    const hand = async (sql: string): Promise<Row[]> => {
-      const c = await duckdb.connect();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        c.interrupt();
-      }, TIMEOUT_MS);
-      try {
-        return (await c.streamAndReadUntil(sql, 100_001)).getRowObjectsJS() as Row[];
-      } catch (error) {
-        throw timedOut ? new QueryTimeoutError(TIMEOUT_MS) : error;
-      } finally {
-        clearTimeout(timer);
-        c.closeSync();
-      }
-    };
+    // Through the service's runner: a connection per query and the same time limit, so a slow baseline cannot hold the bench up either.
+    const hand = async (sql: string): Promise<Row[]> => (await runner.all({ sql, params: [] })) as Row[];
     const tz = "Europe/Berlin";
     const whereOf = (project: string) => `project_id = '${project}' AND ts >= TIMESTAMPTZ '${RANGE.from}' AND ts < TIMESTAMPTZ '${RANGE.to}'`;
     const funnelNames = (names: string[]) => names.map((name) => ({ event: name }));
