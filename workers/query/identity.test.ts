@@ -7,12 +7,18 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMerge, personOf, rewriteProfileIds } from "../../src/core/identity";
-import { funnelDefinitionSchema, queryDefinitionSchema, retentionDefinitionSchema, trendDefinitionSchema } from "../../src/core/reports";
+import {
+  funnelDefinitionSchema,
+  queryDefinitionSchema,
+  retentionDefinitionSchema,
+  segmentDefinitionSchema,
+  trendDefinitionSchema,
+} from "../../src/core/reports";
 import { ensureAnalyticsSchema } from "../sink/schema";
 import { buildEventList, buildKeyNumbers, buildProfileActivity, buildProfileSearch } from "./browse";
 import { withPersonOverrides } from "./identity";
-import { refFunnel, refQuery, refRetention, refTrend, type Json, type RefData, type RefEvent } from "./reference";
-import { funnelReport, queryReport, retentionReport, trendReport, type RunQuery } from "./reports";
+import { refFunnel, refQuery, refRetention, refSegment, refTrend, type Json, type RefData, type RefEvent } from "./reference";
+import { funnelReport, queryReport, retentionReport, segmentReport, trendReport, type RunQuery } from "./reports";
 import { ReportCache } from "./report-cache";
 import { QueryRunner } from "./runner";
 import { insertEvents, insertProfiles } from "./testing";
@@ -166,6 +172,53 @@ describe("reports over merged identities equal reports over rewritten ids", () =
       RUNS,
     );
     expectBothBuilt();
+  });
+
+  it("reports that name a person only in a filter or breakdown, or not at all (persons are resolved only when read)", async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, fc.constantFrom(...TIMEZONES), fc.subarray(IDS, { minLength: 1 }), async (data, timezone, chosen) => {
+        await seed(data);
+        const sqls: string[] = [];
+        const recording: RunQuery = (query) => {
+          sqls.push(query.sql);
+          return run(query);
+        };
+        const joinsPersons = () => sqls.splice(0).some((sql) => sql.includes("JOIN person_overrides"));
+        const byPerson = { field: "profile_id", op: "in" as const, values: chosen };
+        const query = queryDefinitionSchema.parse({
+          range: RANGE,
+          filters: [byPerson],
+          groupBy: ["profile_id"],
+          aggregation: { op: "sum", field: "props.amount" },
+        });
+        expect(await queryReport(recording, "p1", query)).toEqual(refQuery(rewritten(data), "p1", query));
+        expect(joinsPersons()).toBe(true);
+        // Filters only on event fields: the same counts, and no identity join.
+        const trend = trendDefinitionSchema.parse({
+          range: RANGE,
+          interval: "day",
+          series: [{ event: "buy", filters: [{ field: "props.amount", op: "gte", value: 10 }], aggregation: { op: "count" }, label: "big buys" }],
+        });
+        expect(await trendReport(recording, "p1", trend, timezone)).toMatchObject(refTrend(rewritten(data), "p1", trend, timezone));
+        expect(joinsPersons()).toBe(false);
+        const trendOfPeople = trendDefinitionSchema.parse({
+          ...trend,
+          series: [{ event: null, filters: [byPerson], aggregation: { op: "sum", field: "props.amount" }, label: "spent" }],
+        });
+        expect(await trendReport(recording, "p1", trendOfPeople, timezone)).toMatchObject(refTrend(rewritten(data), "p1", trendOfPeople, timezone));
+        expect(joinsPersons()).toBe(true);
+        for (const [breakdown, aggregation] of [
+          ["profile_id", { op: "count" }],
+          ["props.amount", { op: "unique_profiles" }],
+          ["props.amount", { op: "count" }],
+        ] as const) {
+          const segment = segmentDefinitionSchema.parse({ range: RANGE, event: null, breakdown, aggregation, topN: 3 });
+          expect(await segmentReport(recording, "p1", segment)).toEqual(refSegment(rewritten(data), "p1", segment));
+          expect(joinsPersons()).toBe(breakdown === "profile_id" || aggregation.op === "unique_profiles");
+        }
+      }),
+      RUNS,
+    );
   });
 
   it("funnels across sign-up", async () => {

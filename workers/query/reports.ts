@@ -85,6 +85,13 @@ function eventWhere(scope: Scope, project: string, range: { from: string; to: st
 
 // query -----------------------------------------------------------------------------------------
 
+/**
+ * Whether a report that reads people only through its Scope resolves them (identity merges): always
+ * when cohort conditions (or the caller's own SQL) read `e.profile_id`, else only if the Scope does.
+ */
+const personsFor = (cohortFilters: readonly unknown[], readsPerson = false): true | "when-read" =>
+  cohortFilters.length > 0 || readsPerson ? true : "when-read";
+
 export function buildQueryReport(projectId: string, def: QueryDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
@@ -97,7 +104,7 @@ export function buildQueryReport(projectId: string, def: QueryDef, cohorts: Coho
   ]);
   const groupNames = def.groupBy.map((_, index) => `g${index}`);
   const sql = `SELECT ${[...groups, `${value} AS value`].join(", ")}
-      FROM ${scope.from(project)}
+      FROM ${scope.from(project, { persons: personsFor(def.cohortFilters) })}
      WHERE ${where.join(" AND ")}
      ${groupNames.length > 0 ? `GROUP BY ${groupNames.join(", ")}` : ""}
      ORDER BY value DESC NULLS LAST${groupNames.map((name) => `, ${name} NULLS LAST`).join("")}
@@ -157,7 +164,7 @@ export function buildTrendSeries(
           ON e.ts >= cmp.f AND e.ts < cmp.t`;
   const sql = `SELECT period, strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) AS bucket, value
       FROM (SELECT ${period} AS period, ${bucket.key} AS bucket, ${value} AS value
-              FROM ${scope.from(project)}${periods}
+              FROM ${scope.from(project, { persons: personsFor(def.cohortFilters) })}${periods}
              WHERE ${where.join(" AND ")}
              GROUP BY GROUPING SETS ((period, bucket), (period)))`;
   return { sql, params: params.values };
@@ -425,7 +432,8 @@ export function buildSegment(projectId: string, def: SegmentDef, cohorts: Cohort
     ...cohortConditions(params, project, cohorts, def.cohortFilters),
   ]);
   const value = aggregateSql(def.aggregation, "b.n", "b.pid");
-  const scan = `SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project)} WHERE ${where.join(" AND ")}`;
+  const persons = personsFor(def.cohortFilters, def.aggregation.op === "unique_profiles");
+  const scan = `SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project, { persons })} WHERE ${where.join(" AND ")}`;
   const decomposable = SEGMENT_PARTS[def.aggregation.op];
   if (decomposable) {
     // One scan: each group carries its parts, and re-aggregating those few rows gives "other" and the total.
