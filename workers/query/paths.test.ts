@@ -34,8 +34,27 @@ const dataArb = fc
       { minLength: 20, maxLength: 120, size: "medium" },
     ),
     vip: fc.array(fc.boolean(), { minLength: PROFILES.length, maxLength: PROFILES.length }),
+    // Someone repeating one event every minute or so (reloading a page): a session longer than the
+    // report's first look ahead from the start, with few steps in it, so the walk must go on.
+    streaks: fc.array(
+      fc.record({
+        profile: fc.constantFrom("s1", "s2", "u1"),
+        name: fc.constantFrom(...NAMES),
+        start: fc.integer({ min: 0, max: 60 }),
+        length: fc.integer({ min: 1, max: 80 }),
+        then: fc.option(fc.constantFrom(...NAMES)),
+      }),
+      { maxLength: 2 },
+    ),
   })
-  .map(({ events, vip }): RefData => {
+  .map(({ events: scattered, vip, streaks }): RefData => {
+    const events = [
+      ...scattered,
+      ...streaks.flatMap((streak) => [
+        ...Array.from({ length: streak.length }, (_, step) => ({ ...streak, project: "p1", minute: streak.start + step, sameMinute: 0, plan: null })),
+        ...(streak.then === null ? [] : [{ ...streak, name: streak.then, project: "p1", minute: streak.start + streak.length, sameMinute: 0, plan: null }]),
+      ]),
+    ];
     const refEvents: RefEvent[] = events.map((event, index) => ({
       project_id: event.project,
       // Ids are not in time order, so ties on ts are broken by something other than arrival.

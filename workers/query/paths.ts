@@ -19,6 +19,9 @@ import { cohortConditions, NO_COHORTS, type CohortContext } from "./cohorts";
 
 export type PathsDef = z.output<typeof pathsDefinitionSchema>;
 
+/** How far, in session gaps, the first walk looks from each start (see buildPaths). */
+const HORIZON_GAPS = 4;
+
 export function buildPaths(projectId: string, def: PathsDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
@@ -38,18 +41,36 @@ export function buildPaths(projectId: string, def: PathsDef, cohorts: CohortCont
   const order = after ? "x.us, x.id" : "x.us DESC, x.id DESC";
   const from = after ? "(x.us > st.u OR (x.us = st.u AND x.id >= st.i))" : "(x.us < st.u OR (x.us = st.u AND x.id <= st.i))";
   const pause = after ? `x.us - lag(x.us) OVER w` : `lag(x.us) OVER w - x.us`;
+  const horizonUs = `(${gapUs} * ${HORIZON_GAPS})`;
+  const near = after ? `x.us <= st.u + ${horizonUs}` : `x.us >= st.u - ${horizonUs}`;
+  // A walk near its start is the whole walk's prefix; it decides the path when it holds a session
+  // break, or enough steps, or ends more than a gap before the horizon (its next event, if any, is
+  // then more than a gap away).
+  const quietEdge = after ? `max(n.us) <= st.u + ${horizonUs} - ${gapUs}` : `min(n.us) >= st.u - ${horizonUs} + ${gapUs}`;
+  const walkOf = (people: string, bound: string) => `
+         SELECT x.pid, x.us, x.name, row_number() OVER w AS r, lag(x.name) OVER w AS prev, coalesce(${pause} > ${gapUs}, false) AS breaks
+           FROM seen x JOIN ${people} st ON st.pid = x.pid AND ${from}${bound}
+         WINDOW w AS (PARTITION BY x.pid ORDER BY ${order})`;
   // Sorting each person's few steps as a list is cheaper than an ordered aggregate over all of them.
   const path = `list_transform(list_sort(list({'r': r, 'name': name})), step -> step.name)[1:${def.depth + 1}]`;
-  // One ordering pass, over the walk of people who did the event only: each row's place in the walk,
-  // the name before it and whether a pause before it ends the session. Everything after is grouping.
-  const sql = `WITH seen AS MATERIALIZED (
+  // Ordering every event after each person's start costs most of the report, and a path needs only
+  // the first few steps of one session: the walk is first taken within a horizon of a few session
+  // gaps, and only the people it does not decide are walked to the end.
+  // `seen` is read three times; scanning the table each time, with the filters pushed down, costs
+  // less than holding every event of the range in memory (100M events: 31 s against 39 s).
+  const sql = `WITH seen AS NOT MATERIALIZED (
          SELECT e.profile_id AS pid, epoch_us(e.ts) AS us, e.event_id AS id, e.event_name AS name
            FROM ${scope.from(project)} WHERE ${where.join(" AND ")}),
-       starts AS (SELECT pid, min({'u': us, 'i': id}) AS s FROM seen WHERE name = ${event} GROUP BY pid),
-       walk AS MATERIALIZED (
-         SELECT x.pid, x.name, row_number() OVER w AS r, lag(x.name) OVER w AS prev, coalesce(${pause} > ${gapUs}, false) AS breaks
-           FROM seen x JOIN (SELECT pid, s.u AS u, s.i AS i FROM starts) st ON st.pid = x.pid AND ${from}
-         WINDOW w AS (PARTITION BY x.pid ORDER BY ${order})),
+       starts AS MATERIALIZED (
+         SELECT pid, s.u AS u, s.i AS i FROM (SELECT pid, min({'u': us, 'i': id}) AS s FROM seen WHERE name = ${event} GROUP BY pid)),
+       near AS MATERIALIZED (${walkOf("starts", ` AND ${near}`)}),
+       decided AS (
+         SELECT n.pid FROM near n JOIN starts st USING (pid) GROUP BY n.pid, st.u
+         HAVING bool_or(n.breaks) OR count(*) FILTER (n.prev IS NULL OR n.prev <> n.name) > ${def.depth} OR ${quietEdge}),
+       walk AS (
+         SELECT pid, name, r, prev, breaks FROM near WHERE pid IN (SELECT pid FROM decided)
+         UNION ALL
+         SELECT pid, name, r, prev, breaks FROM (${walkOf("(SELECT * FROM starts WHERE pid NOT IN (SELECT pid FROM decided))", "")})),
        ends AS (SELECT pid, min(r) AS r_end FROM walk WHERE breaks GROUP BY pid),
        -- Inside the session, a repeat of the step just before in the walk is that step; the start has none before it.
        paths AS (
