@@ -194,6 +194,12 @@ export interface AlertPlan {
   due: Period[];
   /** The trend range to compute: the baseline before the first due period, through the last. */
   range: { from: string; to: string };
+  /**
+   * The label of every period in the range, baseline and due, oldest first. The report lists
+   * wall-clock buckets, so a DST gap adds buckets no instant falls in (Chatham's 02:45–03:44 on its
+   * spring day); those are not periods and must not enter a baseline.
+   */
+  labels: string[];
 }
 
 /**
@@ -217,7 +223,11 @@ export function planAlert(
   if (due.length === 0) return null;
   const baseline = alert.condition === "anomaly" ? alert.window : 0;
   const from = baseline > 0 ? periodAfter(due[0]!.start, alert.interval, timezone, -baseline).start : due[0]!.start;
-  return { due, range: { from: new Date(from).toISOString(), to: new Date(due[due.length - 1]!.end).toISOString() } };
+  const to = due[due.length - 1]!.end;
+  const labels: string[] = [];
+  for (let period = periodAt(from, alert.interval, timezone); period.start < to; period = periodAt(period.end, alert.interval, timezone))
+    labels.push(period.label);
+  return { due, range: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, labels };
 }
 
 export interface PeriodEvaluation extends AlertEvaluation {
@@ -229,11 +239,19 @@ export interface PeriodEvaluation extends AlertEvaluation {
  * the report engine returns them); a due period missing from the buckets has no value.
  */
 export function evaluatePlan(plan: AlertPlan, buckets: readonly string[], values: ReadonlyArray<number | null>, config: AlertConfig): PeriodEvaluation[] {
-  const index = new Map(buckets.map((label, i) => [label, i]));
+  const periods = new Set(plan.labels);
+  const kept = buckets.flatMap((label, i) => (periods.has(label) ? [{ label, value: values[i] ?? null }] : []));
+  const index = new Map(kept.map((bucket, i) => [bucket.label, i]));
   return plan.due.map((period) => {
     const at = index.get(period.label);
     if (at === undefined) return { period, ...evaluateAlert([null], config) };
-    return { period, ...evaluateAlert(values.slice(0, at + 1), config) };
+    return {
+      period,
+      ...evaluateAlert(
+        kept.slice(0, at + 1).map((bucket) => bucket.value),
+        config,
+      ),
+    };
   });
 }
 

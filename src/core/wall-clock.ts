@@ -36,5 +36,16 @@ export function instantOfWallClock(wall: number, timezone: string): number {
   const before = wallClock(wall - DAY_MS, timezone) - (wall - DAY_MS);
   const after = wallClock(wall + DAY_MS, timezone) - (wall + DAY_MS);
   const matching = [wall - before, wall - after].filter((instant) => wallClock(instant, timezone) === wall);
-  return matching.length > 0 ? Math.min(...matching) : wall - before;
+  if (matching.length > 0) return Math.min(...matching);
+  // Skipped: the change itself, the first instant whose wall time is past `wall`. It lies between the
+  // two candidates, and is not `wall - before` unless `wall` is the gap's first minute (Chatham skips
+  // 02:45-03:44, so its 03:00 hour starts at the change, 03:45, not at 04:00).
+  let low = Math.min(wall - before, wall - after);
+  let high = Math.max(wall - before, wall - after);
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (wallClock(middle, timezone) > wall) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }

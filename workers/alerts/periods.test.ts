@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { periodAt, periodAfter, planAlert, ALERT_SETTLE_MS, MAX_CATCH_UP } from "../../src/core/alerts";
+import { evaluatePlan, periodAt, periodAfter, planAlert, ALERT_SETTLE_MS, MAX_CATCH_UP } from "../../src/core/alerts";
 import { INTERVALS } from "../../src/core/reports";
 import { bucketOf, buckets } from "../query/reference";
 
@@ -68,8 +68,17 @@ describe("alert periods", () => {
             expect(period.start).toBeGreaterThan(lastEvaluated);
           }
           expect(plan.due.at(-1)!.end).toBe(periodAt(now - ALERT_SETTLE_MS, unit, tz).start);
-          const listed = buckets(Date.parse(plan.range.from), Date.parse(plan.range.to), unit, tz);
-          expect(listed.slice(anomaly ? window : 0)).toEqual(plan.due.map((period) => period.label));
+          const from = Date.parse(plan.range.from);
+          const to = Date.parse(plan.range.to);
+          expect(plan.labels.slice(anomaly ? window : 0)).toEqual(plan.due.map((period) => period.label));
+          // The periods are the reference's buckets, less those a DST gap leaves without an instant.
+          const listed = buckets(from, to, unit, tz);
+          expect(listed.filter((label) => plan.labels.includes(label))).toEqual(plan.labels);
+          if (unit === "minute" || unit === "hour") {
+            const carried = new Set<string>();
+            for (let t = from; t < to; t += 60_000) carried.add(bucketOf(t, unit, tz));
+            expect([...carried]).toEqual(plan.labels);
+          }
           // Nothing new until the next period is complete.
           const caughtUp = { interval: unit, condition: "above" as const, window, lastEvaluatedPeriod: plan.due.at(-1)!.start };
           expect(planAlert(caughtUp, now, tz)).toBeNull();
@@ -77,6 +86,21 @@ describe("alert periods", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("leave the buckets a DST gap adds out of an anomaly's baseline (Chatham skips 02:45-03:44 on 2023-09-24)", () => {
+    const tz = "Pacific/Chatham";
+    // 03:45 local (14:00Z) is the first minute after the gap; it is complete once 14:01Z has settled.
+    const now = Date.parse("2023-09-23T14:01:30Z") + ALERT_SETTLE_MS;
+    const plan = planAlert({ interval: "minute", condition: "anomaly", window: 5, lastEvaluatedPeriod: null }, now, tz)!;
+    expect(plan.due.map((period) => period.label)).toEqual(["2023-09-24T03:45"]);
+    expect(plan.labels).toEqual(["2023-09-24T02:40", "2023-09-24T02:41", "2023-09-24T02:42", "2023-09-24T02:43", "2023-09-24T02:44", "2023-09-24T03:45"]);
+    // What the report engine answers: every wall-clock minute, the skipped ones empty.
+    const listed = buckets(Date.parse(plan.range.from), Date.parse(plan.range.to), "minute", tz);
+    expect(listed).toHaveLength(66);
+    const values = listed.map((label) => (plan.labels.includes(label) ? 10 : 0));
+    const [evaluation] = evaluatePlan(plan, listed, values, { condition: "anomaly", threshold: null, k: 3, window: 5 });
+    expect(evaluation).toMatchObject({ state: "ok", value: 10, median: 10 });
   });
 
   it("start a new alert with the latest complete period", () => {
