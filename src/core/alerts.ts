@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { reportSpecSchema, trendDefinitionSchema, type Interval } from "./reports";
 import { plainText } from "./text";
-import { instantOfWallClock, wallClock } from "./wall-clock";
+import { startOfWallClock, wallClock } from "./wall-clock";
 import { kafkaPublishAction, notificationAction, tagProfileAction, updateAttributeAction, webhookAction } from "./triggers";
 
 export const ALERT_CONDITIONS = ["above", "below", "anomaly"] as const;
@@ -174,11 +174,11 @@ export interface Period {
 /** The period containing `instant`. */
 export function periodAt(instant: number, interval: Interval, timezone: string): Period {
   const wall = truncateWall(wallClock(instant, timezone), interval);
-  const start = instantOfWallClock(wall, timezone);
+  const start = startOfWallClock(wall, timezone);
   // Labelled by its wall start, as the report's bucket is, even when DST skipped that wall time (the
   // period then starts at the gap's end: Lord Howe's 02:00 hour runs 02:30–03:00 on its spring day).
   const label = new Date(wall).toISOString().slice(0, 16);
-  return { start, end: instantOfWallClock(nextWall(wall, interval), timezone), label };
+  return { start, end: startOfWallClock(nextWall(wall, interval), timezone), label };
 }
 
 /** The period `count` periods after (negative: before) the one containing `instant`. */

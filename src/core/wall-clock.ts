@@ -32,14 +32,28 @@ export function wallClock(instant: number, timezone: string): number {
  * to the instant after the gap.
  */
 export function instantOfWallClock(wall: number, timezone: string): number {
+  const { before, first } = readWallClock(wall, timezone);
+  return first ?? wall - before;
+}
+
+/** The instants `wall - offset` for the offsets before and after any change near `wall`, and the first that shows `wall`. */
+function readWallClock(wall: number, timezone: string): { before: number; after: number; first: number | undefined } {
   // DST changes are months apart, so the offsets a day either side are those before and after any change here.
   const before = wallClock(wall - DAY_MS, timezone) - (wall - DAY_MS);
   const after = wallClock(wall + DAY_MS, timezone) - (wall + DAY_MS);
   const matching = [wall - before, wall - after].filter((instant) => wallClock(instant, timezone) === wall);
-  if (matching.length > 0) return Math.min(...matching);
-  // Skipped: the change itself, the first instant whose wall time is past `wall`. It lies between the
-  // two candidates, and is not `wall - before` unless `wall` is the gap's first minute (Chatham skips
-  // 02:45-03:44, so its 03:00 hour starts at the change, 03:45, not at 04:00).
+  return { before, after, first: matching.length > 0 ? Math.min(...matching) : undefined };
+}
+
+/**
+ * The first instant whose wall time is `wall` or later: where a period that starts at `wall` begins.
+ * For a skipped wall time that is the change itself, which `instantOfWallClock` gives only when `wall`
+ * is the gap's first minute (Chatham skips 02:45-03:44, so its 03:00 hour starts at 03:45, not 04:00).
+ */
+export function startOfWallClock(wall: number, timezone: string): number {
+  const { before, after, first } = readWallClock(wall, timezone);
+  if (first !== undefined) return first;
+  // Skipped: the change lies between the two candidates; find the first instant past `wall`.
   let low = Math.min(wall - before, wall - after);
   let high = Math.max(wall - before, wall - after);
   while (low < high) {
