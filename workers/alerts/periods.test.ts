@@ -42,7 +42,11 @@ describe("alert periods", () => {
           const last = periodAfter(at, unit, tz, n - 1);
           const labels: string[] = [];
           for (let period = first; period.start <= last.start; period = periodAfter(period.start, unit, tz, 1)) labels.push(period.label);
-          expect(labels).toEqual(buckets(first.start, last.end, unit, tz));
+          // The reference lists wall-clock buckets; a DST gap can skip a whole hour, which is no period.
+          const listed = buckets(first.start, last.end, unit, tz);
+          const carried = new Set<string>();
+          if (unit === "hour") for (let t = first.start; t < last.end; t += 15 * 60_000) carried.add(bucketOf(t, unit, tz));
+          expect(labels).toEqual(unit === "hour" ? listed.filter((label) => carried.has(label)) : listed);
           expect(labels).toHaveLength(n);
         },
       ),
