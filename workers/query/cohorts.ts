@@ -103,9 +103,9 @@ export function cohortMembershipSql(params: Params, projectParam: string, cohort
  * DuckDB runs as a semi join (a 100M-event trend: 1.2 -> 0.9 s); wrapped in coalesce it was a mark
  * join over every row. "not in" keeps its coalesce: an event without a person is not in the cohort.
  */
-export function cohortFilterSql(params: Params, projectParam: string, context: CohortContext, filter: CohortFilter): string {
-  const members = cohortMembershipSql(params, projectParam, cohortOf(context, filter.cohortId), context.now);
-  const inCohort = `e.profile_id IN (${members})`;
+export function cohortFilterSql(scope: Scope, projectParam: string, context: CohortContext, filter: CohortFilter): string {
+  const members = cohortMembershipSql(scope.params, projectParam, cohortOf(context, filter.cohortId), context.now);
+  const inCohort = `${scope.person()} IN (${members})`;
   return filter.op === "in" ? inCohort : `NOT coalesce(${inCohort}, false)`;
 }
 
@@ -172,8 +172,8 @@ export function buildDeleteCohortMembers(projectId: string, cohortId: string): B
 }
 
 /** The report conditions of a definition's cohort filters (all must hold). */
-export function cohortConditions(params: Params, projectParam: string, context: CohortContext, filters: readonly CohortFilter[]): string[] {
-  return filters.map((filter) => cohortFilterSql(params, projectParam, context, filter));
+export function cohortConditions(scope: Scope, projectParam: string, context: CohortContext, filters: readonly CohortFilter[]): string[] {
+  return filters.map((filter) => cohortFilterSql(scope, projectParam, context, filter));
 }
 
 interface CohortFields {

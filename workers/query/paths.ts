@@ -34,7 +34,7 @@ export function buildPaths(projectId: string, def: PathsDef, cohorts: CohortCont
     `e.ts < ${params.timestamp(def.range.to)}`,
     "e.profile_id IS NOT NULL",
     ...scope.filters(def.filters),
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(scope, project, cohorts, def.cohortFilters),
   ];
   const after = def.direction === "after";
   // The walk: forward from the start (its events at or after it), or back from it.

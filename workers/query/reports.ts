@@ -85,13 +85,6 @@ function eventWhere(scope: Scope, project: string, range: { from: string; to: st
 
 // query -----------------------------------------------------------------------------------------
 
-/**
- * Whether a report that reads people only through its Scope resolves them (identity merges): always
- * when cohort conditions (or the caller's own SQL) read `e.profile_id`, else only if the Scope does.
- */
-const personsFor = (cohortFilters: readonly unknown[], readsPerson = false): true | "when-read" =>
-  cohortFilters.length > 0 || readsPerson ? true : "when-read";
-
 export function buildQueryReport(projectId: string, def: QueryDef, cohorts: CohortContext = NO_COHORTS): BuiltQuery {
   const params = new Params();
   const project = params.add(projectId);
@@ -100,11 +93,11 @@ export function buildQueryReport(projectId: string, def: QueryDef, cohorts: Coho
   const value = scope.aggregate(def.aggregation);
   const where = eventWhere(scope, project, def.range, def.events, [
     ...scope.filters(def.filters),
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(scope, project, cohorts, def.cohortFilters),
   ]);
   const groupNames = def.groupBy.map((_, index) => `g${index}`);
   const sql = `SELECT ${[...groups, `${value} AS value`].join(", ")}
-      FROM ${scope.from(project, { persons: personsFor(def.cohortFilters) })}
+      FROM ${scope.from(project, { persons: "when-read" })}
      WHERE ${where.join(" AND ")}
      ${groupNames.length > 0 ? `GROUP BY ${groupNames.join(", ")}` : ""}
      ORDER BY value DESC NULLS LAST${groupNames.map((name) => `, ${name} NULLS LAST`).join("")}
@@ -154,7 +147,7 @@ export function buildTrendSeries(
   const bucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, scanFrom, def.range.to);
   const where = eventWhere(scope, project, { from: scanFrom, to: def.range.to }, series.event === null ? [] : [series.event], [
     ...scope.filters([...def.filters, ...series.filters]),
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(scope, project, cohorts, def.cohortFilters),
   ]);
   const adjacent = against === null || Date.parse(against.to) === Date.parse(def.range.from);
   const period = adjacent ? `CASE WHEN e.ts >= ${from} THEN 0 ELSE 1 END` : "cmp.period";
@@ -164,7 +157,7 @@ export function buildTrendSeries(
           ON e.ts >= cmp.f AND e.ts < cmp.t`;
   const sql = `SELECT period, strftime(${bucket.start("bucket")}, ${BUCKET_FORMAT}) AS bucket, value
       FROM (SELECT ${period} AS period, ${bucket.key} AS bucket, ${value} AS value
-              FROM ${scope.from(project, { persons: personsFor(def.cohortFilters) })}${periods}
+              FROM ${scope.from(project, { persons: "when-read" })}${periods}
              WHERE ${where.join(" AND ")}
              GROUP BY GROUPING SETS ((period, bucket), (period)))`;
   return { sql, params: params.values };
@@ -279,7 +272,7 @@ export function buildFunnel(projectId: string, def: FunnelDef, offsets: ZoneOffs
   const where = eventWhere(scope, project, { from: def.range.from, to: scanTo }, names, [
     "e.profile_id IS NOT NULL",
     ...scope.filters(def.filters),
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(scope, project, cohorts, def.cohortFilters),
   ]);
   const ctes = [
     `candidates AS MATERIALIZED (
@@ -429,11 +422,11 @@ export function buildSegment(projectId: string, def: SegmentDef, cohorts: Cohort
   const measure = scope.measure(def.aggregation);
   const where = eventWhere(scope, project, def.range, def.event === null ? [] : [def.event], [
     ...scope.filters(def.filters),
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(scope, project, cohorts, def.cohortFilters),
   ]);
   const value = aggregateSql(def.aggregation, "b.n", "b.pid");
-  const persons = personsFor(def.cohortFilters, def.aggregation.op === "unique_profiles");
-  const scan = `SELECT ${group} AS g, ${measure} AS n, e.profile_id AS pid FROM ${scope.from(project, { persons })} WHERE ${where.join(" AND ")}`;
+  const pid = def.aggregation.op === "unique_profiles" ? scope.person() : "NULL";
+  const scan = `SELECT ${group} AS g, ${measure} AS n, ${pid} AS pid FROM ${scope.from(project, { persons: "when-read" })} WHERE ${where.join(" AND ")}`;
   const decomposable = SEGMENT_PARTS[def.aggregation.op];
   if (decomposable) {
     // One scan: each group carries its parts, and re-aggregating those few rows gives "other" and the total.
@@ -492,7 +485,7 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
     `e.ts < ${params.timestamp(def.range.to)}`,
     ...cohortScope.filters(def.filters),
     // Returns are joined to these people, so filtering here filters both.
-    ...cohortConditions(params, project, cohorts, def.cohortFilters),
+    ...cohortConditions(cohortScope, project, cohorts, def.cohortFilters),
   ]);
   const returnScope = new Scope(params);
   const returnWhere = eventWhere(returnScope, project, def.range, def.returnEvent === null ? [] : [def.returnEvent], [
