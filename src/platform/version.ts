@@ -17,7 +17,7 @@ const COMMIT = /^[0-9a-f]{7,40}$/i;
 
 function readText(file: string): string | null {
   try {
-    return readFileSync(file, "utf8");
+    return readFileSync(/* turbopackIgnore: true */ file, "utf8");
   } catch {
     return null;
   }
@@ -27,7 +27,8 @@ function readText(file: string): string | null {
 export function gitCommit(root: string): string | null {
   try {
     let gitDir = path.join(root, ".git");
-    if (statSync(gitDir).isFile()) {
+    // The ignore comments keep Next's file tracing from copying the whole project into the build.
+    if (statSync(/* turbopackIgnore: true */ gitDir).isFile()) {
       const pointer = readText(gitDir)
         ?.match(/^gitdir:\s*(.+)$/m)?.[1]
         ?.trim();

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { webhookAllowHostsSchema } from "~/core/webhooks";
-import { ConfigError, parseConfig, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "~/platform/config-parse";
+import { parseConfig, postgresUrl, requirePrivateSecretsInProduction, secretSetting } from "~/platform/config-parse";
 
 /** The web app's configuration, validated once. The launcher fills these for the single-machine mode. */
 const appEnvSchema = requirePrivateSecretsInProduction(
@@ -49,19 +49,8 @@ export function parseAppEnv(source: Record<string, string | undefined>): AppEnv 
 
 let cached: AppEnv | undefined;
 
-/** Lazily parsed so `next build` does not need a database URL; `checkAppEnvAtBoot` parses it at server start. */
+/** Lazily parsed so `next build` does not need a database URL; `./boot.ts` parses it at server start. */
 export function appEnv(): AppEnv {
   cached ??= parseAppEnv(process.env);
   return cached;
-}
-
-/** Called once when the server starts (src/instrumentation.ts): bad configuration stops it with one line. */
-export function checkAppEnvAtBoot(): void {
-  try {
-    appEnv();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`prism app: ${error.message}`);
-    process.exit(1);
-  }
 }
