@@ -11,6 +11,7 @@
  */
 import type { ResolvedCohort } from "../../src/core/cohorts";
 import type { CohortFilter, WithCohorts } from "../../src/core/reports";
+import { personJoin } from "./identity";
 import { Params, Scope, type BuiltQuery } from "./sql";
 
 /** The cohorts a report may name, by id, and the instant dynamic cohorts are evaluated at. */
@@ -39,13 +40,6 @@ export function cohortOf(context: CohortContext, cohortId: string): ResolvedCoho
 }
 
 /** `coalesce(po.person_id, <id>)` over a LEFT JOIN of the overrides: the person of an id as sent. */
-function personJoin(projectParam: string, alias: string, idColumn: string): { person: string; join: string } {
-  return {
-    person: `coalesce(${alias}.person_id, ${idColumn})`,
-    join: `LEFT JOIN person_overrides ${alias} ON ${alias}.project_id = ${projectParam} AND ${alias}.distinct_id = ${idColumn}`,
-  };
-}
-
 /** `SELECT pid FROM …`: the person ids of a cohort's members, each once. Shares the caller's parameters. */
 export function cohortMembershipSql(params: Params, projectParam: string, cohort: ResolvedCohort, now: string): string {
   if (cohort.kind === "static" || cohort.definition === null) {

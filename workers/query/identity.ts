@@ -35,6 +35,15 @@ export function personEvents(projectParam: string): string {
       FROM events ev LEFT JOIN person_overrides po ON po.project_id = ${projectParam} AND po.distinct_id = ev.profile_id)`;
 }
 
+/** The person of an id as sent: `person` is its SQL, given `join` in the FROM clause. */
+export function personJoin(projectParam: string, alias: string, idColumn: string): { person: string; join: string } {
+  if (withoutOverrides.getStore()) return { person: idColumn, join: "" };
+  return {
+    person: `coalesce(${alias}.person_id, ${idColumn})`,
+    join: `LEFT JOIN person_overrides ${alias} ON ${alias}.project_id = ${projectParam} AND ${alias}.distinct_id = ${idColumn}`,
+  };
+}
+
 /** The ids (as sent) of the person `profileId` belongs to: its person, and every id merged into it. */
 export function personIds(params: Params, projectParam: string, profileId: string): string {
   const id = params.add(profileId);

@@ -48,6 +48,7 @@ import {
   type ZoneOffsets,
 } from "./sql";
 import { comparisonRange, previousRange } from "./compare";
+import { personJoin } from "./identity";
 import { buildTrendSeriesFromCounts } from "./rollups";
 import { cohortConditions, NO_COHORTS, type CohortContext } from "./cohorts";
 
@@ -494,23 +495,36 @@ export function buildRetention(projectId: string, def: RetentionDef, timezone: s
   ]);
   const from = params.timestamp(def.range.from);
   const lastBucket = localBucket(`${params.timestamp(def.range.to)} - INTERVAL 1 MICROSECOND`, def.interval, tz);
-  // Both in [from, to): cohorts are kept from `from` on, returns are scanned in the range.
-  const cohortBucket = fastLocalBucket("epoch_us(first_ts)", def.interval, offsets, def.range.from, def.range.to);
+  // Both in [from, to): cohorts are kept from `from` on, returns are scanned in the range. Keys of
+  // both count days or weeks from one origin, so a return's period is the difference of keys.
+  const cohortBucket = fastLocalBucket("epoch_us(v)", def.interval, offsets, def.range.from, def.range.to);
   const returnBucket = fastLocalBucket("epoch_us(e.ts)", def.interval, offsets, def.range.from, def.range.to);
-  const sql = `WITH firsts AS (
-         SELECT e.profile_id AS pid, min(e.ts) AS first_ts FROM ${cohortScope.from(project)} WHERE ${cohortWhere.join(" AND ")} GROUP BY e.profile_id),
-       cohorts AS (SELECT pid, ${cohortBucket.start(cohortBucket.key)} AS cb FROM firsts WHERE first_ts >= ${from}),
-       returns AS (
-         SELECT pid, ${returnBucket.start("rk")} AS rb
-           FROM (SELECT DISTINCT e.profile_id AS pid, ${returnBucket.key} AS rk FROM ${returnScope.from(project)} WHERE ${returnWhere.join(" AND ")}))
+  // A scan whose filters read no person groups the ids as sent, and its rows (a few per person) are
+  // then merged by person: cheaper than resolving the person of every scanned row (100M events,
+  // overrides present: 6.9 -> 5.3 s). A bitstring of buckets per person was measured and is slower.
+  const person = personJoin(project, "po", "s.pid");
+  const perPerson = (scope: Scope, scan: string, merged: string) =>
+    scope.readsPerson || person.join === "" ? scan : `SELECT ${merged} FROM (${scan}) s ${person.join} GROUP BY ALL`;
+  const firsts = perPerson(
+    cohortScope,
+    `SELECT e.profile_id AS pid, min(e.ts) AS v FROM ${cohortScope.from(project, { persons: "when-read" })} WHERE ${cohortWhere.join(" AND ")} GROUP BY e.profile_id`,
+    `${person.person} AS pid, min(s.v) AS v`,
+  );
+  const returns = perPerson(
+    returnScope,
+    `SELECT DISTINCT e.profile_id AS pid, ${returnBucket.key} AS rk FROM ${returnScope.from(project, { persons: "when-read" })} WHERE ${returnWhere.join(" AND ")}`,
+    `${person.person} AS pid, s.rk`,
+  );
+  const sql = `WITH firsts AS (${firsts}),
+       cohorts AS (SELECT pid, ck, ${cohortBucket.start("ck")} AS cb FROM (SELECT pid, ${cohortBucket.key} AS ck FROM firsts WHERE v >= ${from})),
+       returns AS (${returns})
     SELECT strftime(cb, ${BUCKET_FORMAT}) AS cohort, -1 AS period, CAST(count(*) AS DOUBLE) AS n,
            CAST(date_diff('day', cb, ${lastBucket}) // ${step} AS DOUBLE) AS available
       FROM cohorts GROUP BY cb
     UNION ALL
-    SELECT strftime(c.cb, ${BUCKET_FORMAT}) AS cohort, CAST(date_diff('day', c.cb, r.rb) // ${step} AS INTEGER) AS period,
-           CAST(count(*) AS DOUBLE) AS n, NULL AS available
-      FROM cohorts c JOIN returns r ON r.pid = c.pid AND r.rb >= c.cb
-     WHERE date_diff('day', c.cb, r.rb) // ${step} <= ${def.periods}
+    SELECT strftime(c.cb, ${BUCKET_FORMAT}) AS cohort, CAST(r.rk - c.ck AS INTEGER) AS period, CAST(count(*) AS DOUBLE) AS n, NULL AS available
+      FROM cohorts c JOIN returns r ON r.pid = c.pid AND r.rk >= c.ck
+     WHERE r.rk - c.ck <= ${def.periods}
      GROUP BY ALL`;
   return { sql, params: params.values };
 }

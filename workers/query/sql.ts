@@ -52,7 +52,7 @@ export function jsonPathLiteral(path: string[]): string {
 export class Scope {
   needsProfile = false;
   /** Set when an expression built here reads the event's person: `profile_id`, `profile.*` or unique profiles. */
-  private readsPerson = false;
+  readsPerson = false;
   constructor(readonly params: Params) {}
 
   /** The event's person; reading it makes `from(…, { persons: "when-read" })` resolve persons. */
