@@ -51,7 +51,8 @@ const dataArb = fc
     events: fc.array(
       fc.record({
         project: fc.constantFrom("p1", "p1", "p1", "p2"),
-        hour: fc.integer({ min: 0, max: 24 * 20 }),
+        // Some events crowd two days, so that ids of one person often act in the same day.
+        hour: fc.oneof(fc.integer({ min: 0, max: 24 * 20 }), fc.integer({ min: 24 * 3, max: 24 * 5 - 1 })),
         name: fc.constantFrom(...NAMES),
         profile: fc.option(fc.constantFrom(...IDS), { freq: 8 }),
         amount: fc.integer({ min: 0, max: 50 }),
