@@ -39,7 +39,6 @@ export function cohortOf(context: CohortContext, cohortId: string): ResolvedCoho
   return cohort;
 }
 
-/** `coalesce(po.person_id, <id>)` over a LEFT JOIN of the overrides: the person of an id as sent. */
 /** `SELECT pid FROM …`: the person ids of a cohort's members, each once. Shares the caller's parameters. */
 export function cohortMembershipSql(params: Params, projectParam: string, cohort: ResolvedCohort, now: string): string {
   if (cohort.kind === "static" || cohort.definition === null) {
