@@ -31,8 +31,8 @@ export async function withPersonOverrides<T>(
  */
 export function personEvents(projectParam: string): string {
   if (withoutOverrides.getStore()) return `(SELECT ev.*, ev.profile_id AS distinct_id FROM events ev)`;
-  return `(SELECT ev.* REPLACE (coalesce(po.person_id, ev.profile_id) AS profile_id), ev.profile_id AS distinct_id
-      FROM events ev LEFT JOIN person_overrides po ON po.project_id = ${projectParam} AND po.distinct_id = ev.profile_id)`;
+  const { person, join } = personJoin(projectParam, "po", "ev.profile_id");
+  return `(SELECT ev.* REPLACE (${person} AS profile_id), ev.profile_id AS distinct_id FROM events ev ${join})`;
 }
 
 /** The person of an id as sent: `person` is its SQL, given `join` in the FROM clause. */

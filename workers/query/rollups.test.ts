@@ -2,6 +2,10 @@
  * Count trends answered from the sink's hourly counts equal the TypeScript reference over the
  * events, on random data written through the real sink writer (duplicates and redeliveries
  * included) and then thinned by a profile deletion and retention, which keep the counts too.
+ * And the local day and week keys both the counts and the event scans bucket by (sql.ts
+ * `fastLocalBucket`): non-negative, starting at DuckDB's own local bucket, and differing by the days
+ * or weeks between buckets (retention's period), in the largest-offset zones and across Samoa's
+ * skipped day.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
@@ -17,7 +21,7 @@ import { refTrend, type RefData, type RefEvent } from "./reference";
 import { trendReport, type TrendDef } from "./reports";
 import { buildTrendSeriesFromCounts, countsAnswer } from "./rollups";
 import { QueryRunner } from "./runner";
-import { zoneOffsets } from "./sql";
+import { fastLocalBucket, localBucket, Params, zoneOffsets } from "./sql";
 
 const HOUR = 3_600_000;
 // Around the US (2024-03-10) and EU (2024-03-31) daylight-saving changes.
@@ -168,5 +172,49 @@ describe("count trends from the hourly counts", () => {
     expect(countsAnswer(def({ series: [{ event: "a", filters: [{ field: "browser", op: "eq", value: "x" }] }] }), 0, utc, null)).toBe(false);
     expect(countsAnswer(def({ filters: [{ field: "browser", op: "is_set" }] }), 0, utc, null)).toBe(false);
     expect(countsAnswer(def({ range: { from: "2024-03-08T00:30:00Z", to: "2024-03-09T00:00:00Z" } }), 0, utc, null)).toBe(false);
+  });
+});
+
+const ZONES = ["Pacific/Kiritimati", "Pacific/Apia", "Pacific/Pago_Pago", "Pacific/Chatham", "Australia/Lord_Howe", "America/New_York", "UTC"];
+const DAY = 24 * HOUR;
+// Around Samoa's skipped day (2011-12-30) and recent daylight-saving changes.
+const STARTS = [Date.parse("2011-12-20T00:00:00Z"), Date.parse("2024-03-05T00:00:00Z"), Date.parse("2024-10-01T00:00:00Z")];
+
+describe("fastLocalBucket", () => {
+  it("keys every instant of the range as a count of days or weeks, in the bucket DuckDB's zone conversion gives", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ZONES),
+        fc.constantFrom("day" as const, "week" as const),
+        fc.constantFrom(...STARTS),
+        fc.integer({ min: 0, max: DAY - 1 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { minLength: 1, maxLength: 20 }),
+        async (zone, interval, day, shift, days, fractions) => {
+          const from = day + shift;
+          const to = from + days * DAY;
+          const [fromIso, toIso] = [new Date(from).toISOString(), new Date(to).toISOString()];
+          const offsets = await zoneOffsets(run, zone, fromIso, toIso);
+          // The range's ends and random instants in it, in µs.
+          const instants = [BigInt(from) * 1000n, BigInt(to) * 1000n - 1n, ...fractions.map((f) => BigInt(from + Math.floor(f * (to - from))) * 1000n)];
+          const bucket = fastLocalBucket("t.us", interval, offsets, fromIso, toIso);
+          const params = new Params();
+          const tz = params.add(zone);
+          const rows = await run({
+            sql: `SELECT ${bucket.key} AS k, ${bucket.start(bucket.key)} = ${localBucket("make_timestamptz(t.us)", interval, tz)} AS same,
+                         date_diff('day', ${localBucket(`make_timestamptz(${instants[0]})`, interval, tz)}, ${localBucket("make_timestamptz(t.us)", interval, tz)}) AS days
+                    FROM (VALUES ${instants.map((us) => `(${us}::BIGINT)`).join(", ")}) t(us)`,
+            params: params.values,
+          });
+          const firstKey = Number(rows[0]!.k);
+          for (const row of rows) {
+            expect(Number(row.k)).toBeGreaterThanOrEqual(0);
+            expect(row.same).toBe(true);
+            expect(Number(row.k) - firstKey).toBe(Number(row.days) / (interval === "week" ? 7 : 1));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
